@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fbtrace: page faults of chosen processes, as records in a ring buffer.
+ *
+ * Sources, all on stock kernels:
+ *  - software perf events PAGE_FAULTS_MAJ / PAGE_FAULTS_MIN: the kernel
+ *    raises them in mm_account_fault() once per completed user fault, with
+ *    the faulting address, after the fault was classified major or minor;
+ *  - on kernels with the FetchBPF patches, the fetchbpf_swapin_fault
+ *    tracepoint, which names the swap entry and whether the swap cache hit.
+ *    It fires inside the fault, so its data waits per thread until the
+ *    perf event of the same fault completes the record.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "fbtrace.h"
+
+#define PAGE_SHIFT 12
+
+const volatile bool filter_pids;	/* only tgids in "targets" */
+const volatile bool filter_cgroup;	/* only tasks in the cgroup below */
+const volatile bool follow_forks;	/* children of targets become targets */
+const volatile bool swapin_minor_only;	/* minor faults: only swap-cache hits */
+const volatile __u32 self_tgid;
+const volatile __u64 cgroup_id;		/* kernfs id of the cgroup directory */
+const volatile __s32 cgroup_level;
+const volatile __s32 cgroup_hierarchy;	/* 0: cgroup v2, else a v1 hierarchy */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FBTRACE_NR_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* What the swap-in tracepoint said about the fault a thread is in. */
+struct swapin_info {
+	__u64 addr;
+	__s64 swap_offset;
+	__s32 swap_type;
+	__s32 cache_hit;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct swapin_info);
+} pending_swapin SEC(".maps");
+
+/* The patched kernel's tracepoint record; ___hf keeps it apart from vmlinux.h. */
+struct trace_event_raw_fetchbpf_swapin_fault___hf {
+	unsigned long address;
+	unsigned int swap_type;
+	unsigned long swap_offset;
+	int cache_hit;
+} __attribute__((preserve_access_index));
+
+static __always_inline void count(__u32 slot)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &slot);
+
+	if (c)
+		(*c)++;
+}
+
+/* Is task in the cgroup (or below it)? Works for cgroup v2 and v1. */
+static __always_inline bool in_cgroup(struct task_struct *task)
+{
+	struct css_set *cset = BPF_CORE_READ(task, cgroups);
+	struct cgroup *cgrp = NULL, *anc;
+
+	if (cgroup_hierarchy == 0) {
+		cgrp = BPF_CORE_READ(cset, dfl_cgrp);
+	} else {
+		for (int i = 0; i < 16; i++) {
+			struct cgroup_subsys_state *css;
+			struct cgroup *c;
+
+			if (i >= bpf_core_field_size(cset->subsys) / sizeof(void *))
+				break;
+			if (bpf_core_read(&css, sizeof(css), &cset->subsys[i]) || !css)
+				continue;
+			c = BPF_CORE_READ(css, cgroup);
+			if (BPF_CORE_READ(c, root, hierarchy_id) == cgroup_hierarchy) {
+				cgrp = c;
+				break;
+			}
+		}
+	}
+	if (!cgrp || BPF_CORE_READ(cgrp, level) < cgroup_level)
+		return false;
+	if (bpf_core_read(&anc, sizeof(anc), &cgrp->ancestors[cgroup_level]) || !anc)
+		return false;
+	return BPF_CORE_READ(anc, kn, id) == cgroup_id;
+}
+
+static __always_inline bool traced(__u32 tgid)
+{
+	if (tgid == self_tgid)
+		return false;
+	if (!filter_pids && !filter_cgroup)
+		return true;
+	if (filter_pids && bpf_map_lookup_elem(&targets, &tgid))
+		return true;
+	return filter_cgroup && in_cgroup((struct task_struct *)bpf_get_current_task());
+}
+
+static long vma_is_anon(struct task_struct *task, struct vm_area_struct *vma, void *anon)
+{
+	*(bool *)anon = !vma->vm_file;
+	return 0;
+}
+
+static __always_inline int emit(__u64 addr, __u8 kind)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, tid = (__u32)id;
+	struct swapin_info *si;
+	struct fbtrace_event *e;
+
+	if (!traced(tgid))
+		return 0;
+	si = bpf_map_lookup_elem(&pending_swapin, &tid);
+	if (si && si->addr >> PAGE_SHIFT != addr >> PAGE_SHIFT)
+		si = NULL;
+	if (kind == FBTRACE_MINOR && swapin_minor_only && !si)
+		return 0;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(FBTRACE_LOST);
+		goto out;
+	}
+	e->time_ns = bpf_ktime_get_ns();
+	e->addr = addr;
+	e->pid = tgid;
+	e->tid = tid;
+	e->kind = kind;
+	e->swap_type = -1;
+	e->swap_offset = -1;
+	e->cache_hit = -1;
+	if (si) {
+		e->kind = FBTRACE_SWAPIN;
+		e->swap_type = si->swap_type;
+		e->swap_offset = si->swap_offset;
+		e->cache_hit = si->cache_hit;
+	} else if (kind == FBTRACE_MAJOR) {
+		/* A major fault on anonymous memory can only be a swap-in. */
+		bool anon = false;
+
+		bpf_find_vma((struct task_struct *)bpf_get_current_task_btf(),
+			     addr, vma_is_anon, &anon, 0);
+		if (anon)
+			e->kind = FBTRACE_SWAPIN;
+	}
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+out:
+	if (si)
+		bpf_map_delete_elem(&pending_swapin, &tid);
+	return 0;
+}
+
+SEC("perf_event")
+int on_major_fault(struct bpf_perf_event_data *ctx)
+{
+	return emit(ctx->addr, FBTRACE_MAJOR);
+}
+
+SEC("perf_event")
+int on_minor_fault(struct bpf_perf_event_data *ctx)
+{
+	return emit(ctx->addr, FBTRACE_MINOR);
+}
+
+SEC("tracepoint/fetchbpf/fetchbpf_swapin_fault")
+int on_swapin_fault(struct trace_event_raw_fetchbpf_swapin_fault___hf *tp)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct swapin_info si = {
+		.addr = BPF_CORE_READ(tp, address),
+		.swap_type = BPF_CORE_READ(tp, swap_type),
+		.swap_offset = BPF_CORE_READ(tp, swap_offset),
+		.cache_hit = BPF_CORE_READ(tp, cache_hit),
+	};
+
+	if (traced(bpf_get_current_pid_tgid() >> 32))
+		bpf_map_update_elem(&pending_swapin, &tid, &si, BPF_ANY);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	__u8 one = 1;
+
+	if (follow_forks && ctgid != ptgid && bpf_map_lookup_elem(&targets, &ptgid))
+		bpf_map_update_elem(&targets, &ctgid, &one, BPF_NOEXIST);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The event fbtrace.bpf.c hands to user space, and its counters. */
+#ifndef FBTRACE_H
+#define FBTRACE_H
+
+#define FBTRACE_COMM_LEN 16
+
+enum fbtrace_kind { FBTRACE_MINOR, FBTRACE_MAJOR, FBTRACE_SWAPIN };
+
+struct fbtrace_event {
+	__u64 time_ns;
+	__u64 addr;
+	__s64 swap_offset;	/* -1: unknown (stock kernel) */
+	__u32 pid;
+	__u32 tid;
+	__s32 swap_type;	/* -1: unknown */
+	__u8 kind;		/* enum fbtrace_kind */
+	__s8 cache_hit;		/* -1: unknown */
+	__u8 pad[2];
+	char comm[FBTRACE_COMM_LEN];
+};
+
+/* Slots of the per-CPU "counters" array. */
+enum fbtrace_counter { FBTRACE_LOST, FBTRACE_NR_COUNTERS };
+
+#endif

@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: GPL-2.0
+/* fbtrace: trace page faults (swap-ins above all) as fault records. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <linux/perf_event.h>
+#include <bpf/bpf.h>
+#include "bpfutil.h"
+#include "cgroup.h"
+#include "cli.h"
+#include "faultstats.h"
+#include "feature.h"
+#include "output.h"
+#include "procfs.h"
+#include "record.h"
+#include "fbtrace.h"
+#include "fbtrace.skel.h"
+
+#define POLL_MS 100
+#define SUMMARY_ROWS 20
+
+static struct args {
+	struct hf_pids pids;
+	const char *cgroup;
+	const char *output;
+	double duration;
+	bool all_faults;
+	bool no_summary;
+	unsigned int buffer_mib;
+	char **command;
+} args = { .buffer_mib = 16 };
+
+enum { OPT_NO_SUMMARY = 0x100 };
+
+static const struct argp_option options[] = {
+	{ "pid", 'p', "PID", 0, "Trace this process (repeatable)", 0 },
+	{ "cgroup", 'c', "PATH", 0, "Trace the processes in this cgroup (v1 or v2) and below", 0 },
+	{ "all-faults", 'a', NULL, 0, "Trace minor faults too, not only major faults and swap-ins", 0 },
+	{ "output", 'o', "FILE", 0, "Write records to FILE instead of standard output", 0 },
+	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 0 },
+	{ "buffer-size", 'b', "MIB", 0, "Ring buffer size in MiB, a power of two (default 16)", 0 },
+	{ "no-summary", OPT_NO_SUMMARY, NULL, 0, "Do not print the summary at the end", 0 },
+	{ 0 },
+};
+
+static const char doc[] =
+	"Trace page faults with eBPF and print one fault record per fault.\v"
+	"With no target, traces the whole system. A command after '--' is started, "
+	"traced with its children, and fbtrace exits with its status.\n\n"
+	"Examples:\n"
+	"  fbtrace -p 4242                 swap-ins and major faults of one process\n"
+	"  fbtrace -j -d 10 -c /sys/fs/cgroup/memory/job > trace.jsonl\n"
+	"  fbtrace -a -- ./workload        every fault of a command\n"
+	"  fbtrace -p 4242 | fbload leap   replay a live trace through Leap";
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'p':
+		hf_pids_add(&args.pids, hf_arg_pid(arg, state));
+		break;
+	case 'c':
+		args.cgroup = arg;
+		break;
+	case 'a':
+		args.all_faults = true;
+		break;
+	case 'o':
+		args.output = arg;
+		break;
+	case 'd':
+		args.duration = hf_arg_seconds(arg, state);
+		break;
+	case 'b':
+		args.buffer_mib = hf_arg_u64(arg, 1, 1024, "buffer size", state);
+		if (args.buffer_mib & (args.buffer_mib - 1))
+			argp_error(state, "buffer size %s MiB is not a power of two", arg);
+		break;
+	case OPT_NO_SUMMARY:
+		args.no_summary = true;
+		break;
+	case ARGP_KEY_ARGS:
+		args.command = state->argv + state->next;
+		break;
+	case ARGP_KEY_END:
+		if (args.command && (args.pids.n || args.cgroup))
+			argp_error(state, "a command cannot be combined with -p or -c");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_child children[] = { HF_COMMON_CHILD, { 0 } };
+static const struct argp argp = { options, parse_opt, "[-- COMMAND [ARG...]]", doc,
+				  children, NULL, NULL };
+
+/* ---- the trace session ---- */
+
+struct session {
+	struct fbtrace_bpf *skel;
+	struct hf_links links;
+	struct ring_buffer *rb;
+	FILE *out;
+	struct record_writer writer;
+	struct fault_stats stats;
+	pid_t child;
+	bool child_reaped;
+	int child_status;
+	int go_pipe;		/* written to release the command */
+	int write_errno;
+	uint64_t start_ns;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct session *s = ctx;
+	const struct fbtrace_event *e = data;
+	struct fault_record r = {
+		.time_ns = e->time_ns,
+		.addr = e->addr,
+		.swap_offset = e->swap_offset,
+		.swap_type = e->swap_type,
+		.pid = e->pid,
+		.tid = e->tid,
+		.cache_hit = e->cache_hit,
+		.kind = e->kind,
+	};
+
+	if (size < sizeof(*e))
+		return 0;
+	memcpy(r.comm, e->comm, sizeof(r.comm));
+	fault_stats_add(&s->stats, &r);
+	if (record_write(&s->writer, &r) && !s->write_errno) {
+		s->write_errno = errno ? errno : EIO;
+		return -s->write_errno;	/* stops the poll: output is gone */
+	}
+	return 0;
+}
+
+/* Check the PIDs to trace and put their thread-group ids in the map. */
+static int add_targets(struct session *s)
+{
+	int map = bpf_map__fd(s->skel->maps.targets);
+	uint8_t one = 1;
+
+	for (int i = 0; i < args.pids.n; i++) {
+		struct proc_task t;
+		int err = proc_task_read(args.pids.pid[i], &t);
+
+		if (err) {
+			hf_err("pid %d: %s", args.pids.pid[i], proc_task_strerror(err));
+			return HF_EXIT_FAIL;
+		}
+		if (t.kthread) {
+			hf_err("pid %d (%s): a kernel thread, which has no user address space",
+			       t.pid, t.comm);
+			return HF_EXIT_FAIL;
+		}
+		if (t.tgid != t.pid)
+			hf_warn("pid %d is a thread of process %d; tracing the whole process",
+				t.pid, t.tgid);
+		uint32_t tgid = t.tgid;
+		if (bpf_map_update_elem(map, &tgid, &one, BPF_ANY)) {
+			hf_err("pid %d: cannot add to the target map: %s", t.pid, strerror(errno));
+			return HF_EXIT_FAIL;
+		}
+	}
+	return HF_EXIT_OK;
+}
+
+/* Fork the command, held on a pipe until the probes are attached. */
+static int start_command(struct session *s)
+{
+	int fds[2];
+	char c;
+
+	if (pipe2(fds, O_CLOEXEC)) {
+		hf_err("pipe: %s", strerror(errno));
+		return HF_EXIT_FAIL;
+	}
+	s->child = fork();
+	if (s->child < 0) {
+		hf_err("fork: %s", strerror(errno));
+		return HF_EXIT_FAIL;
+	}
+	if (s->child == 0) {
+		close(fds[1]);
+		if (read(fds[0], &c, 1) != 1)
+			_exit(127);	/* fbtrace failed before attaching */
+		execvp(args.command[0], args.command);
+		fprintf(stderr, "fbtrace: %s: %s\n", args.command[0], strerror(errno));
+		_exit(127);
+	}
+	close(fds[0]);
+	s->go_pipe = fds[1];
+	hf_pids_add(&args.pids, s->child);
+	return HF_EXIT_OK;
+}
+
+static void configure(struct session *s, const struct hf_cgroup *cg, bool patched)
+{
+	struct fbtrace_bpf *skel = s->skel;
+
+	skel->rodata->self_tgid = getpid();
+	skel->rodata->filter_pids = args.pids.n > 0;
+	skel->rodata->follow_forks = args.command != NULL;
+	skel->rodata->filter_cgroup = args.cgroup != NULL;
+	if (cg) {
+		skel->rodata->cgroup_id = cg->id;
+		skel->rodata->cgroup_level = cg->level;
+		skel->rodata->cgroup_hierarchy = cg->hierarchy;
+	}
+	/* On the patched kernel, swap-cache hits are minor faults worth keeping. */
+	skel->rodata->swapin_minor_only = patched && !args.all_faults;
+	bpf_map__set_max_entries(skel->maps.events, args.buffer_mib << 20);
+	bpf_program__set_autoload(skel->progs.on_swapin_fault, patched);
+	bpf_program__set_autoload(skel->progs.on_minor_fault, patched || args.all_faults);
+	bpf_program__set_autoload(skel->progs.on_fork, args.command != NULL);
+}
+
+static int attach(struct session *s, bool patched)
+{
+	struct fbtrace_bpf *skel = s->skel;
+	struct bpf_link *link;
+
+	if (args.command) {
+		link = bpf_program__attach(skel->progs.on_fork);
+		if (!link || hf_links_add(&s->links, link)) {
+			hf_err("attaching to sched_process_fork: %s", strerror(errno));
+			return HF_EXIT_FAIL;
+		}
+	}
+	if (patched) {
+		link = bpf_program__attach(skel->progs.on_swapin_fault);
+		if (!link || hf_links_add(&s->links, link)) {
+			hf_err("attaching to fetchbpf:fetchbpf_swapin_fault: %s", strerror(errno));
+			return HF_EXIT_FAIL;
+		}
+	}
+	if (hf_attach_perf_sw(skel->progs.on_major_fault, PERF_COUNT_SW_PAGE_FAULTS_MAJ,
+			      &s->links))
+		return HF_EXIT_FAIL;
+	if ((patched || args.all_faults) &&
+	    hf_attach_perf_sw(skel->progs.on_minor_fault, PERF_COUNT_SW_PAGE_FAULTS_MIN,
+			      &s->links))
+		return HF_EXIT_FAIL;
+	return HF_EXIT_OK;
+}
+
+static int setup(struct session *s)
+{
+	struct hf_cgroup cg;
+	bool patched;
+	int err;
+
+	if ((err = hf_require_bpf_privileges()) || (err = hf_require_btf()))
+		return err;
+	if (args.cgroup && hf_cgroup_resolve(args.cgroup, &cg))
+		return HF_EXIT_FAIL;
+	patched = hf_kernel_has_fetchbpf();
+	if (patched && hf_require_tracefs()) {
+		hf_warn("without tracefs the swap entry of each swap-in cannot be recorded");
+		patched = false;
+	}
+	hf_debug("kernel %s the FetchBPF swap-in tracepoint", patched ? "has" : "lacks");
+
+	s->skel = fbtrace_bpf__open();
+	if (!s->skel) {
+		hf_err("opening the BPF object: %s", strerror(errno));
+		return HF_EXIT_FAIL;
+	}
+	if (args.command && (err = start_command(s)))
+		return err;
+	configure(s, args.cgroup ? &cg : NULL, patched);
+	if (fbtrace_bpf__load(s->skel)) {
+		hf_err("loading the BPF programs failed (run with -v for the verifier log)");
+		return HF_EXIT_FAIL;
+	}
+	if ((err = add_targets(s)) || (err = attach(s, patched)))
+		return err;
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_event, s, NULL);
+	if (!s->rb) {
+		hf_err("ring buffer: %s", strerror(errno));
+		return HF_EXIT_FAIL;
+	}
+	return HF_EXIT_OK;
+}
+
+/* True once every process given with -p has exited. */
+static bool targets_gone(void)
+{
+	for (int i = 0; i < args.pids.n; i++)
+		if (kill(args.pids.pid[i], 0) == 0 || errno != ESRCH)
+			return false;
+	return true;
+}
+
+static bool child_exited(struct session *s)
+{
+	if (s->child > 0 && waitpid(s->child, &s->child_status, WNOHANG) == s->child)
+		s->child_reaped = true;
+	return s->child_reaped;
+}
+
+static int trace_loop(struct session *s)
+{
+	uint64_t deadline = args.duration ? s->start_ns + args.duration * 1e9 : 0;
+	bool done = false;
+
+	while (!done) {
+		int n = ring_buffer__poll(s->rb, POLL_MS);
+
+		if (n < 0 && n != -EINTR)
+			break;
+		fflush(s->out);
+		done = hf_stop || (deadline && now_ns() >= deadline) || child_exited(s) ||
+		       (!s->child && args.pids.n && targets_gone());
+	}
+	ring_buffer__consume(s->rb);	/* what was recorded before the end */
+	fflush(s->out);
+	if (s->write_errno) {
+		hf_err("writing records to %s: %s", args.output ? args.output : "standard output",
+		       strerror(s->write_errno));
+		return HF_EXIT_FAIL;
+	}
+	return HF_EXIT_OK;
+}
+
+static void print_summary(struct session *s, uint64_t lost)
+{
+	double secs = (now_ns() - s->start_ns) / 1e9;
+	const uint64_t *t = s->stats.total;
+
+	if (hf_opts.json) {
+		struct json_object *o = json_object_new_object();
+
+		hf_json_set_str(o, "type", "summary");
+		hf_json_set_u64(o, "faults", fault_stats_sum(&s->stats));
+		hf_json_set_u64(o, "lost_events", lost);
+		hf_json_set_u64(o, "duration_ns", secs * 1e9);
+		fault_stats_to_json(&s->stats, o);
+		hf_json_emit(s->out, o);
+		json_object_put(o);
+		return;
+	}
+	fprintf(stderr, "fbtrace: %llu faults in %.2f s (swapin %llu, major %llu, minor %llu), "
+		"%llu lost events\n", (unsigned long long)fault_stats_sum(&s->stats), secs,
+		(unsigned long long)t[FAULT_SWAPIN], (unsigned long long)t[FAULT_MAJOR],
+		(unsigned long long)t[FAULT_MINOR], (unsigned long long)lost);
+	fault_stats_print(&s->stats, stderr, SUMMARY_ROWS);
+}
+
+static int exit_status_of(int status)
+{
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void teardown(struct session *s)
+{
+	ring_buffer__free(s->rb);
+	hf_links_destroy(&s->links);
+	fbtrace_bpf__destroy(s->skel);
+	if (s->go_pipe > 0)
+		close(s->go_pipe);	/* an unreleased command exits 127 */
+	if (s->out && s->out != stdout)
+		fclose(s->out);
+	fault_stats_free(&s->stats);
+}
+
+static int open_output(struct session *s)
+{
+	static char buf[1 << 16];
+
+	s->out = args.output ? fopen(args.output, "we") : stdout;
+	if (!s->out) {
+		hf_err("%s: %s", args.output, strerror(errno));
+		return HF_EXIT_FAIL;
+	}
+	/* Fully buffered, flushed after every ring-buffer drain (<= 100 ms). */
+	setvbuf(s->out, buf, _IOFBF, sizeof(buf));
+	record_writer_init(&s->writer, s->out, hf_opts.json);
+	return HF_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct session s = { 0 };
+	uint64_t lost;
+	int err;
+
+	argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	hf_libbpf_init();
+	hf_catch_stop_signals();
+
+	err = open_output(&s);
+	if (!err)
+		err = setup(&s);
+	if (err) {
+		teardown(&s);
+		return err;
+	}
+	s.start_ns = now_ns();
+	if (s.go_pipe > 0 && write(s.go_pipe, "g", 1) == 1) {
+		close(s.go_pipe);
+		s.go_pipe = -1;
+	}
+	err = trace_loop(&s);
+	lost = hf_percpu_sum(bpf_map__fd(s.skel->maps.counters), FBTRACE_LOST);
+	if (!args.no_summary)
+		print_summary(&s, lost);
+	if (lost)
+		hf_warn("%llu events lost: the ring buffer was full; raise --buffer-size",
+			(unsigned long long)lost);
+	if (s.child > 0) {
+		/* Stopped by -d or a signal: the command does not outlive its trace. */
+		if (!s.child_reaped) {
+			kill(s.child, SIGTERM);
+			waitpid(s.child, &s.child_status, 0);
+		}
+		if (!err)
+			err = exit_status_of(s.child_status);
+	}
+	teardown(&s);
+	return err;
+}

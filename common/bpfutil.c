@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/perf_event.h>
+#include <bpf/bpf.h>
+#include "bpfutil.h"
+#include "hf.h"
+#include "procfs.h"
+
+volatile sig_atomic_t hf_stop;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !hf_opts.verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void hf_libbpf_init(void)
+{
+	libbpf_set_print(libbpf_print);
+}
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	hf_stop = 1;
+}
+
+void hf_catch_stop_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+int hf_links_add(struct hf_links *links, struct bpf_link *link)
+{
+	if (links->n == links->cap) {
+		int cap = links->cap ? links->cap * 2 : 16;
+		struct bpf_link **l = realloc(links->link, cap * sizeof(*l));
+
+		if (!l)
+			return -ENOMEM;
+		links->link = l;
+		links->cap = cap;
+	}
+	links->link[links->n++] = link;
+	return 0;
+}
+
+void hf_links_destroy(struct hf_links *links)
+{
+	for (int i = 0; i < links->n; i++)
+		bpf_link__destroy(links->link[i]);
+	free(links->link);
+	memset(links, 0, sizeof(*links));
+}
+
+static int perf_sw_open(int config, int cpu)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = config,
+		.sample_period = 1,
+	};
+
+	return syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+int hf_attach_perf_sw(struct bpf_program *prog, int config, struct hf_links *links)
+{
+	int *cpus, ncpus, err;
+
+	err = sys_online_cpus(&cpus, &ncpus);
+	if (err) {
+		hf_err("cannot read the online CPUs: %s", strerror(-err));
+		return err;
+	}
+	for (int i = 0; i < ncpus; i++) {
+		struct bpf_link *link;
+		int fd = perf_sw_open(config, cpus[i]);
+
+		if (fd < 0) {
+			err = -errno;
+			hf_err("perf_event_open (software event %d, cpu %d): %s%s", config,
+			       cpus[i], strerror(errno), errno == EACCES ?
+			       " (see /proc/sys/kernel/perf_event_paranoid, or run as root)" : "");
+			break;
+		}
+		link = bpf_program__attach_perf_event(prog, fd);
+		if (!link) {
+			err = -errno;
+			close(fd);
+			hf_err("attaching %s to cpu %d: %s", bpf_program__name(prog),
+			       cpus[i], strerror(-err));
+			break;
+		}
+		err = hf_links_add(links, link);
+		if (err) {
+			bpf_link__destroy(link);
+			break;
+		}
+	}
+	free(cpus);
+	return err;
+}
+
+uint64_t hf_percpu_sum(int map_fd, uint32_t key)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t sum = 0, *vals;
+
+	if (ncpus <= 0 || !(vals = calloc(ncpus, sizeof(*vals))))
+		return 0;
+	if (!bpf_map_lookup_elem(map_fd, &key, vals))
+		for (int i = 0; i < ncpus; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
+}

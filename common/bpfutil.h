@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* BPF plumbing shared by the tools: logging, signals, perf events, counters. */
+#ifndef HF_BPFUTIL_H
+#define HF_BPFUTIL_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <bpf/libbpf.h>
+
+/* libbpf's messages: debug level only with -v; warnings always. */
+void hf_libbpf_init(void);
+
+/* SIGINT, SIGTERM and SIGHUP set hf_stop instead of killing the process. */
+extern volatile sig_atomic_t hf_stop;
+void hf_catch_stop_signals(void);
+
+/* A set of links, detached together. */
+struct hf_links {
+	struct bpf_link **link;
+	int n, cap;
+};
+int hf_links_add(struct hf_links *links, struct bpf_link *link);
+void hf_links_destroy(struct hf_links *links);
+
+/*
+ * Attach prog to a software perf event (PERF_COUNT_SW_*) sampled on every
+ * occurrence, on every online CPU. Returns 0 or -errno (message printed).
+ */
+int hf_attach_perf_sw(struct bpf_program *prog, int config, struct hf_links *links);
+
+/* Sum of one u64 slot of a per-CPU array map across all CPUs. */
+uint64_t hf_percpu_sum(int map_fd, uint32_t key);
+
+#endif

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+const char *argp_program_version = "hawkfetch " HF_VERSION;
+const char *argp_program_bug_address = "<hawkfetch issue tracker>";
+
+struct hf_common_opts hf_opts;
+
+enum { OPT_PRETTY = 0x1000 };
+
+static const struct argp_option common_options[] = {
+	{ "json", 'j', NULL, 0, "Print JSON instead of plain text", 0 },
+	{ "pretty", OPT_PRETTY, NULL, 0, "Indent JSON output (implies --json)", 0 },
+	{ "verbose", 'v', NULL, 0, "Print debug output, including libbpf's", 0 },
+	{ 0 },
+};
+
+static error_t parse_common(int key, char *arg, struct argp_state *state)
+{
+	(void)arg; (void)state;
+	switch (key) {
+	case 'j':
+		hf_opts.json = true;
+		break;
+	case OPT_PRETTY:
+		hf_opts.json = hf_opts.pretty = true;
+		break;
+	case 'v':
+		hf_opts.verbose = true;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+const struct argp hf_common_argp = { common_options, parse_common, NULL, NULL, NULL, NULL, NULL };
+
+int hf_parse_u64(const char *s, int base, uint64_t *out)
+{
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, base);
+	if (errno)
+		return -errno;
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+uint64_t hf_arg_u64(const char *arg, uint64_t min, uint64_t max,
+		    const char *what, struct argp_state *state)
+{
+	uint64_t v;
+
+	if (hf_parse_u64(arg, 10, &v) || v < min || v > max)
+		argp_error(state, "invalid %s '%s': expected an integer from %llu to %llu",
+			   what, arg, (unsigned long long)min, (unsigned long long)max);
+	return v;
+}
+
+pid_t hf_arg_pid(const char *arg, struct argp_state *state)
+{
+	return (pid_t)hf_arg_u64(arg, 1, INT_MAX, "PID", state);
+}
+
+double hf_arg_seconds(const char *arg, struct argp_state *state)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !isfinite(v) || v <= 0)
+		argp_error(state, "invalid duration '%s': expected seconds > 0", arg);
+	return v;
+}
+
+void hf_pids_add(struct hf_pids *list, pid_t pid)
+{
+	if (list->n == list->cap) {
+		list->cap = list->cap ? list->cap * 2 : 8;
+		list->pid = realloc(list->pid, list->cap * sizeof(*list->pid));
+		if (!list->pid)
+			abort();
+	}
+	list->pid[list->n++] = pid;
+}

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <bpf/btf.h>
+#include "hf.h"
+#include "feature.h"
+#include "procfs.h"
+
+#define CAP_PERFMON 38
+#define CAP_BPF 39
+
+static bool has_caps(unsigned long long need)
+{
+	char path[512], buf[4096];
+	unsigned long long eff;
+	const char *line;
+
+	if (hf_read_file(hf_path(path, sizeof(path), "/proc/self/status"), buf, sizeof(buf)) < 0)
+		return false;
+	line = strstr(buf, "\nCapEff:");
+	return line && sscanf(line + 8, "%llx", &eff) == 1 && (eff & need) == need;
+}
+
+int hf_require_bpf_privileges(void)
+{
+	if (geteuid() == 0 || has_caps(1ULL << CAP_BPF | 1ULL << CAP_PERFMON))
+		return HF_EXIT_OK;
+	hf_err("needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs and "
+	       "open perf events; run it with sudo");
+	return HF_EXIT_NOPERM;
+}
+
+int hf_require_btf(void)
+{
+	char path[512];
+
+	if (access(hf_path(path, sizeof(path), "/sys/kernel/btf/vmlinux"), R_OK) == 0)
+		return HF_EXIT_OK;
+	hf_err("kernel has no BTF (%s: %s); boot a kernel built with "
+	       "CONFIG_DEBUG_INFO_BTF=y", path, strerror(errno));
+	return HF_EXIT_NOFEATURE;
+}
+
+bool hf_kernel_has_struct(const char *name)
+{
+	static struct btf *vmlinux;
+	char path[512];
+
+	if (!vmlinux) {
+		vmlinux = btf__parse(hf_path(path, sizeof(path), "/sys/kernel/btf/vmlinux"), NULL);
+		if (!vmlinux)
+			return false;
+	}
+	return btf__find_by_name_kind(vmlinux, name, BTF_KIND_STRUCT) > 0;
+}
+
+bool hf_kernel_has_fetchbpf(void)
+{
+	return hf_kernel_has_struct("trace_event_raw_fetchbpf_swapin_fault");
+}
+
+static bool is_fs(const char *path, long magic)
+{
+	struct statfs st;
+
+	return statfs(path, &st) == 0 && st.f_type == magic;
+}
+
+static int require_fs(const char *dir, const char *type, long magic)
+{
+	if (is_fs(dir, magic))
+		return HF_EXIT_OK;
+	if (geteuid() == 0 && mount(type, dir, type, 0, NULL) == 0) {
+		hf_debug("mounted %s at %s", type, dir);
+		return HF_EXIT_OK;
+	}
+	hf_err("%s is not mounted at %s (%s); as root run: mount -t %s %s %s",
+	       type, dir, geteuid() ? "not root, so not mounting it" : strerror(errno),
+	       type, type, dir);
+	return HF_EXIT_NOFEATURE;
+}
+
+int hf_require_tracefs(void)
+{
+	return require_fs("/sys/kernel/tracing", "tracefs", TRACEFS_MAGIC);
+}
+
+int hf_require_bpffs(void)
+{
+	return require_fs("/sys/fs/bpf", "bpf", BPF_FS_MAGIC);
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the running kernel and machine can do. Each check prints a message
+ * naming the missing piece and what to do, and returns an hf_exit status
+ * (0 when the feature is there).
+ */
+#ifndef HF_FEATURE_H
+#define HF_FEATURE_H
+
+#include <stdbool.h>
+
+/* Root, or CAP_BPF + CAP_PERFMON, to load BPF programs and open perf events. */
+int hf_require_bpf_privileges(void);
+/* Kernel BTF at /sys/kernel/btf/vmlinux (CO-RE needs it). */
+int hf_require_btf(void);
+/* Does the running kernel's BTF define this struct (e.g. "fetchbpf_ops")? */
+bool hf_kernel_has_struct(const char *name);
+/* The FetchBPF patches: the swap-in tracepoint's type is in the BTF. */
+bool hf_kernel_has_fetchbpf(void);
+/* tracefs at /sys/kernel/tracing; mounted there when root and absent. */
+int hf_require_tracefs(void);
+/* bpffs at /sys/fs/bpf; mounted there when root and absent. */
+int hf_require_bpffs(void);
+
+#endif

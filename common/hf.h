@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* hawkfetch: conventions every binary shares (exit statuses, messages). */
+#ifndef HF_H
+#define HF_H
+
+#include <stdbool.h>
+
+#ifndef HF_VERSION
+#define HF_VERSION "0.0.0"
+#endif
+
+/* Exit statuses, documented in every man page. */
+enum hf_exit {
+	HF_EXIT_OK = 0,
+	HF_EXIT_FAIL = 1,		/* runtime failure */
+	HF_EXIT_USAGE = 64,		/* bad command line (argp's own status) */
+	HF_EXIT_NOFEATURE = 69,		/* kernel or hardware lacks a feature */
+	HF_EXIT_NOPERM = 77,		/* not root / missing capability */
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The options every tool takes; set by the common argp child (cli.c). */
+struct hf_common_opts {
+	bool json;
+	bool pretty;
+	bool verbose;
+};
+extern struct hf_common_opts hf_opts;
+
+/*
+ * Report an error: "PROG: message" on stderr and, in JSON mode, also
+ * {"type":"error","message":...} on stdout so a JSON consumer sees it.
+ */
+void hf_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A warning: stderr only, never mixed into JSON output. */
+void hf_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Verbose diagnostics, printed only with -v. */
+void hf_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

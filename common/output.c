@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include "hf.h"
+#include "output.h"
+
+void hf_json_emit(FILE *out, struct json_object *obj)
+{
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+
+	flags |= hf_opts.pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN;
+	fputs(json_object_to_json_string_ext(obj, flags), out);
+	fputc('\n', out);
+	fflush(out);
+}
+
+struct json_object *hf_json_addr(uint64_t addr)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)addr);
+	return json_object_new_string(buf);
+}
+
+struct json_object *hf_json_u64(uint64_t v)
+{
+	return json_object_new_uint64(v);
+}
+
+void hf_json_set_u64(struct json_object *obj, const char *key, uint64_t v)
+{
+	json_object_object_add(obj, key, json_object_new_uint64(v));
+}
+
+void hf_json_set_str(struct json_object *obj, const char *key, const char *s)
+{
+	json_object_object_add(obj, key, json_object_new_string(s));
+}
+
+static void vreport(const char *fmt, va_list ap, bool as_json)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fprintf(stderr, "%s: %s\n", program_invocation_short_name, msg);
+	if (as_json) {
+		struct json_object *obj = json_object_new_object();
+
+		hf_json_set_str(obj, "type", "error");
+		hf_json_set_str(obj, "message", msg);
+		hf_json_emit(stdout, obj);
+		json_object_put(obj);
+	}
+}
+
+void hf_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(fmt, ap, hf_opts.json);
+	va_end(ap);
+}
+
+void hf_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(fmt, ap, false);
+	va_end(ap);
+}
+
+void hf_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!hf_opts.verbose)
+		return;
+	va_start(ap, fmt);
+	vreport(fmt, ap, false);
+	va_end(ap);
+}

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "procfs.h"
+
+#define PF_KTHREAD 0x00200000
+
+const char *hf_path(char *buf, size_t len, const char *fmt, ...)
+{
+	const char *root = getenv("HAWKFETCH_SYSROOT");
+	va_list ap;
+	int n;
+
+	if (!root || !strcmp(root, "/"))
+		root = "";
+	n = snprintf(buf, len, "%s", root);
+	va_start(ap, fmt);
+	vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+ssize_t hf_read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = 0, total = 0;
+
+	if (fd < 0)
+		return -errno;
+	while ((size_t)total < len - 1 &&
+	       (n = read(fd, buf + total, len - 1 - total)) > 0)
+		total += n;
+	if (n < 0 && !total) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	close(fd);
+	buf[total] = '\0';
+	return total;
+}
+
+/*
+ * /proc/PID/stat: "pid (comm) state ppid ... flags minflt cminflt majflt".
+ * comm may hold spaces and parentheses, so parse from the last ')'.
+ */
+static int parse_stat(char *buf, struct proc_task *task)
+{
+	char *open = strchr(buf, '('), *close = strrchr(buf, ')');
+	unsigned long long minflt, majflt;
+	unsigned int flags;
+	int ppid;
+	char state;
+
+	if (!open || !close || close < open)
+		return -EINVAL;
+	size_t len = close - open - 1;
+	if (len >= sizeof(task->comm))
+		len = sizeof(task->comm) - 1;
+	memcpy(task->comm, open + 1, len);
+	task->comm[len] = '\0';
+	if (sscanf(close + 1, " %c %d %*d %*d %*d %*d %u %llu %*u %llu",
+		   &state, &ppid, &flags, &minflt, &majflt) != 5)
+		return -EINVAL;
+	task->ppid = ppid;
+	task->kthread = flags & PF_KTHREAD;
+	task->minflt = minflt;
+	task->majflt = majflt;
+	return 0;
+}
+
+static int parse_tgid(const char *status, pid_t *tgid)
+{
+	const char *line = strstr(status, "\nTgid:");
+
+	if (!line || sscanf(line + 6, "%d", tgid) != 1)
+		return -EINVAL;
+	return 0;
+}
+
+int proc_task_read(pid_t pid, struct proc_task *task)
+{
+	char path[512], buf[4096];
+	ssize_t n;
+	int err;
+
+	memset(task, 0, sizeof(*task));
+	task->pid = pid;
+	n = hf_read_file(hf_path(path, sizeof(path), "/proc/%d/stat", pid), buf, sizeof(buf));
+	if (n < 0)
+		return n == -ENOENT || n == -ESRCH ? -ENOENT : n;
+	err = parse_stat(buf, task);
+	if (err)
+		return err;
+	n = hf_read_file(hf_path(path, sizeof(path), "/proc/%d/status", pid), buf, sizeof(buf));
+	if (n < 0)
+		return n == -ENOENT || n == -ESRCH ? -ENOENT : n;
+	return parse_tgid(buf, &task->tgid);
+}
+
+const char *proc_task_strerror(int err)
+{
+	switch (err) {
+	case -ENOENT:
+		return "no such process";
+	case -EACCES:
+	case -EPERM:
+		return "permission denied reading /proc";
+	case -EINVAL:
+		return "unparsable /proc entry";
+	default:
+		return strerror(-err);
+	}
+}
+
+int parse_cpu_list(const char *s, int **cpus, int *ncpus)
+{
+	int *list = NULL, n = 0;
+
+	while (*s && *s != '\n') {
+		char *end;
+		long a = strtol(s, &end, 10), b = a;
+
+		if (end == s || a < 0)
+			goto bad;
+		if (*end == '-') {
+			s = end + 1;
+			b = strtol(s, &end, 10);
+			if (end == s || b < a)
+				goto bad;
+		}
+		if (b > 65535)
+			goto bad;
+		list = realloc(list, (n + b - a + 1) * sizeof(*list));
+		if (!list)
+			return -ENOMEM;
+		for (long c = a; c <= b; c++)
+			list[n++] = c;
+		s = end;
+		if (*s == ',')
+			s++;
+		else if (*s && *s != '\n')
+			goto bad;
+	}
+	*cpus = list;
+	*ncpus = n;
+	return 0;
+bad:
+	free(list);
+	return -EINVAL;
+}
+
+int sys_online_cpus(int **cpus, int *ncpus)
+{
+	char path[512], buf[1024];
+	ssize_t n = hf_read_file(hf_path(path, sizeof(path),
+					 "/sys/devices/system/cpu/online"), buf, sizeof(buf));
+
+	if (n < 0)
+		return n;
+	return parse_cpu_list(buf, cpus, ncpus);
+}

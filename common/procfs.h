@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Readers for /proc and /sys. Every path is taken relative to the root
+ * named by $HAWKFETCH_SYSROOT (default "/"), so tests can point the readers
+ * at fixture trees without root.
+ */
+#ifndef HF_PROCFS_H
+#define HF_PROCFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Build "$HAWKFETCH_SYSROOT/<path>" into buf; returns buf. */
+const char *hf_path(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+struct proc_task {
+	pid_t pid;
+	pid_t tgid;
+	pid_t ppid;
+	char comm[16];
+	bool kthread;
+	uint64_t minflt, majflt;
+};
+
+/*
+ * Read /proc/PID/stat and /proc/PID/status. Returns 0, or -ENOENT (no
+ * such process), -EACCES, -EINVAL (unparsable).
+ */
+int proc_task_read(pid_t pid, struct proc_task *task);
+
+/* Explain proc_task_read()'s failure for a user-supplied PID. */
+const char *proc_task_strerror(int err);
+
+/* Online CPUs from /sys/devices/system/cpu/online. Caller frees *cpus. */
+int sys_online_cpus(int **cpus, int *ncpus);
+
+/* Parse a kernel CPU list such as "0-3,8,10-11". */
+int parse_cpu_list(const char *s, int **cpus, int *ncpus);
+
+/* Read a whole small file into buf (NUL-terminated); returns length or -errno. */
+ssize_t hf_read_file(const char *path, char *buf, size_t len);
+
+#endif

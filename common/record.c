@@ -1,0 +1,604 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+#include "cli.h"
+#include "output.h"
+#include "record.h"
+
+#define MAX_LINE (64 * 1024)
+#define MAX_SWAP_TYPE 63
+
+static const char *const kind_names[FAULT_KIND_COUNT] = {
+	[FAULT_MINOR] = "minor",
+	[FAULT_MAJOR] = "major",
+	[FAULT_SWAPIN] = "swapin",
+};
+
+const char *fault_kind_name(enum fault_kind kind)
+{
+	return kind < FAULT_KIND_COUNT ? kind_names[kind] : "?";
+}
+
+int fault_kind_parse(const char *s, enum fault_kind *kind)
+{
+	for (int k = 0; k < FAULT_KIND_COUNT; k++) {
+		if (!strcmp(s, kind_names[k])) {
+			*kind = k;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+void fault_record_clear(struct fault_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->swap_offset = -1;
+	r->swap_type = -1;
+	r->cache_hit = -1;
+}
+
+/* ---- columns of the text form ---- */
+
+enum column {
+	COL_TIME, COL_PID, COL_TID, COL_COMM, COL_KIND, COL_ADDR,
+	COL_SWAP_TYPE, COL_SWAP_OFFSET, COL_CACHE_HIT, COL_COUNT,
+	COL_UNKNOWN = COL_COUNT,
+};
+
+static const char *const column_names[COL_COUNT] = {
+	"time_ns", "pid", "tid", "comm", "kind", "addr",
+	"swap_type", "swap_offset", "cache_hit",
+};
+
+/* ---- writer ---- */
+
+void record_writer_init(struct record_writer *w, FILE *out, bool json)
+{
+	w->out = out;
+	w->json = json;
+	w->header_done = false;
+}
+
+static char *put_u64(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static char *put_hex(char *p, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[16];
+	int n = 0;
+
+	do {
+		tmp[n++] = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	*p++ = '0';
+	*p++ = 'x';
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static char *put_signed_or_dash(char *p, int64_t v)
+{
+	if (v < 0) {
+		*p++ = '-';
+		return p;
+	}
+	return put_u64(p, v);
+}
+
+static bool comm_needs_escape(unsigned char c)
+{
+	return c <= ' ' || c >= 0x7f || c == '\\';
+}
+
+static char *put_comm(char *p, const char *comm)
+{
+	size_t len = strnlen(comm, FAULT_COMM_LEN);
+
+	if (!len) {
+		*p++ = '-';
+		return p;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = comm[i];
+
+		if (comm_needs_escape(c) || (i == 0 && len == 1 && c == '-')) {
+			*p++ = '\\';
+			*p++ = '0' + (c >> 6);
+			*p++ = '0' + ((c >> 3) & 7);
+			*p++ = '0' + (c & 7);
+		} else {
+			*p++ = c;
+		}
+	}
+	return p;
+}
+
+static int write_text(struct record_writer *w, const struct fault_record *r)
+{
+	char line[256], *p = line;
+
+	if (!w->header_done) {
+		fputs("#", w->out);
+		for (int c = 0; c < COL_COUNT; c++)
+			fprintf(w->out, " %s", column_names[c]);
+		fputc('\n', w->out);
+		w->header_done = true;
+	}
+	p = put_u64(p, r->time_ns);
+	*p++ = ' ';
+	p = put_u64(p, r->pid);
+	*p++ = ' ';
+	p = put_u64(p, r->tid);
+	*p++ = ' ';
+	p = put_comm(p, r->comm);
+	*p++ = ' ';
+	p = stpcpy(p, fault_kind_name(r->kind));
+	*p++ = ' ';
+	p = put_hex(p, r->addr);
+	*p++ = ' ';
+	p = put_signed_or_dash(p, r->swap_type);
+	*p++ = ' ';
+	p = put_signed_or_dash(p, r->swap_offset);
+	*p++ = ' ';
+	p = put_signed_or_dash(p, r->cache_hit);
+	*p++ = '\n';
+	return fwrite(line, 1, p - line, w->out) == (size_t)(p - line) ? 0 : -EIO;
+}
+
+static int write_json(struct record_writer *w, const struct fault_record *r)
+{
+	struct json_object *o = json_object_new_object();
+	char comm[FAULT_COMM_LEN + 1];
+	int ret = 0;
+
+	memcpy(comm, r->comm, FAULT_COMM_LEN);
+	comm[FAULT_COMM_LEN] = '\0';
+	hf_json_set_str(o, "type", "fault");
+	hf_json_set_u64(o, "time_ns", r->time_ns);
+	json_object_object_add(o, "pid", json_object_new_int(r->pid));
+	json_object_object_add(o, "tid", json_object_new_int(r->tid));
+	hf_json_set_str(o, "comm", comm);
+	hf_json_set_str(o, "kind", fault_kind_name(r->kind));
+	json_object_object_add(o, "addr", hf_json_addr(r->addr));
+	if (r->swap_type >= 0)
+		json_object_object_add(o, "swap_type", json_object_new_int(r->swap_type));
+	if (r->swap_offset >= 0)
+		json_object_object_add(o, "swap_offset", json_object_new_int64(r->swap_offset));
+	if (r->cache_hit >= 0)
+		json_object_object_add(o, "cache_hit", json_object_new_boolean(r->cache_hit));
+	if (fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						 JSON_C_TO_STRING_NOSLASHESCAPE),
+		  w->out) < 0 || fputc('\n', w->out) == EOF)
+		ret = -EIO;
+	json_object_put(o);
+	return ret;
+}
+
+int record_write(struct record_writer *w, const struct fault_record *r)
+{
+	return w->json ? write_json(w, r) : write_text(w, r);
+}
+
+/* ---- reader ---- */
+
+enum form { FORM_UNKNOWN, FORM_TEXT, FORM_JSON };
+
+struct record_reader {
+	FILE *in;
+	char *name;
+	char *line;
+	size_t cap;
+	unsigned long lineno;
+	enum form form;
+	int ncols;
+	enum column cols[64];
+	struct json_tokener *tok;
+	char err[256];		/* what is wrong with the line */
+	char msg[1024];		/* NAME:LINE: err */
+};
+
+static const enum column default_cols[COL_COUNT] = {
+	COL_TIME, COL_PID, COL_TID, COL_COMM, COL_KIND, COL_ADDR,
+	COL_SWAP_TYPE, COL_SWAP_OFFSET, COL_CACHE_HIT,
+};
+
+struct record_reader *record_reader_new(FILE *in, const char *name)
+{
+	struct record_reader *rd = calloc(1, sizeof(*rd));
+
+	if (!rd)
+		return NULL;
+	rd->in = in;
+	rd->name = strdup(name ? name : "<stdin>");
+	rd->ncols = COL_COUNT;
+	memcpy(rd->cols, default_cols, sizeof(default_cols));
+	return rd;
+}
+
+void record_reader_free(struct record_reader *rd)
+{
+	if (!rd)
+		return;
+	if (rd->tok)
+		json_tokener_free(rd->tok);
+	free(rd->line);
+	free(rd->name);
+	free(rd);
+}
+
+const char *record_reader_error(const struct record_reader *rd)
+{
+	return rd->msg;
+}
+
+unsigned long record_reader_line(const struct record_reader *rd)
+{
+	return rd->lineno;
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int parse_addr(const char *s, uint64_t *out)
+{
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || !s[2])
+		return -EINVAL;
+	return hf_parse_u64(s + 2, 16, out);
+}
+
+/* Signed-or-unknown integer column: "-" is unknown (-1). */
+static int parse_opt_int(const char *s, int64_t max, int64_t *out)
+{
+	uint64_t v;
+
+	if (s[0] == '-' && !s[1]) {
+		*out = -1;
+		return 0;
+	}
+	if (hf_parse_u64(s, 10, &v) || v > (uint64_t)max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int unescape_comm(const char *s, char *comm)
+{
+	int n = 0;
+
+	memset(comm, 0, FAULT_COMM_LEN);
+	if (s[0] == '-' && !s[1])
+		return 0;
+	for (; *s; n++) {
+		if (n == FAULT_COMM_LEN - 1)
+			return -EINVAL;
+		if (*s != '\\') {
+			comm[n] = *s++;
+			continue;
+		}
+		for (int i = 1; i <= 3; i++)
+			if (s[i] < '0' || s[i] > '7')
+				return -EINVAL;
+		int v = (s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0');
+		if (v == 0 || v > 255)
+			return -EINVAL;
+		comm[n] = v;
+		s += 4;
+	}
+	return 0;
+}
+
+static int parse_field(enum column col, const char *s, struct fault_record *r,
+		       char *err, size_t errlen)
+{
+	uint64_t u;
+	int64_t v;
+
+	switch (col) {
+	case COL_TIME:
+		if (hf_parse_u64(s, 10, &u))
+			return fail(err, errlen, "bad time_ns '%s'", s);
+		r->time_ns = u;
+		break;
+	case COL_PID:
+	case COL_TID:
+		if (hf_parse_u64(s, 10, &u) || u > INT32_MAX)
+			return fail(err, errlen, "bad %s '%s'", column_names[col], s);
+		*(col == COL_PID ? &r->pid : &r->tid) = u;
+		break;
+	case COL_COMM:
+		if (unescape_comm(s, r->comm))
+			return fail(err, errlen, "bad comm '%s'", s);
+		break;
+	case COL_KIND:
+		if (fault_kind_parse(s, &r->kind))
+			return fail(err, errlen, "bad kind '%s' (expected minor, major or swapin)", s);
+		break;
+	case COL_ADDR:
+		if (parse_addr(s, &r->addr))
+			return fail(err, errlen, "bad addr '%s' (expected 0x followed by hex digits)", s);
+		break;
+	case COL_SWAP_TYPE:
+		if (parse_opt_int(s, MAX_SWAP_TYPE, &v))
+			return fail(err, errlen, "bad swap_type '%s'", s);
+		r->swap_type = v;
+		break;
+	case COL_SWAP_OFFSET:
+		if (parse_opt_int(s, INT64_MAX, &v))
+			return fail(err, errlen, "bad swap_offset '%s'", s);
+		r->swap_offset = v;
+		break;
+	case COL_CACHE_HIT:
+		if (parse_opt_int(s, 1, &v))
+			return fail(err, errlen, "bad cache_hit '%s' (expected 0, 1 or -)", s);
+		r->cache_hit = v;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static enum column column_by_name(const char *name)
+{
+	for (int c = 0; c < COL_COUNT; c++)
+		if (!strcmp(name, column_names[c]))
+			return c;
+	return COL_UNKNOWN;
+}
+
+/* A '#' line naming the columns (it must name at least addr and kind). */
+static int parse_header(struct record_reader *rd, char *line)
+{
+	enum column cols[ARRAY_SIZE(rd->cols)];
+	bool seen[COL_COUNT + 1] = { false };
+	int n = 0;
+
+	for (char *save, *t = strtok_r(line + 1, " \t", &save); t;
+	     t = strtok_r(NULL, " \t", &save)) {
+		if (n == (int)ARRAY_SIZE(cols))
+			return 0;
+		cols[n] = column_by_name(t);
+		if (cols[n] != COL_UNKNOWN && seen[cols[n]])
+			return fail(rd->err, sizeof(rd->err), "column '%s' named twice", t);
+		seen[cols[n++]] = true;
+	}
+	if (!seen[COL_ADDR] || !seen[COL_KIND])
+		return 0;	/* a comment, not a header */
+	memcpy(rd->cols, cols, n * sizeof(cols[0]));
+	rd->ncols = n;
+	return 0;
+}
+
+static int parse_text_line(struct record_reader *rd, char *line, struct fault_record *r)
+{
+	char *save, *t = strtok_r(line, " \t", &save);
+	int n = 0;
+
+	fault_record_clear(r);
+	for (; t; t = strtok_r(NULL, " \t", &save), n++) {
+		if (n >= rd->ncols)
+			break;
+		if (parse_field(rd->cols[n], t, r, rd->err, sizeof(rd->err)))
+			return -1;
+	}
+	if (n != rd->ncols || t)
+		return fail(rd->err, sizeof(rd->err), "expected %d columns, got %d%s",
+			    rd->ncols, n, t ? " or more" : "");
+	return 0;
+}
+
+static int json_int(struct json_object *v, const char *key, int64_t min, int64_t max,
+		    int64_t *out, char *err, size_t errlen)
+{
+	if (!json_object_is_type(v, json_type_int))
+		return fail(err, errlen, "\"%s\" must be an integer", key);
+	errno = 0;
+	int64_t x = json_object_get_int64(v);
+	if (errno || x < min || x > max)
+		return fail(err, errlen, "\"%s\" out of range", key);
+	*out = x;
+	return 0;
+}
+
+static int json_field(const char *key, struct json_object *v, struct fault_record *r,
+		      char *err, size_t errlen)
+{
+	int64_t x;
+
+	if (!strcmp(key, "type"))
+		return 0;
+	if (!strcmp(key, "addr")) {
+		if (json_object_is_type(v, json_type_string)) {
+			if (parse_addr(json_object_get_string(v), &r->addr))
+				return fail(err, errlen, "bad addr '%s'", json_object_get_string(v));
+			return 0;
+		}
+		if (json_object_is_type(v, json_type_int) && json_object_get_int64(v) >= 0) {
+			r->addr = json_object_get_uint64(v);
+			return 0;
+		}
+		return fail(err, errlen, "\"addr\" must be a \"0x...\" string");
+	}
+	if (!strcmp(key, "kind")) {
+		if (!json_object_is_type(v, json_type_string) ||
+		    fault_kind_parse(json_object_get_string(v), &r->kind))
+			return fail(err, errlen, "bad kind (expected minor, major or swapin)");
+		return 0;
+	}
+	if (!strcmp(key, "comm")) {
+		if (!json_object_is_type(v, json_type_string))
+			return fail(err, errlen, "\"comm\" must be a string");
+		strncpy(r->comm, json_object_get_string(v), FAULT_COMM_LEN - 1);
+		r->comm[FAULT_COMM_LEN - 1] = '\0';
+		return 0;
+	}
+	if (!strcmp(key, "cache_hit")) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return fail(err, errlen, "\"cache_hit\" must be true or false");
+		r->cache_hit = json_object_get_boolean(v);
+		return 0;
+	}
+	if (!strcmp(key, "time_ns")) {
+		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)
+			return fail(err, errlen, "\"time_ns\" must be a non-negative integer");
+		r->time_ns = json_object_get_uint64(v);
+		return 0;
+	}
+	if (!strcmp(key, "pid") || !strcmp(key, "tid")) {
+		if (json_int(v, key, 0, INT32_MAX, &x, err, errlen))
+			return -1;
+		*(key[0] == 'p' ? &r->pid : &r->tid) = x;
+		return 0;
+	}
+	if (!strcmp(key, "swap_type")) {
+		if (json_int(v, key, 0, MAX_SWAP_TYPE, &x, err, errlen))
+			return -1;
+		r->swap_type = x;
+		return 0;
+	}
+	if (!strcmp(key, "swap_offset")) {
+		if (json_int(v, key, 0, INT64_MAX, &x, err, errlen))
+			return -1;
+		r->swap_offset = x;
+		return 0;
+	}
+	return 0;	/* unknown keys are for newer writers */
+}
+
+/* Returns 1 for a fault record, 0 for another "type" (skipped), -1 on error. */
+static int parse_json_object(struct json_object *o, struct fault_record *r,
+			     char *err, size_t errlen)
+{
+	struct json_object *type, *v;
+
+	if (!json_object_is_type(o, json_type_object))
+		return fail(err, errlen, "expected a JSON object");
+	if (json_object_object_get_ex(o, "type", &type)) {
+		if (!json_object_is_type(type, json_type_string))
+			return fail(err, errlen, "\"type\" must be a string");
+		if (strcmp(json_object_get_string(type), "fault"))
+			return 0;
+	}
+	fault_record_clear(r);
+	if (!json_object_object_get_ex(o, "addr", &v))
+		return fail(err, errlen, "missing \"addr\"");
+	if (!json_object_object_get_ex(o, "kind", &v))
+		return fail(err, errlen, "missing \"kind\"");
+	json_object_object_foreach(o, key, val)
+		if (json_field(key, val, r, err, errlen))
+			return -1;
+	return 1;
+}
+
+static int parse_json(struct json_tokener *tok, const char *line, size_t len,
+		      struct fault_record *r, char *err, size_t errlen)
+{
+	struct json_object *o;
+	int ret;
+
+	json_tokener_reset(tok);
+	o = json_tokener_parse_ex(tok, line, len);
+	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len) {
+		json_object_put(o);
+		return fail(err, errlen, "invalid JSON (%s)",
+			    o ? "trailing characters" :
+			    json_tokener_error_desc(json_tokener_get_error(tok)));
+	}
+	ret = parse_json_object(o, r, err, errlen);
+	json_object_put(o);
+	return ret;
+}
+
+int record_parse_json_line(const char *line, size_t len, struct fault_record *r,
+			   char *err, size_t errlen)
+{
+	struct json_tokener *tok = json_tokener_new();
+	int ret = parse_json(tok, line, len, r, err, errlen);
+
+	json_tokener_free(tok);
+	return ret;
+}
+
+static size_t strip(char *line, size_t len)
+{
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
+		       line[len - 1] == ' ' || line[len - 1] == '\t'))
+		line[--len] = '\0';
+	return len;
+}
+
+static int read_line(struct record_reader *rd, struct fault_record *r)
+{
+	ssize_t n = getline(&rd->line, &rd->cap, rd->in);
+	char *p;
+	size_t len;
+
+	if (n < 0)
+		return ferror(rd->in) ? fail(rd->err, sizeof(rd->err), "read error: %s",
+					     strerror(errno)) : 2;
+	rd->lineno++;
+	if (n > MAX_LINE)
+		return fail(rd->err, sizeof(rd->err), "line longer than %d bytes", MAX_LINE);
+	if ((size_t)n != strlen(rd->line))
+		return fail(rd->err, sizeof(rd->err), "NUL byte in line");
+	len = strip(rd->line, n);
+	for (p = rd->line; *p == ' ' || *p == '\t'; p++, len--)
+		;
+	if (!len)
+		return 0;
+	if (rd->form == FORM_UNKNOWN)
+		rd->form = *p == '{' ? FORM_JSON : FORM_TEXT;
+	if (rd->form == FORM_JSON) {
+		if (!rd->tok && !(rd->tok = json_tokener_new()))
+			return fail(rd->err, sizeof(rd->err), "out of memory");
+		return parse_json(rd->tok, p, len, r, rd->err, sizeof(rd->err));
+	}
+	if (*p == '#')
+		return parse_header(rd, p);
+	return parse_text_line(rd, p, r) ? -1 : 1;
+}
+
+int record_read(struct record_reader *rd, struct fault_record *r)
+{
+	for (;;) {
+		int ret = read_line(rd, r);
+
+		if (ret == 1)
+			return 1;
+		if (ret == 2)
+			return 0;
+		if (ret < 0) {
+			snprintf(rd->msg, sizeof(rd->msg), "%s:%lu: %s", rd->name,
+				 rd->lineno, rd->err);
+			return -1;
+		}
+	}
+}
