@@ -4,6 +4,7 @@
 #   make demo       the main job: trace a bundled workload and show what fbtrace sees
 #   make install    PREFIX=/usr/local DESTDIR= : binaries, man pages, completions
 
+.DEFAULT_GOAL := all
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
 DESTDIR    ?=
@@ -17,7 +18,6 @@ ARCH       := x86
 DEB_DEPS   := clang llvm libbpf-dev bpftool libjson-c-dev libelf-dev zlib1g-dev \
               libpfm4-dev pkg-config jq bpftrace util-linux procps e2fsprogs \
               libclang-rt-14-dev
-DEB_DEPS   += $(VM_DEPS)
 
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
@@ -26,6 +26,10 @@ LDLIBS     := -lbpf -lelf -lz -ljson-c
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ibpf -Wall
 
 BINS       := fbtrace
+# Each mk/*.mk adds its binaries (BINS +=), libraries and targets.
+-include mk/*.mk
+DEB_DEPS   += $(VM_DEPS)
+
 COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 
@@ -33,8 +37,6 @@ COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 .SECONDARY:
 .PHONY: all deps check demo install clean vmlinux-h unit-check host-check bench
 all: deps $(BINS:%=$(BUILD)/%)
-
--include mk/*.mk
 
 # Installs only what is missing; a no-op (one dpkg-query) on a ready machine.
 deps:
