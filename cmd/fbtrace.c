@@ -415,6 +415,8 @@ int main(int argc, char **argv)
 		return err;
 	}
 	s.start_ns = now_ns();
+	record_writer_begin(&s.writer);	/* tells a reader the trace is live */
+	fflush(s.out);
 	if (s.go_pipe > 0 && write(s.go_pipe, "g", 1) == 1) {
 		close(s.go_pipe);
 		s.go_pipe = -1;

@@ -131,17 +131,22 @@ static char *put_comm(char *p, const char *comm)
 	return p;
 }
 
+void record_writer_begin(struct record_writer *w)
+{
+	if (w->json || w->header_done)
+		return;
+	fputs("#", w->out);
+	for (int c = 0; c < COL_COUNT; c++)
+		fprintf(w->out, " %s", column_names[c]);
+	fputc('\n', w->out);
+	w->header_done = true;
+}
+
 static int write_text(struct record_writer *w, const struct fault_record *r)
 {
 	char line[256], *p = line;
 
-	if (!w->header_done) {
-		fputs("#", w->out);
-		for (int c = 0; c < COL_COUNT; c++)
-			fprintf(w->out, " %s", column_names[c]);
-		fputc('\n', w->out);
-		w->header_done = true;
-	}
+	record_writer_begin(w);
 	p = put_u64(p, r->time_ns);
 	*p++ = ' ';
 	p = put_u64(p, r->pid);

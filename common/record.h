@@ -42,6 +42,8 @@ struct record_writer {
 	bool header_done;
 };
 void record_writer_init(struct record_writer *w, FILE *out, bool json);
+/* The text form's header line (written by the first record otherwise). */
+void record_writer_begin(struct record_writer *w);
 int record_write(struct record_writer *w, const struct fault_record *r);
 
 /*
