@@ -21,7 +21,7 @@
 #include "fbtrace.h"
 #include "fbtrace.skel.h"
 
-#define POLL_MS 100
+#define POLL_MS 50
 #define SUMMARY_ROWS 20
 
 static struct args {
@@ -226,8 +226,10 @@ static void configure(struct session *s, const struct hf_cgroup *cg, bool patche
 		skel->rodata->cgroup_hierarchy = cg->hierarchy;
 	}
 	/* On the patched kernel, swap-cache hits are minor faults worth keeping. */
+	skel->rodata->swapin_tracepoint = patched;
 	skel->rodata->swapin_minor_only = patched && !args.all_faults;
 	bpf_map__set_max_entries(skel->maps.events, args.buffer_mib << 20);
+	skel->rodata->wakeup_bytes = (args.buffer_mib << 20) / 8;
 	bpf_program__set_autoload(skel->progs.on_swapin_fault, patched);
 	bpf_program__set_autoload(skel->progs.on_minor_fault, patched || args.all_faults);
 	bpf_program__set_autoload(skel->progs.on_fork, args.command != NULL);
@@ -323,8 +325,11 @@ static int trace_loop(struct session *s)
 	bool done = false;
 
 	while (!done) {
+		/* Woken when 1/8 of the buffer is pending; otherwise every POLL_MS. */
 		int n = ring_buffer__poll(s->rb, POLL_MS);
 
+		if (n >= 0 || n == -EINTR)
+			n = ring_buffer__consume(s->rb);
 		if (n < 0 && n != -EINTR)
 			break;
 		fflush(s->out);
@@ -391,7 +396,7 @@ static int open_output(struct session *s)
 		hf_err("%s: %s", args.output, strerror(errno));
 		return HF_EXIT_FAIL;
 	}
-	/* Fully buffered, flushed after every ring-buffer drain (<= 100 ms). */
+	/* Fully buffered, flushed after every ring-buffer drain (<= 50 ms). */
 	setvbuf(s->out, buf, _IOFBF, sizeof(buf));
 	record_writer_init(&s->writer, s->out, hf_opts.json);
 	return HF_EXIT_OK;

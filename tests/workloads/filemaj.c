@@ -4,7 +4,8 @@
  *
  * Writes PAGES pages to FILE, syncs and drops them from the page cache,
  * maps the file with MADV_RANDOM (no read-around) and reads the pages in
- * order, each one a major fault. Prints: region 0xADDR PAGES, majflt N.
+ * order, each one a major fault. Prints: pid, region 0xADDR PAGES, majflt N
+ * and elapsed_ns of the reads.
  * With -r ROUNDS it drops the cache and reads again, ROUNDS times (the
  * benchmark's major-fault storm). With -w PATH it waits for PATH to exist
  * before reading (so a tracer can attach first).
@@ -17,8 +18,17 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define PAGE 4096UL
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static long majflt(void)
 {
@@ -35,6 +45,7 @@ int main(int argc, char **argv)
 	char buf[PAGE];
 	int opt, fd;
 	long before;
+	double start;
 
 	while ((opt = getopt(argc, argv, "n:r:f:w:")) != -1) {
 		switch (opt) {
@@ -71,6 +82,7 @@ int main(int argc, char **argv)
 	for (struct stat st; go && stat(go, &st); )
 		usleep(10000);
 	before = majflt();
+	start = now();
 	for (unsigned long r = 0; r < rounds; r++) {
 		/* Unmapped clean pages leave the page cache on DONTNEED. */
 		madvise(map, pages * PAGE, MADV_DONTNEED);
@@ -78,7 +90,7 @@ int main(int argc, char **argv)
 		for (unsigned long i = 0; i < pages; i++)
 			sum += map[i * PAGE];
 	}
-	printf("majflt %ld\n", majflt() - before);
+	printf("majflt %ld\nelapsed_ns %.0f\n", majflt() - before, (now() - start) * 1e9);
 	unlink(file);
 	return sum ? 0 : 1;
 usage:
