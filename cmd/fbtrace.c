@@ -382,6 +382,7 @@ static void teardown(struct session *s)
 	fbtrace_bpf__destroy(s->skel);
 	if (s->go_pipe > 0)
 		close(s->go_pipe);	/* an unreleased command exits 127 */
+	record_writer_fini(&s->writer);
 	if (s->out && s->out != stdout)
 		fclose(s->out);
 	fault_stats_free(&s->stats);

@@ -33,6 +33,7 @@ static void round_trip(bool json)
 	record_writer_init(&w, f, json);
 	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
 		record_write(&w, &samples[i]);
+	record_writer_fini(&w);
 	fclose(f);
 
 	f = fmemopen(buf, len, "r");
