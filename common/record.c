@@ -192,29 +192,33 @@ static struct json_object *json_template(struct record_writer *w)
 	return o;
 }
 
+enum jtype { J_U64, J_INT, J_STR, J_BOOL };
+
+/* Set key to a value of type t, creating the value on first use. */
 static void json_set(struct json_object *o, const char *key, struct json_object **cache,
-		     json_type type, int64_t v, const char *s)
+		     enum jtype t, int64_t v, const char *s)
 {
-	if (!*cache || !json_object_object_get_ex(o, key, NULL)) {
-		*cache = type == json_type_string ? json_object_new_string(s) :
-			 type == json_type_boolean ? json_object_new_boolean(v) :
-			 json_object_new_int64(v);
+	if (!*cache) {
+		*cache = t == J_U64 ? json_object_new_uint64(v) :
+			 t == J_INT ? json_object_new_int64(v) :
+			 t == J_STR ? json_object_new_string(s) : json_object_new_boolean(v);
 		json_object_object_add(o, key, *cache);
-	} else if (type == json_type_string) {
-		json_object_set_string(*cache, s);
-	} else if (type == json_type_boolean) {
-		json_object_set_boolean(*cache, v);
-	} else {
-		json_object_set_int64(*cache, v);
+		return;
+	}
+	switch (t) {
+	case J_U64: json_object_set_uint64(*cache, v); break;
+	case J_INT: json_object_set_int64(*cache, v); break;
+	case J_STR: json_object_set_string(*cache, s); break;
+	case J_BOOL: json_object_set_boolean(*cache, v); break;
 	}
 }
 
 /* An optional field: present when known (v >= 0), left out otherwise. */
 static void json_set_opt(struct json_object *o, const char *key, struct json_object **cache,
-			 json_type type, int64_t v)
+			 enum jtype t, int64_t v)
 {
 	if (v >= 0) {
-		json_set(o, key, cache, type, v, NULL);
+		json_set(o, key, cache, t, v, NULL);
 	} else if (*cache) {
 		json_object_object_del(o, key);
 		*cache = NULL;
@@ -229,15 +233,15 @@ static int write_json(struct record_writer *w, const struct fault_record *r)
 	memcpy(comm, r->comm, FAULT_COMM_LEN);
 	comm[FAULT_COMM_LEN] = '\0';
 	snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)r->addr);
-	json_set(o, "time_ns", &v[0], json_type_int, r->time_ns, NULL);
-	json_set(o, "pid", &v[1], json_type_int, r->pid, NULL);
-	json_set(o, "tid", &v[2], json_type_int, r->tid, NULL);
-	json_set(o, "comm", &v[3], json_type_string, 0, comm);
-	json_set(o, "kind", &v[4], json_type_string, 0, fault_kind_name(r->kind));
-	json_set(o, "addr", &v[5], json_type_string, 0, addr);
-	json_set_opt(o, "swap_type", &v[6], json_type_int, r->swap_type);
-	json_set_opt(o, "swap_offset", &v[7], json_type_int, r->swap_offset);
-	json_set_opt(o, "cache_hit", &v[8], json_type_boolean, r->cache_hit);
+	json_set(o, "time_ns", &v[0], J_U64, r->time_ns, NULL);
+	json_set(o, "pid", &v[1], J_INT, r->pid, NULL);
+	json_set(o, "tid", &v[2], J_INT, r->tid, NULL);
+	json_set(o, "comm", &v[3], J_STR, 0, comm);
+	json_set(o, "kind", &v[4], J_STR, 0, fault_kind_name(r->kind));
+	json_set(o, "addr", &v[5], J_STR, 0, addr);
+	json_set_opt(o, "swap_type", &v[6], J_INT, r->swap_type);
+	json_set_opt(o, "swap_offset", &v[7], J_INT, r->swap_offset);
+	json_set_opt(o, "cache_hit", &v[8], J_BOOL, r->cache_hit);
 	if (fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 						 JSON_C_TO_STRING_NOSLASHESCAPE),
 		  w->out) < 0 || fputc('\n', w->out) == EOF)
