@@ -18,6 +18,7 @@ count_in_region() {
 }
 
 # wait_for_header FILE: fbtrace writes the header once its probes are attached.
+# (Remove FILE before starting fbtrace.)
 wait_for_header() {
 	for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done
 	return 1
@@ -37,10 +38,20 @@ else
 	fail "$t" "want $pages major/0 swapin (kernel majflt $majflt), got $major major/$swapin swapin"
 fi
 
+# 1b. The command's children are traced too (the shell forks filemaj).
+t=fbtrace_command_children
+fbtrace -o "$HF_TMP/trace" -- sh -c "\"$W/filemaj\" -f \"$HF_TMP/data\" -n 64; true" \
+	> "$HF_TMP/out" 2> "$HF_TMP/err"
+read -r _ pid < <(grep '^pid ' "$HF_TMP/out")
+read -r _ base pages < <(grep '^region ' "$HF_TMP/out")
+major=$(count_in_region "$HF_TMP/trace" "$pid" major "$base" "$pages")
+if [ "$major" = 64 ]; then pass "$t: 64 major faults of the command's child $pid"
+else fail "$t" "got $major of 64 faults of child $pid"; fi
+
 # 2. -p PID: attaches to a running process and ends when it exits.
 t=fbtrace_pid
-rm -f "$HF_TMP/go"
-"$W/filemaj" -f "$HF_TMP/data" -n 128 -w "$HF_TMP/go" > "$HF_TMP/out" &
+rm -f "$HF_TMP/go" "$HF_TMP/trace"
+"$W/filemaj" -f "$HF_TMP/data-pid" -n 128 -w "$HF_TMP/go" > "$HF_TMP/out" &
 wl=$!
 fbtrace -p $wl -o "$HF_TMP/trace" 2> "$HF_TMP/err" &
 tr=$!
@@ -53,7 +64,7 @@ if wait_for_header "$HF_TMP/trace"; then
 	if [ $rc = 0 ] && [ "$major" = 128 ]; then
 		pass "$t: 128 major faults of pid $wl, trace ended with the process"
 	else
-		fail "$t" "got $major of 128 faults; fbtrace still running: $([ $rc = 0 ] && echo no || echo yes)"
+		fail "$t" "got $major of 128 faults ($(grep majflt "$HF_TMP/out")); fbtrace still running: $([ $rc = 0 ] && echo no || echo yes); $(head -c 300 "$HF_TMP/err")"
 	fi
 else
 	fail "$t" "fbtrace did not start: $(cat "$HF_TMP/err")"; kill $wl
@@ -62,6 +73,7 @@ kill $tr 2>/dev/null; wait $tr 2>/dev/null
 
 # 3. -c CGROUP: members only; SIGINT stops it with a summary and nothing left loaded.
 t=fbtrace_cgroup
+rm -f "$HF_TMP/trace"
 fbtrace -c "$HF_CG" -o "$HF_TMP/trace" 2> "$HF_TMP/err" &
 tr=$!
 if wait_for_header "$HF_TMP/trace"; then
@@ -105,4 +117,35 @@ if [ $rc = 0 ] && [ "$lines" -gt 10 ] && [ "$bad" = 0 ] && [ "$minor" -ge 2 ] &&
 	pass "$t: $lines valid JSON lines, minor faults of $minor processes, summary last"
 else
 	fail "$t" "status $rc, $lines lines, $bad invalid, minor faults from $minor pids"
+fi
+
+# 5. A cgroup v2 directory (the unified hierarchy, wherever it is mounted).
+t=fbtrace_cgroup_v2
+v2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+if [ -z "$v2" ]; then
+	skip "$t" "no cgroup2 mount"
+else
+	cg2=$v2/hawkfetch-test-$$
+	mkdir "$cg2"
+	rm -f "$HF_TMP/trace"
+	fbtrace -c "$cg2" -o "$HF_TMP/trace" 2> "$HF_TMP/err" &
+	tr=$!
+	if wait_for_header "$HF_TMP/trace"; then
+		sh -c "echo \$\$ > $cg2/cgroup.procs && exec \"$W/filemaj\" -f \"$HF_TMP/data\" -n 32" > "$HF_TMP/out"
+		"$W/filemaj" -f "$HF_TMP/data2" -n 16 > "$HF_TMP/out2"
+		sleep 0.3; kill -INT $tr; wait $tr
+		read -r _ pid < <(grep '^pid ' "$HF_TMP/out")
+		read -r _ base pages < <(grep '^region ' "$HF_TMP/out")
+		read -r _ other < <(grep '^pid ' "$HF_TMP/out2")
+		major=$(count_in_region "$HF_TMP/trace" "$pid" major "$base" "$pages")
+		outside=$(awk -v p="$other" '$2 == p' "$HF_TMP/trace" | wc -l)
+		if [ "$major" = 32 ] && [ "$outside" = 0 ]; then
+			pass "$t: 32 major faults of the member, none of the outsider"
+		else
+			fail "$t" "member faults $major/32, outsider records $outside"
+		fi
+	else
+		fail "$t" "fbtrace did not start: $(cat "$HF_TMP/err")"; kill $tr
+	fi
+	rmdir "$cg2"
 fi
