@@ -272,6 +272,11 @@ static int setup(struct session *s)
 
 	if ((err = hf_require_bpf_privileges()) || (err = hf_require_btf()))
 		return err;
+	if ((args.pids.n || args.command) && proc_self_in_nested_pidns()) {
+		hf_err("running in a nested PID namespace: the PIDs BPF sees would not "
+		       "match; run fbtrace in the host's PID namespace");
+		return HF_EXIT_NOFEATURE;
+	}
 	if (args.cgroup && hf_cgroup_resolve(args.cgroup, &cg))
 		return HF_EXIT_FAIL;
 	patched = hf_kernel_has_fetchbpf();

@@ -38,6 +38,9 @@ expect fbtrace_missing_command 127 "fbtrace: /nonexistent/cmd: No such file" \
 	fbtrace -- /nonexistent/cmd
 expect fbtrace_command_status 3 "" fbtrace -- sh -c 'exit 3'
 
+# PIDs typed in a container would not match the PIDs BPF sees.
+expect fbtrace_nested_pidns 69 "nested PID namespace" unshare -p -f --mount-proc fbtrace -p 1
+
 # A kernel without BTF, as seen through an empty sysroot.
 mkdir -p "$tmp/root/proc/self"
 expect fbtrace_no_btf 69 "kernel has no BTF .*CONFIG_DEBUG_INFO_BTF" \
