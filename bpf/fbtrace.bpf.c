@@ -136,6 +136,7 @@ static __always_inline int emit(__u64 addr, __u8 kind)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, tid = (__u32)id;
+	struct task_struct *task;
 	struct swapin_info *si;
 	struct fbtrace_event *e;
 
@@ -152,6 +153,7 @@ static __always_inline int emit(__u64 addr, __u8 kind)
 		count(FBTRACE_LOST);
 		goto out;
 	}
+	task = bpf_get_current_task_btf();
 	e->time_ns = bpf_ktime_get_ns();
 	e->addr = addr;
 	e->pid = tgid;
@@ -169,12 +171,12 @@ static __always_inline int emit(__u64 addr, __u8 kind)
 		/* A major fault on anonymous memory can only be a swap-in. */
 		bool anon = false;
 
-		bpf_find_vma((struct task_struct *)bpf_get_current_task_btf(),
-			     addr, vma_is_anon, &anon, 0);
+		bpf_find_vma(task, addr, vma_is_anon, &anon, 0);
 		if (anon)
 			e->kind = FBTRACE_SWAPIN;
 	}
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	/* Two 8-byte loads; bpf_get_current_comm() costs ~80 ns a record. */
+	__builtin_memcpy(e->comm, task->comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
 			   BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 out:
