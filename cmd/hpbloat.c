@@ -12,7 +12,7 @@
 #include "procfs.h"
 #include "thp.h"
 
-#define BATCH 8		/* huge pages per process_vm_readv: 16 MiB */
+#define CHUNK (256 << 10)	/* bytes per process_vm_readv: fits in L2 */
 #define KIB(subpages) ((uint64_t)(subpages) * (HF_PAGE_SIZE / 1024))
 
 static struct args {
@@ -101,8 +101,11 @@ static int scan_error(pid_t pid, int err, const char *what)
 		return HF_EXIT_FAIL;
 	case -EPERM:
 	case -EACCES:
-		hf_err("pid %d: %s: %s; page frame numbers need CAP_SYS_ADMIN (run as root)",
-		       pid, what, strerror(-err));
+		if (geteuid() == 0)
+			hf_err("pid %d: %s: %s (ptrace access check)", pid, what, strerror(-err));
+		else
+			hf_err("pid %d: %s: %s; page frame numbers need CAP_SYS_ADMIN "
+			       "(run as root)", pid, what, strerror(-err));
 		return HF_EXIT_NOPERM;
 	default:
 		hf_err("pid %d: %s: %s", pid, what, strerror(-err));
@@ -127,29 +130,44 @@ static void add_proc(struct report *rep, struct hf_bloat_proc *p)
 	rep->scan_ns += p->scan_ns;
 }
 
+/* Scan one process; with --all, one that cannot be read is skipped. */
+static int scan_one(struct report *rep, struct hf_bloat_scanner *s, pid_t pid, int *denied)
+{
+	struct hf_bloat_proc p;
+	const char *what;
+	int err = hf_bloat_scan(s, pid, &p, &what);
+
+	if (!err && args.all && !p.c.huge_pages && !p.c.huge_zero_pages)
+		err = -ENODATA;		/* nothing to report */
+	if (err) {
+		hf_bloat_proc_free(&p);
+		if (!args.all)
+			return scan_error(pid, err, what);
+		*denied += err == -EPERM || err == -EACCES;
+		hf_debug("pid %d: skipped: %s", pid, strerror(-err));
+		return HF_EXIT_OK;
+	}
+	hf_debug("pid %d: %llu huge pages, %llu bytes read in %llu ns", pid,
+		 (unsigned long long)p.c.huge_pages, (unsigned long long)p.scanned_bytes,
+		 (unsigned long long)p.scan_ns);
+	add_proc(rep, &p);
+	return HF_EXIT_OK;
+}
+
 static int scan_all(struct report *rep, struct hf_bloat_scanner *s)
 {
-	int status = HF_EXIT_OK;
+	int status = HF_EXIT_OK, denied = 0;
 
 	for (int i = 0; i < args.pids.n; i++) {
-		struct hf_bloat_proc p;
-		const char *what;
-		pid_t pid = args.pids.pid[i];
-		int err = hf_bloat_scan(s, pid, &p, &what);
+		int err = scan_one(rep, s, args.pids.pid[i], &denied);
 
-		if (err) {
-			hf_bloat_proc_free(&p);
-			/* With --all, processes come and go and kernel threads have no pagemap. */
-			if (args.all && err != -EPERM && err != -EACCES)
-				hf_debug("pid %d: skipped: %s", pid, strerror(-err));
-			else if ((err = scan_error(pid, err, what)) > status)
-				status = err;
-			continue;
-		}
-		hf_debug("pid %d: %llu huge pages, %llu bytes read in %llu ns", pid,
-			 (unsigned long long)p.c.huge_pages, (unsigned long long)p.scanned_bytes,
-			 (unsigned long long)p.scan_ns);
-		add_proc(rep, &p);
+		if (err > status)
+			status = err;
+	}
+	if (args.all && denied && geteuid() != 0) {
+		hf_err("%d processes could not be read: page frame numbers need "
+		       "CAP_SYS_ADMIN (run as root)", denied);
+		return HF_EXIT_NOPERM;
 	}
 	return status;
 }
@@ -391,14 +409,14 @@ int main(int argc, char **argv)
 		return HF_EXIT_FAIL;
 	}
 	hf_thp_policy_read(&rep.policy);
-	if ((err = hf_bloat_scanner_init(&scanner, &rep.policy, BATCH))) {
+	if ((err = hf_bloat_scanner_init(&scanner, &rep.policy, CHUNK))) {
 		hf_err("scan buffer: %s", strerror(-err));
 		return HF_EXIT_FAIL;
 	}
 	status = scan_all(&rep, &scanner);
 	hf_bloat_scanner_free(&scanner);
-	if (status == HF_EXIT_NOPERM && !rep.nproc)
-		return status;
+	if (status && !rep.nproc)
+		return status;	/* nothing scanned: the errors said it all */
 	if (hf_opts.json)
 		print_json(&rep);
 	else

@@ -9,45 +9,37 @@
 #include "pagemap.h"
 #include "procfs.h"
 
-#define MAX_BATCH 64
-
-/* Huge pages found by pagemap, waiting to be read in one batch. */
-struct pending {
-	uint64_t addr[MAX_BATCH];
-	uint64_t pfn[MAX_BATCH];
-	uint32_t vma[MAX_BATCH];
-	size_t n;
-};
-
 int hf_bloat_scanner_init(struct hf_bloat_scanner *s, const struct hf_thp_policy *policy,
-			  size_t batch)
+			  size_t chunk)
 {
 	s->policy = policy;
-	s->batch = batch < 1 ? 1 : batch > MAX_BATCH ? MAX_BATCH : batch;
+	s->chunk = chunk < HF_PAGE_SIZE ? HF_PAGE_SIZE : chunk > HF_HPAGE_SIZE ? HF_HPAGE_SIZE :
+		   chunk & ~(HF_PAGE_SIZE - 1);
+	while (HF_HPAGE_SIZE % s->chunk)
+		s->chunk -= HF_PAGE_SIZE;
 	/* Our own buffer stays in base pages: no THP of ours skews a scan of ourselves. */
-	s->buf = mmap(NULL, s->batch * HF_HPAGE_SIZE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	s->buf = mmap(NULL, s->chunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (s->buf == MAP_FAILED) {
 		s->buf = NULL;
 		return -errno;
 	}
-	madvise(s->buf, s->batch * HF_HPAGE_SIZE, MADV_NOHUGEPAGE);
+	madvise(s->buf, s->chunk, MADV_NOHUGEPAGE);
 	return 0;
 }
 
 void hf_bloat_scanner_free(struct hf_bloat_scanner *s)
 {
 	if (s->buf)
-		munmap(s->buf, s->batch * HF_HPAGE_SIZE);
+		munmap(s->buf, s->chunk);
 	s->buf = NULL;
 }
 
-unsigned int hf_bloat_count_zero(const void *hpage)
+unsigned int hf_bloat_count_zero(const void *mem, size_t len)
 {
-	const char *p = hpage;
+	const char *p = mem;
 	unsigned int zero = 0;
 
-	for (unsigned int i = 0; i < HF_HPAGE_NR; i++)
+	for (size_t i = 0; i < len / HF_PAGE_SIZE; i++)
 		zero += hf_page_is_zero(p + i * HF_PAGE_SIZE);
 	return zero;
 }
@@ -99,39 +91,46 @@ static bool still_mapped(const struct hf_pagemap *pm, uint64_t addr, uint64_t pf
 	       (ent[1] & PM_PRESENT) && PM_PFN(ent[1]) == pfn + HF_HPAGE_NR - 1;
 }
 
-static int flush(struct hf_bloat_scanner *s, const struct hf_pagemap *pm,
-		 struct pending *q, struct hf_bloat_proc *p)
+/*
+ * Read one huge page chunk by chunk (a chunk stays in cache between the
+ * copy and the zero check) and count its zero subpages. Returns the count,
+ * -EAGAIN when the huge page changed under the scan, or -errno.
+ */
+static int scan_hpage(struct hf_bloat_scanner *s, const struct hf_pagemap *pm,
+		      uint64_t addr, uint64_t pfn, struct hf_bloat_proc *p)
 {
-	size_t done = 0;
+	unsigned int zero = 0;
 
-	while (done < q->n) {
-		int got = hf_mem_read(p->pid, q->addr + done, q->n - done, HF_HPAGE_SIZE, s->buf);
+	for (uint64_t off = 0; off < HF_HPAGE_SIZE; off += s->chunk) {
+		uint64_t at = addr + off;
+		int got = hf_mem_read(p->pid, &at, 1, s->chunk, s->buf);
 
 		if (got < 0)
-			return got == -ESRCH ? -ESRCH : got;
-		for (int i = 0; i < got; i++, done++) {
-			const char *hpage = (char *)s->buf + i * HF_HPAGE_SIZE;
-			struct hf_bloat_region r = { .addr = q->addr[done], .vma = q->vma[done] };
-			int err;
-
-			p->scanned_bytes += HF_HPAGE_SIZE;
-			if (!still_mapped(pm, r.addr, q->pfn[done])) {
-				p->changed++;
-				continue;
-			}
-			r.zero_subpages = hf_bloat_count_zero(hpage);
-			r.would_split = hf_thp_would_split(s->policy, r.zero_subpages);
-			hf_bloat_count_add(&p->vma[r.vma].c, s->policy, r.zero_subpages);
-			if ((err = add_region(p, &r)))
-				return err;
-		}
-		if (done < q->n) {	/* unmapped since pagemap was read */
-			p->changed++;
-			done++;
-		}
+			return got;
+		if (got == 0)
+			return -EAGAIN;
+		p->scanned_bytes += s->chunk;
+		zero += hf_bloat_count_zero(s->buf, s->chunk);
 	}
-	q->n = 0;
-	return 0;
+	return still_mapped(pm, addr, pfn) ? (int)zero : -EAGAIN;
+}
+
+static int add_hpage(struct hf_bloat_scanner *s, const struct hf_pagemap *pm,
+		     const struct hf_region *reg, uint32_t vma, struct hf_bloat_proc *p)
+{
+	struct hf_bloat_region r = { .addr = reg->addr, .vma = vma };
+	int zero = scan_hpage(s, pm, reg->addr, reg->head_pfn, p);
+
+	if (zero == -EAGAIN) {
+		p->changed++;
+		return 0;
+	}
+	if (zero < 0)
+		return zero;
+	r.zero_subpages = zero;
+	r.would_split = hf_thp_would_split(s->policy, zero);
+	hf_bloat_count_add(&p->vma[vma].c, s->policy, zero);
+	return add_region(p, &r);
 }
 
 static int add_vma(struct hf_bloat_proc *p, const struct hf_vma *vma)
@@ -151,7 +150,7 @@ static int add_vma(struct hf_bloat_proc *p, const struct hf_vma *vma)
 }
 
 static int scan_vma(struct hf_bloat_scanner *s, const struct hf_pagemap *pm,
-		    const struct hf_vma *vma, struct pending *q, struct hf_bloat_proc *p)
+		    const struct hf_vma *vma, struct hf_bloat_proc *p)
 {
 	uint64_t addr = (vma->start + HF_HPAGE_SIZE - 1) & ~(uint64_t)(HF_HPAGE_SIZE - 1);
 	struct hf_region *r = malloc(sizeof(*r));
@@ -170,11 +169,7 @@ static int scan_vma(struct hf_bloat_scanner *s, const struct hf_pagemap *pm,
 			p->vma[idx].c.huge_zero_pages++;
 			continue;
 		}
-		q->addr[q->n] = addr;
-		q->pfn[q->n] = r->head_pfn;
-		q->vma[q->n] = idx;
-		if (++q->n == s->batch)
-			err = flush(s, pm, q, p);
+		err = add_hpage(s, pm, r, idx, p);
 	}
 	free(r);
 	return err;
@@ -192,7 +187,6 @@ static int scan_vmas(struct hf_bloat_scanner *s, const struct hf_vmas *vmas,
 		     struct hf_bloat_proc *p, const char **what)
 {
 	struct hf_pagemap pm;
-	struct pending q = { .n = 0 };
 	int err = hf_pagemap_open(&pm, p->pid, 1, what);
 
 	if (err)
@@ -201,11 +195,7 @@ static int scan_vmas(struct hf_bloat_scanner *s, const struct hf_vmas *vmas,
 	for (int i = 0; !err && i < vmas->n; i++)
 		if (vmas->vma[i].perms[0] == 'r' &&
 		    vmas->vma[i].end - vmas->vma[i].start >= HF_HPAGE_SIZE)
-			err = scan_vma(s, &pm, &vmas->vma[i], &q, p);
-	if (!err && q.n) {
-		*what = "process_vm_readv";
-		err = flush(s, &pm, &q, p);
-	}
+			err = scan_vma(s, &pm, &vmas->vma[i], p);
 	hf_pagemap_close(&pm);
 	return err;
 }

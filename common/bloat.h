@@ -2,8 +2,7 @@
 /*
  * Memory bloat: zero-filled 4 KiB subpages inside the 2 MiB transparent
  * huge pages of a process, found without faulting, splitting or
- * collapsing anything (pagemap + kpageflags to find the huge pages, one
- * process_vm_readv per batch of huge pages to read their content).
+ * collapsing anything (pagemap + kpageflags to find the huge pages, process_vm_readv per cache-sized chunk to read their content).
  */
 #ifndef HF_BLOAT_H
 #define HF_BLOAT_H
@@ -51,12 +50,12 @@ struct hf_bloat_proc {
 
 struct hf_bloat_scanner {
 	const struct hf_thp_policy *policy;
-	void *buf;			/* batch * 2 MiB, aligned */
-	size_t batch;			/* huge pages per process_vm_readv */
+	void *buf;			/* one chunk */
+	size_t chunk;			/* bytes per process_vm_readv, divides 2 MiB */
 };
 
 int hf_bloat_scanner_init(struct hf_bloat_scanner *s, const struct hf_thp_policy *policy,
-			  size_t batch);
+			  size_t chunk);
 void hf_bloat_scanner_free(struct hf_bloat_scanner *s);
 
 /*
@@ -68,8 +67,8 @@ int hf_bloat_scan(struct hf_bloat_scanner *s, pid_t pid, struct hf_bloat_proc *p
 		  const char **what);
 void hf_bloat_proc_free(struct hf_bloat_proc *p);
 
-/* Count zero subpages of one 2 MiB huge page already read into memory. */
-unsigned int hf_bloat_count_zero(const void *hpage);
+/* Count the zero 4 KiB pages in len bytes (page-aligned buffer). */
+unsigned int hf_bloat_count_zero(const void *mem, size_t len);
 
 /* Add a scanned huge page with this many zero subpages to a counter. */
 void hf_bloat_count_add(struct hf_bloat_count *c, const struct hf_thp_policy *policy,
