@@ -176,12 +176,12 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int proc_list_tgids(struct hf_pids *list)
+/* Append the numeric entries of a /proc directory to list, sorted. */
+static int list_numeric(const char *path, struct hf_pids *list)
 {
-	char path[512];
 	struct dirent *d;
 	int first = list->n;
-	DIR *dir = opendir(hf_path(path, sizeof(path), "/proc"));
+	DIR *dir = opendir(path);
 
 	if (!dir)
 		return -errno;
@@ -194,4 +194,19 @@ int proc_list_tgids(struct hf_pids *list)
 	closedir(dir);
 	qsort(list->pid + first, list->n - first, sizeof(*list->pid), cmp_pid);
 	return 0;
+}
+
+int proc_list_tgids(struct hf_pids *list)
+{
+	char path[512];
+
+	return list_numeric(hf_path(path, sizeof(path), "/proc"), list);
+}
+
+int proc_list_tasks(pid_t pid, struct hf_pids *list)
+{
+	char path[512];
+	int err = list_numeric(hf_path(path, sizeof(path), "/proc/%d/task", pid), list);
+
+	return err == -ESRCH ? -ENOENT : err;
 }

@@ -46,6 +46,8 @@ struct hf_pids;
  * in numeric order) to list. Returns 0 or -errno.
  */
 int proc_list_tgids(struct hf_pids *list);
+/* Append the thread IDs of process pid (/proc/PID/task). 0 or -errno. */
+int proc_list_tasks(pid_t pid, struct hf_pids *list);
 
 /* Read a whole small file into buf (NUL-terminated); returns length or -errno. */
 ssize_t hf_read_file(const char *path, char *buf, size_t len);
