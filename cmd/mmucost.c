@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* mmucost: MMU overhead (page-walk cycles / unhalted cycles) from hardware counters. */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include "perfstat.h"
 #include "pmu.h"
 #include "procfs.h"
+#include "spawn.h"
 
 static struct args {
 	pid_t pid;
@@ -377,23 +377,12 @@ static void sample(struct live *l, double time_s)
 
 static int start_command(struct live *l)
 {
-	int fds[2];
-	char c;
+	int err = hf_spawn_held(args.command, &l->child, &l->go_pipe);
 
-	if (pipe2(fds, O_CLOEXEC) || (l->child = fork()) < 0) {
-		hf_err("starting %s: %s", args.command[0], strerror(errno));
+	if (err) {
+		hf_err("starting %s: %s", args.command[0], strerror(-err));
 		return HF_EXIT_FAIL;
 	}
-	if (l->child == 0) {
-		close(fds[1]);
-		if (read(fds[0], &c, 1) != 1)
-			_exit(127);
-		execvp(args.command[0], args.command);
-		fprintf(stderr, "mmucost: %s: %s\n", args.command[0], strerror(errno));
-		_exit(127);
-	}
-	close(fds[0]);
-	l->go_pipe = fds[1];
 	return HF_EXIT_OK;
 }
 
@@ -421,9 +410,7 @@ static void count_loop(struct live *l, enum hf_mmu_metric metric)
 				 (long)((args.interval - (time_t)args.interval) * 1e9) };
 
 	print_header(metric);
-	if (l->go_pipe > 0 && write(l->go_pipe, "g", 1) == 1)
-		close(l->go_pipe);
-	l->go_pipe = -1;
+	hf_spawn_release(&l->go_pipe);
 	while (!stop) {
 		bool alive;
 
