@@ -1,3 +1,3 @@
 # HawkEye's measuring tools: hpbloat, hpcov, mmucost (issue 5).
-BINS   += hpbloat mmucost
+BINS   += hpbloat hpcov mmucost
 LDLIBS += -lpfm
