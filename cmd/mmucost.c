@@ -94,34 +94,49 @@ static const struct argp argp = { options, parse_opt, "[-- COMMAND [ARG...]]", d
 
 /* ---- reporting ---- */
 
+/* Fractions to 6 significant digits, not json-c's 17. */
+static struct json_object *json_ratio(double v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.6g", v);
+	return json_object_new_double_s(v, buf);
+}
+
+/* One report line; time_s < 0: a whole run (perf stat without -I). */
 static void print_interval(double time_s, const struct hf_mmu_counts *c)
 {
 	struct hf_mmu_result r;
 	bool ok = hf_mmu_compute(c, &r) == 0;
+	char when[32] = "total";
+
+	if (time_s >= 0)
+		snprintf(when, sizeof(when), "%.3f", time_s);
 
 	if (hf_opts.json) {
 		struct json_object *o = json_object_new_object();
 
 		hf_json_set_str(o, "type", "interval");
-		hf_json_set_u64(o, "time_ns", time_s * 1e9);
+		if (time_s >= 0)
+			hf_json_set_u64(o, "time_ns", time_s * 1e9 + 0.5);
 		for (int i = 0; i < HF_MMU_NROLES; i++)
 			if (c->have & 1u << i)
 				hf_json_set_u64(o, hf_mmu_role_key[i], c->v[i]);
 		hf_json_set_str(o, "metric", r.metric == HF_MMU_CYCLE_FRACTION ?
 			       "walk_cycle_fraction" : "walks_per_kilo_instruction");
-		json_object_object_add(o, "mmu_overhead", ok ? json_object_new_double(r.value) : NULL);
+		json_object_object_add(o, "mmu_overhead", ok ? json_ratio(r.value) : NULL);
 		hf_json_emit(stdout, o);
 		json_object_put(o);
 		return;
 	}
 	if (!ok)
-		printf("%10.3f %14s %14s  (no base count: cycles or instructions missing)\n",
-		       time_s, "-", "-");
+		printf("%10s %14s %14s  (no base count: cycles or instructions missing)\n",
+		       when, "-", "-");
 	else if (r.metric == HF_MMU_CYCLE_FRACTION)
-		printf("%10.3f %14llu %14llu %13.2f%%\n", time_s, (unsigned long long)r.walk,
+		printf("%10s %14llu %14llu %13.2f%%\n", when, (unsigned long long)r.walk,
 		       (unsigned long long)r.base, r.value * 100);
 	else
-		printf("%10.3f %14llu %14llu %14.3f\n", time_s, (unsigned long long)r.walk,
+		printf("%10s %14llu %14llu %14.3f\n", when, (unsigned long long)r.walk,
 		       (unsigned long long)r.base, r.value);
 }
 
@@ -149,7 +164,7 @@ static int from_interval(const struct hf_perfstat_interval *iv, void *ctx)
 		print_header(r.metric);
 		*header = true;
 	}
-	print_interval(iv->timed ? iv->time_s : 0, &iv->counts);
+	print_interval(iv->timed ? iv->time_s : -1, &iv->counts);
 	return 0;
 }
 
