@@ -71,3 +71,23 @@ fi
 HAWKFETCH_SYSROOT=$tmp/root "$BUILD/mmucost" -j -p $$ 2>/dev/null |
 	jq -e 'select(.type == "error") | .message | test("no hardware PMU")' >/dev/null &&
 	pass "mmucost-no-pmu-json" || fail "mmucost-no-pmu-json" "no JSON error object"
+
+# Man pages and completions stay in step with --help.
+for tool in hpbloat hpcov mmucost; do
+	opts=$("$BUILD/$tool" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u)
+	missing=""
+	for o in $opts; do
+		grep -q -- "$o\\b" "completions/$tool" || missing="$missing $o"
+	done
+	bash -n "completions/$tool" && [ -z "$missing" ] && pass "$tool-completion" ||
+		fail "$tool-completion" "options missing from completions/$tool:$missing"
+	missing=""
+	for o in $opts; do
+		case $o in --help|--usage|--version) continue ;; esac
+		grep -q -- "$(echo "$o" | sed 's/-/\\\\-/g')" "man/man8/$tool.8" || missing="$missing $o"
+	done
+	for s in "EXIT STATUS" ENVIRONMENT; do
+		grep -q "^\.SH $s" "man/man8/$tool.8" || missing="$missing section:$s"
+	done
+	[ -z "$missing" ] && pass "$tool-man-page" || fail "$tool-man-page" "not documented:$missing"
+done
