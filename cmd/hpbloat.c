@@ -10,6 +10,7 @@
 #include "output.h"
 #include "pagemap.h"
 #include "procfs.h"
+#include "proclist.h"
 #include "thp.h"
 
 #define CHUNK (256 << 10)	/* bytes per process_vm_readv: fits in L2 */

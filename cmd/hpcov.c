@@ -12,6 +12,7 @@
 #include "output.h"
 #include "pagemap.h"
 #include "procfs.h"
+#include "proclist.h"
 
 static struct args {
 	struct hf_pids pids;

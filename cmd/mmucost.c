@@ -14,6 +14,7 @@
 #include "perfstat.h"
 #include "pmu.h"
 #include "procfs.h"
+#include "proclist.h"
 #include "spawn.h"
 
 static struct args {

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <dirent.h>
 #include "cli.h"
 #include "procfs.h"
 
@@ -167,46 +166,4 @@ int sys_online_cpus(int **cpus, int *ncpus)
 	if (n < 0)
 		return n;
 	return parse_cpu_list(buf, cpus, ncpus);
-}
-
-static int cmp_pid(const void *a, const void *b)
-{
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Append the numeric entries of a /proc directory to list, sorted. */
-static int list_numeric(const char *path, struct hf_pids *list)
-{
-	struct dirent *d;
-	int first = list->n;
-	DIR *dir = opendir(path);
-
-	if (!dir)
-		return -errno;
-	while ((d = readdir(dir))) {
-		uint64_t pid;
-
-		if (!hf_parse_u64(d->d_name, 10, &pid) && pid > 0 && pid <= INT32_MAX)
-			hf_pids_add(list, (pid_t)pid);
-	}
-	closedir(dir);
-	qsort(list->pid + first, list->n - first, sizeof(*list->pid), cmp_pid);
-	return 0;
-}
-
-int proc_list_tgids(struct hf_pids *list)
-{
-	char path[512];
-
-	return list_numeric(hf_path(path, sizeof(path), "/proc"), list);
-}
-
-int proc_list_tasks(pid_t pid, struct hf_pids *list)
-{
-	char path[512];
-	int err = list_numeric(hf_path(path, sizeof(path), "/proc/%d/task", pid), list);
-
-	return err == -ESRCH ? -ENOENT : err;
 }

@@ -40,15 +40,6 @@ int sys_online_cpus(int **cpus, int *ncpus);
 /* Parse a kernel CPU list such as "0-3,8,10-11". */
 int parse_cpu_list(const char *s, int **cpus, int *ncpus);
 
-struct hf_pids;
-/*
- * Append the PID of every process in /proc (thread-group leaders only,
- * in numeric order) to list. Returns 0 or -errno.
- */
-int proc_list_tgids(struct hf_pids *list);
-/* Append the thread IDs of process pid (/proc/PID/task). 0 or -errno. */
-int proc_list_tasks(pid_t pid, struct hf_pids *list);
-
 /* Read a whole small file into buf (NUL-terminated); returns length or -errno. */
 ssize_t hf_read_file(const char *path, char *buf, size_t len);
 
