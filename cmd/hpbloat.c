@@ -10,26 +10,21 @@
 #include "output.h"
 #include "pagemap.h"
 #include "procfs.h"
-#include "proclist.h"
+#include "targets.h"
 #include "thp.h"
 
 #define CHUNK (256 << 10)	/* bytes per process_vm_readv: fits in L2 */
 #define KIB(subpages) ((uint64_t)(subpages) * (HF_PAGE_SIZE / 1024))
 
 static struct args {
-	struct hf_pids pids;
-	bool all, regions, vmas;
-	unsigned int top;
+	bool regions, vmas;
 } args;
 
 enum { OPT_VMAS = 0x100 };
 
 static const struct argp_option options[] = {
-	{ "pid", 'p', "PID", 0, "Scan this process (repeatable)", 0 },
-	{ "all", 'A', NULL, 0, "Scan every process", 0 },
 	{ "regions", 'r', NULL, 0, "List each huge page (2 MiB region) instead of processes", 0 },
 	{ "vmas", OPT_VMAS, NULL, 0, "List each VMA holding huge pages instead of processes", 0 },
-	{ "top", 't', "N", 0, "Only the N rows with the most bloat", 0 },
 	{ 0 },
 };
 
@@ -47,27 +42,13 @@ static const char doc[] =
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
-	case 'p':
-		hf_pids_add(&args.pids, hf_arg_pid(arg, state));
-		break;
-	case 'A':
-		args.all = true;
-		break;
 	case 'r':
 		args.regions = true;
 		break;
 	case OPT_VMAS:
 		args.vmas = true;
 		break;
-	case 't':
-		args.top = hf_arg_u64(arg, 1, 1000000, "row count", state);
-		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		break;
 	case ARGP_KEY_END:
-		if (!args.all == !args.pids.n)
-			argp_error(state, "give either -p PID or --all");
 		if (args.regions && args.vmas)
 			argp_error(state, "--regions and --vmas cannot be combined");
 		break;
@@ -77,7 +58,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp_child children[] = { HF_COMMON_CHILD, { 0 } };
+static const struct argp_child children[] = { HF_TARGETS_CHILD, HF_COMMON_CHILD, { 0 } };
 static const struct argp argp = { options, parse_opt, NULL, doc, children, NULL, NULL };
 
 /* ---- scanning ---- */
@@ -138,11 +119,11 @@ static int scan_one(struct report *rep, struct hf_bloat_scanner *s, pid_t pid, i
 	const char *what;
 	int err = hf_bloat_scan(s, pid, &p, &what);
 
-	if (!err && args.all && !p.c.huge_pages && !p.c.huge_zero_pages)
+	if (!err && hf_targets.all && !p.c.huge_pages && !p.c.huge_zero_pages)
 		err = -ENODATA;		/* nothing to report */
 	if (err) {
 		hf_bloat_proc_free(&p);
-		if (!args.all)
+		if (!hf_targets.all)
 			return scan_error(pid, err, what);
 		*denied += err == -EPERM || err == -EACCES;
 		hf_debug("pid %d: skipped: %s", pid, strerror(-err));
@@ -159,13 +140,13 @@ static int scan_all(struct report *rep, struct hf_bloat_scanner *s)
 {
 	int status = HF_EXIT_OK, denied = 0;
 
-	for (int i = 0; i < args.pids.n; i++) {
-		int err = scan_one(rep, s, args.pids.pid[i], &denied);
+	for (int i = 0; i < hf_targets.pids.n; i++) {
+		int err = scan_one(rep, s, hf_targets.pids.pid[i], &denied);
 
 		if (err > status)
 			status = err;
 	}
-	if (args.all && denied && geteuid() != 0) {
+	if (hf_targets.all && denied && geteuid() != 0) {
 		hf_err("%d processes could not be read: page frame numbers need "
 		       "CAP_SYS_ADMIN (run as root)", denied);
 		return HF_EXIT_NOPERM;
@@ -229,8 +210,8 @@ static struct row *rank(const struct report *rep, size_t *n)
 		proc_rows(&rep->proc[i], &rows, n);
 	if (*n)
 		qsort(rows, *n, sizeof(*rows), cmp_row);
-	if (args.top && *n > args.top)
-		*n = args.top;
+	if (hf_targets.top && *n > hf_targets.top)
+		*n = hf_targets.top;
 	return rows;
 }
 
@@ -405,7 +386,7 @@ int main(int argc, char **argv)
 
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (args.all && (err = proc_list_tgids(&args.pids))) {
+	if ((err = hf_targets_expand())) {
 		hf_err("/proc: %s", strerror(-err));
 		return HF_EXIT_FAIL;
 	}

@@ -12,21 +12,16 @@
 #include "output.h"
 #include "pagemap.h"
 #include "procfs.h"
-#include "proclist.h"
+#include "targets.h"
 
 static struct args {
-	struct hf_pids pids;
-	bool all;
 	double interval;
-	unsigned int rounds, top;
+	unsigned int rounds;
 } args = { .interval = 1.0, .rounds = 1 };
 
 static const struct argp_option options[] = {
-	{ "pid", 'p', "PID", 0, "Measure this process (repeatable)", 0 },
-	{ "all", 'A', NULL, 0, "Measure every process", 0 },
 	{ "interval", 'i', "SEC", 0, "Wait SEC seconds between marking and reading (default 1)", 0 },
 	{ "rounds", 'n', "N", 0, "Average the coverage over N rounds (default 1)", 0 },
-	{ "top", 't', "N", 0, "Only the N best candidates for a huge page", 0 },
 	{ 0 },
 };
 
@@ -45,27 +40,11 @@ static const char doc[] =
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
-	case 'p':
-		hf_pids_add(&args.pids, hf_arg_pid(arg, state));
-		break;
-	case 'A':
-		args.all = true;
-		break;
 	case 'i':
 		args.interval = hf_arg_seconds(arg, state);
 		break;
 	case 'n':
 		args.rounds = hf_arg_u64(arg, 1, 1000, "round count", state);
-		break;
-	case 't':
-		args.top = hf_arg_u64(arg, 1, 1000000, "row count", state);
-		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		break;
-	case ARGP_KEY_END:
-		if (!args.all == !args.pids.n)
-			argp_error(state, "give either -p PID or --all");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -73,7 +52,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp_child children[] = { HF_COMMON_CHILD, { 0 } };
+static const struct argp_child children[] = { HF_TARGETS_CHILD, HF_COMMON_CHILD, { 0 } };
 static const struct argp argp = { options, parse_opt, NULL, doc, children, NULL, NULL };
 
 /* ---- one process ---- */
@@ -225,7 +204,7 @@ struct run {
 static void drop(struct run *r, struct target *t, int err)
 {
 	t->gone = true;
-	if (args.all) {
+	if (hf_targets.all) {
 		hf_debug("pid %d: skipped: %s", t->pid, strerror(-err));
 		return;
 	}
@@ -323,9 +302,9 @@ static void print_plain(const struct run *r, const struct hf_cov_region *c, size
 	printf("%5s %7s %-15s %-16s %8s %6s  %s\n", "RANK", "PID", "COMM", "ADDRESS",
 	       "COVERAGE", "BUCKET", "VMA");
 	for (size_t i = 0; i < n; i++) {
-		if (c[i].huge && args.top)
+		if (c[i].huge && hf_targets.top)
 			break;
-		if (!c[i].huge && args.top && rank == args.top)
+		if (!c[i].huge && hf_targets.top && rank == hf_targets.top)
 			continue;
 		if (c[i].huge)
 			printf("%5s %7d %-15s 0x%-14llx %8s %6s  %s\n", "-", c[i].pid,
@@ -365,7 +344,7 @@ static void print_json(const struct run *r, const struct hf_cov_region *c, size_
 	for (size_t i = 0; i < n; i++) {
 		if (c[i].huge)
 			json_object_array_add(huge, region_json(r, &c[i], 0));
-		else if (!args.top || rank < args.top)
+		else if (!hf_targets.top || rank < hf_targets.top)
 			json_object_array_add(cand, region_json(r, &c[i], ++rank));
 	}
 	hf_json_set_u64(o, "interval_ms", args.interval * 1000);
@@ -400,14 +379,14 @@ static int open_bitmap(struct run *r)
 
 static int open_targets(struct run *r)
 {
-	r->t = calloc(args.pids.n, sizeof(*r->t));
+	r->t = calloc(hf_targets.pids.n, sizeof(*r->t));
 	if (!r->t)
 		return HF_EXIT_FAIL;
-	for (int i = 0; i < args.pids.n; i++) {
+	for (int i = 0; i < hf_targets.pids.n; i++) {
 		struct target *t = &r->t[r->nt];
-		int err = open_target(t, args.pids.pid[i]);
+		int err = open_target(t, hf_targets.pids.pid[i]);
 
-		if (err == -EPERM || err == -EACCES || !args.all || !err)
+		if (err == -EPERM || err == -EACCES || !hf_targets.all || !err)
 			r->nt++;
 		if (err)
 			drop(r, t, err);
@@ -426,8 +405,10 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if ((err = open_bitmap(&r)))
 		return err;
-	if (args.all && proc_list_tgids(&args.pids))
+	if ((err = hf_targets_expand())) {
+		hf_err("/proc: %s", strerror(-err));
 		return HF_EXIT_FAIL;
+	}
 	open_targets(&r);
 	for (unsigned int i = 0; i < args.rounds && !(err = one_round(&r)); i++)
 		;
