@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0
+/* hpbloat: zero-filled subpages (memory bloat) inside transparent huge pages. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "bloat.h"
+#include "cli.h"
+#include "output.h"
+#include "pagemap.h"
+#include "procfs.h"
+#include "targets.h"
+#include "thp.h"
+
+#define CHUNK (256 << 10)	/* bytes per process_vm_readv: fits in L2 */
+#define KIB(subpages) ((uint64_t)(subpages) * (HF_PAGE_SIZE / 1024))
+
+static struct args {
+	bool regions, vmas;
+} args;
+
+enum { OPT_VMAS = 0x100 };
+
+static const struct argp_option options[] = {
+	{ "regions", 'r', NULL, 0, "List each huge page (2 MiB region) instead of processes", 0 },
+	{ "vmas", OPT_VMAS, NULL, 0, "List each VMA holding huge pages instead of processes", 0 },
+	{ 0 },
+};
+
+static const char doc[] =
+	"Find memory bloat: zero-filled 4 KiB subpages inside 2 MiB transparent huge pages.\v"
+	"Reads /proc/PID/pagemap and /proc/kpageflags to find the huge pages (root only), "
+	"and their content with process_vm_readv; the scan faults nothing in and splits "
+	"or collapses nothing. Rows are ranked by bloat. Also says what the kernel's "
+	"underused-THP shrinker would do with these huge pages.\n\n"
+	"Examples:\n"
+	"  hpbloat -p 4242                 bloat of one process\n"
+	"  hpbloat -A --top 10             the ten processes with the most bloat\n"
+	"  hpbloat -p 4242 -r -j           each huge page of a process, as JSON";
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'r':
+		args.regions = true;
+		break;
+	case OPT_VMAS:
+		args.vmas = true;
+		break;
+	case ARGP_KEY_END:
+		if (args.regions && args.vmas)
+			argp_error(state, "--regions and --vmas cannot be combined");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_child children[] = { HF_TARGETS_CHILD, HF_COMMON_CHILD, { 0 } };
+static const struct argp argp = { options, parse_opt, NULL, doc, children, NULL, NULL };
+
+/* ---- scanning ---- */
+
+struct report {
+	struct hf_thp_policy policy;
+	struct hf_bloat_proc *proc;
+	int nproc;
+	struct hf_bloat_count total;
+	uint64_t scanned_bytes, scan_ns;
+};
+
+/* Explain a failed scan of a process the user named; returns an exit status. */
+static int scan_error(pid_t pid, int err, const char *what)
+{
+	switch (err) {
+	case -ENOENT:
+		hf_err("pid %d: no such process", pid);
+		return HF_EXIT_FAIL;
+	case -ESRCH:
+		hf_err("pid %d: exited during the scan", pid);
+		return HF_EXIT_FAIL;
+	case -EPERM:
+	case -EACCES:
+		if (geteuid() == 0)
+			hf_err("pid %d: %s: %s (ptrace access check)", pid, what, strerror(-err));
+		else
+			hf_err("pid %d: %s: %s; page frame numbers need CAP_SYS_ADMIN "
+			       "(run as root)", pid, what, strerror(-err));
+		return HF_EXIT_NOPERM;
+	default:
+		hf_err("pid %d: %s: %s", pid, what, strerror(-err));
+		return HF_EXIT_FAIL;
+	}
+}
+
+static void add_proc(struct report *rep, struct hf_bloat_proc *p)
+{
+	struct hf_bloat_count *t = &rep->total;
+
+	rep->proc = realloc(rep->proc, (rep->nproc + 1) * sizeof(*rep->proc));
+	if (!rep->proc)
+		abort();
+	rep->proc[rep->nproc++] = *p;
+	t->huge_pages += p->c.huge_pages;
+	t->huge_zero_pages += p->c.huge_zero_pages;
+	t->zero_subpages += p->c.zero_subpages;
+	t->would_split += p->c.would_split;
+	t->would_free_subpages += p->c.would_free_subpages;
+	rep->scanned_bytes += p->scanned_bytes;
+	rep->scan_ns += p->scan_ns;
+}
+
+/* Scan one process; with --all, one that cannot be read is skipped. */
+static int scan_one(struct report *rep, struct hf_bloat_scanner *s, pid_t pid, int *denied)
+{
+	struct hf_bloat_proc p;
+	const char *what;
+	int err = hf_bloat_scan(s, pid, &p, &what);
+
+	if (!err && hf_targets.all && !p.c.huge_pages && !p.c.huge_zero_pages)
+		err = -ENODATA;		/* nothing to report */
+	if (err) {
+		hf_bloat_proc_free(&p);
+		if (!hf_targets.all)
+			return scan_error(pid, err, what);
+		*denied += err == -EPERM || err == -EACCES;
+		hf_debug("pid %d: skipped: %s", pid, strerror(-err));
+		return HF_EXIT_OK;
+	}
+	hf_debug("pid %d: %llu huge pages, %llu bytes read in %llu ns", pid,
+		 (unsigned long long)p.c.huge_pages, (unsigned long long)p.scanned_bytes,
+		 (unsigned long long)p.scan_ns);
+	add_proc(rep, &p);
+	return HF_EXIT_OK;
+}
+
+static int scan_all(struct report *rep, struct hf_bloat_scanner *s)
+{
+	int status = HF_EXIT_OK, denied = 0;
+
+	for (int i = 0; i < hf_targets.pids.n; i++) {
+		int err = scan_one(rep, s, hf_targets.pids.pid[i], &denied);
+
+		if (err > status)
+			status = err;
+	}
+	if (hf_targets.all && denied && geteuid() != 0) {
+		hf_err("%d processes could not be read: page frame numbers need "
+		       "CAP_SYS_ADMIN (run as root)", denied);
+		return HF_EXIT_NOPERM;
+	}
+	return status;
+}
+
+/* ---- ranking ---- */
+
+struct row {
+	const struct hf_bloat_proc *proc;
+	const struct hf_bloat_vma *vma;		/* VMA and region rows */
+	const struct hf_bloat_region *region;	/* region rows */
+	uint64_t zero;				/* the ranking key */
+};
+
+static int cmp_row(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	if (x->zero != y->zero)
+		return x->zero < y->zero ? 1 : -1;
+	if (x->proc->pid != y->proc->pid)
+		return x->proc->pid < y->proc->pid ? -1 : 1;
+	return x->region && y->region ? (x->region->addr > y->region->addr) -
+					(x->region->addr < y->region->addr) : 0;
+}
+
+static void push_row(struct row **rows, size_t *n, struct row r)
+{
+	*rows = realloc(*rows, (*n + 1) * sizeof(**rows));
+	if (!*rows)
+		abort();
+	(*rows)[(*n)++] = r;
+}
+
+static void proc_rows(const struct hf_bloat_proc *p, struct row **rows, size_t *n)
+{
+	if (!args.regions && !args.vmas) {
+		push_row(rows, n, (struct row){ p, NULL, NULL, p->c.zero_subpages });
+		return;
+	}
+	if (args.vmas) {
+		for (int v = 0; v < p->nvma; v++)
+			push_row(rows, n, (struct row){ p, &p->vma[v], NULL,
+						       p->vma[v].c.zero_subpages });
+		return;
+	}
+	for (size_t r = 0; r < p->nregion; r++)
+		push_row(rows, n, (struct row){ p, &p->vma[p->region[r].vma], &p->region[r],
+					       p->region[r].zero_subpages });
+}
+
+/* The rows to show, ranked by bloat and cut to --top. */
+static struct row *rank(const struct report *rep, size_t *n)
+{
+	struct row *rows = NULL;
+
+	*n = 0;
+	for (int i = 0; i < rep->nproc; i++)
+		proc_rows(&rep->proc[i], &rows, n);
+	if (*n)
+		qsort(rows, *n, sizeof(*rows), cmp_row);
+	if (hf_targets.top && *n > hf_targets.top)
+		*n = hf_targets.top;
+	return rows;
+}
+
+/* ---- plain output ---- */
+
+static void print_count(const struct hf_bloat_count *c)
+{
+	printf(" %10llu %10llu %10llu %6llu %10llu", (unsigned long long)c->huge_pages,
+	       (unsigned long long)c->zero_subpages, (unsigned long long)KIB(c->zero_subpages),
+	       (unsigned long long)c->would_split,
+	       (unsigned long long)KIB(c->would_free_subpages));
+}
+
+static void print_row(const struct row *r)
+{
+	if (r->region) {
+		printf("%7d %-15s 0x%-14llx %10u %10llu %6s  %s\n", r->proc->pid, r->proc->comm,
+		       (unsigned long long)r->region->addr, r->region->zero_subpages,
+		       (unsigned long long)KIB(r->region->zero_subpages),
+		       r->region->would_split ? "yes" : "no", hf_vma_name(&r->vma->vma));
+	} else if (r->vma) {
+		printf("%7d %-15s %012llx-%012llx", r->proc->pid, r->proc->comm,
+		       (unsigned long long)r->vma->vma.start, (unsigned long long)r->vma->vma.end);
+		print_count(&r->vma->c);
+		printf("  %s\n", hf_vma_name(&r->vma->vma));
+	} else {
+		printf("%7d %-15s", r->proc->pid, r->proc->comm);
+		print_count(&r->proc->c);
+		putchar('\n');
+	}
+}
+
+static void print_header(void)
+{
+	if (args.regions)
+		printf("%7s %-15s %-16s %10s %10s %6s  %s\n", "PID", "COMM", "ADDRESS",
+		       "ZERO_SUB", "BLOAT_KIB", "SPLIT", "VMA");
+	else
+		printf("%7s %-15s%s %10s %10s %10s %6s %10s%s\n", "PID", "COMM",
+		       args.vmas ? " VMA                          " : "", "HUGE_PAGES",
+		       "ZERO_SUB", "BLOAT_KIB", "SPLIT", "FREE_KIB", args.vmas ? "  NAME" : "");
+}
+
+static void print_shrinker(const struct report *rep)
+{
+	const struct hf_thp_policy *pol = &rep->policy;
+	const struct hf_bloat_count *t = &rep->total;
+
+	printf("\n%llu huge pages, %llu zero subpages: %llu KiB of bloat.\n",
+	       (unsigned long long)t->huge_pages, (unsigned long long)t->zero_subpages,
+	       (unsigned long long)KIB(t->zero_subpages));
+	if (!pol->has_shrinker)
+		printf("This kernel has no underused-THP shrinker (Linux 6.12+); nothing splits "
+		       "these huge pages.\n");
+	else if (!hf_thp_shrinker_active(pol))
+		printf("The underused-THP shrinker is off (shrink_underused=%d, max_ptes_none=%d; "
+		       "511 turns it off): it splits none of them.\n",
+		       pol->shrink_underused, pol->max_ptes_none);
+	else
+		printf("Under memory pressure the underused-THP shrinker would split %llu of them "
+		       "(more than %d zero subpages each), freeing %llu KiB.\n",
+		       (unsigned long long)t->would_split, pol->max_ptes_none,
+		       (unsigned long long)KIB(t->would_free_subpages));
+	printf("Recovering bloat per process on demand needs the HawkEye kernel patches.\n");
+}
+
+static void print_plain(const struct report *rep)
+{
+	size_t n;
+	struct row *rows = rank(rep, &n);
+
+	print_header();
+	for (size_t i = 0; i < n; i++)
+		print_row(&rows[i]);
+	free(rows);
+	print_shrinker(rep);
+}
+
+/* ---- JSON output ---- */
+
+static void count_to_json(struct json_object *o, const struct hf_bloat_count *c)
+{
+	hf_json_set_u64(o, "huge_pages", c->huge_pages);
+	hf_json_set_u64(o, "huge_zero_pages", c->huge_zero_pages);
+	hf_json_set_u64(o, "zero_subpages", c->zero_subpages);
+	hf_json_set_u64(o, "bloat_kib", KIB(c->zero_subpages));
+	hf_json_set_u64(o, "would_split", c->would_split);
+	hf_json_set_u64(o, "would_free_kib", KIB(c->would_free_subpages));
+}
+
+static struct json_object *region_json(const struct row *r)
+{
+	struct json_object *o = json_object_new_object();
+
+	hf_json_set_u64(o, "pid", r->proc->pid);
+	json_object_object_add(o, "addr", hf_json_addr(r->region->addr));
+	hf_json_set_u64(o, "zero_subpages", r->region->zero_subpages);
+	hf_json_set_u64(o, "bloat_kib", KIB(r->region->zero_subpages));
+	json_object_object_add(o, "would_split", json_object_new_boolean(r->region->would_split));
+	json_object_object_add(o, "vma_start", hf_json_addr(r->vma->vma.start));
+	return o;
+}
+
+static struct json_object *vma_json(const struct hf_bloat_vma *v)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "start", hf_json_addr(v->vma.start));
+	json_object_object_add(o, "end", hf_json_addr(v->vma.end));
+	hf_json_set_str(o, "perms", v->vma.perms);
+	hf_json_set_str(o, "name", hf_vma_name(&v->vma));
+	count_to_json(o, &v->c);
+	return o;
+}
+
+static struct json_object *proc_json(const struct row *r)
+{
+	struct json_object *o = json_object_new_object(), *vmas = json_object_new_array();
+	const struct hf_bloat_proc *p = r->proc;
+
+	if (r->vma)
+		return vma_json(r->vma);
+	hf_json_set_u64(o, "pid", p->pid);
+	hf_json_set_str(o, "comm", p->comm);
+	count_to_json(o, &p->c);
+	hf_json_set_u64(o, "changed_during_scan", p->changed);
+	for (int v = 0; v < p->nvma; v++)
+		json_object_array_add(vmas, vma_json(&p->vma[v]));
+	json_object_object_add(o, "vmas", vmas);
+	return o;
+}
+
+static struct json_object *policy_json(const struct hf_thp_policy *pol)
+{
+	struct json_object *o = json_object_new_object();
+
+	hf_json_set_str(o, "enabled", pol->enabled);
+	json_object_object_add(o, "shrink_underused", pol->has_shrinker ?
+			       json_object_new_boolean(pol->shrink_underused) : NULL);
+	json_object_object_add(o, "max_ptes_none", json_object_new_int(pol->max_ptes_none));
+	json_object_object_add(o, "shrinker_active",
+			       json_object_new_boolean(hf_thp_shrinker_active(pol)));
+	return o;
+}
+
+static void print_json(const struct report *rep)
+{
+	struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
+	struct json_object *total = json_object_new_object();
+	size_t n;
+	struct row *rows = rank(rep, &n);
+
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, rows[i].region ? region_json(&rows[i]) :
+					   proc_json(&rows[i]));
+	free(rows);
+	json_object_object_add(o, "thp", policy_json(&rep->policy));
+	json_object_object_add(o, args.regions ? "regions" : args.vmas ? "vmas" : "processes", arr);
+	count_to_json(total, &rep->total);
+	hf_json_set_u64(total, "scanned_bytes", rep->scanned_bytes);
+	hf_json_set_u64(total, "scan_time_ns", rep->scan_ns);
+	json_object_object_add(o, "total", total);
+	hf_json_emit(stdout, o);
+	json_object_put(o);
+}
+
+int main(int argc, char **argv)
+{
+	struct hf_bloat_scanner scanner;
+	struct report rep = { 0 };
+	int status, err;
+
+	argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if ((err = hf_targets_expand())) {
+		hf_err("/proc: %s", strerror(-err));
+		return HF_EXIT_FAIL;
+	}
+	hf_thp_policy_read(&rep.policy);
+	if ((err = hf_bloat_scanner_init(&scanner, &rep.policy, CHUNK))) {
+		hf_err("scan buffer: %s", strerror(-err));
+		return HF_EXIT_FAIL;
+	}
+	status = scan_all(&rep, &scanner);
+	hf_bloat_scanner_free(&scanner);
+	if (status && !rep.nproc)
+		return status;	/* nothing scanned: the errors said it all */
+	if (hf_opts.json)
+		print_json(&rep);
+	else
+		print_plain(&rep);
+	for (int i = 0; i < rep.nproc; i++)
+		hf_bloat_proc_free(&rep.proc[i]);
+	free(rep.proc);
+	return status;
+}

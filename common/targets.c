@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "proclist.h"
+#include "targets.h"
+
+struct hf_targets hf_targets;
+
+static const struct argp_option target_options[] = {
+	{ "pid", 'p', "PID", 0, "This process (repeatable)", 0 },
+	{ "all", 'A', NULL, 0, "Every process", 0 },
+	{ "top", 't', "N", 0, "Only the N first rows of the ranking", 0 },
+	{ 0 },
+};
+
+static error_t parse_target(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'p':
+		hf_pids_add(&hf_targets.pids, hf_arg_pid(arg, state));
+		break;
+	case 'A':
+		hf_targets.all = true;
+		break;
+	case 't':
+		hf_targets.top = hf_arg_u64(arg, 1, 1000000, "row count", state);
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	case ARGP_KEY_END:
+		if (!hf_targets.all == !hf_targets.pids.n)
+			argp_error(state, "give either -p PID or --all");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+const struct argp hf_targets_argp = { target_options, parse_target, NULL, NULL, NULL, NULL, NULL };
+
+int hf_targets_expand(void)
+{
+	return hf_targets.all ? proc_list_tgids(&hf_targets.pids) : 0;
+}

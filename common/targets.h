@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The process selection of the per-process reporting tools (hpbloat,
+ * hpcov): -p/--pid PID (repeatable) or -A/--all, and -t/--top N rows.
+ * Include HF_TARGETS_CHILD in the argp children; the values land in
+ * hf_targets.
+ */
+#ifndef HF_TARGETS_H
+#define HF_TARGETS_H
+
+#include <argp.h>
+#include <stdbool.h>
+#include "cli.h"
+
+struct hf_targets {
+	struct hf_pids pids;
+	bool all;
+	unsigned int top;	/* 0: every row */
+};
+extern struct hf_targets hf_targets;
+
+extern const struct argp hf_targets_argp;
+#define HF_TARGETS_CHILD { &hf_targets_argp, 0, "Processes:", 2 }
+
+/* With --all, fill hf_targets.pids from /proc. 0 or -errno. */
+int hf_targets_expand(void);
+
+#endif

@@ -1,0 +1,8 @@
+# HawkEye's measuring tools: hpbloat, hpcov, mmucost (issue 5).
+BINS   += hpbloat hpcov mmucost
+LDLIBS += -lpfm
+
+.PHONY: bench-hawkeye
+# The HawkEye tools' benchmarks (root): scan rate, mark-and-read CPU, overhead.
+bench-hawkeye: all $(TEST_PROGS)
+	@for b in tests/bench/hawkeye-*.sh; do echo "== $$b"; BUILD=$(BUILD) bash $$b; done
