@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* fbtrace: trace page faults (swap-ins above all) as fault records. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "output.h"
 #include "procfs.h"
 #include "record.h"
+#include "spawn.h"
 #include "fbtrace.h"
 #include "fbtrace.skel.h"
 
@@ -183,31 +183,15 @@ static int add_targets(struct session *s)
 	return HF_EXIT_OK;
 }
 
-/* Fork the command, held on a pipe until the probes are attached. */
+/* Fork the command, held before exec until the probes are attached. */
 static int start_command(struct session *s)
 {
-	int fds[2];
-	char c;
+	int err = hf_spawn_held(args.command, &s->child, &s->go_pipe);
 
-	if (pipe2(fds, O_CLOEXEC)) {
-		hf_err("pipe: %s", strerror(errno));
+	if (err) {
+		hf_err("starting %s: %s", args.command[0], strerror(-err));
 		return HF_EXIT_FAIL;
 	}
-	s->child = fork();
-	if (s->child < 0) {
-		hf_err("fork: %s", strerror(errno));
-		return HF_EXIT_FAIL;
-	}
-	if (s->child == 0) {
-		close(fds[1]);
-		if (read(fds[0], &c, 1) != 1)
-			_exit(127);	/* fbtrace failed before attaching */
-		execvp(args.command[0], args.command);
-		fprintf(stderr, "fbtrace: %s: %s\n", args.command[0], strerror(errno));
-		_exit(127);
-	}
-	close(fds[0]);
-	s->go_pipe = fds[1];
 	hf_pids_add(&args.pids, s->child);
 	return HF_EXIT_OK;
 }
@@ -385,7 +369,7 @@ static void teardown(struct session *s)
 	ring_buffer__free(s->rb);
 	hf_links_destroy(&s->links);
 	fbtrace_bpf__destroy(s->skel);
-	if (s->go_pipe > 0)
+	if (s->go_pipe >= 0)
 		close(s->go_pipe);	/* an unreleased command exits 127 */
 	record_writer_fini(&s->writer);
 	if (s->out && s->out != stdout)
@@ -410,7 +394,7 @@ static int open_output(struct session *s)
 
 int main(int argc, char **argv)
 {
-	struct session s = { 0 };
+	struct session s = { .go_pipe = -1 };
 	uint64_t lost;
 	int err;
 
@@ -428,10 +412,8 @@ int main(int argc, char **argv)
 	s.start_ns = now_ns();
 	record_writer_begin(&s.writer);	/* tells a reader the trace is live */
 	fflush(s.out);
-	if (s.go_pipe > 0 && write(s.go_pipe, "g", 1) == 1) {
-		close(s.go_pipe);
-		s.go_pipe = -1;
-	}
+	if (s.child > 0)
+		hf_spawn_release(&s.go_pipe);
 	err = trace_loop(&s);
 	lost = hf_percpu_sum(bpf_map__fd(s.skel->maps.counters), FBTRACE_LOST);
 	if (!args.no_summary)
