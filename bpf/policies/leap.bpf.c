@@ -33,6 +33,18 @@ const volatile __u32 history = 32;
 const volatile __u32 split = 8;
 const volatile __u32 max_window = 32;
 
+#define LEAP_WINDOWS 6		/* 1, 2, 4, 8, 16, 32 deltas */
+
+/* FindTrend's scratch: in the map value, where the verifier does not
+ * follow every value through the loops (see policy.h). */
+struct leap_vote {
+	__s64 cand;
+	__u32 n[LEAP_WINDOWS];		/* deltas in each window */
+	__u32 votes;
+	__u32 count;			/* occurrences of cand in the window */
+	__u32 k;			/* the window being voted on */
+};
+
 struct leap_state {
 	__s64 delta[LEAP_HIST_MAX];	/* ring of deltas, in pages */
 	__u64 last_page;
@@ -42,10 +54,7 @@ struct leap_state {
 	__u32 hits;			/* prefetch hits since the last miss */
 	__u32 prev_window;
 	__u32 seen;			/* last_page is valid */
-	/* scratch of the vote, here rather than on the stack (see policy.h) */
-	__s64 vote_cand;
-	__u32 vote_votes;
-	__u32 vote_count;
+	struct leap_vote vote;
 };
 
 struct {
@@ -82,63 +91,73 @@ static __always_inline void leap_fault(const struct fb_fault *f)
 	s->seen = 1;
 }
 
-/* Boyer-Moore majority vote, one bpf_loop step per delta, newest first. */
-static int leap_vote_step(__u32 j, struct leap_state **sp)
+/*
+ * FindTrend. The vote windows all start at the newest delta, so a single
+ * Boyer-Moore scan serves them all: when the scan reaches the end of a
+ * window, its candidate is counted over that window; a strict majority is
+ * the trend, otherwise the scan goes on into the next (doubled) window.
+ */
+/* One step of counting the candidate over a window (a bpf_loop callback). */
+static int leap_count_step(__u32 i, struct leap_state **sp)
 {
 	struct leap_state *s = *sp;
-	__s64 d = s->delta[(s->head - 1 - j) & (LEAP_HIST_MAX - 1)];
+	volatile struct leap_vote *v = &s->vote;
 
-	if (s->vote_votes == 0) {
-		s->vote_cand = d;
-		s->vote_votes = 1;
-	} else if (d == s->vote_cand) {
-		s->vote_votes++;
-	} else {
-		s->vote_votes--;
-	}
+	if (s->delta[(s->head - 1 - i) & (LEAP_HIST_MAX - 1)] == v->cand)
+		v->count++;
 	return 0;
-}
-
-static int leap_count_step(__u32 j, struct leap_state **sp)
-{
-	struct leap_state *s = *sp;
-
-	s->vote_count += s->delta[(s->head - 1 - j) & (LEAP_HIST_MAX - 1)] == s->vote_cand;
-	return 0;
-}
-
-/* The majority delta of the n most recent deltas, if there is one. */
-static __always_inline bool leap_majority(struct leap_state *s, __u32 n, __s64 *out)
-{
-	s->vote_votes = 0;
-	s->vote_count = 0;
-	bpf_loop(n, leap_vote_step, &s, 0);
-	if (s->vote_votes == 0)
-		return false;
-	bpf_loop(n, leap_count_step, &s, 0);
-	if (2 * s->vote_count <= n)
-		return false;
-	*out = s->vote_cand;
-	return true;
 }
 
 static __always_inline bool leap_find_trend(struct leap_state *s, __s64 *trend)
 {
-	__u32 hist = leap_history();
-	__u32 w = hist / (split ? split : 1);
+	__u32 hist = leap_history(), w = hist / (split ? split : 1), count = s->count;
+	volatile struct leap_vote *v = &s->vote;	/* in memory, never a constant */
+	__u32 nw = 0;
 
 	if (w < 1)
 		w = 1;
-	for (int k = 0; k < 6; k++) {		/* 1, 2, 4, ... 32 */
-		__u32 n = w < s->count ? w : s->count;
-
-		if (n && leap_majority(s, n, trend))
-			return true;
-		if (w >= hist || n == s->count)
-			return false;
+	/* Window sizes: w, 2w, ... up to the history, each cut to the deltas there are. */
+	for (int k = 0; k < LEAP_WINDOWS; k++) {
+		v->n[k] = w < count ? w : count;
+		if (nw == k && v->n[k]) {
+			nw = k + 1;
+			if (w >= hist || v->n[k] == count)
+				break;
+		}
 		w *= 2;
 		if (w > hist)
 			w = hist;
+	}
+	if (!nw)
+		return false;
+	/* One Boyer-Moore scan; at the end of each window, count its candidate. */
+	v->votes = 0;
+	v->k = 0;
+	for (__u32 j = 0; j < LEAP_HIST_MAX; j++) {
+		__s64 d = s->delta[(s->head - 1 - j) & (LEAP_HIST_MAX - 1)];
+		__u32 k = v->k;
+
+		if (k >= nw || k >= LEAP_WINDOWS)
+			break;
+		if (v->votes == 0) {
+			v->cand = d;
+			v->votes = 1;
+		} else if (d == v->cand) {
+			v->votes++;
+		} else {
+			v->votes--;
+		}
+		if (j + 1 != v->n[k])
+			continue;
+		/* No votes left: no majority (Boyer-Moore), nothing to count. */
+		v->count = 0;
+		if (v->votes)
+			bpf_loop(j + 1, leap_count_step, &s, 0);
+		if (2 * v->count > j + 1) {
+			*trend = v->cand;
+			return true;
+		}
+		v->k = k + 1;
 	}
 	return false;
 }
