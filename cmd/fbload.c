@@ -80,9 +80,10 @@ static struct args {
 	uint32_t buffer_pages;
 	uint32_t batch;
 	bool all_faults;
+	bool decisions;
 } args = { .buffer_pages = 4096, .batch = FB_REPLAY_BATCH };
 
-enum { OPT_DETACH = 0x100, OPT_STATS, OPT_BATCH };
+enum { OPT_DETACH = 0x100, OPT_STATS, OPT_BATCH, OPT_DECISIONS };
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Replay (any kernel):", 2 },
@@ -94,6 +95,8 @@ static const struct argp_option options[] = {
 	  "faults and swap-cache hits)", 0 },
 	{ "batch", OPT_BATCH, "N", 0, "Records per BPF run, 1 to 512 (default 512; 1 gives "
 	  "the policy exact hit flags under eviction pressure)", 0 },
+	{ "decisions", OPT_DECISIONS, NULL, 0, "Print every fault: hit or miss, and the pages "
+	  "its miss requested", 0 },
 	{ NULL, 0, NULL, 0, "Policies:", 3 },
 	{ "set", 'o', "[POLICY.]KEY=VALUE", 0, "Set a policy parameter (repeatable)", 0 },
 	{ NULL, 0, NULL, 0, "The patched kernel:", 4 },
@@ -135,6 +138,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_BATCH:
 		args.batch = hf_arg_u64(arg, 1, FB_REPLAY_BATCH, "batch size", state);
+		break;
+	case OPT_DECISIONS:
+		args.decisions = true;
 		break;
 	case 'o':
 		if (!strchr(arg, '=') || arg[0] == '=')
@@ -419,6 +425,41 @@ static void print_replay(const struct replay_run *run)
 	}
 }
 
+/* --decisions: one line (or JSON object) per replayed fault. */
+static void print_decision(void *ctx, const struct fault_record *r, bool hit,
+			   const uint64_t *req, uint32_t nreq)
+{
+	const char *policy = ctx;
+
+	if (hf_opts.json) {
+		struct json_object *o = json_object_new_object();
+		struct json_object *arr = json_object_new_array();
+
+		hf_json_set_str(o, "type", "decision");
+		hf_json_set_str(o, "policy", policy);
+		hf_json_set_u64(o, "pid", r->pid);
+		json_object_object_add(o, "addr", hf_json_addr(r->addr));
+		json_object_object_add(o, "hit", json_object_new_boolean(hit));
+		for (uint32_t i = 0; i < nreq; i++)
+			json_object_array_add(arr, req[i] & FB_REPLAY_PHYS ?
+					      hf_json_u64(req[i] & FB_REPLAY_PAGE_MASK) :
+					      hf_json_addr(req[i] << 12));
+		json_object_object_add(o, "prefetch", arr);
+		hf_json_emit(stdout, o);
+		json_object_put(o);
+		return;
+	}
+	printf("%s %d 0x%llx %s", policy, r->pid, (unsigned long long)r->addr,
+	       hit ? "hit" : "miss");
+	for (uint32_t i = 0; i < nreq; i++) {
+		if (req[i] & FB_REPLAY_PHYS)
+			printf(" slot:%llu", (unsigned long long)(req[i] & FB_REPLAY_PAGE_MASK));
+		else
+			printf(" 0x%llx", (unsigned long long)(req[i] << 12));
+	}
+	putchar('\n');
+}
+
 static int do_replay(void)
 {
 	struct replay_run *run = calloc(1, sizeof(*run));
@@ -444,6 +485,10 @@ static int do_replay(void)
 			hf_err("a %u-page prefetch buffer: %s", args.buffer_pages, strerror(ENOMEM));
 			err = HF_EXIT_FAIL;
 			goto out;
+		}
+		if (args.decisions) {
+			run->lane[i].on_record = print_decision;
+			run->lane[i].record_ctx = run->pol[i].name;
 		}
 	}
 	if (strcmp(args.replay, "-")) {

@@ -268,6 +268,9 @@ int replay_lane_batch(struct replay_lane *l, const struct fault_record *recs, ui
 		st->faults++;
 		st->hits += hit;
 		st->feedback_diff += hit != !!b->hit[i];
+		if (l->on_record)
+			l->on_record(l->record_ctx, r, hit, (const uint64_t *)&b->out[o],
+				     o + nreq <= b->n_out ? nreq : b->n_out - o);
 		for (uint32_t j = 0; j < nreq && o < b->n_out && o < FB_REPLAY_OUT; j++, o++) {
 			uint64_t v = b->out[o];
 			struct pbuf_key k = v & FB_REPLAY_PHYS ? pkey(v & FB_REPLAY_PAGE_MASK)

@@ -71,8 +71,14 @@ static inline double replay_coverage(const struct replay_stats *s)
  */
 typedef int (*replay_run_fn)(void *ctx, struct fb_replay_batch *b);
 
+/* Called per record when set: the hit, and the requests its miss made. */
+typedef void (*replay_record_fn)(void *ctx, const struct fault_record *r, bool hit,
+				 const uint64_t *req, uint32_t nreq);
+
 /* One policy's lane through a replay: its own buffer and counters. */
 struct replay_lane {
+	replay_record_fn on_record;	/* optional */
+	void *record_ctx;
 	const char *name;
 	replay_run_fn run;
 	void *ctx;
