@@ -78,12 +78,13 @@ static struct args {
 	const char *policies[MAX_POLICIES];
 	int npolicies;
 	uint32_t buffer_pages;
+	uint32_t resident;
 	uint32_t batch;
 	bool all_faults;
 	bool decisions;
-} args = { .buffer_pages = 4096, .batch = FB_REPLAY_BATCH };
+} args = { .buffer_pages = 4096, .resident = 4096, .batch = FB_REPLAY_BATCH };
 
-enum { OPT_DETACH = 0x100, OPT_STATS, OPT_BATCH, OPT_DECISIONS };
+enum { OPT_DETACH = 0x100, OPT_STATS, OPT_BATCH, OPT_DECISIONS, OPT_RESIDENT };
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Replay (any kernel):", 2 },
@@ -91,6 +92,9 @@ static const struct argp_option options[] = {
 	  "through the POLICYs", 0 },
 	{ "buffer", 'b', "PAGES", 0, "Capacity of the simulated prefetch buffer in pages "
 	  "(default 4096)", 0 },
+	{ "resident", OPT_RESIDENT, "PAGES", 0, "The last PAGES faulted pages count as still "
+	  "mapped: requests for them are rejected, as the kernel skips pages that are not "
+	  "swapped out (default 4096; 0: off)", 0 },
 	{ "all-faults", 'a', NULL, 0, "Replay minor faults too (default: swap-ins, major "
 	  "faults and swap-cache hits)", 0 },
 	{ "batch", OPT_BATCH, "N", 0, "Records per BPF run, 1 to 512 (default 512; 1 gives "
@@ -138,6 +142,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_BATCH:
 		args.batch = hf_arg_u64(arg, 1, FB_REPLAY_BATCH, "batch size", state);
+		break;
+	case OPT_RESIDENT:
+		args.resident = hf_arg_u64(arg, 0, 1U << 26, "resident pages", state);
 		break;
 	case OPT_DECISIONS:
 		args.decisions = true;
@@ -366,6 +373,7 @@ static struct json_object *stats_json(const struct replay_stats *s)
 	json_object_object_add(o, "accuracy", json_object_new_double(replay_accuracy(s)));
 	json_object_object_add(o, "coverage", json_object_new_double(replay_coverage(s)));
 	hf_json_set_u64(o, "redundant_requests", s->redundant);
+	hf_json_set_u64(o, "rejected_requests", s->rejected);
 	hf_json_set_u64(o, "evicted_unused", s->evicted);
 	hf_json_set_u64(o, "hit_flag_mismatches", s->feedback_diff);
 	return o;
@@ -382,6 +390,7 @@ static void print_replay(const struct replay_run *run)
 		hf_json_set_str(o, "type", "replay");
 		hf_json_set_str(o, "source", strcmp(args.replay, "-") ? args.replay : "stdin");
 		hf_json_set_u64(o, "buffer_pages", args.buffer_pages);
+		hf_json_set_u64(o, "resident_pages", args.resident);
 		hf_json_set_u64(o, "records", run->records);
 		hf_json_set_u64(o, "skipped_records", run->skipped);
 		hf_json_set_u64(o, "duration_ns", run->duration_ns);
@@ -481,7 +490,8 @@ static int do_replay(void)
 		if ((err = fb_policy_load(&run->pol[i])))
 			goto out;
 		if (replay_lane_init(&run->lane[i], run->pol[i].name, fb_policy_run_batch,
-				     &run->pol[i], run->pol[i].batch, args.buffer_pages)) {
+				     &run->pol[i], run->pol[i].batch, args.buffer_pages,
+				     args.resident)) {
 			hf_err("a %u-page prefetch buffer: %s", args.buffer_pages, strerror(ENOMEM));
 			err = HF_EXIT_FAIL;
 			goto out;

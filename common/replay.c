@@ -203,7 +203,7 @@ int pbuf_insert(struct pbuf *b, struct pbuf_key k, uint64_t *evicted)
 /* ---- lanes ---- */
 
 int replay_lane_init(struct replay_lane *l, const char *name, replay_run_fn run, void *ctx,
-		     struct fb_replay_batch *batch, uint32_t capacity)
+		     struct fb_replay_batch *batch, uint32_t capacity, uint32_t resident)
 {
 	memset(l, 0, sizeof(*l));
 	l->name = name;
@@ -211,13 +211,20 @@ int replay_lane_init(struct replay_lane *l, const char *name, replay_run_fn run,
 	l->ctx = ctx;
 	l->batch = batch;
 	l->buf = pbuf_new(capacity);
-	return l->buf ? 0 : -ENOMEM;
+	if (resident)
+		l->resident = pbuf_new(resident);
+	if (!l->buf || (resident && !l->resident)) {
+		replay_lane_free(l);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void replay_lane_free(struct replay_lane *l)
 {
 	pbuf_free(l->buf);
-	l->buf = NULL;
+	pbuf_free(l->resident);
+	l->buf = l->resident = NULL;
 }
 
 static inline struct pbuf_key vkey(uint32_t pid, uint64_t page)
@@ -234,6 +241,7 @@ int replay_lane_batch(struct replay_lane *l, const struct fault_record *recs, ui
 {
 	struct fb_replay_batch *b = l->batch;
 	struct replay_stats *st = &l->st;
+	uint64_t dropped = 0;	/* pages that left the resident model */
 	uint32_t o = 0;
 	int err;
 
@@ -265,6 +273,8 @@ int replay_lane_batch(struct replay_lane *l, const struct fault_record *recs, ui
 			   (r->swap_offset >= 0 && pbuf_take(l->buf, pkey(r->swap_offset)));
 		uint32_t nreq = b->nreq[i];
 
+		if (l->resident)
+			pbuf_insert(l->resident, fk, &dropped);
 		st->faults++;
 		st->hits += hit;
 		st->feedback_diff += hit != !!b->hit[i];
@@ -278,6 +288,8 @@ int replay_lane_batch(struct replay_lane *l, const struct fault_record *recs, ui
 
 			if (key_eq(k, fk) || (r->swap_offset >= 0 && key_eq(k, pkey(r->swap_offset))))
 				st->redundant++;
+			else if (l->resident && pbuf_contains(l->resident, k))
+				st->rejected++;
 			else if (pbuf_insert(l->buf, k, &st->evicted))
 				st->prefetched++;
 			else

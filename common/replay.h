@@ -51,6 +51,7 @@ struct replay_stats {
 	uint64_t hits;
 	uint64_t prefetched;	/* pages newly put in the buffer */
 	uint64_t redundant;	/* requests for a buffered or the faulting page */
+	uint64_t rejected;	/* requests for resident pages (not swapped out) */
 	uint64_t evicted;	/* prefetched pages evicted before any use */
 	uint64_t feedback_diff;	/* records whose hit flag, as the policy saw it, was wrong */
 };
@@ -84,12 +85,19 @@ struct replay_lane {
 	void *ctx;
 	struct fb_replay_batch *batch;	/* where run() reads and writes */
 	struct pbuf *buf;
+	struct pbuf *resident;		/* recently faulted pages; NULL: not modelled */
 	uint32_t gen;
 	struct replay_stats st;
 };
 
+/*
+ * capacity: the prefetch buffer, in pages. resident: how many of the most
+ * recently faulted pages count as still mapped, so that requests for them
+ * are rejected as the kernel rejects pages that are not swapped out
+ * (0: not modelled).
+ */
 int replay_lane_init(struct replay_lane *l, const char *name, replay_run_fn run, void *ctx,
-		     struct fb_replay_batch *batch, uint32_t capacity);
+		     struct fb_replay_batch *batch, uint32_t capacity, uint32_t resident);
 void replay_lane_free(struct replay_lane *l);
 
 /*

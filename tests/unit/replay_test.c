@@ -135,7 +135,7 @@ static void test_lane(void)
 	struct replay_lane l;
 
 	/* Batch 1: exact. Pages 100..108: miss(101,102) hit hit miss(104,105) ... */
-	replay_lane_init(&l, "next2", next2, NULL, &batch, 16);
+	replay_lane_init(&l, "next2", next2, NULL, &batch, 16, 0);
 	run_seq(&l, 9, 1);
 	CHECK("lane: faults", l.st.faults == 9);
 	CHECK("lane: hits and prefetched, batch 1", l.st.hits == 6 && l.st.prefetched == 6);
@@ -146,7 +146,7 @@ static void test_lane(void)
 
 	/* One batch: this C policy does not see in-batch prefetches (the BPF
 	 * glue does); the engine still counts true hits and the mismatches. */
-	replay_lane_init(&l, "next2", next2, NULL, &batch, 16);
+	replay_lane_init(&l, "next2", next2, NULL, &batch, 16, 0);
 	run_seq(&l, 9, 9);
 	CHECK("lane: in-batch mismatches counted",
 	      l.st.faults == 9 && l.st.hits == 8 && l.st.feedback_diff == 8);
@@ -154,9 +154,27 @@ static void test_lane(void)
 	replay_lane_free(&l);
 
 	/* Capacity 1: the second prefetched page evicts the first. */
-	replay_lane_init(&l, "next2", next2, NULL, &batch, 1);
+	replay_lane_init(&l, "next2", next2, NULL, &batch, 1, 0);
 	run_seq(&l, 3, 1);
 	CHECK("lane: eviction under a tiny buffer", l.st.evicted >= 1 && l.st.hits == 0);
+	replay_lane_free(&l);
+
+	/* A resident model: pages faulted in are mapped, requests for them rejected. */
+	replay_lane_init(&l, "next2", next2, NULL, &batch, 16, 16);
+	{
+		struct fault_record r[2];
+
+		for (int i = 0; i < 2; i++) {
+			fault_record_clear(&r[i]);
+			r[i].pid = 1;
+			r[i].kind = FAULT_MAJOR;
+			r[i].addr = (uint64_t)(101 - i) << 12;	/* 101, then 100 */
+		}
+		replay_lane_batch(&l, r, 1);
+		replay_lane_batch(&l, r + 1, 1);	/* requests 101 (resident) and 102 (buffered) */
+	}
+	CHECK("lane: requests for resident pages are rejected",
+	      l.st.rejected == 1 && l.st.redundant == 1 && l.st.prefetched == 2);
 	replay_lane_free(&l);
 }
 
