@@ -5,6 +5,7 @@
  * policies on any kernel to predict their accuracy and coverage.
  */
 #include <dirent.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,45 @@ static bool is_path(const char *s)
 	size_t n = strlen(s);
 
 	return strchr(s, '/') || (n > 2 && !strcmp(s + n - 2, ".o"));
+}
+
+/* ---- libbpf's messages ---- */
+
+#define VERIFIER_TAIL 20
+
+/*
+ * Like hf_libbpf_init()'s printer, but a verifier log (thousands of lines
+ * for a large program) is cut to its last lines, which hold the reason,
+ * unless -v asks for all of it.
+ */
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char *msg, *log, *end;
+	int lines = 0;
+
+	if (level == LIBBPF_DEBUG && !hf_opts.verbose)
+		return 0;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return 0;
+	log = strstr(msg, "-- BEGIN PROG LOAD LOG --\n");
+	end = log ? strstr(log, "-- END PROG LOAD LOG --") : NULL;
+	if (hf_opts.verbose || !end) {
+		fputs(msg, stderr);
+		free(msg);
+		return 0;
+	}
+	log += strlen("-- BEGIN PROG LOAD LOG --\n");
+	for (char *c = end - 1; c > log; c--) {
+		if (*c == '\n' && ++lines > VERIFIER_TAIL) {
+			fprintf(stderr, "%.*s[... verifier log cut to its last %d lines; -v shows "
+				"all ...]\n%s", (int)(log - msg), msg, VERIFIER_TAIL, c + 1);
+			free(msg);
+			return 0;
+		}
+	}
+	fputs(msg, stderr);
+	free(msg);
+	return 0;
 }
 
 /* ---- options ---- */
@@ -735,6 +775,7 @@ int main(int argc, char **argv)
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	hf_libbpf_init();
+	libbpf_set_print(print_libbpf);
 	hf_catch_stop_signals();
 
 	switch (args.mode) {
