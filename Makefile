@@ -17,7 +17,7 @@ ARCH       := x86
 # Debian packages the build and the tests need (apt-installed by `make deps`).
 DEB_DEPS   := clang llvm libbpf-dev bpftool libjson-c-dev libelf-dev zlib1g-dev \
               libpfm4-dev pkg-config jq bpftrace util-linux procps e2fsprogs \
-              libclang-rt-14-dev
+              libclang-rt-14-dev groff-base
 
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
@@ -91,12 +91,14 @@ $(BUILD)/workloads/%: tests/workloads/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< -o $@
 
-$(BUILD)/fuzz/record_fuzz: tests/fuzz/record_fuzz.c $(COMMON_SRC)
+# libFuzzer targets over the parsers, run for a bounded time by the unit tier.
+FUZZ_PROGS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*.c))
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(COMMON_SRC)
 	@mkdir -p $(@D)
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Icommon -Ibpf \
 		$^ -o $@ $(LDLIBS)
 
-check: all $(TEST_PROGS) $(BUILD)/fuzz/record_fuzz
+check: all $(TEST_PROGS) $(FUZZ_PROGS)
 	@BUILD=$(BUILD) bash tests/run.sh
 
 demo: all $(BUILD)/workloads/swapseq

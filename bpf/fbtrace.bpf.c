@@ -22,11 +22,17 @@
 const volatile bool filter_pids;	/* only tgids in "targets" */
 const volatile bool filter_cgroup;	/* only tasks in the cgroup below */
 const volatile bool follow_forks;	/* children of targets become targets */
+const volatile bool swapin_tracepoint;	/* the FetchBPF tracepoint is attached */
 const volatile bool swapin_minor_only;	/* minor faults: only swap-cache hits */
 const volatile __u32 self_tgid;
 const volatile __u64 cgroup_id;		/* kernfs id of the cgroup directory */
 const volatile __s32 cgroup_level;
 const volatile __s32 cgroup_hierarchy;	/* 0: cgroup v2, else a v1 hierarchy */
+/*
+ * Wake the reader only once this much is pending: a wakeup per record
+ * would cost more than the record. The reader also polls on a timer.
+ */
+const volatile __u64 wakeup_bytes = 1 << 20;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -135,7 +141,7 @@ static __always_inline int emit(__u64 addr, __u8 kind)
 
 	if (!traced(tgid))
 		return 0;
-	si = bpf_map_lookup_elem(&pending_swapin, &tid);
+	si = swapin_tracepoint ? bpf_map_lookup_elem(&pending_swapin, &tid) : NULL;
 	if (si && si->addr >> PAGE_SHIFT != addr >> PAGE_SHIFT)
 		si = NULL;
 	if (kind == FBTRACE_MINOR && swapin_minor_only && !si)
@@ -169,7 +175,8 @@ static __always_inline int emit(__u64 addr, __u8 kind)
 			e->kind = FBTRACE_SWAPIN;
 	}
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+			   BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 out:
 	if (si)
 		bpf_map_delete_elem(&pending_swapin, &tid);

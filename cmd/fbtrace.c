@@ -21,7 +21,7 @@
 #include "fbtrace.h"
 #include "fbtrace.skel.h"
 
-#define POLL_MS 100
+#define POLL_MS 50
 #define SUMMARY_ROWS 20
 
 static struct args {
@@ -226,8 +226,10 @@ static void configure(struct session *s, const struct hf_cgroup *cg, bool patche
 		skel->rodata->cgroup_hierarchy = cg->hierarchy;
 	}
 	/* On the patched kernel, swap-cache hits are minor faults worth keeping. */
+	skel->rodata->swapin_tracepoint = patched;
 	skel->rodata->swapin_minor_only = patched && !args.all_faults;
 	bpf_map__set_max_entries(skel->maps.events, args.buffer_mib << 20);
+	skel->rodata->wakeup_bytes = (args.buffer_mib << 20) / 8;
 	bpf_program__set_autoload(skel->progs.on_swapin_fault, patched);
 	bpf_program__set_autoload(skel->progs.on_minor_fault, patched || args.all_faults);
 	bpf_program__set_autoload(skel->progs.on_fork, args.command != NULL);
@@ -270,6 +272,11 @@ static int setup(struct session *s)
 
 	if ((err = hf_require_bpf_privileges()) || (err = hf_require_btf()))
 		return err;
+	if ((args.pids.n || args.command) && proc_self_in_nested_pidns()) {
+		hf_err("running in a nested PID namespace: the PIDs BPF sees would not "
+		       "match; run fbtrace in the host's PID namespace");
+		return HF_EXIT_NOFEATURE;
+	}
 	if (args.cgroup && hf_cgroup_resolve(args.cgroup, &cg))
 		return HF_EXIT_FAIL;
 	patched = hf_kernel_has_fetchbpf();
@@ -323,8 +330,11 @@ static int trace_loop(struct session *s)
 	bool done = false;
 
 	while (!done) {
+		/* Woken when 1/8 of the buffer is pending; otherwise every POLL_MS. */
 		int n = ring_buffer__poll(s->rb, POLL_MS);
 
+		if (n >= 0 || n == -EINTR)
+			n = ring_buffer__consume(s->rb);
 		if (n < 0 && n != -EINTR)
 			break;
 		fflush(s->out);
@@ -377,6 +387,7 @@ static void teardown(struct session *s)
 	fbtrace_bpf__destroy(s->skel);
 	if (s->go_pipe > 0)
 		close(s->go_pipe);	/* an unreleased command exits 127 */
+	record_writer_fini(&s->writer);
 	if (s->out && s->out != stdout)
 		fclose(s->out);
 	fault_stats_free(&s->stats);
@@ -391,7 +402,7 @@ static int open_output(struct session *s)
 		hf_err("%s: %s", args.output, strerror(errno));
 		return HF_EXIT_FAIL;
 	}
-	/* Fully buffered, flushed after every ring-buffer drain (<= 100 ms). */
+	/* Fully buffered, flushed after every ring-buffer drain (<= 50 ms). */
 	setvbuf(s->out, buf, _IOFBF, sizeof(buf));
 	record_writer_init(&s->writer, s->out, hf_opts.json);
 	return HF_EXIT_OK;
@@ -415,6 +426,8 @@ int main(int argc, char **argv)
 		return err;
 	}
 	s.start_ns = now_ns();
+	record_writer_begin(&s.writer);	/* tells a reader the trace is live */
+	fflush(s.out);
 	if (s.go_pipe > 0 && write(s.go_pipe, "g", 1) == 1) {
 		close(s.go_pipe);
 		s.go_pipe = -1;

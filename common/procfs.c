@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "cli.h"
+#include <sys/stat.h>
 #include "procfs.h"
 
 #define PF_KTHREAD 0x00200000
@@ -118,6 +118,14 @@ const char *proc_task_strerror(int err)
 	default:
 		return strerror(-err);
 	}
+}
+
+bool proc_self_in_nested_pidns(void)
+{
+	struct stat st;
+
+	/* The initial PID namespace has a fixed inode (PROC_PID_INIT_INO). */
+	return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino != 0xEFFFFFFCU;
 }
 
 int parse_cpu_list(const char *s, int **cpus, int *ncpus)

@@ -34,6 +34,12 @@ int proc_task_read(pid_t pid, struct proc_task *task);
 /* Explain proc_task_read()'s failure for a user-supplied PID. */
 const char *proc_task_strerror(int err);
 
+/*
+ * Is this process in a PID namespace other than the initial one? BPF sees
+ * PIDs of the initial namespace, so PIDs typed in a container would not match.
+ */
+bool proc_self_in_nested_pidns(void);
+
 /* Online CPUs from /sys/devices/system/cpu/online. Caller frees *cpus. */
 int sys_online_cpus(int **cpus, int *ncpus);
 

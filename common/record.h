@@ -36,12 +36,18 @@ int fault_kind_parse(const char *s, enum fault_kind *kind);
 void fault_record_clear(struct fault_record *r);
 
 /* Writer: text or JSON Lines; the caller decides when to flush. */
+struct json_object;
 struct record_writer {
 	FILE *out;
 	bool json;
 	bool header_done;
+	struct json_object *obj;	/* JSON: reused for every record */
+	struct json_object *val[9];
 };
 void record_writer_init(struct record_writer *w, FILE *out, bool json);
+void record_writer_fini(struct record_writer *w);
+/* The text form's header line (written by the first record otherwise). */
+void record_writer_begin(struct record_writer *w);
 int record_write(struct record_writer *w, const struct fault_record *r);
 
 /*

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The fault-record format: round trips and line-numbered errors. */
+#include <stdlib.h>
+#include <string.h>
+#include "record.h"
+#include "unit.h"
+
+static const struct fault_record samples[] = {
+	{ 1, 0x7f0000001000, -1, -1, 42, 42, -1, FAULT_SWAPIN, "worker" },
+	{ 2, 0x1000, 123456, 1, 7, 8, 1, FAULT_SWAPIN, "a b\\c\td" },
+	{ 3, 0xffffffffffffffff, 0, 0, 2147483647, 1, 0, FAULT_MAJOR, "-" },
+	{ UINT64_MAX, 0, -1, -1, 1, 1, -1, FAULT_MINOR, "" },
+	{ 5, 0xdead000, -1, -1, 3, 3, -1, FAULT_MINOR, "\x01\xff#x15charsxxxx" },
+};
+
+static bool same(const struct fault_record *a, const struct fault_record *b)
+{
+	return a->time_ns == b->time_ns && a->addr == b->addr &&
+	       a->swap_offset == b->swap_offset && a->swap_type == b->swap_type &&
+	       a->pid == b->pid && a->tid == b->tid && a->cache_hit == b->cache_hit &&
+	       a->kind == b->kind && !strncmp(a->comm, b->comm, FAULT_COMM_LEN);
+}
+
+static void round_trip(bool json)
+{
+	char *buf = NULL, name[64];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct record_writer w;
+	struct fault_record r;
+	int n = 0, ok = 1, ret;
+
+	record_writer_init(&w, f, json);
+	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
+		record_write(&w, &samples[i]);
+	record_writer_fini(&w);
+	fclose(f);
+
+	f = fmemopen(buf, len, "r");
+	struct record_reader *rd = record_reader_new(f, "mem");
+	while ((ret = record_read(rd, &r)) == 1)
+		ok &= same(&r, &samples[n++]);
+	snprintf(name, sizeof(name), "record_round_trip_%s", json ? "json" : "text");
+	CHECK(name, ret == 0 && ok && n == 5, "ret %d, %d records, equal %d, error '%s'\n%s",
+	      ret, n, ok, record_reader_error(rd), buf);
+	record_reader_free(rd);
+	fclose(f);
+	free(buf);
+}
+
+/* Parse input; return the number of records, or -1 with the error in err. */
+static int parse_n(const char *input, size_t len, char *err, size_t errlen,
+		   struct fault_record *last)
+{
+	FILE *f = fmemopen((void *)input, len, "r");
+	struct record_reader *rd = record_reader_new(f, "t");
+	struct fault_record r;
+	int n = 0, ret;
+
+	while ((ret = record_read(rd, &r)) == 1) {
+		n++;
+		if (last)
+			*last = r;
+	}
+	snprintf(err, errlen, "%s", ret < 0 ? record_reader_error(rd) : "");
+	record_reader_free(rd);
+	fclose(f);
+	return ret < 0 ? -1 : n;
+}
+
+static int parse(const char *input, char *err, size_t errlen, struct fault_record *last)
+{
+	return parse_n(input, strlen(input), err, errlen, last);
+}
+
+static const struct { const char *name, *input, *error; } bad[] = {
+	{ "bad_addr", "# addr kind\n0x10 minor\nzz minor\n", "t:3: bad addr 'zz'" },
+	{ "no_0x", "# addr kind\n10 minor\n", "t:2: bad addr '10'" },
+	{ "bad_kind", "# addr kind\n0x10 sideways\n", "t:2: bad kind 'sideways'" },
+	{ "few_columns", "# time_ns pid tid comm kind addr swap_type swap_offset cache_hit\n"
+	  "1 2 3 c minor 0x1 - -\n", "t:2: expected 9 columns, got 8" },
+	{ "many_columns", "# addr kind\n\n0x1 minor extra\n", "t:3: expected 2 columns, got 2 or more" },
+	{ "negative_pid", "# pid addr kind\n-5 0x1 minor\n", "t:2: bad pid '-5'" },
+	{ "huge_pid", "# pid addr kind\n9999999999 0x1 minor\n", "t:2: bad pid '9999999999'" },
+	{ "bad_hit", "# addr kind cache_hit\n0x1 minor 2\n", "t:2: bad cache_hit '2'" },
+	{ "bad_escape", "# comm addr kind\na\\9 0x1 minor\n", "t:2: bad comm" },
+	{ "long_comm", "# comm addr kind\nabcdefghijklmnopq 0x1 minor\n", "t:2: bad comm" },
+	{ "overflow", "# time_ns addr kind\n99999999999999999999 0x1 minor\n", "t:2: bad time_ns" },
+	{ "dup_column", "# addr addr kind\n", "t:1: column 'addr' named twice" },
+	{ "json_syntax", "{\"addr\":\"0x1\",\"kind\":\"minor\"}\n{\"addr\":\n", "t:2: invalid JSON" },
+	{ "json_trailing", "{\"addr\":\"0x1\",\"kind\":\"minor\"} x\n", "t:1: invalid JSON (trailing" },
+	{ "json_missing_addr", "{\"kind\":\"minor\"}\n", "t:1: missing \"addr\"" },
+	{ "json_bad_kind", "{\"addr\":\"0x1\",\"kind\":3}\n", "t:1: bad kind" },
+	{ "json_bad_pid", "{\"addr\":\"0x1\",\"kind\":\"major\",\"pid\":-1}\n", "t:1: \"pid\" out of range" },
+	{ "json_not_object", "{\"addr\":\"0x1\",\"kind\":\"major\"}\n[1]\n", "t:2: expected a JSON object" },
+	{ "json_then_text", "{\"addr\":\"0x1\",\"kind\":\"major\"}\n0x1 major\n", "t:2: invalid JSON" },
+};
+
+static void malformed(void)
+{
+	char err[1024], name[64];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int n = parse(bad[i].input, err, sizeof(err), NULL);
+
+		snprintf(name, sizeof(name), "record_rejects_%s", bad[i].name);
+		CHECK(name, n == -1 && strstr(err, bad[i].error), "got %d records, error '%s'", n, err);
+	}
+}
+
+static void accepted(void)
+{
+	struct fault_record r;
+	char err[1024];
+	int n;
+
+	n = parse("# kind junk addr pid\r\n\n  # a comment\nswapin x 0x2000 9\r\n", err, sizeof(err), &r);
+	CHECK("record_header_reorders_columns", n == 1 && r.addr == 0x2000 && r.pid == 9 &&
+	      r.kind == FAULT_SWAPIN && r.swap_offset == -1, "n=%d err=%s", n, err);
+	n = parse("5 1 1 cat major 0x3000 0 77 1\n", err, sizeof(err), &r);
+	CHECK("record_default_columns_without_header", n == 1 && r.swap_offset == 77 &&
+	      r.cache_hit == 1 && !strcmp(r.comm, "cat"), "n=%d err=%s", n, err);
+	n = parse("{\"type\":\"fault\",\"addr\":\"0x10\",\"kind\":\"minor\",\"new_key\":[1]}\n"
+		  "{\"type\":\"summary\",\"faults\":1}\n{\"type\":\"error\",\"message\":\"x\"}\n",
+		  err, sizeof(err), &r);
+	CHECK("record_json_skips_metadata_and_unknown_keys", n == 1 && r.addr == 0x10, "n=%d err=%s", n, err);
+	static const char nul[] = "# addr kind\n0x1\0 minor\n";
+	n = parse_n(nul, sizeof(nul) - 1, err, sizeof(err), &r);
+	CHECK("record_rejects_nul_byte", n == -1 && strstr(err, "t:2: NUL byte"), "n=%d err=%s", n, err);
+	n = parse("", err, sizeof(err), &r);
+	CHECK("record_empty_input", n == 0, "n=%d err=%s", n, err);
+}
+
+int main(void)
+{
+	round_trip(false);
+	round_trip(true);
+	malformed();
+	accepted();
+	return UNIT_EXIT();
+}

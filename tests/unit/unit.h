@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Minimal checks for C unit tests, in the PASS:/FAIL: protocol of tests/lib.sh. */
+#ifndef HF_UNIT_H
+#define HF_UNIT_H
+
+#include <stdio.h>
+
+static int unit_failed;
+
+#define CHECK(name, cond, ...) do {					\
+	if (cond) {							\
+		printf("PASS: %s\n", name);				\
+	} else {							\
+		printf("FAIL: %s: ", name);				\
+		printf(__VA_ARGS__);					\
+		printf("\n");						\
+		unit_failed++;						\
+	}								\
+} while (0)
+
+#define UNIT_EXIT() (unit_failed ? 1 : 0)
+
+#endif
