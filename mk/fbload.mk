@@ -38,3 +38,10 @@ $(BUILD)/cmd/fbload.o: $(BUILD)/policies.h
 
 policies: $(POLICY_SKELS)
 .PHONY: policies
+
+# Replay quality (strides 1..64 both ways, random) and speed; also run by `make bench`.
+bench: bench-fbload
+bench-fbload: all
+	@bash tests/bench/fbload-quality.sh
+	@bash tests/bench/fbload-speed.sh
+.PHONY: bench-fbload
