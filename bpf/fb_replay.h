@@ -10,7 +10,7 @@
 #define FB_REPLAY_H
 
 #define FB_REPLAY_BATCH		512
-#define FB_REPLAY_MAX_REQ	64	/* = FB_MAX_REQ in policy.h */
+#define FB_REPLAY_MAX_REQ	32	/* = FB_MAX_REQ in policy.h */
 #define FB_REPLAY_OUT		(FB_REPLAY_BATCH * FB_REPLAY_MAX_REQ)
 
 /* in[].flags: the page was in the simulated buffer when the batch began. */

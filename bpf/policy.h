@@ -46,10 +46,10 @@
 #define FB_PAGE_SHIFT	12
 #define FB_PAGE_SIZE	(1ULL << FB_PAGE_SHIFT)
 #define FB_PMD_SHIFT	21
-#define FB_MAX_REQ	64	/* pages a policy may queue per fault (= FB_REPLAY_MAX_REQ) */
+#define FB_MAX_REQ	32	/* requests per fault: the kernel's FETCHBPF_MAX_REQUESTS */
 
-#ifndef E2BIG
-#define E2BIG 7
+#ifndef ENOSPC
+#define ENOSPC 28
 #endif
 #ifndef EINVAL
 #define EINVAL 22
@@ -128,7 +128,7 @@ static __always_inline int fb_queue(struct fb_prefetch *p, __u64 val, __u64 page
 	/* Counters live in the map value, not on the stack: the verifier does
 	 * not follow their exact values through bpf_loop callbacks. */
 	if (b->nreq[rec] >= FB_MAX_REQ || k >= FB_REPLAY_OUT)
-		return -E2BIG;
+		return -ENOSPC;
 	b->out[k] = val;
 	b->n_out = k + 1;
 	b->nreq[rec]++;
@@ -139,7 +139,7 @@ static __always_inline int fb_queue(struct fb_prefetch *p, __u64 val, __u64 page
 	return 0;
 }
 
-/* Queue the page holding virtual address addr. 0, or -E2BIG when full. */
+/* Queue the page holding virtual address addr: 0, -ENOSPC beyond the bound. */
 static __always_inline int fb_prefetch_page(struct fb_prefetch *p, __u64 addr)
 {
 	__u64 page = fb_page(addr);
@@ -237,10 +237,12 @@ char LICENSE[] SEC("license") = "GPL"
 #else
 
 struct fetchbpf_ctx {
-	unsigned long address;
-	unsigned long swap_offset;
-	int pid;
-	bool cache_hit;
+	unsigned long address;		/* faulting user virtual address */
+	unsigned long swap_offset;	/* offset of the entry on its device */
+	unsigned int swap_type;		/* swap device index */
+	int pid;			/* thread group id of the faulting task */
+	int cache_hit;			/* 1 if the folio was in the swap cache */
+	/* Not in the 6.12 series; read only where the kernel has them. */
 	unsigned long vma_start;
 	unsigned long vma_end;
 } __attribute__((preserve_access_index));
@@ -253,12 +255,13 @@ struct fetchbpf_ops {
 	char name[16];
 };
 
-extern int bpf_prefetch_virtual_page(struct fetchbpf_ctx *ctx, __u64 addr) __ksym;
-extern int bpf_prefetch_physical_page(struct fetchbpf_ctx *ctx, __u64 swap_offset) __ksym;
-extern void bpf_start_block_plug(struct fetchbpf_ctx *ctx) __ksym;
-extern void bpf_stop_block_plug(struct fetchbpf_ctx *ctx) __ksym;
+extern int bpf_prefetch_virtual_page(struct fetchbpf_ctx *ctx, unsigned long addr) __ksym;
+extern int bpf_prefetch_physical_page(struct fetchbpf_ctx *ctx,
+				      unsigned long swap_offset) __ksym;
+extern int bpf_start_block_plug(struct fetchbpf_ctx *ctx) __ksym;
+extern int bpf_stop_block_plug(struct fetchbpf_ctx *ctx) __ksym;
 
-/* The kernel bounds the requests per fault itself (-E2BIG beyond). */
+/* The kernel bounds the requests per fault itself (-ENOSPC beyond). */
 struct fb_prefetch {
 	struct fetchbpf_ctx *ctx;
 };
@@ -283,15 +286,16 @@ static __always_inline void fb_stop_plug(struct fb_prefetch *p)
 	bpf_stop_block_plug(p->ctx);
 }
 
+/* Direct reads of the trusted context, relocated by CO-RE. */
 static __always_inline void fb_fault_from(struct fb_fault *f, struct fetchbpf_ctx *ctx)
 {
-	f->addr = BPF_CORE_READ(ctx, address);
-	f->swap_offset = BPF_CORE_READ(ctx, swap_offset);
-	f->pid = BPF_CORE_READ(ctx, pid);
-	f->hit = BPF_CORE_READ(ctx, cache_hit);
+	f->addr = ctx->address;
+	f->swap_offset = ctx->swap_offset;
+	f->pid = ctx->pid;
+	f->hit = ctx->cache_hit != 0;
 	if (bpf_core_field_exists(ctx->vma_start)) {
-		f->vma_start = BPF_CORE_READ(ctx, vma_start);
-		f->vma_end = BPF_CORE_READ(ctx, vma_end);
+		f->vma_start = ctx->vma_start;
+		f->vma_end = ctx->vma_end;
 	}
 }
 
@@ -355,7 +359,7 @@ static int fb_run_step(__u32 i, struct fb_run_ctx *c)
 {
 	__u64 off = (__u64)((__s64)(i + 1) * c->stride) << FB_PAGE_SHIFT;
 
-	return fb_prefetch_page(c->p, c->addr + off) == -E2BIG;
+	return fb_prefetch_page(c->p, c->addr + off) == -ENOSPC;
 }
 
 static __always_inline void fb_prefetch_run(struct fb_prefetch *p, __u64 addr, __s64 stride,

@@ -659,68 +659,71 @@ static int do_detach(void)
 	return err;
 }
 
-/* The kernel's counters: every number file under FB_SYSFS_DIR. */
+/* The kernel's counters, per policy that has been attached since boot. */
 static int do_stats(void)
 {
-	struct json_object *o = json_object_new_object();
-	uint64_t prefetched = 0, hits = 0, faults = 0;
-	DIR *d;
-	struct dirent *e;
-	int err = require_fetchbpf("reading policy counters");
+	struct fb_kstat k[MAX_POLICIES];
+	char active[64];
+	int n, err = require_fetchbpf("reading policy counters");
 
 	if (err)
-		goto out;
-	d = opendir(FB_SYSFS_DIR);
-	if (!d) {
-		hf_err("%s: %s; the kernel has the struct_ops type but not the counters this "
-		       "fbload expects", FB_SYSFS_DIR, strerror(errno));
-		err = HF_EXIT_NOFEATURE;
-		goto out;
+		return err;
+	n = fb_kernel_stats(k, MAX_POLICIES, active, sizeof(active));
+	if (n < 0) {
+		hf_err("%s/stats: %s; the kernel has the struct_ops type but not the "
+		       "counters this fbload reads", FB_SYSFS_DIR, strerror(-n));
+		return HF_EXIT_NOFEATURE;
 	}
-	hf_json_set_str(o, "type", "stats");
-	while ((e = readdir(d))) {
-		char path[512], buf[64];
-		uint64_t v;
-
-		snprintf(path, sizeof(path), "%s/%s", FB_SYSFS_DIR, e->d_name);
-		if (e->d_name[0] == '.' || hf_read_file(path, buf, sizeof(buf)) < 0)
-			continue;
-		buf[strcspn(buf, "\n")] = '\0';
-		if (hf_parse_u64(buf, 10, &v)) {
-			hf_json_set_str(o, e->d_name, buf);
-			continue;
-		}
-		hf_json_set_u64(o, e->d_name, v);
-		if (!strcmp(e->d_name, "prefetched"))
-			prefetched = v;
-		else if (!strcmp(e->d_name, "hits"))
-			hits = v;
-		else if (!strcmp(e->d_name, "faults"))
-			faults = v;
-	}
-	closedir(d);
-	json_object_object_add(o, "accuracy",
-			       json_object_new_double(prefetched ? (double)hits / prefetched : 0));
-	json_object_object_add(o, "coverage",
-			       json_object_new_double(faults ? (double)hits / faults : 0));
 	if (hf_opts.json) {
-		hf_json_emit(stdout, o);
-	} else {
-		json_object_object_foreach(o, key, val) {
-			if (strcmp(key, "type"))
-				printf("%-20s %s\n", key, json_object_get_string(val));
+		struct json_object *o = json_object_new_object();
+		struct json_object *arr = json_object_new_array();
+
+		hf_json_set_str(o, "type", "stats");
+		hf_json_set_str(o, "active", active);
+		for (int i = 0; i < n; i++) {
+			struct json_object *p = json_object_new_object();
+
+			hf_json_set_str(p, "policy", k[i].name);
+			json_object_object_add(p, "active",
+					       json_object_new_boolean(!strcmp(k[i].name, active)));
+			hf_json_set_u64(p, "faults", k[i].faults);
+			hf_json_set_u64(p, "prefetched", k[i].prefetched);
+			hf_json_set_u64(p, "hits", k[i].hits);
+			hf_json_set_u64(p, "rejected", k[i].rejected);
+			json_object_object_add(p, "accuracy", json_object_new_double(
+				k[i].prefetched ? (double)k[i].hits / k[i].prefetched : 0));
+			json_object_object_add(p, "coverage", json_object_new_double(
+				k[i].faults ? (double)k[i].hits / k[i].faults : 0));
+			json_object_array_add(arr, p);
 		}
+		json_object_object_add(o, "policies", arr);
+		hf_json_emit(stdout, o);
+		json_object_put(o);
+		return HF_EXIT_OK;
 	}
-out:
-	json_object_put(o);
-	return err;
+	printf("%-17s %10s %10s %10s %10s %8s %8s\n", "POLICY", "FAULTS", "PREFETCHED", "HITS",
+	       "REJECTED", "ACCURACY", "COVERAGE");
+	for (int i = 0; i < n; i++)
+		printf("%-16s%s %10llu %10llu %10llu %10llu %8.3f %8.3f\n", k[i].name,
+		       strcmp(k[i].name, active) ? " " : "*", (unsigned long long)k[i].faults,
+		       (unsigned long long)k[i].prefetched, (unsigned long long)k[i].hits,
+		       (unsigned long long)k[i].rejected,
+		       k[i].prefetched ? (double)k[i].hits / k[i].prefetched : 0,
+		       k[i].faults ? (double)k[i].hits / k[i].faults : 0);
+	printf("%s\n", strcmp(active, "none") ? "* attached now" :
+	       "no policy is attached now");
+	return HF_EXIT_OK;
 }
 
 static int do_list(void)
 {
-	char names[MAX_POLICIES][64];
+	char names[MAX_POLICIES][64], active[64] = "none";
+	struct fb_kstat k[MAX_POLICIES];
 	bool patched = hf_kernel_has_struct(FB_STRUCT_OPS);
 	int n = patched ? pinned_policies(names, MAX_POLICIES) : 0;
+
+	if (patched && fb_kernel_stats(k, MAX_POLICIES, active, sizeof(active)) < 0)
+		snprintf(active, sizeof(active), "unknown");
 	struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
 
 	if (!hf_opts.json)
@@ -752,17 +755,20 @@ static int do_list(void)
 		json_object_object_add(o, "builtin", arr);
 		for (int i = 0; i < n; i++)
 			json_object_array_add(att, json_object_new_string(names[i]));
-		json_object_object_add(o, "attached", att);
+		json_object_object_add(o, "pinned", att);
+		hf_json_set_str(o, "active", patched ? active : "none");
 		json_object_object_add(o, "kernel_has_fetchbpf", json_object_new_boolean(patched));
 		hf_json_emit(stdout, o);
 	} else if (!patched) {
 		printf("\nattached: none (this kernel lacks the FetchBPF patches; "
 		       "replay works anywhere: fbload --replay FILE POLICY...)\n");
 	} else {
-		printf("\nattached:%s", n ? "" : " none");
+		printf("\nattached: %s", active);
+		if (n)
+			printf(" (pinned under %s:", FB_PIN_DIR);
 		for (int i = 0; i < n; i++)
 			printf(" %s", names[i]);
-		printf("\n");
+		printf("%s\n", n ? ")" : "");
 	}
 	json_object_put(o);
 	if (arr && !hf_opts.json)

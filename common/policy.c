@@ -12,6 +12,7 @@
 #include "feature.h"
 #include "hf.h"
 #include "policylib.h"
+#include "procfs.h"
 
 static int check_shape(struct fb_policy *p, bool replay)
 {
@@ -262,7 +263,7 @@ int fb_policy_load(struct fb_policy *p)
 		return HF_EXIT_OK;
 	batch = bpf_object__find_map_by_name(p->obj, "fb_batch");
 	if (!batch || !(bpf_map__map_flags(batch) & BPF_F_MMAPABLE) ||
-	    bpf_map__value_size(batch) < sizeof(struct fb_replay_batch)) {
+	    bpf_map__value_size(batch) != sizeof(struct fb_replay_batch)) {
 		hf_err("%s: no mmapable fb_batch map of the size this fbload expects; rebuild "
 		       "the policy against this version's policy.h", p->name);
 		return HF_EXIT_FAIL;
@@ -331,4 +332,33 @@ int fb_policy_attach(struct fb_policy *p)
 			strerror(-err));
 	}
 	return HF_EXIT_OK;
+}
+
+int fb_kernel_stats(struct fb_kstat *out, int max, char *active, size_t len)
+{
+	char path[512], buf[8192], *line, *save;
+	int n = 0;
+
+	if (hf_read_file(hf_path(path, sizeof(path), FB_SYSFS_DIR "/active"), active, len) < 0)
+		return -errno;
+	active[strcspn(active, "\n")] = '\0';
+	if (hf_read_file(hf_path(path, sizeof(path), FB_SYSFS_DIR "/stats"), buf, sizeof(buf)) < 0)
+		return -errno;
+	line = strtok_r(buf, "\n", &save);	/* the header: policy faults prefetched ... */
+	if (!line || strncmp(line, "policy ", 7))
+		return -EPROTO;
+	while ((line = strtok_r(NULL, "\n", &save)) && n < max) {
+		struct fb_kstat *k = &out[n];
+		unsigned long long v[4];
+
+		if (sscanf(line, "%15s %llu %llu %llu %llu", k->name, &v[0], &v[1], &v[2],
+			   &v[3]) != 5)
+			return -EPROTO;
+		k->faults = v[0];
+		k->prefetched = v[1];
+		k->hits = v[2];
+		k->rejected = v[3];
+		n++;
+	}
+	return n;
 }

@@ -35,6 +35,8 @@ $(BUILD)/policies.h: $(POLICY_SKELS) mk/fbload.mk
 	  echo; } > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/cmd/fbload.o: $(BUILD)/policies.h
+# The replay batch layout is shared with user space (common/replay.h includes it).
+$(BUILD)/cmd/fbload.o $(BUILD)/common/replay.o $(BUILD)/common/policy.o: bpf/fb_replay.h
 
 policies: $(POLICY_SKELS)
 .PHONY: policies

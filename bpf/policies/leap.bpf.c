@@ -22,7 +22,7 @@
  * Parameters:
  *   history	deltas kept per process (default 32, max 32)
  *   split	initial vote window = history / split (default 8: 4 deltas)
- *   max_window	most pages prefetched on one miss (default 32, max 64)
+ *   max_window	most pages prefetched on one miss (default 32, max 32: the kernel's bound per fault)
  */
 #include "vmlinux.h"
 #include "policy.h"

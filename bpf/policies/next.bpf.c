@@ -4,7 +4,7 @@
  * one. The simplest policy, and the baseline for sequential access.
  *
  * Parameters:
- *   pages	pages after the faulting page to prefetch (default 8, max 64)
+ *   pages	pages after the faulting page to prefetch (default 8, max 32)
  */
 #include "vmlinux.h"
 #include "policy.h"

@@ -12,7 +12,7 @@
  * prefetches `degree` pages along its stride.
  *
  * Parameters:
- *   degree		pages prefetched per miss (default 16, max 64)
+ *   degree		pages prefetched per miss (default 16, max 32)
  *   confidence		repeats of a stride before prefetching (default 2)
  *   max_distance	largest jump, in pages, still in a stream (default 256)
  */

@@ -65,3 +65,29 @@ for p in leap readahead stride next; do
 	llvm-objdump -h "$B/bpf/policies/$p.kern.bpf.o" | grep -q 'struct_ops/prefetch' || ok=0
 done
 check "cli: each policy has a replay object and a struct_ops object" [ $ok -eq 1 ]
+
+# --stats and --list on a patched kernel, from a fixture tree
+# ($HAWKFETCH_SYSROOT): the counters of tests/fixtures/sysroot-fetchbpf and a
+# BTF blob that defines struct fetchbpf_ops.
+root=$(mktemp -d); chmod 755 "$root"	# readable by the unprivileged user
+trap 'rm -rf "$root"' EXIT
+cp -r tests/fixtures/sysroot-fetchbpf/. "$root/"
+mkdir -p "$root/sys/kernel/btf"
+printf 'struct fetchbpf_ops { int x; } ops;\n' > "$root/btf.c"
+if clang -g -target bpf -c "$root/btf.c" -o "$root/sys/kernel/btf/vmlinux" 2>/dev/null; then
+	out=$(HAWKFETCH_SYSROOT=$root as_user "$fbload" --stats); rc=$?
+	[ $rc -eq 0 ] && grep -Eq '^leap +\* +2048 +1990 +1950 +3 +0\.980 +0\.952$' <<<"$out" &&
+		grep -Eq '^next_n +1000 +8000 +900 +12 +0\.113 +0\.900$' <<<"$out"
+	check "cli: --stats computes accuracy and coverage from the kernel's table" [ $? -eq 0 ]
+	HAWKFETCH_SYSROOT=$root as_user "$fbload" -j --stats | jq -e '.active == "leap" and
+		(.policies[] | select(.policy == "leap") | .active and .hits == 1950
+		 and (.coverage * 1000 | floor) == 952)' >/dev/null
+	check "cli: --stats -j" [ $? -eq 0 ]
+	out=$(HAWKFETCH_SYSROOT=$root as_user "$fbload" --list)
+	check "cli: --list names the attached policy" grep -q "^attached: leap" <<<"$out"
+	printf 'policy faults\nleap x\n' > "$root/sys/kernel/mm/fetchbpf/stats"
+	HAWKFETCH_SYSROOT=$root as_user "$fbload" --stats >/dev/null 2>&1
+	check "cli: an unreadable counter table exits 69" [ $? -eq 69 ]
+else
+	fail "cli: --stats fixture" "clang cannot build the BTF blob"
+fi
