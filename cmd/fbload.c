@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include "bpfutil.h"
 #include "cli.h"
@@ -65,6 +66,35 @@ static bool is_path(const char *s)
 	size_t n = strlen(s);
 
 	return strchr(s, '/') || (n > 2 && !strcmp(s + n - 2, ".o"));
+}
+
+/* ---- signals ---- */
+
+/*
+ * SIGINT, SIGTERM, SIGHUP end a replay and print what was counted. Fed by
+ * a pipe (fbtrace -p PID | fbload leap), the first Ctrl-C also reaches the
+ * writer, which flushes its last records and closes the pipe: fbload reads
+ * on to the end, and stops at once only on a second signal.
+ */
+static volatile sig_atomic_t stops;
+static int stops_needed = 1;
+
+static void on_stop(int sig)
+{
+	stops++;
+}
+
+static void catch_stops(bool from_pipe)
+{
+	struct sigaction sa = { .sa_handler = on_stop, .sa_flags = SA_RESTART };
+	struct stat st;
+
+	if (from_pipe && fstat(STDIN_FILENO, &st) == 0 && S_ISFIFO(st.st_mode))
+		stops_needed = 2;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 /* ---- libbpf's messages ---- */
@@ -379,7 +409,7 @@ static int replay_stream(struct replay_run *run, FILE *in, const char *name)
 		hf_err("%s: %s", name, strerror(errno));
 		return HF_EXIT_FAIL;
 	}
-	while (!hf_stop && (ret = record_read(rd, &recs[n])) > 0) {
+	while (stops < stops_needed && (ret = record_read(rd, &recs[n])) > 0) {
 		if (!replay_wants(&recs[n], args.all_faults)) {
 			run->skipped++;
 			continue;
@@ -551,6 +581,7 @@ static int do_replay(void)
 	} else if (isatty(STDIN_FILENO)) {
 		hf_warn("reading fault records from the terminal (end with Ctrl-D)");
 	}
+	catch_stops(in == stdin);
 	err = replay_stream(run, in, strcmp(args.replay, "-") ? args.replay : "<stdin>");
 	if (!err)
 		print_replay(run);
@@ -782,7 +813,6 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	hf_libbpf_init();
 	libbpf_set_print(print_libbpf);
-	hf_catch_stop_signals();
 
 	switch (args.mode) {
 	case MODE_REPLAY:

@@ -155,3 +155,17 @@ rss() { $gen seq "$1" | /usr/bin/time -f %M "$fbload" -b 4096 leap 2>&1 >/dev/nu
 small=$(rss 100000) big=$(rss 2000000)
 check "replay: memory does not grow with the trace (${small} KiB at 100k, ${big} KiB at 2M records)" \
 	[ $((big - small)) -lt 4096 ]
+
+# -- Ctrl-C on a pipeline (fbtrace ... | fbload leap): fbtrace flushes its
+# last records on SIGINT and closes the pipe; fbload, fed by a pipe, reads
+# on to the end, so it counts every record fbtrace wrote.
+setsid bash -c "'$B/fbtrace' -a -- sleep 30 2> '$work/ft.err' |
+	'$fbload' -a -j leap > '$work/ctrlc.json'" &
+pg=$!
+sleep 2
+kill -INT -- -$pg 2>/dev/null
+wait $pg
+traced=$(sed -n 's/^fbtrace: \([0-9]*\) faults in .*/\1/p' "$work/ft.err")
+replayed=$(jq '.policies[0].faults' "$work/ctrlc.json" 2>/dev/null)
+check "replay: Ctrl-C on fbtrace | fbload: all $traced traced faults replayed ($replayed)" \
+	[ "${traced:-x}" = "$replayed" ]
