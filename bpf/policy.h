@@ -75,6 +75,31 @@ static __always_inline __u64 fb_page(__u64 addr)
 	return addr >> FB_PAGE_SHIFT;
 }
 
+/*
+ * A fault the kernel retries (VM_FAULT_RETRY while the page is still being
+ * read) reaches the fault hook a second time, now as a swap-cache hit on
+ * the same page. Policies would count it as a prefetch hit and a zero
+ * delta; the glue drops a hit on the page of the process's previous
+ * fault, in the kernel and in replay alike.
+ */
+#define FB_LAST_SLOTS 1024	/* direct-mapped by pid; a collision only forgets */
+struct fb_last {
+	__u64 page;
+	__u32 pid;
+};
+static struct fb_last fb_last_page[FB_LAST_SLOTS];
+
+static __always_inline bool fb_repeat(const struct fb_fault *f)
+{
+	struct fb_last *l = &fb_last_page[(f->pid * 2654435761U >> 16) & (FB_LAST_SLOTS - 1)];
+	__u64 page = fb_page(f->addr);
+	bool repeat = l->pid == f->pid && l->page == page && f->hit;
+
+	l->pid = f->pid;
+	l->page = page;
+	return repeat;
+}
+
 /* ---------------------------------------------------------------------
  * Replay: the glue fbload runs with BPF_PROG_TEST_RUN over batches.
  * ------------------------------------------------------------------- */
@@ -197,7 +222,8 @@ static int fb_replay_one(__u32 i, struct fb_loop_ctx *lc)		\
 		hit = fb_inflight_take(f.pid, FB_REPLAY_PHYS |		\
 				       (f.swap_offset & FB_REPLAY_PAGE_MASK)); \
 	f.hit = hit;							\
-	FAULT(&f);							\
+	if (!fb_repeat(&f))						\
+		FAULT(&f);						\
 	b->nreq[i] = 0;							\
 	b->hit[i] = hit;						\
 	if (!hit) {							\
@@ -308,7 +334,8 @@ void BPF_PROG(fb_fault, struct fetchbpf_ctx *kctx)			\
 	struct fb_fault f = {};						\
 									\
 	fb_fault_from(&f, kctx);					\
-	FAULT(&f);							\
+	if (!fb_repeat(&f))						\
+		FAULT(&f);						\
 }									\
 									\
 SEC("struct_ops/prefetch")						\
