@@ -752,44 +752,47 @@ static int do_list(void)
 	struct fb_kstat k[MAX_POLICIES];
 	bool patched = hf_kernel_has_struct(FB_STRUCT_OPS);
 	int n = patched ? pinned_policies(names, MAX_POLICIES) : 0;
+	struct json_object *o = NULL, *arr = NULL, *pins;
 
 	if (patched && fb_kernel_stats(k, MAX_POLICIES, active, sizeof(active)) < 0)
 		snprintf(active, sizeof(active), "unknown");
-	struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
-
-	if (!hf_opts.json)
+	if (hf_opts.json) {
+		o = json_object_new_object();
+		arr = json_object_new_array();
+		hf_json_set_str(o, "type", "policies");
+		json_object_object_add(o, "builtin", arr);
+	} else {
 		printf("%-10s %-58s %s\n", "POLICY", "DESCRIPTION", "PARAMETERS");
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++) {
+		const char *name = builtins[i].name;
 		struct fb_policy p;
 		char text[256];
 
-		if (open_policy(&p, builtins[i].name, true))
+		if (open_policy(&p, name, true))
 			continue;
-		if (hf_opts.json) {
+		if (arr) {
 			struct json_object *b = json_object_new_object();
 
-			hf_json_set_str(b, "policy", builtins[i].name);
-			hf_json_set_str(b, "description", builtin_summary(builtins[i].name));
+			hf_json_set_str(b, "policy", name);
+			hf_json_set_str(b, "description", builtin_summary(name));
 			json_object_object_add(b, "parameters", params_json(&p));
 			json_object_array_add(arr, b);
 		} else {
 			params_text(&p, text, sizeof(text));
-			printf("%-10s %-58s %s\n", builtins[i].name,
-			       builtin_summary(builtins[i].name), text);
+			printf("%-10s %-58s %s\n", name, builtin_summary(name), text);
 		}
 		fb_policy_close(&p);
 	}
-	if (hf_opts.json) {
-		struct json_object *att = json_object_new_array();
-
-		hf_json_set_str(o, "type", "policies");
-		json_object_object_add(o, "builtin", arr);
+	if (o) {
+		pins = json_object_new_array();
 		for (int i = 0; i < n; i++)
-			json_object_array_add(att, json_object_new_string(names[i]));
-		json_object_object_add(o, "pinned", att);
-		hf_json_set_str(o, "active", patched ? active : "none");
+			json_object_array_add(pins, json_object_new_string(names[i]));
+		json_object_object_add(o, "pinned", pins);
+		hf_json_set_str(o, "active", active);
 		json_object_object_add(o, "kernel_has_fetchbpf", json_object_new_boolean(patched));
 		hf_json_emit(stdout, o);
+		json_object_put(o);
 	} else if (!patched) {
 		printf("\nattached: none (this kernel lacks the FetchBPF patches; "
 		       "replay works anywhere: fbload --replay FILE POLICY...)\n");
@@ -801,9 +804,6 @@ static int do_list(void)
 			printf(" %s", names[i]);
 		printf("%s\n", n ? ")" : "");
 	}
-	json_object_put(o);
-	if (arr && !hf_opts.json)
-		json_object_put(arr);
 	return HF_EXIT_OK;
 }
 
