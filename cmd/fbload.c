@@ -749,13 +749,16 @@ static int do_stats(void)
 static int do_list(void)
 {
 	char names[MAX_POLICIES][64], active[64] = "none";
-	struct fb_kstat k[MAX_POLICIES];
+	struct fb_kstat k[MAX_POLICIES], *cur = NULL;
 	bool patched = hf_kernel_has_struct(FB_STRUCT_OPS);
-	int n = patched ? pinned_policies(names, MAX_POLICIES) : 0;
+	int n = patched ? pinned_policies(names, MAX_POLICIES) : 0, nk = 0;
 	struct json_object *o = NULL, *arr = NULL, *pins;
 
-	if (patched && fb_kernel_stats(k, MAX_POLICIES, active, sizeof(active)) < 0)
+	if (patched && (nk = fb_kernel_stats(k, MAX_POLICIES, active, sizeof(active))) < 0)
 		snprintf(active, sizeof(active), "unknown");
+	for (int i = 0; i < nk; i++)
+		if (!strcmp(k[i].name, active))
+			cur = &k[i];
 	if (hf_opts.json) {
 		o = json_object_new_object();
 		arr = json_object_new_array();
@@ -790,6 +793,15 @@ static int do_list(void)
 			json_object_array_add(pins, json_object_new_string(names[i]));
 		json_object_object_add(o, "pinned", pins);
 		hf_json_set_str(o, "active", active);
+		if (cur) {
+			struct json_object *c = json_object_new_object();
+
+			hf_json_set_u64(c, "faults", cur->faults);
+			hf_json_set_u64(c, "prefetched", cur->prefetched);
+			hf_json_set_u64(c, "hits", cur->hits);
+			hf_json_set_u64(c, "rejected", cur->rejected);
+			json_object_object_add(o, "active_counters", c);
+		}
 		json_object_object_add(o, "kernel_has_fetchbpf", json_object_new_boolean(patched));
 		hf_json_emit(stdout, o);
 		json_object_put(o);
@@ -803,6 +815,11 @@ static int do_list(void)
 		for (int i = 0; i < n; i++)
 			printf(" %s", names[i]);
 		printf("%s\n", n ? ")" : "");
+		if (cur)
+			printf("counters: %llu faults, %llu prefetched, %llu hits, %llu rejected "
+			       "(fbload --stats)\n", (unsigned long long)cur->faults,
+			       (unsigned long long)cur->prefetched, (unsigned long long)cur->hits,
+			       (unsigned long long)cur->rejected);
 	}
 	return HF_EXIT_OK;
 }
