@@ -5,6 +5,7 @@
  * policies on any kernel to predict their accuracy and coverage.
  */
 #include <dirent.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
@@ -287,8 +288,20 @@ static int open_policy(struct fb_policy *p, const char *name, bool replay)
 	const void *elf;
 	size_t size;
 
-	if (is_path(name))
+	if (is_path(name)) {
+		char sibling[PATH_MAX];
+		size_t len = strlen(name);
+
+		/* X.bpf.o for replay: its replay build X.replay.bpf.o, if there. */
+		if (replay && len > 6 && !strcmp(name + len - 6, ".bpf.o") &&
+		    (len < 13 || strcmp(name + len - 13, ".replay.bpf.o")) &&
+		    snprintf(sibling, sizeof(sibling), "%.*s.replay.bpf.o", (int)(len - 6),
+			     name) < (int)sizeof(sibling) && access(sibling, R_OK) == 0) {
+			hf_debug("%s: replaying its replay build %s", name, sibling);
+			name = sibling;
+		}
 		return fb_policy_open_file(p, name, replay);
+	}
 	b = find_builtin(name);
 	elf = replay ? b->replay_elf(&size) : b->kern_elf(&size);
 	return fb_policy_open_mem(p, name, elf, size, replay);

@@ -116,8 +116,12 @@ if clang $cflags -c "$work/last2.bpf.c" -o "$work/last2.bpf.o" &&
 	j=$("$fbload" -j -r "$work/seq" "$work/last2.replay.bpf.o" -o depth=16)
 	jq -e '.policies[0].coverage > 0.9 and .policies[0].parameters.depth == 16' <<<"$j" >/dev/null
 	check "policy: the man page example replays, with -o depth=16" [ $? -eq 0 ]
-	err=$("$fbload" -r "$work/seq" "$work/last2.bpf.o" 2>&1)
-	check "policy: a kernel object given to replay is refused with advice" grep -q "DFB_REPLAY" <<<"$err"
+	j=$("$fbload" -j -r "$work/seq" "$work/last2.bpf.o")
+	check "policy: X.bpf.o given to replay replays X.replay.bpf.o" \
+		[ "$(jq '.policies[0].hits' <<<"$j")" -gt 0 ]
+	mkdir "$work/alone" && cp "$work/last2.bpf.o" "$work/alone/"
+	err=$("$fbload" -r "$work/seq" "$work/alone/last2.bpf.o" 2>&1)
+	check "policy: a kernel object alone is refused for replay, with advice" grep -q "DFB_REPLAY" <<<"$err"
 else
 	fail "policy: the man page example compiles" "clang failed"
 fi
