@@ -415,7 +415,7 @@ static int replay_stream(struct replay_run *run, FILE *in, const char *name)
 	static struct fault_record recs[FB_REPLAY_BATCH];
 	struct record_reader *rd = record_reader_new(in, name);
 	uint32_t n = 0;
-	int ret, err = HF_EXIT_OK;
+	int ret = 0, err = HF_EXIT_OK;
 	uint64_t start = now_ns();
 
 	if (!rd) {
