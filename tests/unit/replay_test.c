@@ -178,10 +178,47 @@ static void test_lane(void)
 	replay_lane_free(&l);
 }
 
+/* Requests the next swap slot (bpf_prefetch_physical_page in the kernel). */
+static int next_slot(void *ctx, struct fb_replay_batch *b)
+{
+	b->n_out = 0;
+	for (uint32_t i = 0; i < b->n_in; i++) {
+		b->hit[i] = b->in[i].flags & FB_REPLAY_BUFFERED;
+		b->nreq[i] = !b->hit[i];
+		if (!b->hit[i])
+			b->out[b->n_out++] = FB_REPLAY_PHYS | (uint64_t)(b->in[i].swap_offset + 1);
+	}
+	return 0;
+}
+
+static void test_slots(void)
+{
+	static struct fb_replay_batch batch;
+	struct fault_record r[3];
+	struct replay_lane l;
+	/* Scattered addresses, consecutive slots: slot 101, requested by the
+	 * first fault, is the second fault; the third misses and asks for 103. */
+	const uint64_t addr[3] = { 0x7000000, 0x1000, 0x5550000 };
+
+	replay_lane_init(&l, "next-slot", next_slot, NULL, &batch, 16, 16);
+	for (int i = 0; i < 3; i++) {
+		fault_record_clear(&r[i]);
+		r[i].pid = 7;
+		r[i].kind = FAULT_SWAPIN;
+		r[i].addr = addr[i];
+		r[i].swap_offset = 100 + i;
+		replay_lane_batch(&l, &r[i], 1);
+	}
+	CHECK("lane: swap-slot requests hit faults on those slots",
+	      l.st.faults == 3 && l.st.hits == 1 && l.st.prefetched == 2);
+	replay_lane_free(&l);
+}
+
 int main(void)
 {
 	test_lru();
 	test_model();
 	test_lane();
+	test_slots();
 	return failures ? 1 : 0;
 }
