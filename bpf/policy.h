@@ -26,6 +26,7 @@
  *
  *	FB_POLICY(mine, mine_fault, mine_prefetch);
  *
+ * NAME has at most 11 characters: the kernel knows the policy as bpf_NAME.
  * fault() runs on every swap-in fault, hit or miss in the swap cache (the
  * prefetch buffer), to keep history. prefetch() runs on a miss, where the
  * kernel's swapin_readahead() would decide; it queues pages and returns
@@ -196,40 +197,40 @@ static __always_inline bool fb_inflight_take(__u32 pid, __u64 page)
 	return true;
 }
 
-#define FB_POLICY(NAME, FAULT, PREFETCH)					\
+#define FB_POLICY(NAME, FAULT, PREFETCH)				\
 const char fb_policy_name[] SEC(".rodata") = #NAME;			\
 									\
 struct fb_loop_ctx { struct fb_replay_batch *b; };			\
 									\
-static int fb_replay_one(__u32 i, struct fb_loop_ctx *lc)		\
+static int fb_replay_one(__u32 fb__i, struct fb_loop_ctx *fb__lc)	\
 {									\
-	struct fb_replay_batch *b = lc->b;				\
-	struct fb_replay_rec *in;					\
-	struct fb_fault f = {};						\
-	__u64 page;							\
-	bool hit;							\
+	struct fb_replay_batch *fb__b = fb__lc->b;			\
+	struct fb_replay_rec *fb__in;					\
+	struct fb_fault fb__f = {};					\
+	__u64 fb__page;							\
+	bool fb__hit;							\
 									\
-	if (i >= FB_REPLAY_BATCH)					\
+	if (fb__i >= FB_REPLAY_BATCH)					\
 		return 1;						\
-	in = &b->in[i];							\
-	f.addr = in->addr;						\
-	f.swap_offset = in->swap_offset;				\
-	f.pid = in->pid;						\
-	page = fb_page(f.addr) & FB_REPLAY_PAGE_MASK;			\
-	hit = (in->flags & FB_REPLAY_BUFFERED) ||			\
-	      fb_inflight_take(f.pid, page);				\
-	if (!hit && f.swap_offset >= 0)					\
-		hit = fb_inflight_take(f.pid, FB_REPLAY_PHYS |		\
-				       (f.swap_offset & FB_REPLAY_PAGE_MASK)); \
-	f.hit = hit;							\
-	if (!fb_repeat(&f))						\
-		FAULT(&f);						\
-	b->nreq[i] = 0;							\
-	b->hit[i] = hit;						\
-	if (!hit) {							\
-		struct fb_prefetch p = { .b = b, .pid = f.pid, .rec = i }; \
+	fb__in = &fb__b->in[fb__i];					\
+	fb__f.addr = fb__in->addr;					\
+	fb__f.swap_offset = fb__in->swap_offset;			\
+	fb__f.pid = fb__in->pid;					\
+	fb__page = fb_page(fb__f.addr) & FB_REPLAY_PAGE_MASK;		\
+	fb__hit = (fb__in->flags & FB_REPLAY_BUFFERED) ||		\
+	      fb_inflight_take(fb__f.pid, fb__page);			\
+	if (!fb__hit && fb__f.swap_offset >= 0)				\
+		fb__hit = fb_inflight_take(fb__f.pid, FB_REPLAY_PHYS |	\
+				       (fb__f.swap_offset & FB_REPLAY_PAGE_MASK)); \
+	fb__f.hit = fb__hit;						\
+	if (!fb_repeat(&fb__f))						\
+		FAULT(&fb__f);						\
+	fb__b->nreq[fb__i] = 0;						\
+	fb__b->hit[fb__i] = fb__hit;					\
+	if (!fb__hit) {							\
+		struct fb_prefetch fb__p = { .b = fb__b, .pid = fb__f.pid, .rec = fb__i }; \
 									\
-		PREFETCH(&p, &f);					\
+		PREFETCH(&fb__p, &fb__f);				\
 	}								\
 	return 0;							\
 }									\
@@ -237,20 +238,20 @@ static int fb_replay_one(__u32 i, struct fb_loop_ctx *lc)		\
 SEC("syscall")								\
 int fb_replay(void *ctx)						\
 {									\
-	struct fb_loop_ctx lc;						\
-	__u32 zero = 0, n;						\
+	struct fb_loop_ctx fb__lc;					\
+	__u32 fb__zero = 0, fb__n;					\
 									\
-	lc.b = bpf_map_lookup_elem(&fb_batch, &zero);			\
-	if (!lc.b)							\
+	fb__lc.b = bpf_map_lookup_elem(&fb_batch, &fb__zero);		\
+	if (!fb__lc.b)							\
 		return 1;						\
 	fb_gen++;							\
 	if (!fb_gen)							\
 		fb_gen = 1;						\
-	lc.b->n_out = 0;						\
-	n = lc.b->n_in;							\
-	if (n > FB_REPLAY_BATCH)					\
-		n = FB_REPLAY_BATCH;					\
-	bpf_loop(n, fb_replay_one, &lc, 0);				\
+	fb__lc.b->n_out = 0;						\
+	fb__n = fb__lc.b->n_in;						\
+	if (fb__n > FB_REPLAY_BATCH)					\
+		fb__n = FB_REPLAY_BATCH;				\
+	bpf_loop(fb__n, fb_replay_one, &fb__lc, 0);			\
 	return 0;							\
 }									\
 char LICENSE[] SEC("license") = "GPL"
@@ -325,27 +326,29 @@ static __always_inline void fb_fault_from(struct fb_fault *f, struct fetchbpf_ct
 	}
 }
 
-#define FB_POLICY(NAME, FAULT, PREFETCH)					\
+#define FB_POLICY(NAME, FAULT, PREFETCH)				\
 const char fb_policy_name[] SEC(".rodata") = #NAME;			\
+_Static_assert(sizeof("bpf_" #NAME) <= sizeof(((struct fetchbpf_ops *)0)->name), \
+	       "a policy name has at most 11 characters");		\
 									\
 SEC("struct_ops/fault")							\
-void BPF_PROG(fb_fault, struct fetchbpf_ctx *kctx)			\
+void BPF_PROG(fb_fault, struct fetchbpf_ctx *fb__kctx)			\
 {									\
-	struct fb_fault f = {};						\
+	struct fb_fault fb__f = {};					\
 									\
-	fb_fault_from(&f, kctx);					\
-	if (!fb_repeat(&f))						\
-		FAULT(&f);						\
+	fb_fault_from(&fb__f, fb__kctx);				\
+	if (!fb_repeat(&fb__f))						\
+		FAULT(&fb__f);						\
 }									\
 									\
 SEC("struct_ops/prefetch")						\
-int BPF_PROG(fb_prefetch, struct fetchbpf_ctx *kctx)		\
+int BPF_PROG(fb_prefetch, struct fetchbpf_ctx *fb__kctx)		\
 {									\
-	struct fb_prefetch p = { .ctx = kctx };				\
-	struct fb_fault f = {};						\
+	struct fb_prefetch fb__p = { .ctx = fb__kctx };			\
+	struct fb_fault fb__f = {};					\
 									\
-	fb_fault_from(&f, kctx);					\
-	return PREFETCH(&p, &f);					\
+	fb_fault_from(&fb__f, fb__kctx);				\
+	return PREFETCH(&fb__p, &fb__f);				\
 }									\
 									\
 SEC("struct_ops/init")							\
@@ -365,7 +368,7 @@ struct fetchbpf_ops fb_ops = {						\
 	.prefetch = (void *)fb_prefetch,				\
 	.init = (void *)fb_init,					\
 	.exit = (void *)fb_exit,					\
-	.name = #NAME,							\
+	.name = "bpf_" #NAME,	/* apart from native policies */	\
 };									\
 char LICENSE[] SEC("license") = "GPL"
 

@@ -80,7 +80,7 @@ kernel() {
 }
 printf '%-10s %8s %8s %8s %8s   %8s %8s\n' RUN K_FAULTS K_ACC K_COV R_FAULTS R_ACC R_COV
 for run in leap readahead stride next native; do
-	pol=$run; [ $run = native ] && pol=leap
+	pol=bpf_$run; [ $run = native ] && pol=leap	# BPF policies register as bpf_NAME
 	read -r kf kp kh < <(kernel $run $pol)
 	rj=$(sed -n "s/^replay $run //p" "$tmp/r")
 	read -r rf ra rc < <(jq -r '.policies[0] | "\(.faults) \(.accuracy) \(.coverage)"' <<<"$rj")
