@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * next: on every miss, prefetch the next `pages` pages after the faulting
+ * one. The simplest policy, and the baseline for sequential access.
+ *
+ * Parameters:
+ *   pages	pages after the faulting page to prefetch (default 8, max 32)
+ */
+#include "vmlinux.h"
+#include "policy.h"
+
+const volatile __u32 pages = 8;
+
+static __always_inline void next_fault(const struct fb_fault *f)
+{
+}
+
+static __always_inline int next_prefetch(struct fb_prefetch *p, const struct fb_fault *f)
+{
+	fb_prefetch_run(p, f->addr, 1, pages);
+	return FB_DONE;
+}
+
+FB_POLICY(next, next_fault, next_prefetch);

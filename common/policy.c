@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include "cli.h"
+#include "feature.h"
+#include "hf.h"
+#include "policylib.h"
+#include "procfs.h"
+
+static int check_shape(struct fb_policy *p, bool replay)
+{
+	struct bpf_program *prog;
+	struct bpf_map *map;
+
+	if (replay) {
+		p->replay = bpf_object__find_program_by_name(p->obj, "fb_replay");
+		if (!p->replay) {
+			hf_err("%s: no replay entry (program fb_replay); build the policy a "
+			       "second time with -DFB_REPLAY, see fbload(8)", p->name);
+			return HF_EXIT_FAIL;
+		}
+		/* Only the replay entry is loaded; nothing else needs the kernel hooks. */
+		bpf_object__for_each_program(prog, p->obj)
+			bpf_program__set_autoload(prog, prog == p->replay);
+		return HF_EXIT_OK;
+	}
+	bpf_object__for_each_map(map, p->obj)
+		if (bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS)
+			p->ops = map;
+	if (!p->ops) {
+		hf_err("%s: no struct_ops map of type %s; is this a replay object "
+		       "(built with -DFB_REPLAY)?", p->name, FB_STRUCT_OPS);
+		return HF_EXIT_FAIL;
+	}
+	return HF_EXIT_OK;
+}
+
+int fb_policy_open_mem(struct fb_policy *p, const char *name, const void *elf, size_t size,
+		       bool replay)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name);
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->obj = bpf_object__open_mem(elf, size, &opts);
+	if (!p->obj) {
+		hf_err("%s: opening the built-in BPF object: %s", name, strerror(errno));
+		return HF_EXIT_FAIL;
+	}
+	return check_shape(p, replay);
+}
+
+int fb_policy_open_file(struct fb_policy *p, const char *path, bool replay)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", path);
+	if (access(path, R_OK)) {
+		hf_err("%s: %s", path, strerror(errno));
+		return HF_EXIT_FAIL;
+	}
+	p->obj = bpf_object__open_file(path, NULL);
+	if (!p->obj) {
+		hf_err("%s: not a BPF object libbpf can open: %s", path, strerror(errno));
+		return HF_EXIT_FAIL;
+	}
+	return check_shape(p, replay);
+}
+
+void fb_policy_close(struct fb_policy *p)
+{
+	if (p->batch)
+		munmap(p->batch, p->batch_size);
+	bpf_object__close(p->obj);
+	memset(p, 0, sizeof(*p));
+}
+
+/* ---- parameters: the global integers of .rodata, found through BTF ---- */
+
+static struct bpf_map *rodata_map(const struct fb_policy *p)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, p->obj) {
+		const char *n = bpf_map__name(map);
+		size_t len = strlen(n);
+
+		if (bpf_map__is_internal(map) && len >= 7 && !strcmp(n + len - 7, ".rodata"))
+			return map;
+	}
+	return NULL;
+}
+
+typedef int (*param_fn)(void *ctx, const char *name, unsigned int size, void *data);
+
+/*
+ * Call fn on each parameter with a pointer into a copy of .rodata; when fn
+ * returns > 0 the copy becomes the map's initial value (a parameter was set).
+ */
+static int for_each_param(const struct fb_policy *p, param_fn fn, void *ctx)
+{
+	struct btf *btf = bpf_object__btf(p->obj);
+	struct bpf_map *map = rodata_map(p);
+	const struct btf_var_secinfo *vsi;
+	const struct btf_type *sec;
+	const void *init;
+	char *data = NULL;
+	size_t size;
+	int id, ret = 0;
+
+	if (!btf || !map)
+		return 0;
+	init = bpf_map__initial_value(map, &size);
+	id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
+	if (!init || id < 0 || !(data = malloc(size)))
+		return 0;
+	memcpy(data, init, size);
+	sec = btf__type_by_id(btf, id);
+	vsi = btf_var_secinfos(sec);
+	for (int i = 0; i < btf_vlen(sec) && !ret; i++, vsi++) {
+		const struct btf_type *var = btf__type_by_id(btf, vsi->type);
+		const struct btf_type *t;
+		const char *name = btf__name_by_offset(btf, var->name_off);
+
+		if (!btf_is_var(var) || btf_var(var)->linkage != BTF_VAR_GLOBAL_ALLOCATED ||
+		    !strncmp(name, "fb_", 3))
+			continue;
+		t = btf__type_by_id(btf, btf__resolve_type(btf, var->type));
+		if (!t || !(btf_is_int(t) || btf_is_enum(t)) || vsi->offset + vsi->size > size)
+			continue;
+		if (vsi->size != 1 && vsi->size != 2 && vsi->size != 4 && vsi->size != 8)
+			continue;
+		ret = fn(ctx, name, vsi->size, data + vsi->offset);
+	}
+	if (ret > 0 && bpf_map__set_initial_value(map, data, size))
+		ret = -EIO;
+	free(data);
+	return ret;
+}
+
+static uint64_t load_uint(const void *data, unsigned int size)
+{
+	switch (size) {
+	case 1: return *(const uint8_t *)data;
+	case 2: return *(const uint16_t *)data;
+	case 4: return *(const uint32_t *)data;
+	default: return *(const uint64_t *)data;
+	}
+}
+
+struct param_list {
+	struct fb_param *out;
+	int n, max;
+};
+
+static int collect(void *ctx, const char *name, unsigned int size, void *data)
+{
+	struct param_list *l = ctx;
+
+	if (l->n < l->max) {
+		struct fb_param *q = &l->out[l->n];
+
+		snprintf(q->name, sizeof(q->name), "%s", name);
+		q->size = size;
+		q->value = load_uint(data, size);
+	}
+	l->n++;
+	return 0;
+}
+
+int fb_policy_params(const struct fb_policy *p, struct fb_param *out, int max)
+{
+	struct param_list l = { out, 0, max };
+
+	for_each_param(p, collect, &l);
+	return l.n < max ? l.n : max;
+}
+
+struct param_set {
+	const char *key, *value;
+	bool found;
+	int err;
+};
+
+static int set_one(void *ctx, const char *name, unsigned int size, void *data)
+{
+	struct param_set *s = ctx;
+	uint64_t v, max = size == 8 ? UINT64_MAX : (1ULL << (size * 8)) - 1;
+
+	if (strcmp(name, s->key))
+		return 0;
+	s->found = true;
+	if (hf_parse_u64(s->value, 0, &v) || v > max) {
+		s->err = -EINVAL;
+		return -1;
+	}
+	switch (size) {
+	case 1: *(uint8_t *)data = v; break;
+	case 2: *(uint16_t *)data = v; break;
+	case 4: *(uint32_t *)data = v; break;
+	default: *(uint64_t *)data = v; break;
+	}
+	return 1;
+}
+
+int fb_policy_set(struct fb_policy *p, const char *key, const char *value)
+{
+	struct param_set s = { key, value, false, 0 };
+	struct fb_param params[16];
+	char names[512] = "";
+	int n;
+
+	if (for_each_param(p, set_one, &s) == -EIO) {
+		hf_err("%s: setting parameter %s failed", p->name, key);
+		return HF_EXIT_FAIL;
+	}
+	if (s.found && !s.err)
+		return HF_EXIT_OK;
+	if (s.found) {
+		hf_err("%s: parameter %s: '%s' is not a non-negative integer that fits", p->name,
+		       key, value);
+		return HF_EXIT_USAGE;
+	}
+	n = fb_policy_params(p, params, ARRAY_SIZE(params));
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(names);
+
+		snprintf(names + len, sizeof(names) - len, "%s%.60s", i ? ", " : "",
+			 params[i].name);
+	}
+	hf_err("%s: no parameter '%s' (it has: %s)", p->name, key, n ? names : "none");
+	return HF_EXIT_USAGE;
+}
+
+/* ---- loading and running ---- */
+
+int fb_policy_load(struct fb_policy *p)
+{
+	struct bpf_map *batch;
+	int err;
+
+	if (p->ops && !hf_kernel_has_struct(FB_STRUCT_OPS)) {
+		hf_err("this kernel lacks the FetchBPF patches (no struct %s in its BTF), so "
+		       "policies cannot be attached; boot a kernel built from kernel-patches/, "
+		       "or predict what %s would do with replay: fbtrace ... | fbload %s",
+		       FB_STRUCT_OPS, p->name, p->name);
+		return HF_EXIT_NOFEATURE;
+	}
+	err = bpf_object__load(p->obj);
+	if (err) {
+		hf_err("%s: loading the BPF programs failed: %s%s", p->name, strerror(-err),
+		       err == -EACCES || err == -EINVAL ?
+		       " (the verifier's reason is in the log above)" : "");
+		return HF_EXIT_FAIL;
+	}
+	if (!p->replay)
+		return HF_EXIT_OK;
+	batch = bpf_object__find_map_by_name(p->obj, "fb_batch");
+	if (!batch || !(bpf_map__map_flags(batch) & BPF_F_MMAPABLE) ||
+	    bpf_map__value_size(batch) != sizeof(struct fb_replay_batch)) {
+		hf_err("%s: no mmapable fb_batch map of the size this fbload expects; rebuild "
+		       "the policy against this version's policy.h", p->name);
+		return HF_EXIT_FAIL;
+	}
+	p->batch_size = (sizeof(struct fb_replay_batch) + 4095) & ~4095UL;
+	p->batch = mmap(NULL, p->batch_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			bpf_map__fd(batch), 0);
+	if (p->batch == MAP_FAILED) {
+		p->batch = NULL;
+		hf_err("%s: mapping the replay batch: %s", p->name, strerror(errno));
+		return HF_EXIT_FAIL;
+	}
+	return HF_EXIT_OK;
+}
+
+int fb_policy_run_batch(void *policy, struct fb_replay_batch *b)
+{
+	struct fb_policy *p = policy;
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	int err;
+
+	err = bpf_prog_test_run_opts(bpf_program__fd(p->replay), &opts);
+	if (err)
+		return -errno;
+	p->runs++;
+	if (opts.retval)
+		return -EIO;
+	if (b->n_out > FB_REPLAY_OUT)
+		return -EOVERFLOW;
+	return 0;
+}
+
+int fb_policy_attach(struct fb_policy *p)
+{
+	const char *base = strrchr(p->name, '/') ? strrchr(p->name, '/') + 1 : p->name;
+	char pin[256], name[64];
+	struct bpf_link *link;
+	int err;
+
+	if ((err = hf_require_bpffs()))
+		return err;
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(base, "."), base);
+	snprintf(pin, sizeof(pin), "%s/%s", FB_PIN_DIR, name);
+	if (mkdir(FB_PIN_DIR, 0700) && errno != EEXIST) {
+		hf_err("%s: %s", FB_PIN_DIR, strerror(errno));
+		return HF_EXIT_FAIL;
+	}
+	if (access(pin, F_OK) == 0) {
+		hf_err("a policy is already pinned at %s; fbload --detach first", pin);
+		return HF_EXIT_FAIL;
+	}
+	link = bpf_map__attach_struct_ops(p->ops);
+	if (!link) {
+		err = -errno;
+		hf_err("%s: registering the struct_ops with the kernel: %s%s", p->name,
+		       strerror(-err), err == -EEXIST || err == -EBUSY ?
+		       " (another policy is attached; fbload --detach first)" : "");
+		return HF_EXIT_FAIL;
+	}
+	/* The registration holds the map; the pin lets --list and --detach find it. */
+	err = bpf_map__pin(p->ops, pin);
+	bpf_link__disconnect(link);
+	bpf_link__destroy(link);
+	if (err) {
+		hf_warn("%s: attached, but pinning at %s failed: %s", p->name, pin,
+			strerror(-err));
+	}
+	return HF_EXIT_OK;
+}
+
+int fb_kernel_stats(struct fb_kstat *out, int max, char *active, size_t len)
+{
+	char path[512], buf[8192], *line, *save;
+	int n = 0;
+
+	if (hf_read_file(hf_path(path, sizeof(path), FB_SYSFS_DIR "/active"), active, len) < 0)
+		return -errno;
+	active[strcspn(active, "\n")] = '\0';
+	if (hf_read_file(hf_path(path, sizeof(path), FB_SYSFS_DIR "/stats"), buf, sizeof(buf)) < 0)
+		return -errno;
+	line = strtok_r(buf, "\n", &save);	/* the header: policy faults prefetched ... */
+	if (!line || strncmp(line, "policy ", 7))
+		return -EPROTO;
+	while ((line = strtok_r(NULL, "\n", &save)) && n < max) {
+		struct fb_kstat *k = &out[n];
+		unsigned long long v[4];
+
+		if (sscanf(line, "%15s %llu %llu %llu %llu", k->name, &v[0], &v[1], &v[2],
+			   &v[3]) != 5)
+			return -EPROTO;
+		k->faults = v[0];
+		k->prefetched = v[1];
+		k->hits = v[2];
+		k->rejected = v[3];
+		n++;
+	}
+	return n;
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * FetchBPF policies as BPF objects: built in (embedded ELF) or a user's
+ * .bpf.o; parameters (.rodata globals) set before load; the replay entry
+ * run over batches with BPF_PROG_TEST_RUN; the struct_ops attached to the
+ * patched kernel.
+ */
+#ifndef HF_POLICY_LIB_H
+#define HF_POLICY_LIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include <bpf/libbpf.h>
+#include "fb_replay.h"
+
+/* The kernel side: struct_ops type, pin directory and counters. */
+#define FB_STRUCT_OPS "fetchbpf_ops"
+#define FB_PIN_DIR "/sys/fs/bpf/fetchbpf"
+#define FB_SYSFS_DIR "/sys/kernel/mm/fetchbpf"
+
+struct fb_policy {
+	char name[64];			/* built-in name or the file's path */
+	struct bpf_object *obj;
+	struct bpf_program *replay;	/* fb_replay (replay objects) */
+	struct bpf_map *ops;		/* the struct_ops map (kernel objects) */
+	struct fb_replay_batch *batch;	/* the mmapped fb_batch map */
+	size_t batch_size;
+	uint64_t runs;			/* BPF_PROG_TEST_RUN calls */
+};
+
+/* A parameter: a global `const volatile` integer in .rodata. */
+struct fb_param {
+	char name[64];
+	unsigned int size;		/* 1, 2, 4 or 8 bytes */
+	uint64_t value;
+};
+
+/*
+ * Open a policy object from memory (built-ins) or a file. For replay the
+ * object must hold the SEC("syscall") program fb_replay (compiled with
+ * -DFB_REPLAY), for attaching a struct_ops map of type fetchbpf_ops.
+ * 0 or an hf_exit status; the message is printed.
+ */
+int fb_policy_open_mem(struct fb_policy *p, const char *name, const void *elf, size_t size,
+		       bool replay);
+int fb_policy_open_file(struct fb_policy *p, const char *path, bool replay);
+void fb_policy_close(struct fb_policy *p);
+
+/* The parameters, as compiled in (or as set). Returns the count, <= max. */
+int fb_policy_params(const struct fb_policy *p, struct fb_param *out, int max);
+/* Set one parameter from text. 0, or an hf_exit status (message printed). */
+int fb_policy_set(struct fb_policy *p, const char *key, const char *value);
+
+/* Load (verifier), and for replay map the batch. 0 or an hf_exit status. */
+int fb_policy_load(struct fb_policy *p);
+
+/* replay_run_fn for struct fb_policy: one BPF_PROG_TEST_RUN. */
+int fb_policy_run_batch(void *policy, struct fb_replay_batch *b);
+
+/* Register the struct_ops with the kernel and pin it. 0 or hf_exit status. */
+int fb_policy_attach(struct fb_policy *p);
+
+/* The kernel's per-policy counters (FB_SYSFS_DIR/stats). */
+struct fb_kstat {
+	char name[16];
+	uint64_t faults, prefetched, hits, rejected;
+};
+
+/*
+ * Read the counters (at most max policies) and the active policy's name
+ * ("none" when there is none). Returns the count, or -errno. Paths are
+ * under $HAWKFETCH_SYSROOT, so fixtures can stand in for the kernel.
+ */
+int fb_kernel_stats(struct fb_kstat *out, int max, char *active, size_t len);
+
+#endif

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# fbload on the patched kernel, in a qemu guest (TCG): each policy is
+# attached with fbload, a swap workload (swapseq, 2048 pages read 7 pages
+# apart) runs under fbtrace, and the kernel's counters for the run are set
+# beside what `fbload --replay` predicts from fbtrace's trace of the same
+# run; native in-kernel Leap runs the same workload for comparison.
+# Targets: replay within 3 points of the kernel (accuracy and coverage)
+# for BPF leap; BPF leap within 1 point of native Leap.
+# Needs: qemu-system-x86_64, busybox, the kernel built by the kernel
+# issue's `make kernel` (KERNEL_DIR, default the newest in
+# /var/cache/hawkfetch), static libbpf/libelf/libz/libjson-c.
+. "$(dirname "$0")/../lib.sh"
+cd "$(dirname "$0")/../.."
+B=${BUILD:-build}
+need_root || { skip fbload-vm "needs root"; exit 0; }
+KERNEL_DIR=${KERNEL_DIR:-$(ls -d /var/cache/hawkfetch/kernel-*/ 2>/dev/null |
+	while read -r d; do [ -s "$d/bzImage" ] && echo "$d"; done | tail -1)}
+for t in qemu-system-x86_64 busybox cpio; do
+	command -v $t >/dev/null || { skip fbload-vm "$t missing"; exit 0; }
+done
+[ -s "${KERNEL_DIR:-/nonexistent}/bzImage" ] || { skip fbload-vm "no FetchBPF kernel built (make kernel)"; exit 0; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+ird=$tmp/ird
+mkdir -p "$ird"/{bin,proc,sys,dev,tmp}
+libs="$B/libhawkfetch.a -lbpf -lelf -lz -ljson-c"
+if ! gcc -static -o "$ird/bin/fbload" "$B/cmd/fbload.o" $libs 2>"$tmp/ld.log" ||
+   ! gcc -static -o "$ird/bin/fbtrace" "$B/cmd/fbtrace.o" $libs 2>>"$tmp/ld.log" ||
+   ! gcc -O2 -static -o "$ird/bin/swapseq" tests/workloads/swapseq.c 2>>"$tmp/ld.log"; then
+	grep -v "warning: Using" "$tmp/ld.log" >&2
+	fail fbload-vm "cannot link the guest binaries statically"
+	exit 0
+fi
+cp "$(command -v busybox)" "$ird/bin/busybox"
+cat > "$ird/init" <<'EOG'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp; mount -t cgroup2 cgroup2 /sys/fs/cgroup
+mount -t tracefs tracefs /sys/kernel/tracing
+mkswap /dev/vda >/dev/null && swapon /dev/vda
+echo +memory > /sys/fs/cgroup/cgroup.subtree_control
+mkdir /sys/fs/cgroup/t && echo 16M > /sys/fs/cgroup/t/memory.max
+S=/sys/kernel/mm/fetchbpf
+run() {	# NAME: one swapseq run under fbtrace, the counters around it
+	sed "s/^/HFB: before $1 /" $S/stats
+	fbtrace -o /tmp/trace.$1 -- swapseq -c /sys/fs/cgroup/t -n 2048 -s 7 > /tmp/out.$1 2>&1
+	sed "s/^/HFB: after $1 /" $S/stats
+	sed "s/^/HFB: out $1 /" /tmp/out.$1
+}
+for p in leap readahead stride next; do
+	fbload -A $p > /dev/null 2>&1 || echo "HFB: FAIL: attach $p"
+	run $p
+	fbload --detach > /dev/null
+	fbload -j -r /tmp/trace.$p $p | sed "s/^/HFB: replay $p /"
+done
+echo leap > $S/native_policy && run native
+echo none > $S/native_policy
+fbload -j -r /tmp/trace.native leap | sed "s/^/HFB: replay native /"
+echo HFB-END
+reboot -f
+EOG
+chmod +x "$ird/init"
+(cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) > "$tmp/initrd.gz"
+truncate -s 128M "$tmp/vda.img"
+timeout -k 10 1200 qemu-system-x86_64 -accel tcg -smp 2 -m 256M -nodefaults -display none \
+	-no-reboot -serial "file:$tmp/serial.log" -kernel "$KERNEL_DIR/bzImage" \
+	-initrd "$tmp/initrd.gz" -append "console=ttyS0 loglevel=4 panic=-1" \
+	-drive "file=$tmp/vda.img,if=virtio,format=raw" </dev/null >"$tmp/qemu.log" 2>&1
+tr -d '\r' < "$tmp/serial.log" | sed -n 's/^HFB: //p' > "$tmp/r"
+grep -q . "$tmp/r" && tr -d '\r' < "$tmp/serial.log" | grep -q HFB-END ||
+	{ tail -20 "$tmp/serial.log"; fail fbload-vm "the guest did not finish"; exit 0; }
+grep '^FAIL' "$tmp/r"
+
+# kernel NAME POLICY: "faults prefetched hits" of one run, from the counters' difference.
+kernel() {
+	awk -v run="$1" -v pol="$2" '$2 == run && $3 == pol {
+		if ($1 == "before") { f -= $4; p -= $5; h -= $6 } else { f += $4; p += $5; h += $6 } }
+		END { print f + 0, p + 0, h + 0 }' "$tmp/r"
+}
+printf '%-10s %8s %8s %8s %8s   %8s %8s\n' RUN K_FAULTS K_ACC K_COV R_FAULTS R_ACC R_COV
+for run in leap readahead stride next native; do
+	pol=bpf_$run; [ $run = native ] && pol=leap	# BPF policies register as bpf_NAME
+	read -r kf kp kh < <(kernel $run $pol)
+	rj=$(sed -n "s/^replay $run //p" "$tmp/r")
+	read -r rf ra rc < <(jq -r '.policies[0] | "\(.faults) \(.accuracy) \(.coverage)"' <<<"$rj")
+	ka=$(awk -v h="$kh" -v p="$kp" 'BEGIN { printf "%.3f", p ? h / p : 0 }')
+	kc=$(awk -v h="$kh" -v f="$kf" 'BEGIN { printf "%.3f", f ? h / f : 0 }')
+	printf '%-10s %8d %8s %8s %8d %8.3f %8.3f\n' $run "$kf" "$ka" "$kc" "$rf" "$ra" "$rc"
+	eval "ka_$run=$ka kc_$run=$kc ra_$run=$ra rc_$run=$rc"
+done
+within() { awk -v a="$1" -v b="$2" -v d="$3" 'BEGIN { x = a - b; exit !(x <= d && -x <= d) }'; }
+if within "$ka_leap" "$ra_leap" 0.03 && within "$kc_leap" "$rc_leap" 0.03; then
+	pass "fbload-vm: replay predicts BPF leap within 3 points (kernel $ka_leap/$kc_leap, replay $ra_leap/$rc_leap)"
+else
+	fail "fbload-vm" "replay off by more than 3 points for BPF leap (kernel $ka_leap/$kc_leap, replay $ra_leap/$rc_leap)"
+fi
+if within "$ka_leap" "$ka_native" 0.01 && within "$kc_leap" "$kc_native" 0.01; then
+	pass "fbload-vm: BPF leap within 1 point of native Leap ($ka_leap/$kc_leap vs $ka_native/$kc_native)"
+else
+	fail "fbload-vm" "BPF leap $ka_leap/$kc_leap vs native Leap $ka_native/$kc_native (accuracy/coverage)"
+fi
+out=$(sed -n 's/^out \([a-z]*\) verified 2048$/\1/p' "$tmp/r" | wc -l)
+check "fbload-vm: data read back intact in all 5 runs" [ "$out" -eq 5 ]
