@@ -93,10 +93,12 @@ $(BUILD)/workloads/%: tests/workloads/%.c
 
 # libFuzzer targets over the parsers, run for a bounded time by the unit tier.
 FUZZ_PROGS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*.c))
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(COMMON_SRC)
+# The parsers and what they use; sanitizers need them built by clang.
+FUZZ_SRC   := common/record.c common/cli.c common/output.c
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC) $(wildcard common/*.h)
 	@mkdir -p $(@D)
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Icommon -Ibpf \
-		$^ -o $@ $(LDLIBS)
+		$< $(FUZZ_SRC) -o $@ -ljson-c
 
 check: all $(TEST_PROGS) $(FUZZ_PROGS)
 	@BUILD=$(BUILD) bash tests/run.sh
