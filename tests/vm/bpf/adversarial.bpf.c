@@ -2,8 +2,9 @@
 /*
  * A policy that only asks for what it must not get. cfg[0] selects the
  * kind of bad request, cfg[1] is an address or offset supplied by the
- * test; the program counts its prefetch calls in cfg[2] and fault calls
- * in cfg[3], so the test knows how many rejections to expect.
+ * test; the program counts the prefetch calls (cfg[2]) and fault calls
+ * (cfg[3]) in which it made bad requests, so the test knows how many
+ * rejections to expect.
  */
 #include "fetchbpf.bpf.h"
 
@@ -39,11 +40,10 @@ void BPF_PROG(adv_fault, struct fetchbpf_ctx *fc)
 {
 	__u64 *mode = slot(0), *calls = slot(3);
 
-	if (!mode || !calls)
+	if (!mode || !calls || *mode != ADV_FROM_FAULT)
 		return;
 	__sync_fetch_and_add(calls, 1);
-	if (*mode == ADV_FROM_FAULT)
-		bpf_prefetch_virtual_page(fc, fc->address + FB_PAGE_SIZE);
+	bpf_prefetch_virtual_page(fc, fc->address + FB_PAGE_SIZE);
 }
 
 SEC("struct_ops/prefetch")
@@ -55,6 +55,8 @@ int BPF_PROG(adv_prefetch, struct fetchbpf_ctx *fc)
 
 	if (!mode || !arg || !calls)
 		return FETCHBPF_FALLBACK;
+	if (*mode == ADV_NONE || *mode == ADV_FROM_FAULT)
+		return FETCHBPF_DONE;
 	__sync_fetch_and_add(calls, 1);
 	switch (*mode) {
 	case ADV_KERNEL_ADDR:
