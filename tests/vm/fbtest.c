@@ -293,25 +293,43 @@ static struct bpf_object *policy_open(const char *file)
 	return obj;
 }
 
-/* Attach struct_ops map @map of @obj; returns 0 or -errno. */
-static int policy_attach(struct bpf_object *obj, const char *map,
-			 struct bpf_link **link)
+/*
+ * Load @file afresh and attach its struct_ops map @map; returns 0 or
+ * -errno. A struct_ops map registers only once, hence a fresh object
+ * for every attachment.
+ */
+static int policy_attach(const char *file, const char *map, struct policy *p)
 {
-	struct bpf_map *m = bpf_object__find_map_by_name(obj, map);
+	struct bpf_map *m;
+	int err;
 
-	if (!m)
-		return -ENOENT;
-	*link = bpf_map__attach_struct_ops(m);
-	if (!*link)
-		return errno ? -errno : -EINVAL;
-	return 0;
+	p->link = NULL;
+	p->obj = policy_open(file);
+	if (!p->obj)
+		return -ENOEXEC;
+	m = bpf_object__find_map_by_name(p->obj, map);
+	if (!m) {
+		err = -ENOENT;
+		goto out;
+	}
+	p->link = bpf_map__attach_struct_ops(m);
+	if (p->link)
+		return 0;
+	err = errno ? -errno : -EINVAL;
+out:
+	bpf_object__close(p->obj);
+	p->obj = NULL;
+	return err;
 }
 
-static void policy_detach(struct bpf_link **link)
+static void policy_detach(struct policy *p)
 {
-	if (*link)
-		bpf_link__destroy(*link);
-	*link = NULL;
+	if (p->link)
+		bpf_link__destroy(p->link);
+	if (p->obj)
+		bpf_object__close(p->obj);
+	p->link = NULL;
+	p->obj = NULL;
 }
 
 /* ---- checks ---- */
@@ -454,12 +472,12 @@ static void check_native(void)
 		fail("native-deselect", "native_policy is '%s'", buf);
 }
 
-static void check_bpf_nextn(struct bpf_object *obj)
+static void check_bpf_nextn(void)
 {
-	struct bpf_link *l1 = NULL, *l2 = NULL;
+	struct policy l1, l2;
 	int err;
 
-	err = policy_attach(obj, "bpf_next_n", &l1);
+	err = policy_attach("nextn.bpf.o", "bpf_next_n", &l1);
 	if (err || !active_is("bpf_next_n")) {
 		fail("bpf-next-n-attach", "attach failed: %s", strerror(-err));
 		return;
@@ -467,7 +485,7 @@ static void check_bpf_nextn(struct bpf_object *obj)
 	pass("bpf-next-n-attach");
 	check_policy_run("bpf-next-n", "bpf_next_n");
 
-	err = policy_attach(obj, "bpf_next_n2", &l2);
+	err = policy_attach("nextn.bpf.o", "bpf_next_n2", &l2);
 	if (!err)
 		fail("bpf-second-policy-refused", "second policy attached");
 	else if (err != -EBUSY)
@@ -550,23 +568,22 @@ static void check_adversarial(const char *swapdev)
 		{ ADV_SELF, "adversarial-faulting-page", 1 },
 		{ ADV_FROM_FAULT, "adversarial-kfunc-in-fault", 1 },
 	};
-	struct bpf_object *obj = policy_open("adversarial.bpf.o");
-	struct bpf_link *link = NULL;
+	struct policy pol;
 	struct bpf_map *cfg;
 	unsigned int i;
 	char *hole;
 	int fd, err;
 
-	if (!obj) {
-		fail("adversarial-load", "cannot load adversarial.bpf.o");
+	err = policy_attach("adversarial.bpf.o", "bpf_adversary", &pol);
+	if (err) {
+		fail("adversarial-load", "attach failed: %s", strerror(-err));
 		return;
 	}
-	cfg = bpf_object__find_map_by_name(obj, "cfg");
+	cfg = bpf_object__find_map_by_name(pol.obj, "cfg");
 	fd = cfg ? bpf_map__fd(cfg) : -1;
-	err = policy_attach(obj, "bpf_adversary", &link);
-	if (fd < 0 || err) {
-		fail("adversarial-load", "attach failed: %d", err);
-		bpf_object__close(obj);
+	if (fd < 0) {
+		fail("adversarial-load", "no cfg map");
+		policy_detach(&pol);
 		return;
 	}
 	/* a one-page hole between two mappings: no region fits in it */
@@ -646,8 +663,7 @@ static void check_adversarial(const char *swapdev)
 		if (cases[i].mode != ADV_OTHER_DEVICE)
 			munmap(r.base, r.pages * PAGE);
 	}
-	policy_detach(&link);
-	bpf_object__close(obj);
+	policy_detach(&pol);
 	far.pages = 1;
 	if (region_verify(&far, 1))
 		fail("adversarial-other-device-data", "far page corrupted");
@@ -656,9 +672,9 @@ static void check_adversarial(const char *swapdev)
 }
 
 /* Attach and detach policies while a child keeps swapping. */
-static void check_attach_under_load(struct bpf_object *obj)
+static void check_attach_under_load(void)
 {
-	struct bpf_link *l = NULL;
+	struct policy l;
 	int status, i, err = 0;
 	pid_t child;
 
@@ -678,7 +694,7 @@ static void check_attach_under_load(struct bpf_object *obj)
 		_exit(0);
 	}
 	for (i = 0; i < 12; i++) {
-		if (policy_attach(obj, "bpf_next_n", &l))
+		if (policy_attach("nextn.bpf.o", "bpf_next_n", &l))
 			err++;
 		usleep(30000);
 		policy_detach(&l);
@@ -698,10 +714,10 @@ static void check_attach_under_load(struct bpf_object *obj)
 		pass("attach-detach-under-load");
 }
 
-static void check_tracepoint(struct bpf_object *obj)
+static void check_tracepoint(void)
 {
 	const char *ev = "/sys/kernel/tracing/events/fetchbpf/fetchbpf_swapin_fault/enable";
-	struct bpf_link *l = NULL;
+	struct policy l;
 	char line[512];
 	long hits = 0, misses = 0, bad;
 	FILE *f;
@@ -711,7 +727,7 @@ static void check_tracepoint(struct bpf_object *obj)
 		fail("tracepoint-events", "cannot enable event");
 		return;
 	}
-	policy_attach(obj, "bpf_next_n", &l);
+	policy_attach("nextn.bpf.o", "bpf_next_n", &l);
 	bad = run_seq(256, 3, NULL);
 	policy_detach(&l);
 	write_str(ev, "0");
@@ -736,9 +752,9 @@ static void check_tracepoint(struct bpf_object *obj)
 }
 
 /* Real memory pressure: a memcg smaller than the workload. */
-static void check_memcg_pressure(struct bpf_object *obj)
+static void check_memcg_pressure(void)
 {
-	struct bpf_link *l = NULL;
+	struct policy l;
 	long out0 = vmstat("pswpout"), in0 = vmstat("pswpin");
 	int status;
 	pid_t child;
@@ -749,7 +765,7 @@ static void check_memcg_pressure(struct bpf_object *obj)
 		fail("memcg-pressure", "cannot set up memory cgroup");
 		return;
 	}
-	policy_attach(obj, "bpf_next_n", &l);
+	policy_attach("nextn.bpf.o", "bpf_next_n", &l);
 	child = fork();
 	if (child == 0) {
 		struct region r;
@@ -802,12 +818,12 @@ static int cmd_check(const char *dir)
 		return 1;
 	}
 	pass("bpf-load");
-	check_bpf_nextn(obj);
-	check_adversarial("/dev/vda");
-	check_tracepoint(obj);
-	check_attach_under_load(obj);
-	check_memcg_pressure(obj);
 	bpf_object__close(obj);
+	check_bpf_nextn();
+	check_adversarial("/dev/vda");
+	check_tracepoint();
+	check_attach_under_load();
+	check_memcg_pressure();
 	return failures ? 1 : 0;
 }
 
@@ -854,7 +870,6 @@ static void bench_trial(struct region *r, long *all, long *major, size_t *nmaj)
 static int cmd_bench(int rounds, int argc, char **argv)
 {
 	int nconf = argc, c, k;
-	struct bpf_object *obj = NULL;
 	struct region r;
 	long **all, **maj;
 	size_t *nall, *nmaj;
@@ -875,16 +890,14 @@ static int cmd_bench(int rounds, int argc, char **argv)
 	/* Rounds interleave the configurations to spread drift evenly. */
 	for (k = 0; k < rounds; k++) {
 		for (c = 0; c < nconf; c++) {
-			struct bpf_link *l = NULL;
+			struct policy l = { NULL, NULL };
 			const char *conf = argv[c];
 
 			if (!strncmp(conf, "native:", 7)) {
 				if (write_str(FB "native_policy", conf + 7))
 					return fprintf(stderr, "cannot select %s\n", conf), 1;
 			} else if (!strncmp(conf, "bpf:", 4)) {
-				if (!obj)
-					obj = policy_open("nextn.bpf.o");
-				if (!obj || policy_attach(obj, conf + 4, &l))
+				if (policy_attach("nextn.bpf.o", conf + 4, &l))
 					return fprintf(stderr, "cannot attach %s\n", conf), 1;
 			}
 			bench_trial(&r, all[c] + nall[c], maj[c], &nmaj[c]);
