@@ -239,8 +239,15 @@ static int region_swapout(struct region *r)
 		if (region_swapped(r, 0, r->pages) >= r->pages * 95 / 100)
 			break;
 	}
-	if (tries == 5)
+	if (tries == 5) {
+		char sw[512];
+
+		read_str("/proc/swaps", sw, sizeof(sw));
+		printf("# swapout of %zu pages at %p failed: %zu swapped, pagein %d; /proc/swaps: %s\n",
+		       r->pages, r->base, region_swapped(r, 0, r->pages),
+		       region_pageout(r, 0, r->pages), sw);
 		return 0;
+	}
 	for (tries = 0; tries < 50; tries++) {
 		write_str("/sys/fs/cgroup/fbtest/memory.reclaim", "256M");
 		if (meminfo("SwapCached") < 128)
@@ -798,6 +805,10 @@ static int cmd_check(const char *dir)
 	bpfdir = dir;
 	join_cgroup();
 	/* The page for the other-device case goes to vdb before vda is on. */
+	if (swapon("/dev/vdb", SWAP_FLAG_PREFER | 20))
+		fail("swapon-vdb", "%s", strerror(errno));
+	else
+		pass("swapon-vdb");
 	if (region_map(&far, FAR_PAGES, 55) == 0) {
 		far.pages = 1;
 		region_fill(&far);

@@ -66,8 +66,8 @@ vm_boot() {
 # if anything failed.
 vm_report() {
 	local name=$1 log=$VM_BUILD/$1.log failed=0 rc
-	tr -d '\r' < "$log" > "$log.clean" 2>/dev/null || : > "$log.clean"
-	sed -n 's/^HFVM: //p' "$log.clean" | grep -E '^(PASS|FAIL|SKIP|#)' || true
+	tr -d '\r\000' < "$log" > "$log.clean" 2>/dev/null || : > "$log.clean"
+	sed -n 's/^HFVM: //p' "$log.clean" | grep -a -E '^(PASS|FAIL|SKIP|#)' || true
 	grep -q '^HFVM: FAIL' "$log.clean" && failed=1
 	if ! grep -q '^HFVM-END' "$log.clean"; then
 		fail "vm-$name-boot" "guest did not finish within ${VM_TIMEOUT}s (log: $log)"
