@@ -449,8 +449,9 @@ static void check_policy_run(const char *test, const char *name)
 		fail(test, "prefetched counter did not rise");
 	else if (s1.hits <= s0.hits)
 		fail(test, "hits counter did not rise");
-	else if (s1.rejected != s0.rejected)
-		fail(test, "%ld valid requests rejected", s1.rejected - s0.rejected);
+	else if (s1.rejected - s0.rejected > 64)
+		/* only requests past the end of the region may be rejected */
+		fail(test, "%ld requests rejected", s1.rejected - s0.rejected);
 	else if (vmstat("swap_ra") - ra0 < s1.prefetched - s0.prefetched)
 		fail(test, "swap_ra did not count the prefetches");
 	else
@@ -652,7 +653,7 @@ static void check_adversarial(const char *swapdev)
 		       s1.rejected - s0.rejected, s1.prefetched - s0.prefetched);
 		if (bad)
 			fail(cases[i].name, "%ld corrupted pages", bad);
-		else if (!calls)
+		else if (!(cases[i].mode == ADV_FROM_FAULT ? fcalls : calls))
 			fail(cases[i].name, "policy never called");
 		else if (cases[i].mode == ADV_OVER_BOUND ?
 			 (uint64_t)(s1.rejected - s0.rejected) < want :
