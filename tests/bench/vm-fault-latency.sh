@@ -30,7 +30,7 @@ else
 fi
 
 awk -v rounds="$rounds" '
-/^BENCH/ { all[$2] = $4; maj[$2] = $6; nmaj[$2] = $10 }
+/^BENCH/ { all[$2] = $4; maj[$2] = $6; nmaj[$2] = $10; ctr[$2] = $12 " " $14 " " $16 }
 function ratio(a, b) { return b > 0 ? sprintf("%.3f", a / b) : "n/a" }
 function line(what, a, b, target,   r1, r2) {
 	if (!(a in all) || !(b in all)) return
@@ -42,9 +42,21 @@ END {
 	printf "# per-fault latency medians over %d rounds, relative to the unpatched kernel with no policy (=1.000):\n", rounds
 	base = ("unpatched:none" in all) ? "unpatched:none" : "none"
 	for (c in all)
-		printf "#   %-16s all-touches %s  major-faults %s  (%d major faults)\n", c, \
-			ratio(all[c], all[base]), ratio(maj[c], maj[base]), nmaj[c]
+		printf "#   %-16s all-touches %s  major-faults %s  (%d major faults; pswpin swap_ra swap_ra_hit: %s)\n", c, \
+			ratio(all[c], all[base]), ratio(maj[c], maj[base]), nmaj[c], ctr[c]
 	line("BPF next_n / native next_n", "bpf:bpf_next_n", "native:next_n", "1.05")
 	line("patched no policy / unpatched", "none", "unpatched:none", "1.01")
 }' "$VM_BUILD/bench.txt" | tee "$VM_BUILD/bench-summary.txt"
 pass vm-bench-fault-latency
+
+# With no policy the patched kernel must swap in exactly as the unpatched
+# one: same pswpin, swap_ra and swap_ra_hit for the same workload.
+p=$(awk '$2 == "none" { print $12, $14, $16 }' "$VM_BUILD/bench.txt")
+u=$(awk '$2 == "unpatched:none" { print $12, $14, $16 }' "$VM_BUILD/bench.txt")
+if [ -n "$u" ]; then
+	if [ "$p" = "$u" ]; then
+		pass vm-bench-no-policy-counters-match-unpatched
+	else
+		fail vm-bench-no-policy-counters-match-unpatched "patched: $p, unpatched: $u (pswpin swap_ra swap_ra_hit)"
+	fi
+fi

@@ -885,6 +885,7 @@ static int cmd_bench(int rounds, int argc, char **argv)
 	struct region r;
 	long **all, **maj;
 	size_t *nall, *nmaj;
+	long (*ctr)[3];
 
 	bpfdir = "/bpf";
 	join_cgroup();
@@ -893,6 +894,7 @@ static int cmd_bench(int rounds, int argc, char **argv)
 	maj = calloc(nconf, sizeof(*maj));
 	nall = calloc(nconf, sizeof(*nall));
 	nmaj = calloc(nconf, sizeof(*nmaj));
+	ctr = calloc(nconf, sizeof(*ctr));
 	for (c = 0; c < nconf; c++) {
 		all[c] = calloc(rounds * BENCH_PAGES, sizeof(long));
 		maj[c] = calloc(rounds * BENCH_PAGES, sizeof(long));
@@ -912,7 +914,15 @@ static int cmd_bench(int rounds, int argc, char **argv)
 				if (policy_attach("nextn.bpf.o", conf + 4, &l))
 					return fprintf(stderr, "cannot attach %s\n", conf), 1;
 			}
+			long in0, ra0, hit0;
+
+			in0 = vmstat("pswpin");
+			ra0 = vmstat("swap_ra");
+			hit0 = vmstat("swap_ra_hit");
 			bench_trial(&r, all[c] + nall[c], maj[c], &nmaj[c]);
+			ctr[c][0] += vmstat("pswpin") - in0;
+			ctr[c][1] += vmstat("swap_ra") - ra0;
+			ctr[c][2] += vmstat("swap_ra_hit") - hit0;
 			nall[c] += BENCH_PAGES;
 			policy_detach(&l);
 			if (!strncmp(conf, "native:", 7))
@@ -922,9 +932,10 @@ static int cmd_bench(int rounds, int argc, char **argv)
 	for (c = 0; c < nconf; c++) {
 		qsort(all[c], nall[c], sizeof(long), cmp_long);
 		qsort(maj[c], nmaj[c], sizeof(long), cmp_long);
-		printf("BENCH %s median_all_ns %ld median_major_ns %ld n_all %zu n_major %zu\n",
+		printf("BENCH %s median_all_ns %ld median_major_ns %ld n_all %zu n_major %zu pswpin %ld swap_ra %ld swap_ra_hit %ld\n",
 		       argv[c], all[c][nall[c] / 2],
-		       nmaj[c] ? maj[c][nmaj[c] / 2] : 0, nall[c], nmaj[c]);
+		       nmaj[c] ? maj[c][nmaj[c] / 2] : 0, nall[c], nmaj[c],
+		       ctr[c][0], ctr[c][1], ctr[c][2]);
 	}
 	fflush(stdout);
 	return 0;
