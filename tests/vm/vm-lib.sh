@@ -40,6 +40,16 @@ vm_prepare() {
 		return 1
 	fi
 	cp /bin/busybox "$VM_BUILD/initramfs/bin/busybox"
+	# The project's own binaries (VM_EXTRA_BINS, space separated) go to
+	# /bin with the shared libraries they need.
+	local b lib
+	for b in ${VM_EXTRA_BINS:-}; do
+		cp "$b" "$VM_BUILD/initramfs/bin/" || { fail vm-build "cannot copy $b"; return 1; }
+		for lib in $(ldd "$b" 2>/dev/null | grep -o '/[^ ]*'); do
+			mkdir -p "$VM_BUILD/initramfs$(dirname "$lib")"
+			cp -L "$lib" "$VM_BUILD/initramfs$lib"
+		done
+	done
 	install -m 755 "$vm/init.sh" "$VM_BUILD/initramfs/init"
 	(cd "$VM_BUILD/initramfs" && find . | cpio -o -H newc --quiet | gzip -1) \
 		> "$VM_BUILD/initramfs.cpio.gz"
