@@ -54,7 +54,10 @@ vmlinux-h: kernel
 	@mkdir -p $(HF_KMK_DIR)/bpf
 	bpftool btf dump file $(KERNEL_VMLINUX) format c > $(HF_KMK_DIR)/bpf/vmlinux.h
 
-vm-check: kernel
+# A kernel that does not build is reported as a failed check.
+vm-check: vm-deps
+	@$(HF_KMK_DIR)/tests/vm/build-kernel.sh $(KERNEL_DIR) patched || \
+		{ echo "FAIL: vm-kernel-build: see $(KERNEL_DIR).build/build.log"; exit 1; }
 	@$(HF_KMK_DIR)/tests/vm/vm-check.sh
 
 vm-bench: kernel kernel-unpatched
