@@ -858,6 +858,23 @@ static long now_ns(void)
 
 #define BENCH_PAGES 1024
 
+/* Median of @n samples, sorting a copy. */
+static long median(const long *v, size_t n)
+{
+	long *t, m;
+
+	if (!n)
+		return 0;
+	t = malloc(n * sizeof(*t));
+	if (!t)
+		return 0;
+	memcpy(t, v, n * sizeof(*t));
+	qsort(t, n, sizeof(*t), cmp_long);
+	m = t[n / 2];
+	free(t);
+	return m;
+}
+
 /* One trial: swap the region out, then time the first touch of each page. */
 static void bench_trial(struct region *r, long *all, long *major, size_t *nmaj)
 {
@@ -898,6 +915,9 @@ static int cmd_bench(int rounds, int argc, char **argv)
 	for (c = 0; c < nconf; c++) {
 		all[c] = calloc(rounds * BENCH_PAGES, sizeof(long));
 		maj[c] = calloc(rounds * BENCH_PAGES, sizeof(long));
+		/* keep the samples out of the reclaim done between trials */
+		mlock(all[c], rounds * BENCH_PAGES * sizeof(long));
+		mlock(maj[c], rounds * BENCH_PAGES * sizeof(long));
 	}
 	if (region_map(&r, BENCH_PAGES, 11))
 		return 1;
@@ -919,7 +939,12 @@ static int cmd_bench(int rounds, int argc, char **argv)
 			in0 = vmstat("pswpin");
 			ra0 = vmstat("swap_ra");
 			hit0 = vmstat("swap_ra_hit");
+			size_t maj0 = nmaj[c];
+
 			bench_trial(&r, all[c] + nall[c], maj[c], &nmaj[c]);
+			printf("ROUND %d %s median_all_ns %ld median_major_ns %ld\n", k,
+			       conf, median(all[c] + nall[c], BENCH_PAGES),
+			       median(maj[c] + maj0, nmaj[c] - maj0));
 			ctr[c][0] += vmstat("pswpin") - in0;
 			ctr[c][1] += vmstat("swap_ra") - ra0;
 			ctr[c][2] += vmstat("swap_ra_hit") - hit0;

@@ -4,6 +4,7 @@
 VM_BUILD=${VM_BUILD:-$root/build/vm}
 VM_TIMEOUT=${VM_TIMEOUT:-1200}
 VM_MEM=${VM_MEM:-256M}
+VM_SMP=${VM_SMP:-2}
 
 # Build the guest programs, BPF objects and initramfs into $VM_BUILD.
 vm_prepare() {
@@ -69,7 +70,7 @@ vm_boot() {
 	truncate -s 256M "$VM_BUILD/vda.img"
 	truncate -s 32M "$VM_BUILD/vdb.img"
 	timeout --foreground -k 10 "$VM_TIMEOUT" qemu-system-x86_64 \
-		-accel tcg -smp 2 -m "$VM_MEM" -nodefaults -display none \
+		-accel tcg -smp "$VM_SMP" -m "$VM_MEM" -nodefaults -display none \
 		-no-reboot -serial "file:$VM_BUILD/$name.log" \
 		-kernel "$kernel" -initrd "$VM_BUILD/initramfs.cpio.gz" \
 		-append "console=ttyS0 loglevel=5 panic=-1 tsc=reliable $append" \
