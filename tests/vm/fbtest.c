@@ -1,0 +1,979 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fbtest: in-guest tests and benchmark of the FetchBPF kernel interface.
+ * Runs inside the qemu test bed (tests/vm/vm-check.sh), statically linked
+ * with libbpf. Prints one "PASS: name" / "FAIL: name: reason" /
+ * "SKIP: name: reason" line per check.
+ *
+ *   fbtest check BPFDIR      all functional checks
+ *   fbtest bench ROUNDS      per-fault swap-in latency, one line per policy
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/swap.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#define PAGE 4096UL
+#define FB "/sys/kernel/mm/fetchbpf/"
+
+static int failures;
+static const char *bpfdir = "/bpf";
+
+static void pass(const char *name)
+{
+	printf("PASS: %s\n", name);
+	fflush(stdout);
+}
+
+static void fail(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("FAIL: %s: ", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	failures++;
+}
+
+static int read_str(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = 0;
+	return 0;
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static long vmstat(const char *key)
+{
+	char line[256];
+	size_t klen = strlen(key);
+	long val = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ' ')
+			val = atol(line + klen + 1);
+	fclose(f);
+	return val;
+}
+
+struct pstats {
+	long faults, prefetched, hits, rejected;
+};
+
+/* The counters of policy @name in /sys/kernel/mm/fetchbpf/stats. */
+static void policy_stats(const char *name, struct pstats *s)
+{
+	char line[256], n[64];
+	struct pstats t;
+	FILE *f = fopen(FB "stats", "r");
+
+	memset(s, 0, sizeof(*s));
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %ld %ld %ld %ld", n, &t.faults,
+			   &t.prefetched, &t.hits, &t.rejected) == 5 &&
+		    !strcmp(n, name))
+			*s = t;
+	fclose(f);
+}
+
+static int active_is(const char *name)
+{
+	char buf[64];
+
+	return !read_str(FB "active", buf, sizeof(buf)) && !strcmp(buf, name);
+}
+
+/* ---- workload: a region of pages with a known content ---- */
+
+struct region {
+	char *base;
+	size_t pages;
+	uint64_t seed;
+};
+
+static uint64_t word(const struct region *r, size_t pg, size_t i)
+{
+	return (r->seed * 0x9e3779b97f4a7c15ULL) ^ (pg << 20) ^ i;
+}
+
+static int region_map(struct region *r, size_t pages, uint64_t seed)
+{
+	r->base = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r->base == MAP_FAILED)
+		return -errno;
+	madvise(r->base, pages * PAGE, MADV_NOHUGEPAGE);
+	r->pages = pages;
+	r->seed = seed;
+	return 0;
+}
+
+static void region_fill(struct region *r)
+{
+	size_t pg, i;
+
+	for (pg = 0; pg < r->pages; pg++) {
+		uint64_t *p = (uint64_t *)(r->base + pg * PAGE);
+
+		for (i = 0; i < PAGE / 8; i++)
+			p[i] = word(r, pg, i);
+	}
+}
+
+/* Number of corrupted pages; the pages are read in @stride order. */
+static size_t region_verify(struct region *r, size_t stride)
+{
+	size_t bad = 0, n, pg = 0, i;
+
+	for (n = 0; n < r->pages; n++) {
+		uint64_t *p = (uint64_t *)(r->base + pg * PAGE);
+
+		for (i = 0; i < PAGE / 8; i++)
+			if (p[i] != word(r, pg, i)) {
+				bad++;
+				break;
+			}
+		pg = (pg + stride) % r->pages;
+	}
+	return bad;
+}
+
+static int region_pageout(struct region *r, size_t first, size_t count)
+{
+	return madvise(r->base + first * PAGE, count * PAGE, MADV_PAGEOUT) ?
+		-errno : 0;
+}
+
+/* Pages of [first, first+count) that are swapped out, from pagemap. */
+static size_t region_swapped(struct region *r, size_t first, size_t count)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	size_t n = 0, i;
+	uint64_t e;
+
+	if (fd < 0)
+		return 0;
+	for (i = first; i < first + count; i++) {
+		off_t off = ((uintptr_t)r->base / PAGE + i) * 8;
+
+		if (pread(fd, &e, 8, off) == 8 && (e >> 62 & 1))
+			n++;
+	}
+	close(fd);
+	return n;
+}
+
+static long meminfo(const char *key)
+{
+	char line[256];
+	size_t klen = strlen(key);
+	long val = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ':')
+			val = atol(line + klen + 1);
+	fclose(f);
+	return val;
+}
+
+/*
+ * Swap out the whole region; true if (nearly) all of it went to swap.
+ * MADV_PAGEOUT leaves the pages in the swap cache while they are written;
+ * proactive reclaim of our memory cgroup then drops them from it, so that
+ * the next touch really reads swap.
+ */
+static int region_swapout(struct region *r)
+{
+	int tries;
+
+	for (tries = 0; tries < 5; tries++) {
+		region_pageout(r, 0, r->pages);
+		if (region_swapped(r, 0, r->pages) >= r->pages * 95 / 100)
+			break;
+	}
+	if (tries == 5) {
+		char sw[512];
+
+		read_str("/proc/swaps", sw, sizeof(sw));
+		printf("# swapout of %zu pages at %p failed: %zu swapped, pagein %d; /proc/swaps: %s\n",
+		       r->pages, r->base, region_swapped(r, 0, r->pages),
+		       region_pageout(r, 0, r->pages), sw);
+		return 0;
+	}
+	for (tries = 0; tries < 50; tries++) {
+		write_str("/sys/fs/cgroup/fbtest/memory.reclaim", "256M");
+		if (meminfo("SwapCached") < 128)
+			break;
+		usleep(20000);
+	}
+	return 1;
+}
+
+/* Run in our own memory cgroup, so that region_swapout() can reclaim. */
+static void join_cgroup(void)
+{
+	char pid[32];
+
+	mkdir("/sys/fs/cgroup/fbtest", 0755);
+	write_str("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (write_str("/sys/fs/cgroup/fbtest/cgroup.procs", pid))
+		fprintf(stderr, "fbtest: cannot join memory cgroup\n");
+}
+
+/* ---- BPF policies ---- */
+
+struct policy {
+	struct bpf_object *obj;
+	struct bpf_link *link;
+};
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static struct bpf_object *policy_open(const char *file)
+{
+	char path[256];
+	struct bpf_object *obj;
+
+	snprintf(path, sizeof(path), "%s/%s", bpfdir, file);
+	obj = bpf_object__open_file(path, NULL);
+	if (!obj)
+		return NULL;
+	if (bpf_object__load(obj)) {
+		bpf_object__close(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+/*
+ * Load @file afresh and attach its struct_ops map @map; returns 0 or
+ * -errno. A struct_ops map registers only once, hence a fresh object
+ * for every attachment.
+ */
+static int policy_attach(const char *file, const char *map, struct policy *p)
+{
+	struct bpf_map *m;
+	int err;
+
+	p->link = NULL;
+	p->obj = policy_open(file);
+	if (!p->obj)
+		return -ENOEXEC;
+	m = bpf_object__find_map_by_name(p->obj, map);
+	if (!m) {
+		err = -ENOENT;
+		goto out;
+	}
+	p->link = bpf_map__attach_struct_ops(m);
+	if (p->link)
+		return 0;
+	err = errno ? -errno : -EINVAL;
+out:
+	bpf_object__close(p->obj);
+	p->obj = NULL;
+	return err;
+}
+
+static void policy_detach(struct policy *p)
+{
+	if (p->link)
+		bpf_link__destroy(p->link);
+	if (p->obj)
+		bpf_object__close(p->obj);
+	p->link = NULL;
+	p->obj = NULL;
+}
+
+/* ---- checks ---- */
+
+static void check_interface(void)
+{
+	char buf[512];
+
+	if (read_str(FB "active", buf, sizeof(buf)) || strcmp(buf, "none"))
+		fail("fetchbpf-sysfs", "active is '%s', want none", buf);
+	else if (read_str(FB "native_policy", buf, sizeof(buf)) ||
+		 strcmp(buf, "[none] next_n leap"))
+		fail("fetchbpf-sysfs", "native_policy is '%s'", buf);
+	else if (read_str(FB "max_requests", buf, sizeof(buf)) ||
+		 strcmp(buf, "32"))
+		fail("fetchbpf-sysfs", "max_requests is '%s'", buf);
+	else
+		pass("fetchbpf-sysfs");
+
+	if (read_str("/sys/kernel/tracing/events/fetchbpf/fetchbpf_swapin_fault/format",
+		     buf, sizeof(buf)))
+		fail("fetchbpf-tracepoint-format", "no format file");
+	else {
+		char *a = strstr(buf, "unsigned long address;");
+		char *t = strstr(buf, "unsigned int swap_type;");
+		char *o = strstr(buf, "unsigned long swap_offset;");
+		char *h = strstr(buf, "int cache_hit;");
+
+		if (a && t && o && h && a < t && t < o && o < h)
+			pass("fetchbpf-tracepoint-format");
+		else
+			fail("fetchbpf-tracepoint-format", "fields missing or out of order");
+	}
+}
+
+/*
+ * Sequential swap-in of a paged-out region; returns the number of
+ * corrupted pages, or -1 if the region could not be swapped out.
+ */
+static long run_seq(size_t pages, uint64_t seed, long *majflt)
+{
+	struct region r;
+	struct rusage ru0, ru1;
+	long bad;
+
+	if (region_map(&r, pages, seed))
+		return -1;
+	region_fill(&r);
+	if (!region_swapout(&r)) {
+		munmap(r.base, pages * PAGE);
+		return -1;
+	}
+	getrusage(RUSAGE_SELF, &ru0);
+	bad = region_verify(&r, 1);
+	getrusage(RUSAGE_SELF, &ru1);
+	if (majflt)
+		*majflt = ru1.ru_majflt - ru0.ru_majflt;
+	munmap(r.base, pages * PAGE);
+	return bad;
+}
+
+static void check_no_policy(void)
+{
+	long ra0 = vmstat("swap_ra"), hit0 = vmstat("swap_ra_hit");
+	long in0 = vmstat("pswpin"), maj, bad;
+	char st0[1024], st1[1024];
+
+	read_str(FB "stats", st0, sizeof(st0));
+	bad = run_seq(2048, 1, &maj);
+	read_str(FB "stats", st1, sizeof(st1));
+	if (bad < 0)
+		fail("no-policy-readahead", "region did not swap out");
+	else if (bad)
+		fail("no-policy-readahead", "%ld corrupted pages", bad);
+	else if (vmstat("pswpin") <= in0)
+		fail("no-policy-readahead", "no swap-in");
+	else if (vmstat("swap_ra") <= ra0 || vmstat("swap_ra_hit") <= hit0)
+		fail("no-policy-readahead", "native readahead inactive: swap_ra +%ld swap_ra_hit +%ld",
+		     vmstat("swap_ra") - ra0, vmstat("swap_ra_hit") - hit0);
+	else if (strcmp(st0, st1))
+		fail("no-policy-readahead", "policy counters moved without a policy");
+	else
+		pass("no-policy-readahead");
+	printf("# no policy: pswpin +%ld swap_ra +%ld swap_ra_hit +%ld majflt %ld\n",
+	       vmstat("pswpin") - in0, vmstat("swap_ra") - ra0,
+	       vmstat("swap_ra_hit") - hit0, maj);
+}
+
+/* Run the sequential workload under the attached policy @name. */
+static void check_policy_run(const char *test, const char *name)
+{
+	struct pstats s0, s1;
+	long ra0 = vmstat("swap_ra"), hit0 = vmstat("swap_ra_hit");
+	long bad, maj;
+
+	policy_stats(name, &s0);
+	bad = run_seq(2048, 2, &maj);
+	policy_stats(name, &s1);
+	printf("# %s: faults +%ld prefetched +%ld hits +%ld rejected +%ld swap_ra +%ld swap_ra_hit +%ld majflt %ld\n",
+	       name, s1.faults - s0.faults, s1.prefetched - s0.prefetched,
+	       s1.hits - s0.hits, s1.rejected - s0.rejected,
+	       vmstat("swap_ra") - ra0, vmstat("swap_ra_hit") - hit0, maj);
+	if (bad < 0)
+		fail(test, "region did not swap out");
+	else if (bad)
+		fail(test, "%ld corrupted pages", bad);
+	else if (s1.faults <= s0.faults)
+		fail(test, "fault counter did not rise");
+	else if (s1.prefetched <= s0.prefetched)
+		fail(test, "prefetched counter did not rise");
+	else if (s1.hits <= s0.hits)
+		fail(test, "hits counter did not rise");
+	else if (s1.rejected - s0.rejected > 64)
+		/* only requests past the end of the region may be rejected */
+		fail(test, "%ld requests rejected", s1.rejected - s0.rejected);
+	else if (vmstat("swap_ra") - ra0 < s1.prefetched - s0.prefetched)
+		fail(test, "swap_ra did not count the prefetches");
+	else
+		pass(test);
+}
+
+static void check_native(void)
+{
+	const char *names[] = { "next_n", "leap" };
+	char test[64], buf[128];
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(test, sizeof(test), "native-%s", names[i]);
+		if (write_str(FB "native_policy", names[i]) || !active_is(names[i])) {
+			fail(test, "cannot select native policy");
+			continue;
+		}
+		check_policy_run(test, names[i]);
+	}
+	write_str(FB "native_policy", "none");
+	read_str(FB "native_policy", buf, sizeof(buf));
+	if (active_is("none") && !strncmp(buf, "[none]", 6))
+		pass("native-deselect");
+	else
+		fail("native-deselect", "native_policy is '%s'", buf);
+}
+
+static void check_bpf_nextn(void)
+{
+	struct policy l1, l2;
+	int err;
+
+	err = policy_attach("nextn.bpf.o", "bpf_next_n", &l1);
+	if (err || !active_is("bpf_next_n")) {
+		fail("bpf-next-n-attach", "attach failed: %s", strerror(-err));
+		return;
+	}
+	pass("bpf-next-n-attach");
+	check_policy_run("bpf-next-n", "bpf_next_n");
+
+	err = policy_attach("nextn.bpf.o", "bpf_next_n2", &l2);
+	if (!err)
+		fail("bpf-second-policy-refused", "second policy attached");
+	else if (err != -EBUSY)
+		fail("bpf-second-policy-refused", "error %d, want EBUSY", err);
+	else if (!active_is("bpf_next_n"))
+		fail("bpf-second-policy-refused", "active policy changed");
+	else
+		pass("bpf-second-policy-refused");
+	policy_detach(&l2);
+
+	err = write_str(FB "native_policy", "leap");
+	if (err == -EBUSY && active_is("bpf_next_n"))
+		pass("native-refused-while-bpf-attached");
+	else
+		fail("native-refused-while-bpf-attached", "write returned %d", err);
+
+	policy_detach(&l1);
+	if (active_is("none"))
+		pass("bpf-detach");
+	else
+		fail("bpf-detach", "a policy is still active");
+}
+
+enum {
+	ADV_NONE, ADV_KERNEL_ADDR, ADV_UNMAPPED, ADV_NOT_SWAPPED,
+	ADV_OVER_BOUND, ADV_OTHER_DEVICE, ADV_PHYS_BEYOND, ADV_PHYS_FREE,
+	ADV_SELF, ADV_FROM_FAULT,
+};
+
+static void cfg_set(int fd, uint32_t k, uint64_t v)
+{
+	bpf_map_update_elem(fd, &k, &v, 0);
+}
+
+static uint64_t cfg_get(int fd, uint32_t k)
+{
+	uint64_t v = 0;
+
+	bpf_map_lookup_elem(fd, &k, &v);
+	return v;
+}
+
+/* Usable pages of swap device @dev, from /proc/swaps. */
+static long swap_pages(const char *dev)
+{
+	char line[256], name[128], type[32];
+	long size = 0, kb;
+	FILE *f = fopen("/proc/swaps", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%127s %31s %ld", name, type, &kb) == 3 &&
+		    !strcmp(name, dev))
+			size = kb / 4;
+	if (f)
+		fclose(f);
+	return size;
+}
+
+/*
+ * Page 0 of this region is swapped out to the second swap device (vdb)
+ * before vda is turned on; the rest goes to vda later.
+ */
+#define FAR_PAGES 257
+static struct region far;
+
+static void check_adversarial(const char *swapdev)
+{
+	static const struct {
+		int mode;
+		const char *name;
+		int per_call;	/* rejections per prefetch call */
+	} cases[] = {
+		{ ADV_KERNEL_ADDR, "adversarial-outside-mm", 1 },
+		{ ADV_UNMAPPED, "adversarial-unmapped", 1 },
+		{ ADV_NOT_SWAPPED, "adversarial-not-swapped", 1 },
+		{ ADV_OVER_BOUND, "adversarial-over-bound", 8 },
+		{ ADV_OTHER_DEVICE, "adversarial-other-device", 1 },
+		{ ADV_PHYS_BEYOND, "adversarial-phys-beyond-device", 1 },
+		{ ADV_PHYS_FREE, "adversarial-phys-free-slot", 1 },
+		{ ADV_SELF, "adversarial-faulting-page", 1 },
+		{ ADV_FROM_FAULT, "adversarial-kfunc-in-fault", 1 },
+	};
+	struct policy pol;
+	struct bpf_map *cfg;
+	unsigned int i;
+	char *hole;
+	int fd, err;
+
+	err = policy_attach("adversarial.bpf.o", "bpf_adversary", &pol);
+	if (err) {
+		fail("adversarial-load", "attach failed: %s", strerror(-err));
+		return;
+	}
+	cfg = bpf_object__find_map_by_name(pol.obj, "cfg");
+	fd = cfg ? bpf_map__fd(cfg) : -1;
+	if (fd < 0) {
+		fail("adversarial-load", "no cfg map");
+		policy_detach(&pol);
+		return;
+	}
+	/* a one-page hole between two mappings: no region fits in it */
+	hole = mmap(NULL, 3 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	hole += PAGE;
+	munmap(hole, PAGE);
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct region r;
+		struct pstats s0, s1;
+		uint64_t arg = 0, calls, fcalls, want;
+		long bad;
+
+		if (cases[i].mode == ADV_OTHER_DEVICE) {
+			/* same VMA as the far page, which is on vdb */
+			r.base = far.base + PAGE;
+			r.pages = FAR_PAGES - 1;
+			r.seed = 100 + i;
+		} else if (region_map(&r, 256, 100 + i)) {
+			fail(cases[i].name, "mmap");
+			continue;
+		}
+		region_fill(&r);
+		if (!region_swapout(&r)) {
+			fail(cases[i].name, "region did not swap out");
+			continue;
+		}
+		switch (cases[i].mode) {
+		case ADV_UNMAPPED:
+			arg = (uintptr_t)hole;
+			break;
+		case ADV_NOT_SWAPPED:
+			/* page 0 resident again, the others are faulted after */
+			arg = (uintptr_t)r.base;
+			*(volatile char *)r.base;
+			break;
+		case ADV_OTHER_DEVICE:
+			arg = (uintptr_t)far.base;
+			break;
+		case ADV_PHYS_FREE:
+			/* the last slot of a swap device that is far from full */
+			arg = swap_pages(swapdev) - 1;
+			break;
+		}
+		cfg_set(fd, 1, arg);
+		cfg_set(fd, 2, 0);
+		cfg_set(fd, 3, 0);
+		policy_stats("bpf_adversary", &s0);
+		cfg_set(fd, 0, cases[i].mode);
+		bad = region_verify(&r, 1);
+		cfg_set(fd, 0, ADV_NONE);
+		policy_stats("bpf_adversary", &s1);
+		calls = cfg_get(fd, 2);
+		fcalls = cfg_get(fd, 3);
+		want = cases[i].mode == ADV_FROM_FAULT ? fcalls :
+			calls * cases[i].per_call;
+		printf("# %s: prefetch calls %lu fault calls %lu rejected +%ld prefetched +%ld\n",
+		       cases[i].name, (unsigned long)calls, (unsigned long)fcalls,
+		       s1.rejected - s0.rejected, s1.prefetched - s0.prefetched);
+		if (bad)
+			fail(cases[i].name, "%ld corrupted pages", bad);
+		else if (!(cases[i].mode == ADV_FROM_FAULT ? fcalls : calls))
+			fail(cases[i].name, "policy never called");
+		else if (cases[i].mode == ADV_OVER_BOUND ?
+			 (uint64_t)(s1.rejected - s0.rejected) < want :
+			 (uint64_t)(s1.rejected - s0.rejected) != want)
+			fail(cases[i].name, "rejected +%ld, want %lu",
+			     s1.rejected - s0.rejected, (unsigned long)want);
+		else if (cases[i].mode != ADV_OVER_BOUND &&
+			 s1.prefetched != s0.prefetched)
+			fail(cases[i].name, "invalid request was read");
+		else if (cases[i].mode == ADV_OVER_BOUND &&
+			 s1.prefetched == s0.prefetched)
+			fail(cases[i].name, "requests within the bound not read");
+		else
+			pass(cases[i].name);
+		if (cases[i].mode != ADV_OTHER_DEVICE)
+			munmap(r.base, r.pages * PAGE);
+	}
+	policy_detach(&pol);
+	far.pages = 1;
+	if (region_verify(&far, 1))
+		fail("adversarial-other-device-data", "far page corrupted");
+	else
+		pass("adversarial-other-device-data");
+}
+
+/* Attach and detach policies while a child keeps swapping. */
+static void check_attach_under_load(void)
+{
+	struct policy l;
+	int status, i, err = 0;
+	pid_t child;
+
+	child = fork();
+	if (child == 0) {
+		struct region r;
+		int round;
+
+		if (region_map(&r, 1024, 7))
+			_exit(2);
+		for (round = 0; round < 12; round++) {
+			region_fill(&r);
+			region_pageout(&r, 0, r.pages);
+			if (region_verify(&r, round % 3 + 1))
+				_exit(1);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < 12; i++) {
+		if (policy_attach("nextn.bpf.o", "bpf_next_n", &l))
+			err++;
+		usleep(30000);
+		policy_detach(&l);
+		if (write_str(FB "native_policy", i % 2 ? "leap" : "next_n"))
+			err++;
+		usleep(30000);
+		write_str(FB "native_policy", "none");
+	}
+	waitpid(child, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail("attach-detach-under-load", "workload status %d", status);
+	else if (err)
+		fail("attach-detach-under-load", "%d attach errors", err);
+	else if (!active_is("none"))
+		fail("attach-detach-under-load", "policy left attached");
+	else
+		pass("attach-detach-under-load");
+}
+
+static void check_tracepoint(void)
+{
+	const char *ev = "/sys/kernel/tracing/events/fetchbpf/fetchbpf_swapin_fault/enable";
+	struct policy l;
+	char line[512];
+	long hits = 0, misses = 0, bad;
+	FILE *f;
+
+	write_str("/sys/kernel/tracing/trace", "");
+	if (write_str(ev, "1")) {
+		fail("tracepoint-events", "cannot enable event");
+		return;
+	}
+	policy_attach("nextn.bpf.o", "bpf_next_n", &l);
+	bad = run_seq(256, 3, NULL);
+	policy_detach(&l);
+	write_str(ev, "0");
+	f = fopen("/sys/kernel/tracing/trace", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strstr(line, "fetchbpf_swapin_fault:"))
+			continue;
+		if (strstr(line, "cache_hit=1"))
+			hits++;
+		else if (strstr(line, "cache_hit=0"))
+			misses++;
+	}
+	if (f)
+		fclose(f);
+	printf("# tracepoint: %ld cache hits, %ld misses\n", hits, misses);
+	if (bad)
+		fail("tracepoint-events", "workload failed (%ld)", bad);
+	else if (!hits || !misses)
+		fail("tracepoint-events", "%ld hit and %ld miss events", hits, misses);
+	else
+		pass("tracepoint-events");
+}
+
+/* Real memory pressure: a memcg smaller than the workload. */
+static void check_memcg_pressure(void)
+{
+	struct policy l;
+	long out0 = vmstat("pswpout"), in0 = vmstat("pswpin");
+	int status;
+	pid_t child;
+
+	mkdir("/sys/fs/cgroup/hf", 0755);
+	if (write_str("/sys/fs/cgroup/cgroup.subtree_control", "+memory") ||
+	    write_str("/sys/fs/cgroup/hf/memory.max", "16M")) {
+		fail("memcg-pressure", "cannot set up memory cgroup");
+		return;
+	}
+	policy_attach("nextn.bpf.o", "bpf_next_n", &l);
+	child = fork();
+	if (child == 0) {
+		struct region r;
+		char pid[32];
+
+		snprintf(pid, sizeof(pid), "%d", getpid());
+		if (write_str("/sys/fs/cgroup/hf/cgroup.procs", pid))
+			_exit(3);
+		if (region_map(&r, 48 << 8, 9))	/* 48 MiB */
+			_exit(2);
+		region_fill(&r);
+		_exit(region_verify(&r, 1) || region_verify(&r, 5) ? 1 : 0);
+	}
+	waitpid(child, &status, 0);
+	policy_detach(&l);
+	printf("# memcg: pswpout +%ld pswpin +%ld\n", vmstat("pswpout") - out0,
+	       vmstat("pswpin") - in0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail("memcg-pressure", "workload status %d", status);
+	else if (vmstat("pswpout") - out0 < 1024 || vmstat("pswpin") <= in0)
+		fail("memcg-pressure", "workload did not swap");
+	else
+		pass("memcg-pressure");
+}
+
+static int cmd_check(const char *dir)
+{
+	struct bpf_object *obj;
+
+	bpfdir = dir;
+	join_cgroup();
+	/* The page for the other-device case goes to vdb before vda is on. */
+	if (swapon("/dev/vdb", SWAP_FLAG_PREFER | 20))
+		fail("swapon-vdb", "%s", strerror(errno));
+	else
+		pass("swapon-vdb");
+	if (region_map(&far, FAR_PAGES, 55) == 0) {
+		far.pages = 1;
+		region_fill(&far);
+		if (!region_swapout(&far))
+			fail("far-page-swapout", "page did not go to vdb");
+	}
+	if (swapon("/dev/vda", SWAP_FLAG_PREFER | 30))
+		fail("swapon-vda", "%s", strerror(errno));
+	else
+		pass("swapon-vda");
+
+	check_interface();
+	check_no_policy();
+	check_native();
+	obj = policy_open("nextn.bpf.o");
+	if (!obj) {
+		fail("bpf-load", "cannot load nextn.bpf.o");
+		return 1;
+	}
+	pass("bpf-load");
+	bpf_object__close(obj);
+	check_bpf_nextn();
+	check_adversarial("/dev/vda");
+	check_tracepoint();
+	check_attach_under_load();
+	check_memcg_pressure();
+	return failures ? 1 : 0;
+}
+
+/* ---- benchmark ---- */
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+#define BENCH_PAGES 1024
+
+/* Median of @n samples, sorting a copy. */
+static long median(const long *v, size_t n)
+{
+	long *t, m;
+
+	if (!n)
+		return 0;
+	t = malloc(n * sizeof(*t));
+	if (!t)
+		return 0;
+	memcpy(t, v, n * sizeof(*t));
+	qsort(t, n, sizeof(*t), cmp_long);
+	m = t[n / 2];
+	free(t);
+	return m;
+}
+
+/* One trial: swap the region out, then time the first touch of each page. */
+static void bench_trial(struct region *r, long *all, long *major, size_t *nmaj)
+{
+	struct rusage ru0, ru1;
+	size_t pg;
+
+	region_fill(r);
+	region_swapout(r);
+	for (pg = 0; pg < r->pages; pg++) {
+		long t0;
+
+		getrusage(RUSAGE_SELF, &ru0);
+		t0 = now_ns();
+		*(volatile char *)(r->base + pg * PAGE);
+		all[pg] = now_ns() - t0;
+		getrusage(RUSAGE_SELF, &ru1);
+		if (ru1.ru_majflt != ru0.ru_majflt)
+			major[(*nmaj)++] = all[pg];
+	}
+}
+
+static int cmd_bench(int rounds, int argc, char **argv)
+{
+	int nconf = argc, c, k;
+	struct region r;
+	long **all, **maj;
+	size_t *nall, *nmaj;
+	long (*ctr)[3];
+
+	bpfdir = "/bpf";
+	join_cgroup();
+	swapon("/dev/vda", SWAP_FLAG_PREFER | 30);
+	all = calloc(nconf, sizeof(*all));
+	maj = calloc(nconf, sizeof(*maj));
+	nall = calloc(nconf, sizeof(*nall));
+	nmaj = calloc(nconf, sizeof(*nmaj));
+	ctr = calloc(nconf, sizeof(*ctr));
+	for (c = 0; c < nconf; c++) {
+		all[c] = calloc(rounds * BENCH_PAGES, sizeof(long));
+		maj[c] = calloc(rounds * BENCH_PAGES, sizeof(long));
+		/* keep the samples out of the reclaim done between trials */
+		mlock(all[c], rounds * BENCH_PAGES * sizeof(long));
+		mlock(maj[c], rounds * BENCH_PAGES * sizeof(long));
+	}
+	if (region_map(&r, BENCH_PAGES, 11))
+		return 1;
+	/* Rounds interleave the configurations to spread drift evenly. */
+	for (k = 0; k < rounds; k++) {
+		for (c = 0; c < nconf; c++) {
+			struct policy l = { NULL, NULL };
+			const char *conf = argv[c];
+
+			if (!strncmp(conf, "native:", 7)) {
+				if (write_str(FB "native_policy", conf + 7))
+					return fprintf(stderr, "cannot select %s\n", conf), 1;
+			} else if (!strncmp(conf, "bpf:", 4)) {
+				if (policy_attach("nextn.bpf.o", conf + 4, &l))
+					return fprintf(stderr, "cannot attach %s\n", conf), 1;
+			}
+			long in0, ra0, hit0;
+
+			in0 = vmstat("pswpin");
+			ra0 = vmstat("swap_ra");
+			hit0 = vmstat("swap_ra_hit");
+			size_t maj0 = nmaj[c];
+
+			bench_trial(&r, all[c] + nall[c], maj[c], &nmaj[c]);
+			printf("ROUND %d %s median_all_ns %ld median_major_ns %ld\n", k,
+			       conf, median(all[c] + nall[c], BENCH_PAGES),
+			       median(maj[c] + maj0, nmaj[c] - maj0));
+			ctr[c][0] += vmstat("pswpin") - in0;
+			ctr[c][1] += vmstat("swap_ra") - ra0;
+			ctr[c][2] += vmstat("swap_ra_hit") - hit0;
+			nall[c] += BENCH_PAGES;
+			policy_detach(&l);
+			if (!strncmp(conf, "native:", 7))
+				write_str(FB "native_policy", "none");
+		}
+	}
+	for (c = 0; c < nconf; c++) {
+		qsort(all[c], nall[c], sizeof(long), cmp_long);
+		qsort(maj[c], nmaj[c], sizeof(long), cmp_long);
+		printf("BENCH %s median_all_ns %ld median_major_ns %ld n_all %zu n_major %zu pswpin %ld swap_ra %ld swap_ra_hit %ld\n",
+		       argv[c], all[c][nall[c] / 2],
+		       nmaj[c] ? maj[c][nmaj[c] / 2] : 0, nall[c], nmaj[c],
+		       ctr[c][0], ctr[c][1], ctr[c][2]);
+	}
+	fflush(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	libbpf_set_print(libbpf_quiet);
+	if (argc >= 3 && !strcmp(argv[1], "check"))
+		return cmd_check(argv[2]);
+	if (argc >= 4 && !strcmp(argv[1], "bench"))
+		return cmd_bench(atoi(argv[2]), argc - 3, argv + 3);
+	fprintf(stderr, "usage: fbtest check BPFDIR | fbtest bench ROUNDS CONF...\n");
+	return 2;
+}

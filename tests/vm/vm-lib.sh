@@ -1,0 +1,112 @@
+# Shared by tests/vm/vm-check.sh and tests/bench/vm-*.sh (sourced, bash).
+# Needs tests/lib.sh sourced first.
+
+VM_BUILD=${VM_BUILD:-$root/build/vm}
+VM_TIMEOUT=${VM_TIMEOUT:-1200}
+VM_MEM=${VM_MEM:-256M}
+VM_SMP=${VM_SMP:-2}
+
+# Build the guest programs, BPF objects and initramfs into $VM_BUILD.
+vm_prepare() {
+	local t missing=
+	for t in qemu-system-x86_64 clang busybox cpio gzip; do
+		command -v $t >/dev/null || missing="$missing $t"
+	done
+	[ -x /bin/busybox ] || missing="$missing busybox-static"
+	if [ -n "$missing" ]; then
+		skip vm-prerequisites "missing:$missing"
+		return 1
+	fi
+	if [ -z "${KERNEL_DIR:-}" ] || [ ! -s "$KERNEL_DIR/bzImage" ]; then
+		fail vm-kernel "no cached kernel (run make kernel): ${KERNEL_DIR:-unset}"
+		return 1
+	fi
+	mkdir -p "$VM_BUILD/initramfs/bin" "$VM_BUILD/initramfs/bpf" \
+		"$VM_BUILD/initramfs"/{proc,sys,dev,tmp}
+	local vm=$root/tests/vm
+	local f
+	for f in "$vm"/bpf/*.bpf.c; do
+		if ! clang -target bpf -O2 -g -Wall -D__TARGET_ARCH_x86 \
+			-I/usr/include/$(gcc -dumpmachine) -c "$f" \
+			-o "$VM_BUILD/initramfs/bpf/$(basename "$f" .c).o" 2>"$VM_BUILD/clang.log"; then
+			cat "$VM_BUILD/clang.log" >&2
+			fail vm-build "clang failed on $(basename "$f")"
+			return 1
+		fi
+	done
+	if ! gcc -O2 -Wall -static -o "$VM_BUILD/initramfs/fbtest" "$vm/fbtest.c" \
+		-lbpf -lelf -lz 2>"$VM_BUILD/gcc.log"; then
+		cat "$VM_BUILD/gcc.log" >&2
+		fail vm-build "cannot link fbtest statically"
+		return 1
+	fi
+	cp /bin/busybox "$VM_BUILD/initramfs/bin/busybox"
+	# The project's own binaries (VM_EXTRA_BINS, space separated) go to
+	# /bin with the shared libraries they need.
+	local b lib
+	for b in ${VM_EXTRA_BINS:-}; do
+		cp "$b" "$VM_BUILD/initramfs/bin/" || { fail vm-build "cannot copy $b"; return 1; }
+		for lib in $(ldd "$b" 2>/dev/null | grep -o '/[^ ]*'); do
+			mkdir -p "$VM_BUILD/initramfs$(dirname "$lib")"
+			cp -L "$lib" "$VM_BUILD/initramfs$lib"
+		done
+	done
+	install -m 755 "$vm/init.sh" "$VM_BUILD/initramfs/init"
+	(cd "$VM_BUILD/initramfs" && find . | cpio -o -H newc --quiet | gzip -1) \
+		> "$VM_BUILD/initramfs.cpio.gz"
+}
+
+# vm_boot NAME APPEND [BZIMAGE]: boot with two fresh swap disks; the
+# serial log goes to $VM_BUILD/NAME.log.
+vm_boot() {
+	local name=$1 append=$2 kernel=${3:-$KERNEL_DIR/bzImage}
+	# No ACPI, so no HPET/PM timer to calibrate the TSC against: pass the
+	# host's rate (TCG's TSC follows the host's), so that the guest gets
+	# a fine-grained clocksource instead of jiffies.
+	local khz
+	khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
+	[ -n "$khz" ] && append="tsc_early_khz=$khz $append"
+	rm -f "$VM_BUILD/vda.img" "$VM_BUILD/vdb.img"
+	truncate -s 256M "$VM_BUILD/vda.img"
+	truncate -s 32M "$VM_BUILD/vdb.img"
+	timeout --foreground -k 10 "$VM_TIMEOUT" qemu-system-x86_64 \
+		-accel tcg -smp "$VM_SMP" -m "$VM_MEM" -nodefaults -display none \
+		-no-reboot -serial "file:$VM_BUILD/$name.log" \
+		-kernel "$kernel" -initrd "$VM_BUILD/initramfs.cpio.gz" \
+		-append "console=ttyS0 loglevel=5 panic=-1 tsc=reliable $append" \
+		-drive "file=$VM_BUILD/vda.img,if=virtio,format=raw" \
+		-drive "file=$VM_BUILD/vdb.img,if=virtio,format=raw" \
+		</dev/null >"$VM_BUILD/$name.qemu.log" 2>&1
+}
+
+# vm_report NAME: turn the serial log into test lines; returns non-zero
+# if anything failed.
+vm_report() {
+	local name=$1 log=$VM_BUILD/$1.log failed=0 rc
+	tr -d '\r\000' < "$log" > "$log.clean" 2>/dev/null || : > "$log.clean"
+	sed -n 's/^HFVM: //p' "$log.clean" | grep -a -E '^(PASS|FAIL|SKIP|#)' || true
+	grep -q '^HFVM: FAIL' "$log.clean" && failed=1
+	if ! grep -q '^HFVM-END' "$log.clean"; then
+		fail "vm-$name-boot" "guest did not finish within ${VM_TIMEOUT}s (log: $log)"
+		tail -20 "$log.clean" >&2
+		return 1
+	fi
+	pass "vm-$name-boot"
+	rc=$(sed -n 's/^HFVM-RC //p' "$log.clean")
+	if [ "$rc" != 0 ] && [ $failed = 0 ]; then
+		fail "vm-$name-guest-status" "in-guest tests exited with $rc"
+		failed=1
+	fi
+	local splat
+	# the console (loglevel 5 shows warnings) and the dmesg dump
+	splat=$(grep -v '^HFVM: ' "$log.clean" | sed 's/^HFKLOG: //' | grep -E \
+		'WARNING:|BUG:|Oops|general protection|possible recursive locking|possible circular locking|inconsistent lock state|INFO: lockdep|lockdep is turned off|suspicious RCU usage|sleeping function called from invalid context|Call Trace' | head -5)
+	if [ -n "$splat" ]; then
+		fail "vm-$name-kernel-log-clean" "$(echo "$splat" | head -1)"
+		grep -v '^HFVM: ' "$log.clean" | sed 's/^HFKLOG: //' | grep -B5 -A30 -E 'WARNING:|BUG:|Oops|lockdep|Call Trace' | head -80 >&2
+		failed=1
+	else
+		pass "vm-$name-kernel-log-clean"
+	fi
+	return $failed
+}
