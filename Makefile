@@ -35,7 +35,7 @@ COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 
 # Keep the BPF objects: the skeletons embed them, and tests load them.
 .SECONDARY:
-.PHONY: all deps check demo install clean vmlinux-h unit-check host-check bench
+.PHONY: all deps check demo install clean unit-check host-check bench
 all: deps $(BINS:%=$(BUILD)/%)
 
 # Installs only what is missing; a no-op (one dpkg-query) on a ready machine.
@@ -51,11 +51,8 @@ deps:
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 
-# bpf/vmlinux.h is checked in. It came from the BTF of the host kernel
-# (Linux 6.18.44); regenerate with `make vmlinux-h VMLINUX_BTF=path`.
-VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
-vmlinux-h:
-	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > bpf/vmlinux.h
+# bpf/vmlinux.h is checked in: `make vmlinux-h` (mk/kernel.mk) dumps it from
+# the BTF of the patched test kernel, so the FetchBPF types are in it.
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/vmlinux.h $(wildcard bpf/*.h) | deps
 	@mkdir -p $(@D)
