@@ -263,15 +263,18 @@ char LICENSE[] SEC("license") = "GPL"
  * ------------------------------------------------------------------- */
 #else
 
+/*
+ * bpf/vmlinux.h of a stock kernel lacks these; one generated from the
+ * patched kernel has them: build with -DHF_VMLINUX_FETCHBPF then
+ * (mk/fbload.mk detects it for the built-in policies).
+ */
+#ifndef HF_VMLINUX_FETCHBPF
 struct fetchbpf_ctx {
 	unsigned long address;		/* faulting user virtual address */
 	unsigned long swap_offset;	/* offset of the entry on its device */
 	unsigned int swap_type;		/* swap device index */
 	int pid;			/* thread group id of the faulting task */
 	int cache_hit;			/* 1 if the folio was in the swap cache */
-	/* Not in the 6.12 series; read only where the kernel has them. */
-	unsigned long vma_start;
-	unsigned long vma_end;
 } __attribute__((preserve_access_index));
 
 struct fetchbpf_ops {
@@ -281,6 +284,13 @@ struct fetchbpf_ops {
 	void (*exit)(void);
 	char name[16];
 };
+#endif
+
+/* Not in the 6.12 series: the VMA, read only where the kernel has it. */
+struct fetchbpf_ctx___vma {
+	unsigned long vma_start;
+	unsigned long vma_end;
+} __attribute__((preserve_access_index));
 
 extern int bpf_prefetch_virtual_page(struct fetchbpf_ctx *ctx, unsigned long addr) __ksym;
 extern int bpf_prefetch_physical_page(struct fetchbpf_ctx *ctx,
@@ -316,13 +326,15 @@ static __always_inline void fb_stop_plug(struct fb_prefetch *p)
 /* Direct reads of the trusted context, relocated by CO-RE. */
 static __always_inline void fb_fault_from(struct fb_fault *f, struct fetchbpf_ctx *ctx)
 {
+	struct fetchbpf_ctx___vma *v = (void *)ctx;
+
 	f->addr = ctx->address;
 	f->swap_offset = ctx->swap_offset;
 	f->pid = ctx->pid;
 	f->hit = ctx->cache_hit != 0;
-	if (bpf_core_field_exists(ctx->vma_start)) {
-		f->vma_start = ctx->vma_start;
-		f->vma_end = ctx->vma_end;
+	if (bpf_core_field_exists(v->vma_start)) {
+		f->vma_start = v->vma_start;
+		f->vma_end = v->vma_end;
 	}
 }
 
