@@ -18,7 +18,7 @@ run() {
 	shift 2
 	[ -n "$ONLY" ] && [[ $name != *$ONLY* ]] && return
 	echo "== $name"
-	timeout --kill-after=10 "$limit" "$@" 2>&1 | tee /dev/stderr |
+	timeout --kill-after=10 "$limit" "$@" 2>&1 | tee -a /dev/stderr |
 		grep -E '^(PASS|FAIL|SKIP): ' >> "$results"
 	rc=${PIPESTATUS[0]}
 	if [ "$rc" -ne 0 ] && ! grep -q "^FAIL: " <(tail -n 50 "$results"); then
