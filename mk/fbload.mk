@@ -49,3 +49,8 @@ bench-fbload: all
 	@bash tests/bench/fbload-quality.sh
 	@bash tests/bench/fbload-speed.sh
 .PHONY: bench-fbload
+
+.PHONY: vm-fbtools-check
+# fbload and fbtrace on the patched kernel in qemu (the vm tier, after vm-check).
+vm-fbtools-check: all
+	@KERNEL_DIR=$(KERNEL_DIR) BUILD=$(BUILD) bash tests/vm/fbtools-check.sh

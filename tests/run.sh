@@ -37,7 +37,10 @@ for tier in $TIERS; do
 		for t in tests/host/*.sh; do [ -f "$t" ] && run "host/$(basename "$t" .sh)" 600 bash "$t"; done
 		;;
 	vm)
-		if [ -f mk/kernel.mk ]; then run vm 3600 make --no-print-directory vm-check; fi
+		if [ -f mk/kernel.mk ]; then
+			run vm 3600 make --no-print-directory vm-check
+			run vm-fbtools 1800 make --no-print-directory vm-fbtools-check
+		fi
 		;;
 	esac
 done

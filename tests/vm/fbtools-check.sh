@@ -6,15 +6,15 @@
 # run; native in-kernel Leap runs the same workload for comparison.
 # Targets: replay within 3 points of the kernel (accuracy and coverage)
 # for BPF leap; BPF leap within 1 point of native Leap.
-# Needs: qemu-system-x86_64, busybox, the kernel built by the kernel
-# issue's `make kernel` (KERNEL_DIR, default the newest in
-# /var/cache/hawkfetch), static libbpf/libelf/libz/libjson-c.
+# Also checks fbtrace on the patched kernel: every swap-in record carries
+# its swap entry, and swap-cache hits are recorded.
+# Part of the vm tier: `make vm-fbtools-check` (tests/run.sh runs it after
+# vm-check). Needs: qemu-system-x86_64, busybox, the kernel of `make kernel`
+# (KERNEL_DIR, set by mk/kernel.mk), static libbpf/libelf/libz/libjson-c.
 . "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.."
 B=${BUILD:-build}
 need_root || { skip fbload-vm "needs root"; exit 0; }
-KERNEL_DIR=${KERNEL_DIR:-$(ls -d /var/cache/hawkfetch/kernel-*/ 2>/dev/null |
-	while read -r d; do [ -s "$d/bzImage" ] && echo "$d"; done | tail -1)}
 for t in qemu-system-x86_64 busybox cpio; do
 	command -v $t >/dev/null || { skip fbload-vm "$t missing"; exit 0; }
 done
@@ -53,10 +53,14 @@ for p in leap readahead stride next; do
 	run $p
 	fbload --detach > /dev/null
 	fbload -j -r /tmp/trace.$p $p | sed "s/^/HFB: replay $p /"
+	# fbtrace on the patched kernel: swap entries and swap-cache hits
+	awk '!/^#/ && $5 == "swapin" { n++; if ($7 != "-" && $8 != "-") entry++; if ($9 == "1") hit++ }
+		END { print "fbtrace", "'$p'", n + 0, entry + 0, hit + 0 }' /tmp/trace.$p | sed "s/^/HFB: /"
 done
 echo leap > $S/native_policy && run native
 echo none > $S/native_policy
 fbload -j -r /tmp/trace.native leap | sed "s/^/HFB: replay native /"
+dmesg | sed 's/^/HFK: /'
 echo HFB-END
 reboot -f
 EOG
@@ -100,5 +104,22 @@ if within "$ka_leap" "$ka_native" 0.01 && within "$kc_leap" "$kc_native" 0.01; t
 else
 	fail "fbload-vm" "BPF leap $ka_leap/$kc_leap vs native Leap $ka_native/$kc_native (accuracy/coverage)"
 fi
+# fbtrace NAME: "swapins with_entry cache_hits" of its trace of one run.
+read -r n entry hits < <(sed -n 's/^fbtrace leap //p' "$tmp/r")
+read -r _ _ khits < <(kernel leap bpf_leap)
+if [ "${n:-0}" -ge 2048 ] && [ "$entry" = "$n" ]; then
+	pass "fbtrace-vm: all $n swap-in records carry their swap entry"
+else
+	fail fbtrace-vm "swap-in records ${n:-none}, with a swap entry ${entry:-none} (want all, >= 2048)"
+fi
+if [ "${hits:-0}" -gt 0 ] && [ "$hits" -ge "${khits:-0}" ]; then
+	pass "fbtrace-vm: $hits swap-cache hits recorded, covering the kernel's $khits prefetch hits"
+else
+	fail fbtrace-vm "swap-cache hits recorded ${hits:-none}, kernel prefetch hits ${khits:-none}"
+fi
 out=$(sed -n 's/^out \([a-z]*\) verified 2048$/\1/p' "$tmp/r" | wc -l)
 check "fbload-vm: data read back intact in all 5 runs" [ "$out" -eq 5 ]
+splat=$(tr -d '\r' < "$tmp/serial.log" | grep -E \
+	'WARNING:|BUG:|Oops|general protection|lockdep|suspicious RCU|sleeping function called' | head -3)
+if [ -z "$splat" ]; then pass "fbload-vm: guest kernel log has no WARN, BUG, Oops or lockdep splat"
+else fail fbload-vm "guest kernel log: $splat"; fi
