@@ -258,15 +258,14 @@ char LICENSE[] SEC("license") = "GPL"
 
 /* ---------------------------------------------------------------------
  * Kernel: struct_ops fetchbpf_ops, as defined by the FetchBPF patches.
- * Local definitions: bpf/vmlinux.h comes from a stock kernel. CO-RE
- * relocates the context fields against the running kernel's BTF.
+ * CO-RE relocates the context fields against the running kernel's BTF.
  * ------------------------------------------------------------------- */
 #else
 
 /*
- * bpf/vmlinux.h of a stock kernel lacks these; one generated from the
- * patched kernel has them: build with -DHF_VMLINUX_FETCHBPF then
- * (mk/fbload.mk detects it for the built-in policies).
+ * A vmlinux.h of a stock kernel lacks these; the project's bpf/vmlinux.h
+ * comes from the patched kernel (make vmlinux-h) and defines
+ * HF_VMLINUX_FETCHBPF to say it has them.
  */
 #ifndef HF_VMLINUX_FETCHBPF
 struct fetchbpf_ctx {

@@ -5,16 +5,14 @@ BINS     += fbload
 POLICIES := $(sort $(notdir $(basename $(basename $(wildcard bpf/policies/*.bpf.c)))))
 POLICY_SKELS := $(foreach p,$(POLICIES),$(BUILD)/policy_$(p)_replay.skel.h $(BUILD)/policy_$(p)_kern.skel.h)
 POLICY_DEPS  := bpf/vmlinux.h bpf/policy.h bpf/fb_replay.h
-# A vmlinux.h from the patched kernel defines the FetchBPF types itself.
-POLICY_CFLAGS := $(if $(shell grep -s 'struct fetchbpf_ops {' bpf/vmlinux.h),-DHF_VMLINUX_FETCHBPF)
 
 $(BUILD)/bpf/policies/%.replay.bpf.o: bpf/policies/%.bpf.c $(POLICY_DEPS) | deps
 	@mkdir -p $(@D)
-	$(CLANG) $(BPF_CFLAGS) $(POLICY_CFLAGS) -DFB_REPLAY -c $< -o $@
+	$(CLANG) $(BPF_CFLAGS) -DFB_REPLAY -c $< -o $@
 
 $(BUILD)/bpf/policies/%.kern.bpf.o: bpf/policies/%.bpf.c $(POLICY_DEPS) | deps
 	@mkdir -p $(@D)
-	$(CLANG) $(BPF_CFLAGS) $(POLICY_CFLAGS) -c $< -o $@
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/policy_%_replay.skel.h: $(BUILD)/bpf/policies/%.replay.bpf.o
 	$(BPFTOOL) gen skeleton $< name policy_$*_replay > $@

@@ -50,9 +50,14 @@ kernel-unpatched: vm-deps
 	@$(HF_KMK_DIR)/tests/vm/build-kernel.sh $(KERNEL_BASE_DIR) unpatched
 	@echo "kernel-unpatched: $(KERNEL_BASE_DIR)/bzImage"
 
+# bpf/vmlinux.h (checked in) from the patched kernel's BTF. The marker
+# macro lets bpf/policy.h use the FetchBPF types from it, not its own.
 vmlinux-h: kernel
 	@mkdir -p $(HF_KMK_DIR)/bpf
-	bpftool btf dump file $(KERNEL_VMLINUX) format c > $(HF_KMK_DIR)/bpf/vmlinux.h
+	{ echo "/* From the BTF of the patched test kernel: Debian linux-source-6.12"; \
+	  echo " * $(KSRC_VERSION) + kernel-patches/ (kernel-$(KERNEL_HASH)); make vmlinux-h. */"; \
+	  echo "#define HF_VMLINUX_FETCHBPF 1"; \
+	  bpftool btf dump file $(KERNEL_VMLINUX) format c; } > $(HF_KMK_DIR)/bpf/vmlinux.h
 
 # A kernel that does not build is reported as a failed check.
 vm-check: vm-deps
