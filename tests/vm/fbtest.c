@@ -515,6 +515,15 @@ static void check_bpf_nextn(void)
 		pass("bpf-detach");
 	else
 		fail("bpf-detach", "a policy is still active");
+
+	/* the same by swap slot, through bpf_prefetch_physical_page() */
+	err = policy_attach("nextn.bpf.o", "bpf_next_phys", &l1);
+	if (err || !active_is("bpf_next_phys")) {
+		fail("bpf-next-phys", "attach failed: %s", strerror(-err));
+		return;
+	}
+	check_policy_run("bpf-next-phys", "bpf_next_phys");
+	policy_detach(&l1);
 }
 
 enum {
