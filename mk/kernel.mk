@@ -7,6 +7,8 @@
 # version, so every clone on the machine reuses one build.
 
 HF_KMK_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
+# Do not become the default goal of the including Makefile.
+HF_KMK_GOAL := $(.DEFAULT_GOAL)
 KPATCH_DIR := $(HF_KMK_DIR)/kernel-patches
 HF_CACHE ?= /var/cache/hawkfetch
 VM_BUILD ?= $(HF_KMK_DIR)/build/vm
@@ -62,3 +64,5 @@ vm-check: vm-deps
 
 vm-bench: kernel kernel-unpatched
 	@$(HF_KMK_DIR)/tests/bench/vm-fault-latency.sh
+
+.DEFAULT_GOAL := $(HF_KMK_GOAL)
