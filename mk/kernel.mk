@@ -7,8 +7,12 @@
 # version, so every clone on the machine reuses one build.
 
 HF_KMK_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
+# Do not become the default goal of the including Makefile.
+HF_KMK_GOAL := $(.DEFAULT_GOAL)
 KPATCH_DIR := $(HF_KMK_DIR)/kernel-patches
-HF_CACHE ?= /var/cache/hawkfetch
+# Shared by all clones on the machine; per user when /var/cache is not ours.
+HF_CACHE ?= $(shell if [ -w /var/cache/hawkfetch ] || { [ ! -e /var/cache/hawkfetch ] && [ -w /var/cache ]; }; \
+	then echo /var/cache/hawkfetch; else echo $$HOME/.cache/hawkfetch; fi)
 VM_BUILD ?= $(HF_KMK_DIR)/build/vm
 
 # Debian packages the kernel build and the test bed need.
@@ -67,3 +71,5 @@ vm-check: vm-deps
 
 vm-bench: kernel kernel-unpatched
 	@$(HF_KMK_DIR)/tests/bench/vm-fault-latency.sh
+
+.DEFAULT_GOAL := $(HF_KMK_GOAL)

@@ -515,6 +515,15 @@ static void check_bpf_nextn(void)
 		pass("bpf-detach");
 	else
 		fail("bpf-detach", "a policy is still active");
+
+	/* the same by swap slot, through bpf_prefetch_physical_page() */
+	err = policy_attach("nextn.bpf.o", "bpf_next_phys", &l1);
+	if (err || !active_is("bpf_next_phys")) {
+		fail("bpf-next-phys", "attach failed: %s", strerror(-err));
+		return;
+	}
+	check_policy_run("bpf-next-phys", "bpf_next_phys");
+	policy_detach(&l1);
 }
 
 enum {
@@ -799,6 +808,29 @@ static void check_memcg_pressure(void)
 		pass("memcg-pressure");
 }
 
+/* Objects the kernel must refuse to load. */
+static void check_refused(void)
+{
+	static const struct {
+		const char *file, *name;
+	} cases[] = {
+		{ "bad_write.bpf.o", "bpf-ctx-read-only" },
+		{ "bad_kfunc.bpf.o", "bpf-kfuncs-only-for-fetchbpf-ops" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct bpf_object *obj = policy_open(cases[i].file);
+
+		if (obj) {
+			fail(cases[i].name, "%s was loaded", cases[i].file);
+			bpf_object__close(obj);
+		} else {
+			pass(cases[i].name);
+		}
+	}
+}
+
 static int cmd_check(const char *dir)
 {
 	struct bpf_object *obj;
@@ -832,6 +864,7 @@ static int cmd_check(const char *dir)
 	pass("bpf-load");
 	bpf_object__close(obj);
 	check_bpf_nextn();
+	check_refused();
 	check_adversarial("/dev/vda");
 	check_tracepoint();
 	check_attach_under_load();

@@ -42,3 +42,23 @@ struct fetchbpf_ops bpf_next_n2 = {
 	.prefetch = (void *)nextn2_prefetch,
 	.name = "bpf_next_n2",
 };
+
+/* Next-N by swap slot: the N slots after the faulting one. */
+SEC("struct_ops/prefetch")
+int BPF_PROG(nextphys_prefetch, struct fetchbpf_ctx *fc)
+{
+	unsigned long off = fc->swap_offset;
+	int i;
+
+	bpf_start_block_plug(fc);
+	for (i = 1; i <= NEXT_N; i++)
+		bpf_prefetch_physical_page(fc, off + i);
+	bpf_stop_block_plug(fc);
+	return FETCHBPF_DONE;
+}
+
+SEC(".struct_ops")
+struct fetchbpf_ops bpf_next_phys = {
+	.prefetch = (void *)nextphys_prefetch,
+	.name = "bpf_next_phys",
+};
