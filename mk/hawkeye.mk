@@ -6,3 +6,8 @@ LDLIBS += -lpfm
 # The HawkEye tools' benchmarks (root): scan rate, mark-and-read CPU, overhead.
 bench-hawkeye: all $(TEST_PROGS)
 	@for b in tests/bench/hawkeye-*.sh; do echo "== $$b"; BUILD=$(BUILD) bash $$b; done
+
+.PHONY: vm-hpcov-check
+# hpcov on the test kernel (idle page tracking) in qemu: the vm tier.
+vm-hpcov-check: all
+	@KERNEL_DIR=$(KERNEL_DIR) BUILD=$(BUILD) bash tests/vm/hpcov-check.sh

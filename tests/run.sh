@@ -40,6 +40,7 @@ for tier in $TIERS; do
 		if [ -f mk/kernel.mk ]; then
 			run vm 3600 make --no-print-directory vm-check
 			run vm-fbtools 1800 make --no-print-directory vm-fbtools-check
+			run vm-hpcov 900 make --no-print-directory vm-hpcov-check
 		fi
 		;;
 	esac

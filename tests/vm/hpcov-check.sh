@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# hpcov on a kernel with idle page tracking (the patched test kernel under
+# qemu): a workload reads known numbers of pages in each 2 MiB region
+# (touchset), another holds a huge page (thpfill). hpcov must count each
+# region's coverage within +-2 of the truth, rank candidates by coverage in
+# HawkEye's buckets, and list the huge page as huge, not as a candidate.
+# Part of the vm tier: `make vm-hpcov-check`. Needs KERNEL_DIR (mk/kernel.mk).
+. "$(dirname "$0")/../lib.sh"
+cd "$(dirname "$0")/../.."
+B=${BUILD:-build}
+need_root || { skip vm-hpcov "needs root"; exit 0; }
+for t in qemu-system-x86_64 busybox cpio jq; do
+	command -v $t >/dev/null || { skip vm-hpcov "$t missing"; exit 0; }
+done
+[ -s "${KERNEL_DIR:-/nonexistent}/bzImage" ] || { skip vm-hpcov "no test kernel built (make kernel)"; exit 0; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+ird=$tmp/ird
+mkdir -p "$ird"/{bin,proc,sys,dev,tmp}
+if ! gcc -static -o "$ird/bin/hpcov" "$B/cmd/hpcov.o" "$B/libhawkfetch.a" -lbpf -lelf -lz -ljson-c \
+	2>"$tmp/ld.log" ||
+   ! gcc -O2 -static -o "$ird/bin/touchset" tests/workloads/touchset.c 2>>"$tmp/ld.log" ||
+   ! gcc -O2 -static -o "$ird/bin/thpfill" tests/workloads/thpfill.c 2>>"$tmp/ld.log"; then
+	grep -v "warning: Using" "$tmp/ld.log" >&2
+	fail vm-hpcov "cannot link the guest binaries statically"
+	exit 0
+fi
+cp "$(command -v busybox)" "$ird/bin/busybox"
+COUNTS="0 17 100 300 460 512"
+cat > "$ird/init" <<EOG
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+echo madvise > /sys/kernel/mm/transparent_hugepage/enabled
+touchset $COUNTS > /tmp/ts &
+thpfill 512 > /tmp/tf &
+for i in \$(seq 100); do grep -q ready /tmp/ts && grep -q ready /tmp/tf && break; sleep 0.1; done
+sed 's/^/HFC: ts /' /tmp/ts; sed 's/^/HFC: tf /' /tmp/tf
+hpcov -j -i 1 -p \$(sed -n 's/^ready //p' /tmp/ts) -p \$(sed -n 's/^ready //p' /tmp/tf) > /tmp/out 2> /tmp/err
+echo "HFC: rc \$?"
+sed 's/^/HFC: json /' /tmp/out; sed 's/^/HFC: err /' /tmp/err
+dmesg | sed 's/^/HFK: /'
+echo HFC-END
+reboot -f
+EOG
+chmod +x "$ird/init"
+(cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) > "$tmp/initrd.gz"
+timeout -k 10 900 qemu-system-x86_64 -accel tcg -smp 2 -m 256M -nodefaults -display none \
+	-no-reboot -serial "file:$tmp/serial.log" -kernel "$KERNEL_DIR/bzImage" \
+	-initrd "$tmp/initrd.gz" -append "console=ttyS0 loglevel=4 panic=-1" </dev/null >"$tmp/qemu.log" 2>&1
+tr -d '\r' < "$tmp/serial.log" > "$tmp/log"
+if ! grep -q '^HFC-END' "$tmp/log"; then
+	tail -20 "$tmp/log" >&2; fail vm-hpcov "the guest did not finish"; exit 0
+fi
+sed -n 's/^HFC: json //p' "$tmp/log" > "$tmp/json"
+rc=$(sed -n 's/^HFC: rc //p' "$tmp/log")
+if [ "$rc" != 0 ] || ! jq -e . "$tmp/json" > /dev/null 2>&1; then
+	fail vm-hpcov "hpcov exited $rc: $(sed -n 's/^HFC: err //p' "$tmp/log" | head -3)"; exit 0
+fi
+pass "vm-hpcov: hpcov measured on a kernel with idle page tracking"
+
+# Each region's coverage within +-2 of the pages the workload reads.
+bad=
+while read -r _ _ addr k; do
+	got=$(jq -r --arg a "$addr" '.candidates[] | select(.addr == $a) | .coverage' "$tmp/json")
+	[ "$k" = 0 ] && [ -z "$got" ] && continue	# an untouched region may be left out
+	if [ -z "$got" ] || [ $((got - k)) -gt 2 ] || [ $((k - got)) -gt 2 ]; then
+		bad="$bad $addr:want=$k,got=${got:-none}"
+	fi
+done < <(grep '^HFC: ts region' "$tmp/log")
+if [ -z "$bad" ]; then pass "vm-hpcov: coverage of every region ($COUNTS pages) within +-2"
+else fail vm-hpcov "coverage off:$bad"; fi
+
+# Ranking: by bucket, then coverage, descending; buckets as hpcov(8) defines them.
+order=$(jq -r '[.candidates[] | .coverage] | . == (sort | reverse)' "$tmp/json")
+buckets=$(jq -r '[.candidates[] | .bucket == ((.coverage * 10 / 513) | floor)] | all' "$tmp/json")
+ranks=$(jq -r '[.candidates[] | .rank] == [range(1; (.candidates | length) + 1)]' "$tmp/json")
+if [ "$order" = true ] && [ "$buckets" = true ] && [ "$ranks" = true ]; then
+	pass "vm-hpcov: candidates ranked 1..n by descending coverage, in 10 buckets"
+else
+	fail vm-hpcov "order $order, buckets $buckets, ranks $ranks: $(jq -c '[.candidates[] | [.rank, .coverage, .bucket]]' "$tmp/json")"
+fi
+
+# The huge page is listed as huge, not as a candidate.
+read -r _ _ _ haddr _ < <(grep '^HFC: tf region' "$tmp/log")
+huge=$(jq -r --arg a "$haddr" '[.huge_regions[] | select(.addr == $a)] | length' "$tmp/json")
+cand=$(jq -r --arg a "$haddr" '[.candidates[] | select(.addr == $a)] | length' "$tmp/json")
+if [ "$huge" = 1 ] && [ "$cand" = 0 ]; then pass "vm-hpcov: the THP region $haddr is listed as huge"
+else fail vm-hpcov "THP region $haddr: in huge_regions $huge, in candidates $cand"; fi
+
+splat=$(grep -E 'WARNING:|BUG:|Oops|general protection|lockdep|suspicious RCU' "$tmp/log" | head -3)
+if [ -z "$splat" ]; then pass "vm-hpcov: guest kernel log clean"
+else fail vm-hpcov "guest kernel log: $splat"; fi
