@@ -6,6 +6,8 @@
  *  - software perf events PAGE_FAULTS_MAJ / PAGE_FAULTS_MIN: the kernel
  *    raises them in mm_account_fault() once per completed user fault, with
  *    the faulting address, after the fault was classified major or minor;
+ *  - the mm_filemap_fault raw tracepoint (in 6.12, not in older kernels), to tell a file's
+ *    major fault from a swap-in; older kernels look up the VMA instead;
  *  - on kernels with the FetchBPF patches, the fetchbpf_swapin_fault
  *    tracepoint, which names the swap entry and whether the swap cache hit.
  *    It fires inside the fault, so its data waits per thread until the
@@ -23,6 +25,7 @@ const volatile bool filter_pids;	/* only tgids in "targets" */
 const volatile bool filter_cgroup;	/* only tasks in the cgroup below */
 const volatile bool follow_forks;	/* children of targets become targets */
 const volatile bool swapin_tracepoint;	/* the FetchBPF tracepoint is attached */
+const volatile bool filemap_tracepoint;	/* mm_filemap_fault is attached */
 const volatile bool swapin_minor_only;	/* minor faults: only swap-cache hits */
 const volatile __u32 self_tgid;
 const volatile __u64 cgroup_id;		/* kernfs id of the cgroup directory */
@@ -67,6 +70,18 @@ struct {
 	__type(key, __u32);
 	__type(value, struct swapin_info);
 } pending_swapin SEC(".maps");
+
+/*
+ * Threads inside a file fault: mm_filemap_fault stores the thread's fault
+ * count, which the fault's own accounting raises by one just before the
+ * perf event, so a stale entry (a fault that ended otherwise) never matches.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} file_faults SEC(".maps");
 
 /* The patched kernel's tracepoint record; ___hf keeps it apart from vmlinux.h. */
 struct trace_event_raw_fetchbpf_swapin_fault___hf {
@@ -132,6 +147,26 @@ static long vma_is_anon(struct task_struct *task, struct vm_area_struct *vma, vo
 	return 0;
 }
 
+static __always_inline __u64 task_faults(struct task_struct *task)
+{
+	return task->maj_flt + task->min_flt;
+}
+
+/* A major fault that did not go through filemap_fault() is a swap-in. */
+static __always_inline bool major_is_swapin(struct task_struct *task, __u32 tid, __u64 addr)
+{
+	bool anon = false;
+	__u64 *in_file;
+
+	if (!filemap_tracepoint) {
+		/* bpf_find_vma() costs ~10 us here: only where nothing else tells. */
+		bpf_find_vma(task, addr, vma_is_anon, &anon, 0);
+		return anon;
+	}
+	in_file = bpf_map_lookup_elem(&file_faults, &tid);
+	return !in_file || *in_file + 1 != task_faults(task);
+}
+
 static __always_inline int emit(__u64 addr, __u8 kind)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -167,13 +202,8 @@ static __always_inline int emit(__u64 addr, __u8 kind)
 		e->swap_type = si->swap_type;
 		e->swap_offset = si->swap_offset;
 		e->cache_hit = si->cache_hit;
-	} else if (kind == FBTRACE_MAJOR) {
-		/* A major fault on anonymous memory can only be a swap-in. */
-		bool anon = false;
-
-		bpf_find_vma(task, addr, vma_is_anon, &anon, 0);
-		if (anon)
-			e->kind = FBTRACE_SWAPIN;
+	} else if (kind == FBTRACE_MAJOR && major_is_swapin(task, tid, addr)) {
+		e->kind = FBTRACE_SWAPIN;
 	}
 	/* Two 8-byte loads; bpf_get_current_comm() costs ~80 ns a record. */
 	__builtin_memcpy(e->comm, task->comm, sizeof(e->comm));
@@ -210,6 +240,20 @@ int on_swapin_fault(struct trace_event_raw_fetchbpf_swapin_fault___hf *tp)
 
 	if (traced(bpf_get_current_pid_tgid() >> 32))
 		bpf_map_update_elem(&pending_swapin, &tid, &si, BPF_ANY);
+	return 0;
+}
+
+SEC("raw_tp/mm_filemap_fault")
+int on_filemap_fault(void *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	__u64 faults;
+
+	if (!traced(id >> 32))
+		return 0;
+	faults = task_faults(bpf_get_current_task_btf());
+	bpf_map_update_elem(&file_faults, &tid, &faults, BPF_ANY);
 	return 0;
 }
 

@@ -199,6 +199,7 @@ static int start_command(struct session *s)
 static void configure(struct session *s, const struct hf_cgroup *cg, bool patched)
 {
 	struct fbtrace_bpf *skel = s->skel;
+	bool filemap_tp = hf_kernel_has_raw_tracepoint("mm_filemap_fault");
 
 	skel->rodata->self_tgid = getpid();
 	skel->rodata->filter_pids = args.pids.n > 0;
@@ -211,12 +212,14 @@ static void configure(struct session *s, const struct hf_cgroup *cg, bool patche
 	}
 	/* On the patched kernel, swap-cache hits are minor faults worth keeping. */
 	skel->rodata->swapin_tracepoint = patched;
+	skel->rodata->filemap_tracepoint = filemap_tp;
 	skel->rodata->swapin_minor_only = patched && !args.all_faults;
 	bpf_map__set_max_entries(skel->maps.events, args.buffer_mib << 20);
 	skel->rodata->wakeup_bytes = (args.buffer_mib << 20) / 8;
 	bpf_program__set_autoload(skel->progs.on_swapin_fault, patched);
 	bpf_program__set_autoload(skel->progs.on_minor_fault, patched || args.all_faults);
 	bpf_program__set_autoload(skel->progs.on_fork, args.command != NULL);
+	bpf_program__set_autoload(skel->progs.on_filemap_fault, filemap_tp);
 }
 
 static int attach(struct session *s, bool patched)
@@ -228,6 +231,13 @@ static int attach(struct session *s, bool patched)
 		link = bpf_program__attach(skel->progs.on_fork);
 		if (!link || hf_links_add(&s->links, link)) {
 			hf_err("attaching to sched_process_fork: %s", strerror(errno));
+			return HF_EXIT_FAIL;
+		}
+	}
+	if (bpf_program__autoload(skel->progs.on_filemap_fault)) {
+		link = bpf_program__attach(skel->progs.on_filemap_fault);
+		if (!link || hf_links_add(&s->links, link)) {
+			hf_err("attaching to mm_filemap_fault: %s", strerror(errno));
 			return HF_EXIT_FAIL;
 		}
 	}

@@ -47,7 +47,7 @@ int hf_require_btf(void)
 	return HF_EXIT_NOFEATURE;
 }
 
-bool hf_kernel_has_struct(const char *name)
+static bool kernel_has_type(const char *name, int kind)
 {
 	static struct btf *vmlinux;
 	char path[512];
@@ -57,7 +57,20 @@ bool hf_kernel_has_struct(const char *name)
 		if (!vmlinux)
 			return false;
 	}
-	return btf__find_by_name_kind(vmlinux, name, BTF_KIND_STRUCT) > 0;
+	return btf__find_by_name_kind(vmlinux, name, kind) > 0;
+}
+
+bool hf_kernel_has_struct(const char *name)
+{
+	return kernel_has_type(name, BTF_KIND_STRUCT);
+}
+
+bool hf_kernel_has_raw_tracepoint(const char *name)
+{
+	char type[128];
+
+	snprintf(type, sizeof(type), "btf_trace_%s", name);
+	return kernel_has_type(type, BTF_KIND_TYPEDEF);
 }
 
 bool hf_kernel_has_fetchbpf(void)

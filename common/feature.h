@@ -15,6 +15,8 @@ int hf_require_bpf_privileges(void);
 int hf_require_btf(void);
 /* Does the running kernel's BTF define this struct (e.g. "fetchbpf_ops")? */
 bool hf_kernel_has_struct(const char *name);
+/* Does the running kernel have this tracepoint (e.g. "mm_filemap_fault")? */
+bool hf_kernel_has_raw_tracepoint(const char *name);
 /* The FetchBPF patches: the swap-in tracepoint's type is in the BTF. */
 bool hf_kernel_has_fetchbpf(void);
 /* tracefs at /sys/kernel/tracing; mounted there when root and absent. */
