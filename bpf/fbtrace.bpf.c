@@ -6,7 +6,7 @@
  *  - software perf events PAGE_FAULTS_MAJ / PAGE_FAULTS_MIN: the kernel
  *    raises them in mm_account_fault() once per completed user fault, with
  *    the faulting address, after the fault was classified major or minor;
- *  - the mm_filemap_fault raw tracepoint (in 6.12, not in older kernels), to tell a file's
+ *  - the mm_filemap_fault raw tracepoint (recent kernels, 6.12 among them), to tell a file's
  *    major fault from a swap-in; older kernels look up the VMA instead;
  *  - on kernels with the FetchBPF patches, the fetchbpf_swapin_fault
  *    tracepoint, which names the swap entry and whether the swap cache hit.
