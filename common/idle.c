@@ -43,6 +43,7 @@ int hf_idle_set_build(struct hf_idle_set *s, const uint64_t *pfn, size_t n)
 			s->word[s->n++] = w;
 		s->mask[s->n - 1] |= 1ULL << (sorted[i] % 64);
 	}
+	s->tracked = s->n;
 	free(sorted);
 	return 0;
 }
@@ -83,25 +84,41 @@ static int xfer(int fd, uint64_t *buf, size_t n, uint64_t w, bool write_it)
 	return 0;
 }
 
-int hf_idle_mark(int fd, const struct hf_idle_set *s)
+int hf_idle_mark(int fd, struct hf_idle_set *s)
 {
+	s->tracked = s->n;
 	for (size_t i = 0, n; i < s->n; i += n) {
 		int err;
 
 		n = run_len(s, i);
 		/* Zero bits are ignored by the kernel: only our pages are marked. */
-		if ((err = xfer(fd, s->mask + i, n, s->word[i], true)))
-			return err;
+		err = xfer(fd, s->mask + i, n, s->word[i], true);
+		if (err != -ENXIO) {
+			if (err)
+				return err;
+			continue;
+		}
+		/* The run crosses the end of memory: find the first word past it. */
+		for (size_t j = i; j < i + n; j++) {
+			if (xfer(fd, s->mask + j, 1, s->word[j], true) == -ENXIO) {
+				s->tracked = j;
+				return 0;
+			}
+		}
 	}
 	return 0;
 }
 
 int hf_idle_read(int fd, struct hf_idle_set *s)
 {
-	for (size_t i = 0, n; i < s->n; i += n) {
+	for (size_t j = s->tracked; j < s->n; j++)
+		s->idle[j] = s->mask[j];
+	for (size_t i = 0, n; i < s->tracked; i += n) {
 		int err;
 
 		n = run_len(s, i);
+		if (i + n > s->tracked)
+			n = s->tracked - i;
 		if ((err = xfer(fd, s->idle + i, n, s->word[i], false)))
 			return err;
 		for (size_t j = i; j < i + n; j++)

@@ -25,12 +25,18 @@ struct hf_idle_set {
 	uint64_t *mask;		/* the PFNs of ours in that word */
 	uint64_t *idle;		/* bits read back */
 	size_t n;
+	/*
+	 * Words from here on lie past the end of memory (PFNs of device
+	 * memory, e.g. [vvar]): the bitmap does not track them, and they read
+	 * back as idle, so they never count as accessed.
+	 */
+	size_t tracked;
 };
 
 int hf_idle_set_build(struct hf_idle_set *s, const uint64_t *pfn, size_t n);
 void hf_idle_set_free(struct hf_idle_set *s);
 /* Set the idle bit of every PFN in the set (one write per run of words). */
-int hf_idle_mark(int fd, const struct hf_idle_set *s);
+int hf_idle_mark(int fd, struct hf_idle_set *s);
 /* Read the bits of the set back into s->idle. */
 int hf_idle_read(int fd, struct hf_idle_set *s);
 /* Was this PFN still idle at hf_idle_read()? (false if not in the set) */

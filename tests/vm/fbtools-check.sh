@@ -12,6 +12,7 @@
 # vm-check). Needs: qemu-system-x86_64, busybox, the kernel of `make kernel`
 # (KERNEL_DIR, set by mk/kernel.mk), static libbpf/libelf/libz/libjson-c.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/vm-lib.sh"
 cd "$(dirname "$0")/../.."
 B=${BUILD:-build}
 need_root || { skip fbload-vm "needs root"; exit 0; }
@@ -119,7 +120,6 @@ else
 fi
 out=$(sed -n 's/^out \([a-z]*\) verified 2048$/\1/p' "$tmp/r" | wc -l)
 check "fbload-vm: data read back intact in all 5 runs" [ "$out" -eq 5 ]
-splat=$(tr -d '\r' < "$tmp/serial.log" | grep -E \
-	'WARNING:|BUG:|Oops|general protection|lockdep|suspicious RCU|sleeping function called' | head -3)
+splat=$(tr -d '\r' < "$tmp/serial.log" | vm_splats | head -3)
 if [ -z "$splat" ]; then pass "fbload-vm: guest kernel log has no WARN, BUG, Oops or lockdep splat"
 else fail fbload-vm "guest kernel log: $splat"; fi

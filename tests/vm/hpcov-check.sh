@@ -6,6 +6,7 @@
 # HawkEye's buckets, and list the huge page as huge, not as a candidate.
 # Part of the vm tier: `make vm-hpcov-check`. Needs KERNEL_DIR (mk/kernel.mk).
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/vm-lib.sh"
 cd "$(dirname "$0")/../.."
 B=${BUILD:-build}
 need_root || { skip vm-hpcov "needs root"; exit 0; }
@@ -62,7 +63,7 @@ pass "vm-hpcov: hpcov measured on a kernel with idle page tracking"
 
 # Each region's coverage within +-2 of the pages the workload reads.
 bad=
-while read -r _ _ addr k; do
+while read -r _ _ _ addr k; do
 	got=$(jq -r --arg a "$addr" '.candidates[] | select(.addr == $a) | .coverage' "$tmp/json")
 	[ "$k" = 0 ] && [ -z "$got" ] && continue	# an untouched region may be left out
 	if [ -z "$got" ] || [ $((got - k)) -gt 2 ] || [ $((k - got)) -gt 2 ]; then
@@ -89,6 +90,6 @@ cand=$(jq -r --arg a "$haddr" '[.candidates[] | select(.addr == $a)] | length' "
 if [ "$huge" = 1 ] && [ "$cand" = 0 ]; then pass "vm-hpcov: the THP region $haddr is listed as huge"
 else fail vm-hpcov "THP region $haddr: in huge_regions $huge, in candidates $cand"; fi
 
-splat=$(grep -E 'WARNING:|BUG:|Oops|general protection|lockdep|suspicious RCU' "$tmp/log" | head -3)
+splat=$(vm_splats < "$tmp/log" | head -3)
 if [ -z "$splat" ]; then pass "vm-hpcov: guest kernel log clean"
 else fail vm-hpcov "guest kernel log: $splat"; fi

@@ -79,6 +79,12 @@ vm_boot() {
 		</dev/null >"$VM_BUILD/$name.qemu.log" 2>&1
 }
 
+# vm_splats: the lines of a kernel log (stdin) that report a WARN, BUG,
+# Oops, lockdep or RCU splat.
+vm_splats() {
+	grep -E 'WARNING:|BUG:|Oops|general protection|possible recursive locking|possible circular locking|inconsistent lock state|INFO: lockdep|lockdep is turned off|suspicious RCU usage|sleeping function called from invalid context|Call Trace'
+}
+
 # vm_report NAME: turn the serial log into test lines; returns non-zero
 # if anything failed.
 vm_report() {
@@ -99,8 +105,7 @@ vm_report() {
 	fi
 	local splat
 	# the console (loglevel 5 shows warnings) and the dmesg dump
-	splat=$(grep -v '^HFVM: ' "$log.clean" | sed 's/^HFKLOG: //' | grep -E \
-		'WARNING:|BUG:|Oops|general protection|possible recursive locking|possible circular locking|inconsistent lock state|INFO: lockdep|lockdep is turned off|suspicious RCU usage|sleeping function called from invalid context|Call Trace' | head -5)
+	splat=$(grep -v '^HFVM: ' "$log.clean" | sed 's/^HFKLOG: //' | vm_splats | head -5)
 	if [ -n "$splat" ]; then
 		fail "vm-$name-kernel-log-clean" "$(echo "$splat" | head -1)"
 		grep -v '^HFVM: ' "$log.clean" | sed 's/^HFKLOG: //' | grep -B5 -A30 -E 'WARNING:|BUG:|Oops|lockdep|Call Trace' | head -80 >&2
