@@ -13,7 +13,7 @@
 #               fastest faults there are): the traced rate and lost events.
 #
 # Configurations are interleaved, REPS times each (the major storm takes
-# minutes, so it runs ceil(REPS/2) times); the median of the workload's own
+# minutes, so it runs MAJOR_REPS, default ceil(REPS/2), times); the median of the workload's own
 # elapsed time is reported. Usage: tests/bench/fbtrace-overhead.sh [REPS]
 set -u
 cd "$(dirname "$0")/../.."
@@ -63,7 +63,7 @@ truncate -s 400M "$img"
 loopdev=$(losetup -f --show "$img")
 mkfs.ext4 -q "$loopdev" && mkdir "$tmp/mnt" && mount "$loopdev" "$tmp/mnt"
 major=("$W/filemaj" -f "$tmp/mnt/data" -n 65536 -r 16)	# 1,048,576 major faults
-for _ in $(seq $(((REPS + 1) / 2))); do
+for _ in $(seq "${MAJOR_REPS:-$(((REPS + 1) / 2))}"); do
 	run major_untraced "${major[@]}"
 	run major_fbtrace "$FB" -o /dev/null -- "${major[@]}"
 	run major_bpftrace bpftrace -q -e 'software:major-faults:1 { @faults = count(); }' -c "${major[*]}"
