@@ -2,7 +2,8 @@
 # Per-swap-in-fault latency under FetchBPF policies, in qemu (TCG).
 # BENCH_BOOTS times (default 2), in turn:
 #   - a boot of the patched kernel running, interleaved over BENCH_ROUNDS
-#     rounds: no policy, native next_n, BPF next_n, native leap;
+#     rounds: no policy, native next_n, BPF next_n, native leap, and BPF
+#     leap (bpf/policies/leap.bpf.c, as fbload attaches it; needs `make`);
 #   - a boot of the patched kernel running only the no-policy rounds;
 #   - a boot of the same config without the series running the same.
 # Latency drifts with the number of trials a boot has run (swap space and
@@ -27,8 +28,15 @@ boots=${BENCH_BOOTS:-2}
 # one vCPU: the workload is single-threaded, and a second TCG thread only
 # competes with it for the host's cores
 export VM_SMP=${VM_SMP:-1}
-vm_prepare || exit 1
+leap_obj=$root/${BUILD:-build}/bpf/policies/leap.kern.bpf.o
 confs=none,native:next_n,bpf:bpf_next_n,native:leap
+if [ -s "$leap_obj" ]; then
+	export VM_EXTRA_BPF="${VM_EXTRA_BPF:-} $leap_obj"
+	confs=$confs,bpf:fb_ops@leap.kern.bpf.o
+else
+	skip vm-bench-bpf-leap "$leap_obj not built (make)"
+fi
+vm_prepare || exit 1
 have_base=0
 if [ -n "${KERNEL_BASE_DIR:-}" ] && [ -s "$KERNEL_BASE_DIR/bzImage" ]; then
 	have_base=1
@@ -97,6 +105,7 @@ END {
 			c, med(xa, na), med(xm, na), nmaj[c], ctr[c]
 	}
 	ratios("BPF next_n / native next_n", "bpf:bpf_next_n", "native:next_n", "1.05")
+	ratios("BPF leap / native leap", "bpf:fb_ops@leap.kern.bpf.o", "native:leap", "1.05")
 	ratios("patched no policy / unpatched", "patched-only-none", "unpatched", "1.01")
 }' "$out" | tee "$VM_BUILD/bench-summary.txt"
 pass vm-bench-fault-latency

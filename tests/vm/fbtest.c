@@ -964,7 +964,14 @@ static int cmd_bench(int rounds, int argc, char **argv)
 				if (write_str(FB "native_policy", conf + 7))
 					return fprintf(stderr, "cannot select %s\n", conf), 1;
 			} else if (!strncmp(conf, "bpf:", 4)) {
-				if (policy_attach("nextn.bpf.o", conf + 4, &l))
+				/* bpf:MAP (of nextn.bpf.o) or bpf:MAP@OBJECT */
+				char map[64], *at;
+
+				snprintf(map, sizeof(map), "%s", conf + 4);
+				at = strchr(map, '@');
+				if (at)
+					*at++ = '\0';
+				if (policy_attach(at ? at : "nextn.bpf.o", map, &l))
 					return fprintf(stderr, "cannot attach %s\n", conf), 1;
 			}
 			long in0, ra0, hit0;

@@ -40,6 +40,10 @@ vm_prepare() {
 		fail vm-build "cannot link fbtest statically"
 		return 1
 	fi
+	# Extra BPF objects (VM_EXTRA_BPF, space separated), e.g. the project's policies.
+	for f in ${VM_EXTRA_BPF:-}; do
+		cp "$f" "$VM_BUILD/initramfs/bpf/" || { fail vm-build "cannot copy $f"; return 1; }
+	done
 	cp /bin/busybox "$VM_BUILD/initramfs/bin/busybox"
 	# The project's own binaries (VM_EXTRA_BINS, space separated) go to
 	# /bin with the shared libraries they need.
