@@ -57,6 +57,37 @@ int hf_parse_u64(const char *s, int base, uint64_t *out)
 	return 0;
 }
 
+int hf_parse_kib(const char *s, uint64_t *kib)
+{
+	static const char units[] = "KMGT";
+	char num[32];
+	const char *unit;
+	size_t len;
+	int shift = 0, err;
+	uint64_t v;
+
+	len = s ? strspn(s, "0123456789") : 0;
+	if (!len || len >= sizeof(num))
+		return len ? -ERANGE : -EINVAL;
+	memcpy(num, s, len);
+	num[len] = '\0';
+	unit = s + len;
+	if (*unit) {
+		char c = unit[0] & ~0x20;	/* upper case */
+		const char *u = c ? strchr(units, c) : NULL;
+
+		if (!u || (unit[1] && strcmp(unit + 1, "iB")))
+			return -EINVAL;
+		shift = 10 * (u - units);
+	}
+	if ((err = hf_parse_u64(num, 10, &v)))
+		return err;
+	if (shift && v > UINT64_MAX >> shift)
+		return -ERANGE;
+	*kib = v << shift;
+	return 0;
+}
+
 uint64_t hf_arg_u64(const char *arg, uint64_t min, uint64_t max,
 		    const char *what, struct argp_state *state)
 {

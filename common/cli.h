@@ -22,6 +22,12 @@ uint64_t hf_arg_u64(const char *arg, uint64_t min, uint64_t max,
 /* Strict number parsing: whole string, no sign surprises, range-checked. */
 int hf_parse_u64(const char *s, int base, uint64_t *out);
 
+/*
+ * A size in KiB: a bare integer is KiB; a K, M, G or T suffix (optionally
+ * followed by "iB") scales by 1024s. Returns 0, -EINVAL or -ERANGE.
+ */
+int hf_parse_kib(const char *s, uint64_t *kib);
+
 /* A growable list of PIDs for repeatable -p. */
 struct hf_pids {
 	pid_t *pid;

@@ -33,6 +33,13 @@ extern struct hf_common_opts hf_opts;
  * {"type":"error","message":...} on stdout so a JSON consumer sees it.
  */
 void hf_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * hf_err() with structured detail: in JSON mode the error object also
+ * carries detail's members (detail is consumed; may be NULL).
+ */
+struct json_object;
+void hf_err_detail(struct json_object *detail, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* A warning: stderr only, never mixed into JSON output. */
 void hf_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Verbose diagnostics, printed only with -v. */

@@ -38,7 +38,7 @@ void hf_json_set_str(struct json_object *obj, const char *key, const char *s)
 	json_object_object_add(obj, key, json_object_new_string(s));
 }
 
-static void vreport(const char *fmt, va_list ap, bool as_json)
+static void vreport(const char *fmt, va_list ap, bool as_json, struct json_object *detail)
 {
 	char msg[1024];
 
@@ -49,9 +49,14 @@ static void vreport(const char *fmt, va_list ap, bool as_json)
 
 		hf_json_set_str(obj, "type", "error");
 		hf_json_set_str(obj, "message", msg);
+		if (detail) {
+			json_object_object_foreach(detail, key, val)
+				json_object_object_add(obj, key, json_object_get(val));
+		}
 		hf_json_emit(stdout, obj);
 		json_object_put(obj);
 	}
+	json_object_put(detail);
 }
 
 void hf_err(const char *fmt, ...)
@@ -59,7 +64,16 @@ void hf_err(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport(fmt, ap, hf_opts.json);
+	vreport(fmt, ap, hf_opts.json, NULL);
+	va_end(ap);
+}
+
+void hf_err_detail(struct json_object *detail, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(fmt, ap, hf_opts.json, detail);
 	va_end(ap);
 }
 
@@ -68,7 +82,7 @@ void hf_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport(fmt, ap, false);
+	vreport(fmt, ap, false, NULL);
 	va_end(ap);
 }
 
@@ -79,6 +93,6 @@ void hf_debug(const char *fmt, ...)
 	if (!hf_opts.verbose)
 		return;
 	va_start(ap, fmt);
-	vreport(fmt, ap, false);
+	vreport(fmt, ap, false, NULL);
 	va_end(ap);
 }

@@ -175,3 +175,22 @@ int sys_online_cpus(int **cpus, int *ncpus)
 		return n;
 	return parse_cpu_list(buf, cpus, ncpus);
 }
+
+int hf_kernel_cmdline_param(const char *name, char *out, size_t len)
+{
+	char path[512], buf[4096], *save, *tok;
+	size_t nlen = strlen(name);
+	ssize_t n = hf_read_file(hf_path(path, sizeof(path), "/proc/cmdline"), buf, sizeof(buf));
+	int err = -ENOENT;
+
+	if (n < 0)
+		return n;
+	for (tok = strtok_r(buf, " \t\n", &save); tok && strcmp(tok, "--");
+	     tok = strtok_r(NULL, " \t\n", &save)) {
+		if (!strncmp(tok, name, nlen) && tok[nlen] == '=') {
+			snprintf(out, len, "%s", tok + nlen + 1);
+			err = 0;
+		}
+	}
+	return err;
+}

@@ -46,6 +46,13 @@ int sys_online_cpus(int **cpus, int *ncpus);
 /* Parse a kernel CPU list such as "0-3,8,10-11". */
 int parse_cpu_list(const char *s, int **cpus, int *ncpus);
 
+/*
+ * The value of NAME=VALUE on the kernel command line (/proc/cmdline), the
+ * last one given; what follows " -- " belongs to init and is not read.
+ * Returns 0, -ENOENT (not given) or another -errno.
+ */
+int hf_kernel_cmdline_param(const char *name, char *out, size_t len);
+
 /* Read a whole small file into buf (NUL-terminated); returns length or -errno. */
 ssize_t hf_read_file(const char *path, char *buf, size_t len);
 

@@ -38,6 +38,7 @@ void hf_thp_policy_read(struct hf_thp_policy *p)
 	int shrink = read_int("shrink_underused", -1);
 
 	read_choice("enabled", p->enabled, sizeof(p->enabled));
+	read_choice("defrag", p->defrag, sizeof(p->defrag));
 	p->has_shrinker = shrink >= 0;
 	p->shrink_underused = shrink == 1;
 	p->max_ptes_none = read_int("khugepaged/max_ptes_none", -1);

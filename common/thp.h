@@ -14,6 +14,7 @@
 
 struct hf_thp_policy {
 	char enabled[16];		/* transparent_hugepage/enabled: "madvise" ... */
+	char defrag[16];		/* transparent_hugepage/defrag: "defer+madvise" ... */
 	bool has_shrinker;		/* shrink_underused exists */
 	bool shrink_underused;		/* ... and is 1 */
 	int max_ptes_none;		/* -1 when unreadable */
