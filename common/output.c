@@ -38,24 +38,29 @@ void hf_json_set_str(struct json_object *obj, const char *key, const char *s)
 	json_object_object_add(obj, key, json_object_new_string(s));
 }
 
+void hf_json_error(FILE *out, const char *msg, struct json_object *detail)
+{
+	struct json_object *obj = json_object_new_object();
+
+	hf_json_set_str(obj, "type", "error");
+	hf_json_set_str(obj, "message", msg);
+	if (detail) {
+		json_object_object_foreach(detail, key, val)
+			json_object_object_add(obj, key, json_object_get(val));
+	}
+	hf_json_emit(out, obj);
+	json_object_put(obj);
+	json_object_put(detail);
+}
+
 static void vreport(const char *fmt, va_list ap, bool as_json, struct json_object *detail)
 {
 	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	fprintf(stderr, "%s: %s\n", program_invocation_short_name, msg);
-	if (as_json) {
-		struct json_object *obj = json_object_new_object();
-
-		hf_json_set_str(obj, "type", "error");
-		hf_json_set_str(obj, "message", msg);
-		if (detail) {
-			json_object_object_foreach(detail, key, val)
-				json_object_object_add(obj, key, json_object_get(val));
-		}
-		hf_json_emit(stdout, obj);
-		json_object_put(obj);
-	}
+	if (as_json)
+		hf_json_error(stdout, msg, json_object_get(detail));
 	json_object_put(detail);
 }
 

@@ -10,6 +10,9 @@
 /* Print one JSON document (or one JSON Lines object) and a newline. */
 void hf_json_emit(FILE *out, struct json_object *obj);
 
+/* {"type":"error","message":msg} plus detail's members (consumed; may be NULL). */
+void hf_json_error(FILE *out, const char *msg, struct json_object *detail);
+
 /* Addresses are "0x..." strings in JSON. */
 struct json_object *hf_json_addr(uint64_t addr);
 /* json-c's int64 cannot hold all u64 values; counters use this. */

@@ -241,7 +241,10 @@ void hf_prezero_knob_range(int knob, uint64_t node_max_kib, char *buf, size_t le
 	const struct hf_prezero_knob_info *k = &hf_prezero_knobs[knob];
 	unsigned long long min = k->min, max = knob_max(knob, node_max_kib);
 
-	if (k->size)
+	if (k->size && max == UINT64_MAX)
+		snprintf(buf, len, "a size up to the largest node's memory; "
+			 "a bare number is KiB, K, M, G, T suffixes scale");
+	else if (k->size)
 		snprintf(buf, len, "a size from %llu to %llu KiB (the largest node's memory); "
 			 "a bare number is KiB, K, M, G, T suffixes scale", min, max);
 	else if (min == 0 && max == 1)
