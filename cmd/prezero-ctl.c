@@ -65,7 +65,7 @@ static const char doc[] =
 	"Control and observe asynchronous pre-zeroing of free memory (HawkEye).\v"
 	"Commands:\n"
 	"  status               (default) on or off and why, zeroed memory per node\n"
-	"                       against its target, the knobs, counters, THP fault hit rate\n"
+	"                       against its target, knobs, counters, THP hit rate\n"
 	"  enable, disable      start or stop the background zeroing thread\n"
 	"  set KEY=VALUE...     set knobs, all validated before any is written:\n"
 	"                       target_kbytes (KiB per node; K, M, G, T suffixes),\n"
