@@ -490,30 +490,32 @@ static int cmd_status(void)
 
 /* ---- enable, disable, set ---- */
 
-/* Explain a failed write of value to file; returns the exit status. */
-static int write_error(const char *file, const char *value, int err)
+/*
+ * Explain a failed write of value to file, with what the user typed when
+ * that differs (2G for 2097152); returns the exit status.
+ */
+static int write_error(const char *file, uint64_t value, const char *typed, int err)
 {
+	char shown[96];
+
 	if (err == -EACCES || err == -EPERM) {
 		hf_err(HF_PREZERO_DIR "/%s: %s: writing needs root", file, strerror(-err));
 		return HF_EXIT_NOPERM;
 	}
-	hf_err(HF_PREZERO_DIR "/%s: the kernel refused '%s': %s", file, value, strerror(-err));
+	snprintf(shown, sizeof(shown), "%llu", (unsigned long long)value);
+	if (typed && strcmp(typed, shown))
+		snprintf(shown + strlen(shown), sizeof(shown) - strlen(shown), " (%s)", typed);
+	hf_err(HF_PREZERO_DIR "/%s: the kernel refused %s: %s", file, shown, strerror(-err));
 	return HF_EXIT_FAIL;
 }
 
-static int write_knob(int knob, uint64_t value, const char *shown)
+static int write_knob(const struct setting *s)
 {
-	const char *file = hf_prezero_knobs[knob].file;
-	char buf[32];
-	int err = hf_prezero_write(file, value);
+	const char *file = hf_prezero_knobs[s->knob].file;
+	const char *typed = s->arg ? strchr(s->arg, '=') + 1 : NULL;
+	int err = hf_prezero_write(file, s->value);
 
-	if (!err)
-		return HF_EXIT_OK;
-	if (!shown) {
-		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)value);
-		shown = buf;
-	}
-	return write_error(file, shown, err);
+	return err ? write_error(file, s->value, typed, err) : HF_EXIT_OK;
 }
 
 /*
@@ -528,7 +530,7 @@ static int apply(const struct hf_prezero *pz, const struct setting *set, int n)
 		for (int i = 0; i < n && !status; i++) {
 			if (set[i].knob != knob)
 				continue;
-			status = write_knob(knob, set[i].value, NULL);
+			status = write_knob(&set[i]);
 			if (!status)
 				written[done++] = knob;
 		}
@@ -661,7 +663,7 @@ static int cmd_now(void)
 		return status;
 	t0 = now_ns();
 	if ((status = hf_prezero_write("zero_now_kbytes", kib)))
-		return write_error("zero_now_kbytes", args.argv[0], status);
+		return write_error("zero_now_kbytes", kib, args.argv[0], status);
 	t1 = now_ns();
 	if ((status = hf_prezero_read_counters(after, msg, sizeof(msg)))) {
 		hf_err("%s: %s", msg, strerror(-status));

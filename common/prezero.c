@@ -123,6 +123,8 @@ static struct hf_prezero_node *node_slot(struct hf_prezero_node **node, int *nno
 int hf_prezero_parse_zoneinfo(const char *buf, struct hf_prezero_node **node, int *nnode)
 {
 	struct hf_prezero_node *cur = NULL;
+	bool zeroed = false;
+	int err = -EINVAL;
 
 	*node = NULL;
 	*nnode = 0;
@@ -138,18 +140,22 @@ int hf_prezero_parse_zoneinfo(const char *buf, struct hf_prezero_node **node, in
 		}
 		if (sscanf(line, " %63s %llu", name, &v) != 2 || !cur)
 			continue;
-		if (!strcmp(name, "present"))
+		if (!strcmp(name, "present")) {
 			cur->present_pages += v;
-		else if (!strcmp(name, "nr_free_zeroed"))
+		} else if (!strcmp(name, "nr_free_zeroed")) {
 			cur->zeroed_pages += v;
+			zeroed = true;
+		}
 	}
-	if (*nnode)
+	if (*nnode && zeroed)
 		return 0;
+	if (*nnode)
+		err = -ENODATA;		/* a kernel without the zone counter */
 bad:
 	free(*node);
 	*node = NULL;
 	*nnode = 0;
-	return -EINVAL;
+	return err;
 }
 
 static int read_proc(const char *file, char *buf, size_t len, char *what, size_t wlen)
@@ -188,8 +194,8 @@ int hf_prezero_read(struct hf_prezero *pz, char *what, size_t len)
 	if (!(buf = malloc(BIG_FILE)))
 		return -ENOMEM;
 	err = read_proc("/proc/zoneinfo", buf, BIG_FILE, what, len);
-	if (!err)
-		err = hf_prezero_parse_zoneinfo(buf, &pz->node, &pz->nnode);
+	if (!err && (err = hf_prezero_parse_zoneinfo(buf, &pz->node, &pz->nnode)) == -ENODATA)
+		snprintf(what, len, "/proc/zoneinfo line nr_free_zeroed");
 	free(buf);
 	return err;
 }

@@ -75,7 +75,8 @@ void hf_prezero_free(struct hf_prezero *pz);
 
 /*
  * Parsers of whole files. vmstat: returns 0, or -ENODATA with *missing
- * set to the first counter absent. zoneinfo: per node, in file order.
+ * set to the first counter absent. zoneinfo: per node, in file order;
+ * -EINVAL without nodes, -ENODATA without nr_free_zeroed lines.
  */
 int hf_prezero_parse_vmstat(const char *buf, uint64_t counter[HF_PZ_NCOUNTERS],
 			    int *missing);

@@ -127,7 +127,7 @@ has "now-reports" "$tmp/out" "of 524288 KiB asked in"
 # A write the kernel refuses: file, value and strerror, exit 1.
 ln -sf /dev/full "$PZ/zero_now_kbytes"
 status "now-refused" 1 "$P" now 4M
-has "now-refused-named" "$tmp/err" "/sys/kernel/mm/prezero/zero_now_kbytes: the kernel refused '4M': No space left on device"
+has "now-refused-named" "$tmp/err" "/sys/kernel/mm/prezero/zero_now_kbytes: the kernel refused 4096 (4M): No space left on device"
 
 # Not allowed to write: 77 with the file named, and what was written is put back.
 fresh_root
@@ -170,6 +170,10 @@ fresh_root
 grep -v '^prezero_dropped ' "$FIX/sysroot-prezero/proc/vmstat" > "$tmp/root/proc/vmstat"
 status "missing-counter" 69 "$P"
 has "missing-counter-named" "$tmp/err" "/proc/vmstat line prezero_dropped: missing"
+fresh_root
+grep -v 'nr_free_zeroed' "$FIX/sysroot-prezero/proc/zoneinfo" > "$tmp/root/proc/zoneinfo"
+status "missing-zone-counter" 69 "$P"
+has "missing-zone-counter-named" "$tmp/err" "/proc/zoneinfo line nr_free_zeroed: missing"
 
 # ---- watch ----
 export HAWKFETCH_SYSROOT=$FIX/sysroot-prezero

@@ -118,6 +118,9 @@ static void zoneinfo_bad(void)
 
 	CHECK("zoneinfo_rejects_no_nodes", hf_prezero_parse_zoneinfo("garbage 1\n", &n, &nn) ==
 	      -EINVAL && !n && !nn, "wrong status");
+	CHECK("zoneinfo_needs_nr_free_zeroed",
+	      hf_prezero_parse_zoneinfo("Node 0, zone Normal\n        present 5\n", &n, &nn) ==
+	      -ENODATA && !n, "wrong status");
 	CHECK("zoneinfo_rejects_negative_node",
 	      hf_prezero_parse_zoneinfo("Node -1, zone Normal\n", &n, &nn) == -EINVAL, "wrong status");
 }
