@@ -559,25 +559,24 @@ static int check_forced_off(const struct hf_prezero *pz, const struct setting *s
 	return HF_EXIT_OK;
 }
 
-static int change(const struct setting *set, int n)
+static int change(const struct hf_prezero *pz, const struct setting *set, int n)
 {
-	struct hf_prezero pz;
-	int status = read_prezero(&pz);
+	int status = check_forced_off(pz, set, n);
 
-	if (status)
-		return status;
-	status = check_forced_off(&pz, set, n);
-	if (!status)
-		status = apply(&pz, set, n);
-	hf_prezero_free(&pz);
-	return status;
+	return status ? status : apply(pz, set, n);
 }
 
 static int set_enabled(uint64_t on)
 {
 	struct setting s = { HF_PZ_ENABLED, on, NULL };
+	struct hf_prezero pz;
+	int status = read_prezero(&pz);
 
-	return change(&s, 1);
+	if (status)
+		return status;
+	status = change(&pz, &s, 1);
+	hf_prezero_free(&pz);
+	return status;
 }
 
 static int cmd_enable(void) { return set_enabled(1); }
@@ -596,9 +595,11 @@ static int cmd_set(void)
 	if (parse_settings(hf_prezero_node_max_kib(&pz), set, msg, sizeof(msg))) {
 		hf_err("%s", msg);
 		status = HF_EXIT_USAGE;
+	} else {
+		status = change(&pz, set, args.argc);
 	}
 	hf_prezero_free(&pz);
-	return status ? status : change(set, args.argc);
+	return status;
 }
 
 /* ---- now ---- */
