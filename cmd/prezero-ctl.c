@@ -515,7 +515,10 @@ static int write_knob(const struct setting *s)
 	const char *typed = s->arg ? strchr(s->arg, '=') + 1 : NULL;
 	int err = hf_prezero_write(file, s->value);
 
-	return err ? write_error(file, s->value, typed, err) : HF_EXIT_OK;
+	if (err)
+		return write_error(file, s->value, typed, err);
+	hf_debug(HF_PREZERO_DIR "/%s: wrote %llu", file, (unsigned long long)s->value);
+	return HF_EXIT_OK;
 }
 
 /*
@@ -541,6 +544,8 @@ static int apply(const struct hf_prezero *pz, const struct setting *set, int n)
 
 		if (hf_prezero_write(file, old))
 			hf_warn("could not restore %s=%llu", file, (unsigned long long)old);
+		else
+			hf_debug(HF_PREZERO_DIR "/%s: restored %llu", file, (unsigned long long)old);
 	}
 	return status;
 }
