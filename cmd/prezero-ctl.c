@@ -242,10 +242,13 @@ static void cmdline_or_default(const char *name, char *out, size_t len)
 		snprintf(out, len, "kernel default");
 }
 
-/* Where an init_on_* value came from. */
-static const char *cmdline_source(const char *value, const char *config)
+/* Where init_on_alloc or init_on_free came from. */
+static const char *init_on_source(const char *value, bool alloc)
 {
-	return strcmp(value, "kernel default") ? "from /proc/cmdline" : config;
+	if (strcmp(value, "kernel default"))
+		return "from /proc/cmdline";
+	return alloc ? "not on /proc/cmdline; CONFIG_INIT_ON_ALLOC_DEFAULT_ON decides" :
+		       "not on /proc/cmdline; CONFIG_INIT_ON_FREE_DEFAULT_ON decides";
 }
 
 static void print_stock(const struct stock *s)
@@ -257,8 +260,8 @@ static void print_stock(const struct stock *s)
 	       "  init_on_free     %-16s (%s)\n"
 	       "Each THP fault zeroes its 2 MiB page in the faulting thread "
 	       "(twice with init_on_alloc=1).\n", s->thp.enabled, s->thp.defrag,
-	       s->init_on_alloc, cmdline_source(s->init_on_alloc, "not on /proc/cmdline; CONFIG_INIT_ON_ALLOC_DEFAULT_ON decides"),
-	       s->init_on_free, cmdline_source(s->init_on_free, "not on /proc/cmdline; CONFIG_INIT_ON_FREE_DEFAULT_ON decides"));
+	       s->init_on_alloc, init_on_source(s->init_on_alloc, true),
+	       s->init_on_free, init_on_source(s->init_on_free, false));
 }
 
 static struct json_object *stock_json(const struct stock *s)
