@@ -32,7 +32,8 @@ KERNEL_BZIMAGE := $(KERNEL_DIR)/bzImage
 KERNEL_VMLINUX := $(KERNEL_DIR)/vmlinux
 export KERNEL_DIR KERNEL_BASE_DIR VM_BUILD
 
-.PHONY: kernel kernel-unpatched vm-deps vmlinux-h vm-check vm-bench
+.PHONY: kernel kernel-unpatched vm-deps vmlinux-h vm-check vm-bench \
+	vm-prezero-check vm-prezero-bench
 
 # Install missing Debian packages when root; otherwise just report them.
 vm-deps:
@@ -68,6 +69,15 @@ vm-check: vm-deps
 	@$(HF_KMK_DIR)/tests/vm/build-kernel.sh $(KERNEL_DIR) patched || \
 		{ echo "FAIL: vm-kernel-build: see $(KERNEL_DIR).build/build.log"; exit 1; }
 	@$(HF_KMK_DIR)/tests/vm/vm-check.sh
+
+# Pre-zeroing (kprezerod) in the guest: correctness, then its benchmark.
+vm-prezero-check: vm-deps all
+	@$(HF_KMK_DIR)/tests/vm/build-kernel.sh $(KERNEL_DIR) patched || \
+		{ echo "FAIL: vm-kernel-build: see $(KERNEL_DIR).build/build.log"; exit 1; }
+	@BUILD=$(BUILD) bash $(HF_KMK_DIR)/tests/vm/prezero-check.sh
+
+vm-prezero-bench: kernel all
+	@BUILD=$(BUILD) bash $(HF_KMK_DIR)/tests/bench/vm-prezero.sh
 
 vm-bench: kernel kernel-unpatched
 	@$(HF_KMK_DIR)/tests/bench/vm-fault-latency.sh

@@ -119,3 +119,35 @@ vm_report() {
 	fi
 	return $failed
 }
+
+# vm_run_initrd INITRD LOG MEM APPEND: boot the test kernel on INITRD with
+# no disks, serial console to LOG (carriage returns stripped).
+vm_run_initrd() {
+	local initrd=$1 log=$2 mem=$3 append=$4 khz
+	# A fine-grained clocksource (see vm_boot), not jiffies.
+	khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
+	[ -n "$khz" ] && append="tsc_early_khz=$khz tsc=reliable $append"
+	timeout --foreground -k 10 "$VM_TIMEOUT" qemu-system-x86_64 \
+		-accel tcg -smp "$VM_SMP" -m "$mem" -nodefaults -display none \
+		-no-reboot -serial "file:$log.raw" -kernel "$KERNEL_DIR/bzImage" \
+		-initrd "$initrd" -append "console=ttyS0 loglevel=4 panic=-1 $append" \
+		</dev/null >"$log.qemu" 2>&1
+	tr -d '\r\000' < "$log.raw" > "$log" 2>/dev/null || : > "$log"
+}
+
+# vm_static_bins DIR SRC...: link each C file (tests/workloads/X.c) or
+# project object (build/cmd/X.o) statically into DIR/bin/X.
+vm_static_bins() {
+	local dir=$1 src out
+	shift
+	mkdir -p "$dir/bin"
+	for src in "$@"; do
+		out=$dir/bin/$(basename "${src%.*}")
+		case $src in
+		*.c) gcc -O2 -static -o "$out" "$src" ;;
+		*.o) gcc -static -o "$out" "$src" "${BUILD:-build}/libhawkfetch.a" \
+			-lbpf -lelf -lz -ljson-c -lpfm ;;
+		esac 2>&1 | grep -v 'warning: Using' >&2
+		[ -x "$out" ] || return 1
+	done
+}

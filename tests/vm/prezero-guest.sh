@@ -1,0 +1,121 @@
+#!/bin/busybox sh
+# /init of the pre-zeroing test guest (tests/vm/prezero-check.sh). Prints
+#   HFZ: <key> <value...>   facts for the host to check
+#   HFZ-END                 the run completed
+# The host makes the verdicts; the guest only measures. hf.mode=main runs
+# every scenario, hf.mode=init_on_alloc (booted with init_on_alloc=1) the
+# zeroing checks only, hf.mode=bench the benchmark (tests/bench/vm-prezero.sh).
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+S=/sys/kernel/mm/prezero
+mode=main
+for arg in $(cat /proc/cmdline); do
+	case $arg in hf.mode=*) mode=${arg#hf.mode=} ;; esac
+done
+
+vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+# snap TAG: the counters the host compares across a scenario
+snap() {
+	for k in thp_fault_alloc thp_fault_prezeroed thp_fault_zeroed prezero_zeroed \
+		prezero_zeroed_direct prezero_dropped nr_free_zeroed; do
+		echo "HFZ: $1 $k $(vmstat $k)"
+	done
+}
+# fill PAGES: wait (up to 60 s) until PAGES zeroed free pages are pooled
+fill() {
+	i=0
+	while [ "$(vmstat nr_free_zeroed)" -lt "$1" ] && [ $i -lt 600 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	echo "HFZ: pool $(vmstat nr_free_zeroed) after $((i / 10)) s"
+}
+# run TAG ARGS...: thpzero rounds, their lines, exit status and how many
+# THP faults got a pre-zeroed page
+run() {
+	tag=$1; shift
+	p=$(vmstat thp_fault_prezeroed); z=$(vmstat thp_fault_zeroed)
+	thpzero "$@" > /tmp/out 2>&1
+	echo "HFZ: $tag rc $?"
+	sed "s/^/HFZ: $tag /" /tmp/out
+	echo "HFZ: $tag faults prezeroed $(( $(vmstat thp_fault_prezeroed) - p ))" \
+		"zeroed $(( $(vmstat thp_fault_zeroed) - z ))"
+}
+# bg_loop CMD...: run CMD in a loop in the background until stopped
+bg_loop() { ( while [ ! -e /tmp/stop ]; do "$@"; done ) & }
+stop_loops() { touch /tmp/stop; wait; rm -f /tmp/stop; }
+toggle() { echo 0 > $S/enabled; sleep 0.02; echo 1 > $S/enabled; sleep 0.02; }
+compact() { echo 1 > /proc/sys/vm/compact_memory; sleep 0.05; }
+
+echo madvise > /sys/kernel/mm/transparent_hugepage/enabled	# the kernel's default may be never
+echo "HFZ: disabled_by $(cat $S/disabled_by 2>&1)"
+echo "HFZ: knobs enabled=$(cat $S/enabled) target_kbytes=$(cat $S/target_kbytes)" \
+	"batch_blocks=$(cat $S/batch_blocks) sleep_millisecs=$(cat $S/sleep_millisecs)" \
+	"nontemporal=$(cat $S/nontemporal)"
+echo 65536 > $S/target_kbytes
+echo 8 > $S/batch_blocks
+echo 10 > $S/sleep_millisecs
+POOL=16384	# pages: the 64 MiB target
+
+case $mode in
+main|init_on_alloc)
+	# Off: the unpatched fault path. Two rounds, so the second one gets
+	# the first one's dirty memory back.
+	snap off0; run off -n 16 -r 2; snap off1
+	echo 1 > $S/enabled; fill $POOL
+	snap on0; run on -n 16 -r 2; snap on1
+	fill $POOL
+	bg_loop compact; run compact -n 16 -r 6; stop_loops
+	bg_loop toggle; run toggle -n 16 -r 6; stop_loops
+	;;
+esac
+if [ $mode = main ]; then
+	# hugetlb pages written and freed back to the allocator, then THPs
+	echo 16 > /proc/sys/vm/nr_hugepages
+	echo "HFZ: hugetlb pages $(cat /proc/sys/vm/nr_hugepages)"
+	run hugetlb -H -n 16 -r 2
+	echo 0 > /proc/sys/vm/nr_hugepages
+	fill $POOL
+	run afterhugetlb -n 16 -r 2
+	# zero_now_kbytes: in this process's context, enabled or not
+	echo 0 > $S/enabled
+	a=$(vmstat prezero_zeroed_direct)
+	thpzero -Z 32768 | sed 's/^/HFZ: /'
+	echo "HFZ: direct $a $(vmstat prezero_zeroed_direct)"
+	# bad values are refused
+	for kv in "batch_blocks 0" "batch_blocks 1025" "sleep_millisecs 0" "enabled 2" \
+		"target_kbytes -1" "nontemporal x"; do
+		set -- $kv
+		if echo "$2" > $S/$1 2>/dev/null; then echo "HFZ: accepted $1=$2"; fi
+	done
+	if [ -x /bin/prezero-ctl-guest.sh ]; then
+		/bin/prezero-ctl-guest.sh 2>&1 | sed 's/^/HFZ: ctl /'
+	fi
+fi
+if [ $mode = bench ]; then
+	# per-fault latency: off vs on with a filled pool (medians, one boot)
+	echo 262144 > $S/target_kbytes; POOL=65536
+	run warm -n 64 -r 1
+	run off -n 64 -r 3
+	echo 1 > $S/enabled; fill $POOL; run on -n 64 -r 1
+	fill $POOL; run on -n 64 -r 1
+	fill $POOL; run on -n 64 -r 1
+	echo 0 > $S/enabled
+	# HawkEye's Table 1: touch each 4 KiB page of 128 MiB once
+	run t1_4k -4 -s -n 64 -r 1
+	run t1_thp -s -n 64 -r 1
+	echo 1 > $S/enabled; fill $POOL; run t1_prezero -s -n 64 -r 1
+	echo 0 > $S/enabled
+	# zeroing throughput in the writer's context, cached vs non-temporal
+	for nt in 0 1 0 1; do
+		echo $nt > $S/nontemporal
+		run "zero_nt$nt" -n 64 -r 1 > /dev/null	# dirty the memory again
+		a=$(vmstat prezero_zeroed_direct)
+		thpzero -Z 131072 | sed "s/^/HFZ: zero_nt$nt /"
+		echo "HFZ: zero_nt$nt pages $(( $(vmstat prezero_zeroed_direct) - a ))"
+	done
+fi
+dmesg | sed 's/^/HFK: /'
+echo HFZ-END
+reboot -f
