@@ -91,7 +91,7 @@ $(BUILD)/workloads/%: tests/workloads/%.c
 # libFuzzer targets over the parsers, run for a bounded time by the unit tier.
 FUZZ_PROGS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*.c))
 # The parsers and what they use; sanitizers need them built by clang.
-FUZZ_SRC   := common/record.c common/cli.c common/output.c
+FUZZ_SRC   := common/record.c common/cli.c common/output.c common/promote.c
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC) $(wildcard common/*.h)
 	@mkdir -p $(@D)
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Icommon -Ibpf \
