@@ -84,7 +84,7 @@ static struct cand *candidates(const struct hf_promote_region *reg, size_t nreg,
 	for (size_t i = 0; c && i < nreg; i++) {
 		long p = proc_index(proc, nproc, reg[i].pid);
 
-		if (p < 0)
+		if (p < 0 || proc[p].exited)
 			skips->unknown_pid++;
 		else if (reg[i].huge)
 			skips->huge++;

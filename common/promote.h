@@ -40,6 +40,7 @@ struct hf_promote_proc {
 	double weight;		/* >= 0; MMU overhead or any measure of it */
 	unsigned int granted;	/* promotions planned so far (kept across plans) */
 	uint64_t last_served;	/* grant clock at its last grant; 0: never */
+	bool exited;		/* gets nothing more */
 };
 
 struct hf_promote_policy {

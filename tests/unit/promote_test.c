@@ -29,7 +29,7 @@ static void test_coverage_order(void)
 {
 	static const unsigned int cov[] = { 64, 512, 128, 448, 256, 384, 192, 320 };
 	struct hf_promote_region r[8];
-	struct hf_promote_proc p = { 100, 1, 0, 0 };
+	struct hf_promote_proc p = { 100, 1, 0, 0, false };
 	size_t order[8], n;
 	struct hf_promote_skips sk;
 	bool desc = true;
@@ -52,7 +52,7 @@ static void test_three_to_one(void)
 
 	add(r, add(r, 0, 1, 0x10000000, 20, NULL), 2, 0x10000000, 20, NULL);
 	for (unsigned int budget = 4; budget <= 24; budget += 4) {
-		struct hf_promote_proc p[] = { { 1, 30, 0, 0 }, { 2, 10, 0, 0 } };
+		struct hf_promote_proc p[] = { { 1, 30, 0, 0, false }, { 2, 10, 0, 0, false } };
 		struct hf_promote_policy pol = { budget, 1, HF_PROMOTE_TIE };
 
 		n = hf_promote_plan(r, 40, p, 2, &pol, order, &sk);
@@ -64,7 +64,7 @@ static void test_three_to_one(void)
 	}
 	/* The same share when the budget comes one region per plan (hpcov --watch). */
 	{
-		struct hf_promote_proc p[] = { { 1, 30, 0, 0 }, { 2, 10, 0, 0 } };
+		struct hf_promote_proc p[] = { { 1, 30, 0, 0, false }, { 2, 10, 0, 0, false } };
 		struct hf_promote_policy one = { 1, 1, HF_PROMOTE_TIE };
 
 		for (int tick = 0; tick < 16; tick++) {
@@ -81,8 +81,8 @@ static void test_round_robin(void)
 {
 	struct hf_promote_region r[20];
 	/* Input order puts the lower weight first: round-robin would serve it first. */
-	struct hf_promote_proc p[] = { { 2, 29, 0, 0 }, { 1, 30, 0, 0 } };
-	struct hf_promote_proc q[] = { { 2, 28, 0, 0 }, { 1, 30, 0, 0 } };
+	struct hf_promote_proc p[] = { { 2, 29, 0, 0, false }, { 1, 30, 0, 0, false } };
+	struct hf_promote_proc q[] = { { 2, 28, 0, 0, false }, { 1, 30, 0, 0, false } };
 	struct hf_promote_policy pol = { 6, 1, HF_PROMOTE_TIE };
 	struct hf_promote_skips sk;
 	size_t order[20], n;
@@ -103,7 +103,7 @@ static void test_equal_and_skips(void)
 {
 	static const unsigned int cov[] = { 0, 3, 100, 512 };
 	struct hf_promote_region r[9];
-	struct hf_promote_proc p[] = { { 1, 1, 0, 0 }, { 2, 1, 0, 0 } };
+	struct hf_promote_proc p[] = { { 1, 1, 0, 0, false }, { 2, 1, 0, 0, false } };
 	struct hf_promote_policy pol = { 100, hf_promote_min_coverage(508), HF_PROMOTE_TIE };
 	struct hf_promote_skips sk;
 	size_t order[9], n;
