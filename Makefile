@@ -86,7 +86,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libhawkfetch.a
 
 $(BUILD)/workloads/%: tests/workloads/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $< -o $@
+	$(CC) $(CFLAGS) $< -o $@ -pthread
 
 # libFuzzer targets over the parsers, run for a bounded time by the unit tier.
 FUZZ_PROGS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*.c))

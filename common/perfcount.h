@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Counting perf events over every thread of a process: one counter per
+ * event and thread listed in /proc/PID/task, each with inherit so the
+ * threads and children they start later are counted too (read() of a
+ * counter includes its inherited children). A command held before exec
+ * (spawn.h) is counted from its exec with all its descendants.
+ *
+ * Threads that an uncounted thread starts between the listing and the
+ * last perf_event_open are missed: a window of microseconds at start.
+ */
+#ifndef HF_PERFCOUNT_H
+#define HF_PERFCOUNT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "pmu.h"
+
+struct hf_pc_proc {
+	pid_t pid;
+	char comm[16];
+	pid_t *tid;
+	int ntid;
+	int nev;
+	int *fd;		/* fd[e * ntid + t]; -1 for a thread that ended first */
+	uint64_t *total;	/* per event: since the start, at the last sample */
+};
+
+/*
+ * Open nev events for every thread of pid (command: pid is a held child,
+ * counted from its exec). Returns 0 or -errno; on failure *bad_event and
+ * *bad_tid name the counter that failed (-1 when it was not an open).
+ */
+int hf_pc_open(struct hf_pc_proc *p, pid_t pid, const struct perf_event_attr *attr, int nev,
+	       bool command, int *bad_event, pid_t *bad_tid);
+
+/* Read every counter (scaled for multiplexing); delta[e]: since the last call. */
+void hf_pc_sample(struct hf_pc_proc *p, uint64_t *delta);
+
+void hf_pc_close(struct hf_pc_proc *p);
+
+#endif
