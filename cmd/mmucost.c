@@ -618,6 +618,8 @@ static double now_s(void)
 /* Is anything left to measure? Reaps the command when it ends. */
 static bool targets_alive(struct live *l)
 {
+	for (int i = 0; i < l->nproc; i++)
+		hf_pc_update_comm(&l->proc[i]);	/* before the reaping below */
 	if (l->child > 0) {
 		if (!l->child_done && waitpid(l->child, &l->child_status, WNOHANG) == l->child)
 			l->child_done = true;

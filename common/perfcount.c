@@ -80,13 +80,16 @@ static uint64_t read_scaled(int fd)
 	return v[1] == v[2] ? v[0] : (uint64_t)((double)v[0] * v[1] / v[2]);
 }
 
-void hf_pc_sample(struct hf_pc_proc *p, uint64_t *delta)
+void hf_pc_update_comm(struct hf_pc_proc *p)
 {
 	struct proc_task task;
 
-	/* A command's name changes at exec; keep the last one seen. */
 	if (!proc_task_read(p->pid, &task))
 		memcpy(p->comm, task.comm, sizeof(p->comm));
+}
+
+void hf_pc_sample(struct hf_pc_proc *p, uint64_t *delta)
+{
 	for (int e = 0; e < p->nev; e++) {
 		uint64_t now = 0;
 

@@ -38,6 +38,9 @@ int hf_pc_open(struct hf_pc_proc *p, pid_t pid, const struct perf_event_attr *at
 /* Read every counter (scaled for multiplexing); delta[e]: since the last call. */
 void hf_pc_sample(struct hf_pc_proc *p, uint64_t *delta);
 
+/* Re-read the name (it changes at exec; a zombie still has it). */
+void hf_pc_update_comm(struct hf_pc_proc *p);
+
 void hf_pc_close(struct hf_pc_proc *p);
 
 #endif
