@@ -456,6 +456,8 @@ static size_t promote_round(struct promoter *pr)
 		long i = find_proc(pr, r->pid);
 		struct hf_collapse_result res;
 
+		if (pr->proc[i].exited)
+			continue;	/* it ended during this round */
 		pr->seq++;
 		if (!args.dry_run) {
 			hf_collapse_region(&pr->ps[i].tgt, r->addr, &res);

@@ -23,13 +23,15 @@ if [ "$thp" = always ]; then
 	exit 0
 fi
 
-# start_touchset NAME K...: a touchset -a process; its region lines in $tmp/NAME.
+# start_touchset NAME K...: a touchset -a process, its pid in $NAME and in
+# pids (for the cleanup), its region lines in $tmp/NAME. Not in a $(...)
+# subshell: the cleanup must see the pid.
 start_touchset() {
 	local name=$1; shift
 	"$BUILD/workloads/touchset" -a "$@" > "$tmp/$name" &
 	pids+=($!)
+	printf -v "$name" %d $!
 	for _ in $(seq 100); do grep -q '^ready' "$tmp/$name" && break; sleep 0.05; done
-	awk '/^ready/ { print $2 }' "$tmp/$name"
 }
 
 # regions PID NAME: hpcov -j candidates from touchset NAME's region lines
@@ -55,7 +57,7 @@ anon_huge_kb() { awk '/^AnonHugePages:/ { print $2 }' "/proc/$1/smaps_rollup"; }
 
 # ---- descending coverage, one collapse per run ----
 covs=(64 512 128 448 256 384 192 320)
-a=$(start_touchset a "${covs[@]}")
+start_touchset a "${covs[@]}"
 regions "$a" a | coverage_doc > "$tmp/cov-a.json"
 if "$BUILD/hpcov" --promote --from "$tmp/cov-a.json" --budget 1 > "$tmp/out" 2> "$tmp/err"; then :; else
 	rc=$?
@@ -90,8 +92,8 @@ jq -e -s 'last | .type == "promote_summary" and .promoted == 0 and .skipped_huge
 	pass "promote-skips-huge" || fail "promote-skips-huge" "$(cat "$tmp/out" "$tmp/err")"
 
 # ---- fairness: weights 30 and 10, 16 regions each ----
-b=$(start_touchset b $(printf '400 %.0s' $(seq 16)))
-c=$(start_touchset c $(printf '400 %.0s' $(seq 16)))
+start_touchset b $(printf '400 %.0s' $(seq 16))
+start_touchset c $(printf '400 %.0s' $(seq 16))
 { regions "$b" b; regions "$c" c; } | coverage_doc > "$tmp/cov-bc.json"
 printf '{"type":"weights","processes":[{"pid":%d,"weight":30},{"pid":%d,"weight":10}]}\n' "$b" "$c" > "$tmp/w.json"
 fair_ok=1
