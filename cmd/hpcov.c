@@ -237,6 +237,7 @@ struct promoter {
 	int max_ptes_none;
 	struct hf_promote_skips skips;	/* of the last round */
 	unsigned int round, seq, promoted, failed;
+	uint64_t start_ns;		/* CLOCK_MONOTONIC when the run began */
 	struct hf_covscan scan;		/* live coverage (no --from) */
 	bool live;
 };
@@ -436,6 +437,7 @@ static void print_step_json(const struct promoter *pr, const struct hf_promote_r
 		hf_json_set_str(o, "result", hf_errno_name(res->err));
 		json_object_object_add(o, "errno", json_object_new_int(-res->err));
 		hf_json_set_u64(o, "time_ns", res->time_ns);
+		hf_json_set_u64(o, "elapsed_ns", res->end_ns - pr->start_ns);
 		json_object_object_add(o, "huge_after", json_object_new_boolean(res->huge_after));
 	}
 	hf_json_emit(stdout, o);
@@ -580,7 +582,7 @@ static bool all_exited(const struct promoter *pr)
 
 static int run_promote(void)
 {
-	struct promoter pr = { 0 };
+	struct promoter pr = { .start_ns = hf_monotonic_ns() };
 	int err = promote_setup(&pr);
 
 	signal(SIGINT, on_stop);

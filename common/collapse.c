@@ -85,7 +85,7 @@ int hf_collapse_is_huge(const struct hf_collapse_target *t, uint64_t addr)
 	return err ? err : r.kind == HF_REGION_HUGE;
 }
 
-static uint64_t now_ns(void)
+uint64_t hf_monotonic_ns(void)
 {
 	struct timespec ts;
 
@@ -96,10 +96,11 @@ static uint64_t now_ns(void)
 void hf_collapse_region(const struct hf_collapse_target *t, uint64_t addr,
 			struct hf_collapse_result *res)
 {
-	uint64_t start = now_ns();
+	uint64_t start = hf_monotonic_ns();
 
 	res->err = collapse(t->pidfd, addr);
-	res->time_ns = now_ns() - start;
+	res->end_ns = hf_monotonic_ns();
+	res->time_ns = res->end_ns - start;
 	res->huge_after = hf_collapse_is_huge(t, addr) == 1;
 }
 

@@ -43,12 +43,16 @@ int hf_collapse_is_huge(const struct hf_collapse_target *t, uint64_t addr);
 struct hf_collapse_result {
 	int err;		/* 0 or -errno of process_madvise */
 	uint64_t time_ns;	/* the call's wall time (mmap lock held within) */
+	uint64_t end_ns;	/* CLOCK_MONOTONIC when it returned */
 	bool huge_after;	/* pagemap + kpageflags say huge afterwards */
 };
 
 /* Collapse the 2 MiB region at addr and check the result. */
 void hf_collapse_region(const struct hf_collapse_target *t, uint64_t addr,
 			struct hf_collapse_result *res);
+
+/* CLOCK_MONOTONIC in ns. */
+uint64_t hf_monotonic_ns(void);
 
 /* "EAGAIN" for -EAGAIN; "ok" for 0. */
 const char *hf_errno_name(int err);
