@@ -11,10 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
-#include "collapse.h"
-#include "covscan.h"
 #include "output.h"
-#include "promote.h"
+#include "promoter.h"
 #include "thp.h"
 #include "targets.h"
 
@@ -219,39 +217,8 @@ static int report_coverage(void)
 
 /* ---- promotion ---- */
 
-struct proc_state {
-	struct hf_collapse_target tgt;	/* pidfd < 0: not opened (dry run) */
-	char comm[16];
-	unsigned int promoted, failed;
-};
-
-struct promoter {
-	struct hf_promote_region *reg;
-	size_t nreg;
-	struct hf_promote_proc *proc;	/* scheduler's view, parallel to ps */
-	struct proc_state *ps;
-	size_t nproc;
-	struct hf_weight *w;
-	size_t nw;
-	struct hf_promote_policy pol;
-	int max_ptes_none;
-	struct hf_promote_skips skips;	/* of the last round */
-	unsigned int round, seq, promoted, failed;
-	uint64_t start_ns;		/* CLOCK_MONOTONIC when the run began */
-	struct hf_covscan scan;		/* live coverage (no --from) */
-	bool live;
-};
-
 static volatile sig_atomic_t stop;
 static void on_stop(int sig) { (void)sig; stop = 1; }
-
-static long find_proc(const struct promoter *pr, pid_t pid)
-{
-	for (size_t i = 0; i < pr->nproc; i++)
-		if (pr->proc[i].pid == pid)
-			return i;
-	return -1;
-}
 
 static int read_file_with(const char *path, int (*reader)(FILE *, const char *, void *, void *,
 							     char *, size_t), void *out, void *n)
@@ -284,128 +251,7 @@ static int coverage_reader(FILE *f, const char *name, void *out, void *n, char *
 	return hf_coverage_read(f, name, out, n, err, len);
 }
 
-static double weight_of(const struct promoter *pr, pid_t pid)
-{
-	if (!args.weights)
-		return 1;
-	for (size_t i = 0; i < pr->nw; i++)
-		if (pr->w[i].pid == pid)
-			return pr->w[i].weight;
-	hf_warn("pid %d: no weight in %s: it gets huge pages only when the weighted processes "
-		"have none left to take", pid, args.weights);
-	return 0;
-}
-
-static void add_proc(struct promoter *pr, pid_t pid, const char *comm)
-{
-	size_t i = pr->nproc++;
-
-	pr->proc = realloc(pr->proc, pr->nproc * sizeof(*pr->proc));
-	pr->ps = realloc(pr->ps, pr->nproc * sizeof(*pr->ps));
-	if (!pr->proc || !pr->ps)
-		abort();
-	pr->proc[i] = (struct hf_promote_proc){ pid, weight_of(pr, pid), 0, 0, false };
-	memset(&pr->ps[i], 0, sizeof(pr->ps[i]));
-	pr->ps[i].tgt.pidfd = -1;
-	snprintf(pr->ps[i].comm, sizeof(pr->ps[i].comm), "%s", comm);
-}
-
-/* The processes: -p (each must be in the coverage), else all the coverage names. */
-static int collect_procs(struct promoter *pr)
-{
-	for (int i = 0; i < hf_targets.pids.n; i++) {
-		pid_t pid = hf_targets.pids.pid[i];
-		size_t j = 0;
-
-		while (j < pr->nreg && pr->reg[j].pid != pid)
-			j++;
-		if (j == pr->nreg) {
-			hf_err("pid %d: not in %s (no coverage for it)", pid, args.from);
-			return HF_EXIT_FAIL;
-		}
-		if (find_proc(pr, pid) < 0)
-			add_proc(pr, pid, pr->reg[j].comm);
-	}
-	for (size_t j = 0; !hf_targets.pids.n && j < pr->nreg; j++)
-		if (find_proc(pr, pr->reg[j].pid) < 0)
-			add_proc(pr, pr->reg[j].pid, pr->reg[j].comm);
-	return HF_EXIT_OK;
-}
-
-/* pidfd and pagemap of every process; the name must be the one measured. */
-static int open_procs(struct promoter *pr)
-{
-	for (size_t i = 0; i < pr->nproc; i++) {
-		struct proc_state *ps = &pr->ps[i];
-		int err = hf_collapse_open(&ps->tgt, pr->proc[i].pid);
-
-		if (err) {
-			hf_err("pid %d: %s", pr->proc[i].pid, err == -ENOENT ? "no such process" :
-			       strerror(-err));
-			return err == -EPERM || err == -EACCES ? HF_EXIT_NOPERM : HF_EXIT_FAIL;
-		}
-		if (ps->comm[0] && strcmp(ps->comm, ps->tgt.comm)) {
-			hf_err("pid %d: runs '%s', but %s measured '%s' (pid reused?)",
-			       pr->proc[i].pid, ps->tgt.comm, args.from, ps->comm);
-			return HF_EXIT_FAIL;
-		}
-		memcpy(ps->comm, ps->tgt.comm, sizeof(ps->comm));
-	}
-	return HF_EXIT_OK;
-}
-
-static void drop_proc(struct promoter *pr, size_t i, int err)
-{
-	pr->proc[i].exited = true;
-	hf_warn("pid %d: %s; no more promotions for it", pr->proc[i].pid,
-		err == -ESRCH ? "exited" : strerror(-err));
-}
-
-/* Mark the regions that are huge by now (collapsed, or by khugepaged). */
-static void refresh(struct promoter *pr)
-{
-	for (size_t j = 0; j < pr->nreg; j++) {
-		long i = find_proc(pr, pr->reg[j].pid);
-		int huge;
-
-		if (i < 0 || pr->proc[i].exited || pr->ps[i].tgt.pidfd < 0)
-			continue;
-		huge = hf_collapse_is_huge(&pr->ps[i].tgt, pr->reg[j].addr);
-		if (huge < 0)
-			drop_proc(pr, i, huge);
-		else
-			pr->reg[j].huge = huge;
-	}
-}
-
-/* Live coverage: one measured round replaces the regions. */
-static int measure(struct promoter *pr)
-{
-	struct hf_cov_region *c;
-	size_t n;
-	int err = hf_covscan_round(&pr->scan);
-
-	if (err || stop)
-		return err;
-	c = hf_covscan_rank(&pr->scan, &n);
-	free(pr->reg);
-	pr->reg = calloc(n + 1, sizeof(*pr->reg));
-	if (!pr->reg)
-		abort();
-	for (size_t i = 0; i < n; i++) {
-		pr->reg[i] = (struct hf_promote_region){ c[i].pid, c[i].addr, c[i].coverage,
-							 c[i].huge, "" };
-		memcpy(pr->reg[i].comm, hf_covscan_target(&pr->scan, &c[i])->comm, 16);
-	}
-	pr->nreg = n;
-	free(c);
-	for (int t = 0; t < pr->scan.nt; t++)
-		if (pr->scan.t[t].gone && find_proc(pr, pr->scan.t[t].pid) >= 0)
-			pr->proc[find_proc(pr, pr->scan.t[t].pid)].exited = true;
-	return HF_EXIT_OK;
-}
-
-static void print_step_plain(const struct promoter *pr, const struct hf_promote_region *r,
+static void print_step_plain(const struct hf_promoter *pr, const struct hf_promote_region *r,
 			     size_t i, const struct hf_collapse_result *res)
 {
 	if (pr->seq == 1)
@@ -420,7 +266,7 @@ static void print_step_plain(const struct promoter *pr, const struct hf_promote_
 		printf("%9s %s\n", "-", "-");
 }
 
-static void print_step_json(const struct promoter *pr, const struct hf_promote_region *r,
+static void print_step_json(const struct hf_promoter *pr, const struct hf_promote_region *r,
 			    size_t i, const struct hf_collapse_result *res)
 {
 	struct json_object *o = json_object_new_object();
@@ -444,40 +290,7 @@ static void print_step_json(const struct promoter *pr, const struct hf_promote_r
 	json_object_put(o);
 }
 
-/* Carry out one plan; returns the number of regions planned. */
-static size_t promote_round(struct promoter *pr)
-{
-	size_t *order = calloc(pr->pol.budget, sizeof(*order)), n;
-
-	if (!order)
-		abort();
-	pr->round++;
-	n = hf_promote_plan(pr->reg, pr->nreg, pr->proc, pr->nproc, &pr->pol, order, &pr->skips);
-	for (size_t k = 0; k < n && !stop; k++) {
-		const struct hf_promote_region *r = &pr->reg[order[k]];
-		long i = find_proc(pr, r->pid);
-		struct hf_collapse_result res;
-
-		if (pr->proc[i].exited)
-			continue;	/* it ended during this round */
-		pr->seq++;
-		if (!args.dry_run) {
-			hf_collapse_region(&pr->ps[i].tgt, r->addr, &res);
-			res.err ? (pr->failed++, pr->ps[i].failed++) :
-				  (pr->promoted++, pr->ps[i].promoted++);
-			if (res.err == -ESRCH)
-				drop_proc(pr, i, res.err);
-		}
-		(hf_opts.json ? print_step_json : print_step_plain)(pr, r, i,
-								    args.dry_run ? NULL : &res);
-		if (!args.dry_run && !res.err)
-			pr->reg[order[k]].huge = true;
-	}
-	free(order);
-	return n;
-}
-
-static void print_summary(const struct promoter *pr)
+static void print_summary(const struct hf_promoter *pr)
 {
 	struct json_object *o, *procs;
 
@@ -542,7 +355,7 @@ static int check_can_collapse(void)
 	return err ? HF_EXIT_FAIL : HF_EXIT_OK;
 }
 
-static int promote_setup(struct promoter *pr)
+static int promote_setup(struct hf_promoter *pr)
 {
 	struct hf_thp_policy thp;
 	int err;
@@ -551,6 +364,11 @@ static int promote_setup(struct promoter *pr)
 	pr->max_ptes_none = thp.max_ptes_none;
 	pr->pol = (struct hf_promote_policy){ args.budget,
 		hf_promote_min_coverage(thp.max_ptes_none), HF_PROMOTE_TIE };
+	pr->weights_name = args.weights;
+	pr->from_name = args.from;
+	pr->dry_run = args.dry_run;
+	pr->stop = &stop;
+	pr->report = hf_opts.json ? print_step_json : print_step_plain;
 	/* --dry-run --from reads nothing but its files: no root, no kernel support. */
 	pr->live = !args.from;
 	if ((!args.dry_run || pr->live) && (err = check_can_collapse()))
@@ -563,26 +381,17 @@ static int promote_setup(struct promoter *pr)
 		pr->scan.stop = &stop;
 		for (int t = 0; t < pr->scan.nt; t++)
 			if (!pr->scan.t[t].gone)
-				add_proc(pr, pr->scan.t[t].pid, pr->scan.t[t].comm);
-		return args.dry_run ? HF_EXIT_OK : open_procs(pr);
-	}
-	if ((err = read_file_with(args.from, coverage_reader, &pr->reg, &pr->nreg)) ||
-	    (err = collect_procs(pr)))
+				hf_promoter_add(pr, pr->scan.t[t].pid, pr->scan.t[t].comm);
+	} else if ((err = read_file_with(args.from, coverage_reader, &pr->reg, &pr->nreg)) ||
+		   (err = hf_promoter_collect(pr, &hf_targets.pids))) {
 		return err;
-	return args.dry_run ? HF_EXIT_OK : open_procs(pr);
-}
-
-static bool all_exited(const struct promoter *pr)
-{
-	for (size_t i = 0; i < pr->nproc; i++)
-		if (!pr->proc[i].exited)
-			return false;
-	return true;
+	}
+	return args.dry_run ? HF_EXIT_OK : hf_promoter_open(pr);
 }
 
 static int run_promote(void)
 {
-	struct promoter pr = { .start_ns = hf_monotonic_ns() };
+	struct hf_promoter pr = { .start_ns = hf_monotonic_ns() };
 	int err = promote_setup(&pr);
 
 	signal(SIGINT, on_stop);
@@ -591,31 +400,22 @@ static int run_promote(void)
 	while (!err && !stop) {
 		size_t planned;
 
-		if (pr.live && (err = measure(&pr)))
+		if (pr.live && (err = hf_promoter_measure(&pr)))
 			break;
-		refresh(&pr);
-		planned = stop ? 0 : promote_round(&pr);
-		if (!args.watch || (!pr.live && !planned && !args.dry_run))
-			break;
-		if (args.dry_run && !pr.live)
-			break;	/* nothing changes between rounds of a file */
-		if (all_exited(&pr))
+		hf_promoter_refresh(&pr);
+		planned = stop ? 0 : hf_promoter_round(&pr);
+		if (!args.watch || (!pr.live && (!planned || args.dry_run)))
+			break;	/* a file's coverage does not change between rounds */
+		if (hf_promoter_all_exited(&pr))
 			break;
 		if (!pr.live)
 			hf_sleep_s(args.interval, &stop);
 	}
 	if (!err)
 		print_summary(&pr);
-	for (size_t i = 0; i < pr.nproc; i++)
-		hf_collapse_close(&pr.ps[i].tgt);
-	if (pr.live)
-		hf_covscan_close(&pr.scan);
-	free(pr.reg);
-	free(pr.proc);
-	free(pr.ps);
-	free(pr.w);
 	if (!err && pr.failed && !pr.promoted)
 		err = HF_EXIT_FAIL;	/* every collapse failed: say so in the status */
+	hf_promoter_free(&pr);
 	return err;
 }
 
