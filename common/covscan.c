@@ -222,8 +222,9 @@ static int open_bitmap(struct hf_covscan *r)
 
 	if (err == -ENOENT) {
 		hf_err("idle page tracking is not available (%s: %s): this kernel was built "
-		       "without CONFIG_IDLE_PAGE_TRACKING; hpcov needs it (the hawkfetch vm "
-		       "kernel has it)", path, strerror(-err));
+		       "without CONFIG_IDLE_PAGE_TRACKING; hpcov needs it to measure (the "
+		       "hawkfetch vm kernel has it); hpcov --promote --from FILE promotes from "
+		       "coverage measured elsewhere", path, strerror(-err));
 		return HF_EXIT_NOFEATURE;
 	}
 	if (err) {
