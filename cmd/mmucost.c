@@ -11,14 +11,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/wait.h>
 #include "cli.h"
 #include "output.h"
 #include "perfcount.h"
 #include "perfstat.h"
 #include "pmu.h"
 #include "procfs.h"
-#include "spawn.h"
 
 #define MAX_EVENTS 9		/* -e: up to 8 numerators and a denominator */
 
@@ -343,21 +341,13 @@ static int pick_pmu(char *name, size_t len, const struct hf_mmu_eventset **set)
 
 /* ---- live counting ---- */
 
-
-/* ---- live counting ---- */
-
 struct live {
-	struct hf_pc_proc *proc;
-	int nproc;
+	struct hf_pc_set set;		/* the processes */
 	struct perf_event_attr attr[MAX_EVENTS];
 	const char *name[MAX_EVENTS];
 	int role[MAX_EVENTS];		/* hf_mmu_role; with -e unused */
 	int nev;
 	enum hf_mmu_metric metric;
-	pid_t child;
-	int go_pipe;
-	int child_status;		/* wait status once reaped */
-	bool child_done;
 	double start;
 };
 
@@ -441,22 +431,11 @@ static int open_failed(const struct live *l, pid_t pid, int err, int ev, pid_t t
 
 static int open_procs(struct live *l)
 {
-	const struct hf_pids one = { &l->child, 1, 1 };
-	const struct hf_pids *pids = l->child > 0 ? &one : &args.pids;
+	int ev = -1, err;
+	pid_t pid, tid;
 
-	l->proc = calloc(pids->n, sizeof(*l->proc));
-	if (!l->proc)
-		return HF_EXIT_FAIL;
-	for (int i = 0; i < pids->n; i++) {
-		int ev, err;
-		pid_t tid;
-
-		l->nproc++;
-		err = hf_pc_open(&l->proc[i], pids->pid[i], l->attr, l->nev, l->child > 0, &ev, &tid);
-		if (err)
-			return open_failed(l, pids->pid[i], err, ev, tid);
-	}
-	return HF_EXIT_OK;
+	err = hf_pc_set_open(&l->set, &args.pids, l->attr, l->nev, &pid, &ev, &tid);
+	return err ? open_failed(l, pid, err, ev, tid) : HF_EXIT_OK;
 }
 
 /* -e: sum(NUM) / DENOM over counts by event. */
@@ -564,8 +543,8 @@ static void summary(const struct live *l, double now)
 	struct json_object *o, *procs;
 
 	if (!hf_opts.json) {
-		for (int i = 0; i < l->nproc; i++)
-			report(l, -1, &l->proc[i], l->proc[i].total);
+		for (int i = 0; i < l->set.nproc; i++)
+			report(l, -1, &l->set.proc[i], l->set.proc[i].total);
 		return;
 	}
 	o = json_object_new_object();
@@ -574,8 +553,8 @@ static void summary(const struct live *l, double now)
 	hf_json_set_u64(o, "duration_ns", (now - l->start) * 1e9 + 0.5);
 	if (args.events)
 		hf_json_set_str(o, "events", args.events);
-	for (int i = 0; i < l->nproc; i++) {
-		struct json_object *p = proc_json(l, -1, &l->proc[i], l->proc[i].total), *v;
+	for (int i = 0; i < l->set.nproc; i++) {
+		struct json_object *p = proc_json(l, -1, &l->set.proc[i], l->set.proc[i].total), *v;
 
 		json_object_object_get_ex(p, "mmu_overhead", &v);
 		json_object_object_add(p, "weight", json_object_get(v));
@@ -590,15 +569,15 @@ static void sample(struct live *l, double time_s)
 {
 	uint64_t delta[MAX_EVENTS];
 
-	for (int i = 0; i < l->nproc; i++) {
-		hf_pc_sample(&l->proc[i], delta);
-		report(l, time_s, &l->proc[i], delta);
+	for (int i = 0; i < l->set.nproc; i++) {
+		hf_pc_sample(&l->set.proc[i], delta);
+		report(l, time_s, &l->set.proc[i], delta);
 	}
 }
 
 static int start_command(struct live *l)
 {
-	int err = hf_spawn_held(args.command, &l->child, &l->go_pipe);
+	int err = hf_pc_set_command(&l->set, args.command);
 
 	if (err) {
 		hf_err("starting %s: %s", args.command[0], strerror(-err));
@@ -615,22 +594,6 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Is anything left to measure? Reaps the command when it ends. */
-static bool targets_alive(struct live *l)
-{
-	for (int i = 0; i < l->nproc; i++)
-		hf_pc_update_comm(&l->proc[i]);	/* before the reaping below */
-	if (l->child > 0) {
-		if (!l->child_done && waitpid(l->child, &l->child_status, WNOHANG) == l->child)
-			l->child_done = true;
-		return !l->child_done;
-	}
-	for (int i = 0; i < args.pids.n; i++)
-		if (kill(args.pids.pid[i], 0) == 0 || errno != ESRCH)
-			return true;
-	return false;
-}
-
 static void count_loop(struct live *l)
 {
 	struct timespec tick = { (time_t)args.interval,
@@ -638,12 +601,12 @@ static void count_loop(struct live *l)
 
 	live_header(l);
 	l->start = now_s();
-	hf_spawn_release(&l->go_pipe);
+	hf_pc_set_go(&l->set);
 	while (!stop) {
 		bool alive;
 
 		nanosleep(&tick, NULL);
-		alive = targets_alive(l);
+		alive = hf_pc_set_alive(&l->set);
 		sample(l, now_s() - l->start);
 		if (!alive || (args.duration && now_s() - l->start >= args.duration))
 			break;
@@ -651,21 +614,10 @@ static void count_loop(struct live *l)
 	summary(l, now_s());
 }
 
-/* The command's own exit status, as a shell reports it. */
-static int command_status(struct live *l)
-{
-	if (!l->child_done) {
-		kill(l->child, SIGTERM);
-		waitpid(l->child, &l->child_status, 0);
-	}
-	if (WIFEXITED(l->child_status))
-		return WEXITSTATUS(l->child_status);
-	return 128 + WTERMSIG(l->child_status);
-}
-
 static int run_live(void)
 {
-	struct live l = { .go_pipe = -1 };
+	struct live l = { .set = HF_PC_SET_INIT };
+	int status;
 	int err = args.events ? user_events(&l) : hardware_events(&l);
 
 	if (!err && args.command)
@@ -678,17 +630,9 @@ static int run_live(void)
 		signal(SIGHUP, on_stop);
 		count_loop(&l);
 	}
-	if (l.go_pipe >= 0)
-		close(l.go_pipe);	/* never released: the child exits 127 unrun */
-	for (int i = 0; i < l.nproc; i++)
-		hf_pc_close(&l.proc[i]);
-	free(l.proc);
-	if (l.child > 0) {
-		int status = command_status(&l);
-
-		return err ? err : status;
-	}
-	return err;
+	status = hf_pc_set_close(&l.set);
+	/* With a command, its status once counting went well. */
+	return err || status < 0 ? err : status;
 }
 
 int main(int argc, char **argv)

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include "perfcount.h"
 #include "procfs.h"
 #include "proclist.h"
+#include "spawn.h"
 
 static int perf_open(const struct perf_event_attr *tmpl, pid_t tid, bool command)
 {
@@ -109,4 +112,76 @@ void hf_pc_close(struct hf_pc_proc *p)
 	free(p->tid);
 	free(p->total);
 	memset(p, 0, sizeof(*p));
+}
+
+int hf_pc_set_command(struct hf_pc_set *s, char **argv)
+{
+	return hf_spawn_held(argv, &s->child, &s->go_pipe);
+}
+
+int hf_pc_set_open(struct hf_pc_set *s, const struct hf_pids *pids,
+		   const struct perf_event_attr *attr, int nev, pid_t *bad_pid,
+		   int *bad_event, pid_t *bad_tid)
+{
+	const struct hf_pids one = { &s->child, 1, 1 };
+
+	if (s->child > 0)
+		pids = &one;
+	s->proc = calloc(pids->n, sizeof(*s->proc));
+	if (!s->proc)
+		return -ENOMEM;
+	for (int i = 0; i < pids->n; i++) {
+		int err;
+
+		s->nproc++;
+		err = hf_pc_open(&s->proc[i], pids->pid[i], attr, nev, s->child > 0, bad_event,
+				 bad_tid);
+		if (err) {
+			*bad_pid = pids->pid[i];
+			return err;
+		}
+	}
+	return 0;
+}
+
+void hf_pc_set_go(struct hf_pc_set *s)
+{
+	hf_spawn_release(&s->go_pipe);
+}
+
+bool hf_pc_set_alive(struct hf_pc_set *s)
+{
+	for (int i = 0; i < s->nproc; i++)
+		hf_pc_update_comm(&s->proc[i]);	/* a zombie still has its name */
+	if (s->child > 0) {
+		if (!s->child_done && waitpid(s->child, &s->child_status, WNOHANG) == s->child)
+			s->child_done = true;
+		return !s->child_done;
+	}
+	for (int i = 0; i < s->nproc; i++)
+		if (kill(s->proc[i].pid, 0) == 0 || errno != ESRCH)
+			return true;
+	return false;
+}
+
+int hf_pc_set_close(struct hf_pc_set *s)
+{
+	if (s->go_pipe >= 0)
+		close(s->go_pipe);	/* never let go: the command exits 127 unrun */
+	s->go_pipe = -1;
+	for (int i = 0; i < s->nproc; i++)
+		hf_pc_close(&s->proc[i]);
+	free(s->proc);
+	s->proc = NULL;
+	s->nproc = 0;
+	if (s->child <= 0)
+		return -1;
+	if (!s->child_done) {
+		kill(s->child, SIGTERM);
+		waitpid(s->child, &s->child_status, 0);
+		s->child_done = true;
+	}
+	if (WIFEXITED(s->child_status))
+		return WEXITSTATUS(s->child_status);
+	return 128 + WTERMSIG(s->child_status);
 }
