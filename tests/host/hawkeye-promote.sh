@@ -144,3 +144,12 @@ sed "s/\"touchset\"/\"postgres\"/" "$tmp/cov-a.json" > "$tmp/reused.json"
 "$BUILD/hpcov" --promote --from "$tmp/reused.json" > /dev/null 2> "$tmp/err"; rc=$?
 [ $rc = 1 ] && grep -q "pid $a: runs 'touchset', but .* measured 'postgres' (pid reused?)" "$tmp/err" &&
 	pass "promote-pid-reused" || fail "promote-pid-reused" "status $rc: $(cat "$tmp/err")"
+
+# ---- measuring coverage live needs idle page tracking: 69, naming --from ----
+if [ -e /sys/kernel/mm/page_idle/bitmap ]; then
+	skip "promote-live-no-page-idle" "this kernel has idle page tracking (the vm tier covers it)"
+else
+	"$BUILD/hpcov" --promote -p "$a" --dry-run > /dev/null 2> "$tmp/err"; rc=$?
+	[ $rc = 69 ] && grep -q -- "--promote --from FILE" "$tmp/err" && pass "promote-live-no-page-idle" ||
+		fail "promote-live-no-page-idle" "status $rc: $(cat "$tmp/err")"
+fi
