@@ -35,7 +35,8 @@ void hf_promoter_add(struct hf_promoter *pr, pid_t pid, const char *comm)
 		abort();
 	pr->proc[i] = (struct hf_promote_proc){ pid, weight_of(pr, pid), 0, 0, false };
 	memset(&pr->ps[i], 0, sizeof(pr->ps[i]));
-	pr->ps[i].tgt.pidfd = -1;
+	/* Not opened yet (never, in a dry run): nothing for hf_collapse_close(). */
+	pr->ps[i].tgt.pidfd = pr->ps[i].tgt.pm.pagemap_fd = pr->ps[i].tgt.pm.kpageflags_fd = -1;
 	snprintf(pr->ps[i].comm, sizeof(pr->ps[i].comm), "%s", comm);
 }
 
@@ -153,8 +154,13 @@ size_t hf_promoter_round(struct hf_promoter *pr)
 		pr->seq++;
 		if (!pr->dry_run) {
 			hf_collapse_region(&pr->ps[i].tgt, r->addr, &res);
-			res.err ? (pr->failed++, pr->ps[i].failed++) :
-				  (pr->promoted++, pr->ps[i].promoted++);
+			if (!res.err) {
+				pr->promoted++;
+				pr->ps[i].promoted++;
+			} else {
+				pr->failed++;
+				pr->ps[i].failed++;
+			}
 			if (res.err == -ESRCH)
 				drop_proc(pr, i, res.err);
 		}
