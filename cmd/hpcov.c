@@ -344,10 +344,14 @@ static int check_can_collapse(void)
 		return HF_EXIT_NOPERM;
 	}
 	err = hf_collapse_probe();
-	if (err == -EINVAL || err == -ENOSYS) {
-		hf_err("this kernel cannot collapse on request: process_madvise(MADV_COLLAPSE) "
-		       "%s (Linux 6.1 or later has it)", err == -ENOSYS ? "is not implemented" :
-		       "is rejected with EINVAL");
+	if (err == -ENOSYS) {
+		hf_err("this kernel cannot collapse on request: pidfd_open or process_madvise is "
+		       "not implemented (Linux 5.10 has them; MADV_COLLAPSE needs 6.1)");
+		return HF_EXIT_NOFEATURE;
+	}
+	if (err == -EINVAL) {
+		hf_err("this kernel cannot collapse on request: process_madvise rejects "
+		       "MADV_COLLAPSE with EINVAL (Linux 6.1 or later has it)");
 		return HF_EXIT_NOFEATURE;
 	}
 	if (err)

@@ -13,7 +13,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"
 trap cleanup EXIT
 
 if ! need_root; then skip "hawkeye-promote" "needs root"; exit 0; fi
-for f in hpcov mmucost workloads/touchset; do
+for f in hpcov mmucost workloads/touchset workloads/denysys; do
 	[ -x "$BUILD/$f" ] || { fail "hawkeye-promote" "$BUILD/$f not built"; exit 0; }
 done
 thp=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled)
@@ -154,4 +154,20 @@ else
 	"$BUILD/hpcov" --promote -p "$a" --dry-run > /dev/null 2> "$tmp/err"; rc=$?
 	[ $rc = 69 ] && grep -q -- "--promote --from FILE" "$tmp/err" && pass "promote-live-no-page-idle" ||
 		fail "promote-live-no-page-idle" "status $rc: $(cat "$tmp/err")"
+fi
+
+# ---- a kernel without MADV_COLLAPSE (seccomp makes the calls fail): 69 ----
+if [ "$(uname -m)" != x86_64 ] || [ ! -x "$BUILD/workloads/denysys" ]; then
+	skip_hw "promote-no-madv-collapse" "denysys knows x86-64 system call numbers only"
+else
+	# process_madvise (440) failing with EINVAL: a kernel before 6.1
+	"$BUILD/workloads/denysys" 440 22 "$BUILD/hpcov" --promote --from "$tmp/cov-a.json" \
+		> /dev/null 2> "$tmp/err"; rc=$?
+	[ $rc = 69 ] && grep -q "rejects MADV_COLLAPSE with EINVAL" "$tmp/err" &&
+		pass "promote-no-madv-collapse" || fail "promote-no-madv-collapse" "status $rc: $(cat "$tmp/err")"
+	# pidfd_open (434) missing: ENOSYS, a kernel before 5.3
+	"$BUILD/workloads/denysys" 434 38 "$BUILD/hpcov" --promote --from "$tmp/cov-a.json" \
+		> /dev/null 2> "$tmp/err"; rc=$?
+	[ $rc = 69 ] && grep -q "pidfd_open or process_madvise is not implemented" "$tmp/err" &&
+		pass "promote-no-pidfd" || fail "promote-no-pidfd" "status $rc: $(cat "$tmp/err")"
 fi
