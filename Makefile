@@ -86,12 +86,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libhawkfetch.a
 
 $(BUILD)/workloads/%: tests/workloads/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $< -o $@
+	$(CC) $(CFLAGS) $< -o $@ -pthread
 
 # libFuzzer targets over the parsers, run for a bounded time by the unit tier.
 FUZZ_PROGS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*.c))
 # The parsers and what they use; sanitizers need them built by clang.
-FUZZ_SRC   := common/record.c common/cli.c common/output.c common/prezero.c common/procfs.c
+FUZZ_SRC   := common/record.c common/cli.c common/output.c common/prezero.c common/procfs.c \
+              common/promote.c
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC) $(wildcard common/*.h)
 	@mkdir -p $(@D)
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Icommon -Ibpf \

@@ -1,41 +1,68 @@
 // SPDX-License-Identifier: GPL-2.0
-/* hpcov: access coverage of each 2 MiB region (HawkEye's access_map), ranked. */
+/*
+ * hpcov: access coverage of each 2 MiB region (HawkEye's access_map),
+ * ranked; with --promote, collapse the best regions into huge pages in
+ * HawkEye's order, fair across processes by MMU-overhead weight.
+ */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "cli.h"
-#include "idle.h"
-#include "maps.h"
 #include "output.h"
-#include "pagemap.h"
-#include "procfs.h"
+#include "promoter.h"
+#include "thp.h"
 #include "targets.h"
 
 static struct args {
 	double interval;
 	unsigned int rounds;
-} args = { .interval = 1.0, .rounds = 1 };
+	bool promote, watch, dry_run, budget_set;
+	unsigned int budget;
+	const char *weights, *from;
+} args = { .interval = 1.0, .rounds = 1, .budget = 8 };
+
+enum { OPT_PROMOTE = 0x100, OPT_BUDGET, OPT_WEIGHTS, OPT_FROM, OPT_WATCH, OPT_DRY_RUN };
 
 static const struct argp_option options[] = {
-	{ "interval", 'i', "SEC", 0, "Wait SEC seconds between marking and reading (default 1)", 0 },
+	{ "interval", 'i', "SEC", 0, "Wait SEC seconds between marking and reading; with "
+	  "--watch, also between promotion rounds (default 1)", 0 },
 	{ "rounds", 'n', "N", 0, "Average the coverage over N rounds (default 1)", 0 },
+	{ NULL, 0, NULL, 0, "Promotion (process_madvise MADV_COLLAPSE):", 1 },
+	{ "promote", OPT_PROMOTE, NULL, 0, "Collapse the best regions into huge pages: highest "
+	  "coverage first, processes by weight", 1 },
+	{ "budget", OPT_BUDGET, "N", 0, "At most N collapses per round (default 8)", 1 },
+	{ "weights", OPT_WEIGHTS, "FILE", 0, "Process weights from `mmucost -j` in FILE, or - "
+	  "for standard input (default: all equal)", 1 },
+	{ "from", OPT_FROM, "FILE", 0, "Coverage from a saved `hpcov -j` run in FILE (or -) "
+	  "instead of measuring it (no idle page tracking needed)", 1 },
+	{ "watch", OPT_WATCH, NULL, 0, "A round every SEC seconds until interrupted (with --from: "
+	  "until nothing is left to promote)", 1 },
+	{ "dry-run", OPT_DRY_RUN, NULL, 0, "Print the order it would follow, collapse nothing", 1 },
 	{ 0 },
 };
 
 static const char doc[] =
 	"Measure access coverage: how many of each 2 MiB region's 512 base pages a "
-	"process touches in an interval, ranked in HawkEye's promotion order.\v"
+	"process touches in an interval, ranked in HawkEye's promotion order; with "
+	"--promote, act on it.\v"
 	"Marks the process's pages idle in /sys/kernel/mm/page_idle/bitmap (PFNs from "
 	"/proc/PID/pagemap; root only), waits, and counts the pages no longer idle. "
 	"Regions fall into 10 buckets by coverage (bucket 9: 462 or more pages); the "
 	"highest buckets gain most from a huge page. Regions already mapped by a huge page "
 	"are listed as such, not as candidates. Memory content is never read.\n\n"
+	"--promote collapses regions with process_madvise(MADV_COLLAPSE): within a process "
+	"highest coverage first; across processes the highest effective weight, "
+	"weight / (1 + promotions so far), round-robin among processes within 5% of the "
+	"highest (weights 30 and 10 get promotions 3:1). Regions already huge and regions "
+	"with coverage below 512 - khugepaged/max_ptes_none are skipped.\n\n"
 	"Examples:\n"
 	"  hpcov --top 20 -A               the 20 best candidates system-wide\n"
-	"  hpcov -p 4242 -i 5 -n 3 -j      three 5-second rounds, as JSON";
+	"  hpcov -p 4242 -i 5 -n 3 -j      three 5-second rounds, as JSON\n"
+	"  hpcov -p 4242 -j > cov.json; hpcov --promote --from cov.json --budget 4\n"
+	"  mmucost -j -p 1 -p 2 -d 5 | hpcov --promote --weights - -p 1 -p 2 --watch";
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
@@ -46,6 +73,38 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'n':
 		args.rounds = hf_arg_u64(arg, 1, 1000, "round count", state);
 		break;
+	case OPT_PROMOTE:
+		args.promote = true;
+		break;
+	case OPT_BUDGET:
+		args.budget = hf_arg_u64(arg, 1, 1000000, "budget", state);
+		args.budget_set = true;
+		break;
+	case OPT_WEIGHTS:
+		args.weights = arg;
+		break;
+	case OPT_FROM:
+		args.from = arg;
+		hf_targets.pids_optional = true;	/* the file names the processes */
+		break;
+	case OPT_WATCH:
+		args.watch = true;
+		break;
+	case OPT_DRY_RUN:
+		args.dry_run = true;
+		break;
+	case ARGP_KEY_END:
+		if (!args.promote && (args.weights || args.from || args.watch || args.dry_run ||
+				      args.budget_set))
+			argp_error(state, "--budget, --weights, --from, --watch and --dry-run go "
+				   "with --promote");
+		if (args.from && hf_targets.all)
+			argp_error(state, "--from names the processes: give -p PID to choose "
+				   "among them, not --all");
+		if (args.weights && args.from && !strcmp(args.weights, "-") &&
+		    !strcmp(args.from, "-"))
+			argp_error(state, "--weights and --from cannot both read standard input");
+		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -55,247 +114,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 static const struct argp_child children[] = { HF_TARGETS_CHILD, HF_COMMON_CHILD, { 0 } };
 static const struct argp argp = { options, parse_opt, NULL, doc, children, NULL, NULL };
 
-/* ---- one process ---- */
+/* ---- coverage report ---- */
 
-struct snap {
-	uint64_t addr;
-	int vma;
-	bool huge;
-	uint64_t head_pfn;
-	unsigned int coverage;		/* summed over rounds */
-	uint64_t before[HF_HPAGE_NR];
-};
-
-struct target {
-	pid_t pid;
-	char comm[16];
-	bool gone;
-	struct hf_vmas vmas;
-	struct hf_pagemap pm;
-	struct snap *snap;
-	size_t nsnap;
-};
-
-static int open_target(struct target *t, pid_t pid)
+static const char *vma_name(const struct hf_covscan *r, const struct hf_cov_region *c)
 {
-	struct proc_task task;
-	const char *what;
-	int err;
-
-	memset(t, 0, sizeof(*t));
-	t->pid = pid;
-	t->pm.pagemap_fd = t->pm.kpageflags_fd = -1;
-	if ((err = proc_task_read(pid, &task)) || (err = hf_vmas_read(pid, &t->vmas)))
-		return err;
-	memcpy(t->comm, task.comm, sizeof(t->comm));
-	if ((err = hf_pagemap_open(&t->pm, pid, 1, &what)))
-		hf_vmas_free(&t->vmas);
-	return err;
+	return hf_vma_name(&hf_covscan_target(r, c)->vmas.vma[c->vma]);
 }
 
-static void close_target(struct target *t)
-{
-	hf_pagemap_close(&t->pm);
-	hf_vmas_free(&t->vmas);
-	free(t->snap);
-	t->snap = NULL;
-}
-
-/* The whole 2 MiB regions of every VMA (a huge page can only go there). */
-static size_t count_regions(const struct hf_vmas *vmas)
-{
-	size_t n = 0;
-
-	for (int i = 0; i < vmas->n; i++) {
-		uint64_t start = (vmas->vma[i].start + HF_HPAGE_SIZE - 1) & ~(HF_HPAGE_SIZE - 1);
-
-		if (vmas->vma[i].end >= start + HF_HPAGE_SIZE)
-			n += (vmas->vma[i].end - start) / HF_HPAGE_SIZE;
-	}
-	return n;
-}
-
-static int snapshot_region(struct target *t, struct snap *s, struct hf_region *r)
-{
-	int err = hf_region_probe(&t->pm, s->addr, r);
-
-	if (err)
-		return err;
-	s->huge = r->kind != HF_REGION_BASE;
-	s->head_pfn = r->head_pfn;
-	memcpy(s->before, r->ent, sizeof(s->before));
-	return 0;
-}
-
-/* Read the pagemap of every region (first round: also list the regions). */
-static int snapshot(struct target *t)
-{
-	struct hf_region *r = malloc(sizeof(*r));
-	size_t k = 0;
-	int err = 0;
-
-	if (!t->snap)
-		t->snap = calloc(count_regions(&t->vmas) + 1, sizeof(*t->snap));
-	if (!r || !t->snap) {
-		free(r);
-		return -ENOMEM;
-	}
-	for (int i = 0; !err && i < t->vmas.n; i++) {
-		const struct hf_vma *v = &t->vmas.vma[i];
-		uint64_t a = (v->start + HF_HPAGE_SIZE - 1) & ~(HF_HPAGE_SIZE - 1);
-
-		for (; !err && a + HF_HPAGE_SIZE <= v->end; a += HF_HPAGE_SIZE, k++) {
-			t->snap[k].addr = a;
-			t->snap[k].vma = i;
-			err = snapshot_region(t, &t->snap[k], r);
-		}
-	}
-	t->nsnap = k;
-	free(r);
-	return err;
-}
-
-/* PFNs to mark: every present base page; a huge page's head stands for it. */
-static void add_pfns(const struct target *t, uint64_t **pfn, size_t *n, size_t *cap)
-{
-	for (size_t i = 0; i < t->nsnap; i++) {
-		const struct snap *s = &t->snap[i];
-
-		for (unsigned int j = 0; j < (s->huge ? 1 : HF_HPAGE_NR); j++) {
-			if (!(s->before[j] & PM_PRESENT))
-				continue;
-			if (*n == *cap) {
-				*cap = *cap ? *cap * 2 : 4096;
-				*pfn = realloc(*pfn, *cap * sizeof(**pfn));
-				if (!*pfn)
-					abort();
-			}
-			(*pfn)[(*n)++] = PM_PFN(s->before[j]);
-		}
-	}
-}
-
-static int account(struct target *t, const struct hf_idle_set *set)
-{
-	uint64_t after[HF_HPAGE_NR];
-
-	for (size_t i = 0; i < t->nsnap; i++) {
-		struct snap *s = &t->snap[i];
-		int err;
-
-		if (s->huge)
-			continue;
-		if ((err = hf_pagemap_read(&t->pm, s->addr, HF_HPAGE_NR, after)))
-			return err;
-		s->coverage += hf_cov_count(s->before, after, set);
-	}
-	return 0;
-}
-
-/* ---- the measurement ---- */
-
-struct run {
-	struct target *t;
-	int nt;
-	int idle_fd;
-	int status;
-};
-
-static void drop(struct run *r, struct target *t, int err)
-{
-	t->gone = true;
-	if (hf_targets.all) {
-		hf_debug("pid %d: skipped: %s", t->pid, strerror(-err));
-		return;
-	}
-	if (err == -ESRCH || err == -ENOENT)
-		hf_err("pid %d: %s", t->pid, err == -ENOENT ? "no such process" :
-		       "exited during the measurement");
-	else
-		hf_err("pid %d: %s", t->pid, strerror(-err));
-	r->status = err == -EPERM || err == -EACCES ? HF_EXIT_NOPERM : HF_EXIT_FAIL;
-}
-
-static void sleep_s(double s)
-{
-	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-static int one_round(struct run *r)
-{
-	struct hf_idle_set set;
-	uint64_t *pfn = NULL;
-	size_t n = 0, cap = 0;
-	int err;
-
-	for (int i = 0; i < r->nt; i++)
-		if (!r->t[i].gone && (err = snapshot(&r->t[i])))
-			drop(r, &r->t[i], err);
-	for (int i = 0; i < r->nt; i++)
-		if (!r->t[i].gone)
-			add_pfns(&r->t[i], &pfn, &n, &cap);
-	err = hf_idle_set_build(&set, pfn, n);
-	free(pfn);
-	if (err || (err = hf_idle_mark(r->idle_fd, &set))) {
-		hf_err("page_idle/bitmap: marking %zu pages: %s", n, strerror(-err));
-		hf_idle_set_free(&set);
-		return HF_EXIT_FAIL;
-	}
-	hf_debug("marked %zu pages idle in %zu bitmap words; waiting %.3g s", n, set.n,
-		 args.interval);
-	sleep_s(args.interval);
-	err = hf_idle_read(r->idle_fd, &set);
-	for (int i = 0; !err && i < r->nt; i++) {
-		int e = r->t[i].gone ? 0 : account(&r->t[i], &set);
-
-		if (e)
-			drop(r, &r->t[i], e);
-	}
-	hf_idle_set_free(&set);
-	if (err)
-		hf_err("page_idle/bitmap: reading: %s", strerror(-err));
-	return err ? HF_EXIT_FAIL : HF_EXIT_OK;
-}
-
-/* ---- output ---- */
-
-static struct hf_cov_region *rank(const struct run *r, size_t *n)
-{
-	struct hf_cov_region *out = NULL;
-
-	*n = 0;
-	for (int i = 0; i < r->nt; i++) {
-		const struct target *t = &r->t[i];
-
-		if (t->gone)
-			continue;
-		out = realloc(out, (*n + t->nsnap + 1) * sizeof(*out));
-		if (!out)
-			abort();
-		for (size_t j = 0; j < t->nsnap; j++)
-			out[(*n)++] = (struct hf_cov_region){ t->pid, t->snap[j].addr,
-				(t->snap[j].coverage + args.rounds / 2) / args.rounds,
-				t->snap[j].huge, i, t->snap[j].vma };
-	}
-	if (*n)
-		qsort(out, *n, sizeof(*out), hf_cov_cmp);
-	return out;
-}
-
-static const struct target *target_of(const struct run *r, const struct hf_cov_region *c)
-{
-	return &r->t[c->owner];
-}
-
-static const char *vma_name(const struct run *r, const struct hf_cov_region *c)
-{
-	return hf_vma_name(&target_of(r, c)->vmas.vma[c->vma]);
-}
-
-static void print_plain(const struct run *r, const struct hf_cov_region *c, size_t n)
+static void print_plain(const struct hf_covscan *r, const struct hf_cov_region *c, size_t n)
 {
 	size_t rank = 0;
 
@@ -308,16 +134,16 @@ static void print_plain(const struct run *r, const struct hf_cov_region *c, size
 			continue;
 		if (c[i].huge)
 			printf("%5s %7d %-15s 0x%-14llx %8s %6s  %s\n", "-", c[i].pid,
-			       target_of(r, &c[i])->comm, (unsigned long long)c[i].addr, "huge", "-",
-			       vma_name(r, &c[i]));
+			       hf_covscan_target(r, &c[i])->comm, (unsigned long long)c[i].addr,
+			       "huge", "-", vma_name(r, &c[i]));
 		else
 			printf("%5zu %7d %-15s 0x%-14llx %8u %6u  %s\n", ++rank, c[i].pid,
-			       target_of(r, &c[i])->comm, (unsigned long long)c[i].addr,
+			       hf_covscan_target(r, &c[i])->comm, (unsigned long long)c[i].addr,
 			       c[i].coverage, hf_cov_bucket(c[i].coverage), vma_name(r, &c[i]));
 	}
 }
 
-static struct json_object *region_json(const struct run *r, const struct hf_cov_region *c,
+static struct json_object *region_json(const struct hf_covscan *r, const struct hf_cov_region *c,
 				       size_t rank)
 {
 	struct json_object *o = json_object_new_object();
@@ -325,7 +151,7 @@ static struct json_object *region_json(const struct run *r, const struct hf_cov_
 	if (rank)
 		hf_json_set_u64(o, "rank", rank);
 	hf_json_set_u64(o, "pid", c->pid);
-	hf_json_set_str(o, "comm", target_of(r, c)->comm);
+	hf_json_set_str(o, "comm", hf_covscan_target(r, c)->comm);
 	json_object_object_add(o, "addr", hf_json_addr(c->addr));
 	if (rank) {
 		hf_json_set_u64(o, "coverage", c->coverage);
@@ -335,7 +161,7 @@ static struct json_object *region_json(const struct run *r, const struct hf_cov_
 	return o;
 }
 
-static void print_json(const struct run *r, const struct hf_cov_region *c, size_t n)
+static void print_json(const struct hf_covscan *r, const struct hf_cov_region *c, size_t n)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *cand = json_object_new_array(), *huge = json_object_new_array();
@@ -347,6 +173,7 @@ static void print_json(const struct run *r, const struct hf_cov_region *c, size_
 		else if (!hf_targets.top || rank < hf_targets.top)
 			json_object_array_add(cand, region_json(r, &c[i], ++rank));
 	}
+	hf_json_set_str(o, "type", "coverage");
 	hf_json_set_u64(o, "interval_ms", args.interval * 1000);
 	hf_json_set_u64(o, "rounds", args.rounds);
 	hf_json_set_u64(o, "buckets", HF_COV_BUCKETS);
@@ -356,69 +183,255 @@ static void print_json(const struct run *r, const struct hf_cov_region *c, size_
 	json_object_put(o);
 }
 
-/* ---- setup ---- */
-
-static int open_bitmap(struct run *r)
+static int open_scan(struct hf_covscan *scan)
 {
-	char path[512];
-	int err = hf_idle_open(&r->idle_fd, path, sizeof(path));
+	int err;
 
-	if (err == -ENOENT) {
-		hf_err("idle page tracking is not available (%s: %s): this kernel was built "
-		       "without CONFIG_IDLE_PAGE_TRACKING; hpcov needs it (the hawkfetch vm "
-		       "kernel has it)", path, strerror(-err));
-		return HF_EXIT_NOFEATURE;
-	}
-	if (err) {
-		hf_err("%s: %s%s", path, strerror(-err), err == -EACCES || err == -EPERM ?
-		       " (idle page tracking and pagemap PFNs need root)" : "");
-		return err == -EACCES || err == -EPERM ? HF_EXIT_NOPERM : HF_EXIT_FAIL;
+	if ((err = hf_covscan_open(scan, &hf_targets.pids, args.interval, hf_targets.all)))
+		return err;
+	if (!scan->nt) {
+		hf_err("no process to measure");
+		return scan->status ? scan->status : HF_EXIT_FAIL;
 	}
 	return HF_EXIT_OK;
 }
 
-static int open_targets(struct run *r)
+static int report_coverage(void)
 {
-	r->t = calloc(hf_targets.pids.n, sizeof(*r->t));
-	if (!r->t)
-		return HF_EXIT_FAIL;
-	for (int i = 0; i < hf_targets.pids.n; i++) {
-		struct target *t = &r->t[r->nt];
-		int err = open_target(t, hf_targets.pids.pid[i]);
-
-		if (err == -EPERM || err == -EACCES || !hf_targets.all || !err)
-			r->nt++;
-		if (err)
-			drop(r, t, err);
-	}
-	return HF_EXIT_OK;
-}
-
-int main(int argc, char **argv)
-{
-	struct run r = { .idle_fd = -1 };
+	struct hf_covscan scan;
 	struct hf_cov_region *ranked;
 	size_t n;
 	int err;
 
+	if ((err = open_scan(&scan)))
+		return err;
+	for (unsigned int i = 0; i < args.rounds && !(err = hf_covscan_round(&scan)); i++)
+		;
+	ranked = hf_covscan_rank(&scan, &n);
+	if (!err && (n || !scan.status))
+		hf_opts.json ? print_json(&scan, ranked, n) : print_plain(&scan, ranked, n);
+	free(ranked);
+	hf_covscan_close(&scan);
+	return err ? err : scan.status;
+}
+
+/* ---- promotion ---- */
+
+static volatile sig_atomic_t stop;
+static void on_stop(int sig) { (void)sig; stop = 1; }
+
+static int read_file_with(const char *path, int (*reader)(FILE *, const char *, void *, void *,
+							     char *, size_t), void *out, void *n)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
+	char err[512];
+	int ret;
+
+	if (!f) {
+		hf_err("%s: %s", path, strerror(errno));
+		return HF_EXIT_FAIL;
+	}
+	ret = reader(f, strcmp(path, "-") ? path : "<stdin>", out, n, err, sizeof(err));
+	if (f != stdin)
+		fclose(f);
+	if (ret == -EINVAL)
+		hf_err("%s", err);
+	else if (ret)
+		hf_err("%s: %s", path, strerror(-ret));
+	return ret ? HF_EXIT_FAIL : HF_EXIT_OK;
+}
+
+static int weights_reader(FILE *f, const char *name, void *out, void *n, char *err, size_t len)
+{
+	return hf_weights_read(f, name, out, n, err, len);
+}
+
+static int coverage_reader(FILE *f, const char *name, void *out, void *n, char *err, size_t len)
+{
+	return hf_coverage_read(f, name, out, n, err, len);
+}
+
+static void print_step_plain(const struct hf_promoter *pr, const struct hf_promote_region *r,
+			     size_t i, const struct hf_collapse_result *res)
+{
+	if (pr->seq == 1)
+		printf("%5s %4s %7s %-15s %-16s %8s %9s %-8s %9s %s\n", "ROUND", "#", "PID",
+		       "COMM", "ADDRESS", "COVERAGE", "WEIGHT", "RESULT", "TIME_MS", "HUGE");
+	printf("%5u %4u %7d %-15s 0x%-14llx %8u %9.4g %-8s ", pr->round, pr->seq, r->pid,
+	       pr->ps[i].comm, (unsigned long long)r->addr, r->coverage, pr->proc[i].weight,
+	       res ? hf_errno_name(res->err) : "planned");
+	if (res)
+		printf("%9.3f %s\n", res->time_ns / 1e6, res->huge_after ? "yes" : "no");
+	else
+		printf("%9s %s\n", "-", "-");
+}
+
+static void print_step_json(const struct hf_promoter *pr, const struct hf_promote_region *r,
+			    size_t i, const struct hf_collapse_result *res)
+{
+	struct json_object *o = json_object_new_object();
+
+	hf_json_set_str(o, "type", res ? "collapse" : "planned");
+	hf_json_set_u64(o, "round", pr->round);
+	hf_json_set_u64(o, "seq", pr->seq);
+	hf_json_set_u64(o, "pid", r->pid);
+	hf_json_set_str(o, "comm", pr->ps[i].comm);
+	json_object_object_add(o, "addr", hf_json_addr(r->addr));
+	hf_json_set_u64(o, "coverage", r->coverage);
+	json_object_object_add(o, "weight", json_object_new_double(pr->proc[i].weight));
+	if (res) {
+		hf_json_set_str(o, "result", hf_errno_name(res->err));
+		json_object_object_add(o, "errno", json_object_new_int(-res->err));
+		hf_json_set_u64(o, "time_ns", res->time_ns);
+		hf_json_set_u64(o, "elapsed_ns", res->end_ns - pr->start_ns);
+		json_object_object_add(o, "huge_after", json_object_new_boolean(res->huge_after));
+	}
+	hf_json_emit(stdout, o);
+	json_object_put(o);
+}
+
+static void print_summary(const struct hf_promoter *pr)
+{
+	struct json_object *o, *procs;
+
+	if (!hf_opts.json) {
+		printf("# %u rounds: %u promoted, %u failed; skipped in the last round: %zu "
+		       "already huge, %zu with coverage < %u (max_ptes_none %d)\n", pr->round,
+		       pr->promoted, pr->failed, pr->skips.huge, pr->skips.low_coverage,
+		       pr->pol.min_coverage, pr->max_ptes_none);
+		for (size_t i = 0; i < pr->nproc; i++)
+			printf("# pid %d (%s): weight %.4g, %u planned, %u promoted, %u failed\n",
+			       pr->proc[i].pid, pr->ps[i].comm, pr->proc[i].weight,
+			       pr->proc[i].granted, pr->ps[i].promoted, pr->ps[i].failed);
+		return;
+	}
+	o = json_object_new_object();
+	procs = json_object_new_array();
+	hf_json_set_str(o, "type", "promote_summary");
+	json_object_object_add(o, "dry_run", json_object_new_boolean(args.dry_run));
+	hf_json_set_u64(o, "rounds", pr->round);
+	hf_json_set_u64(o, "budget", pr->pol.budget);
+	hf_json_set_u64(o, "min_coverage", pr->pol.min_coverage);
+	json_object_object_add(o, "max_ptes_none", json_object_new_int(pr->max_ptes_none));
+	hf_json_set_u64(o, "promoted", pr->promoted);
+	hf_json_set_u64(o, "failed", pr->failed);
+	hf_json_set_u64(o, "skipped_huge", pr->skips.huge);
+	hf_json_set_u64(o, "skipped_low_coverage", pr->skips.low_coverage);
+	for (size_t i = 0; i < pr->nproc; i++) {
+		struct json_object *p = json_object_new_object();
+
+		hf_json_set_u64(p, "pid", pr->proc[i].pid);
+		hf_json_set_str(p, "comm", pr->ps[i].comm);
+		json_object_object_add(p, "weight", json_object_new_double(pr->proc[i].weight));
+		hf_json_set_u64(p, "planned", pr->proc[i].granted);
+		hf_json_set_u64(p, "promoted", pr->ps[i].promoted);
+		hf_json_set_u64(p, "failed", pr->ps[i].failed);
+		json_object_array_add(procs, p);
+	}
+	json_object_object_add(o, "processes", procs);
+	hf_json_emit(stdout, o);
+	json_object_put(o);
+}
+
+/* Root, and a kernel whose process_madvise knows MADV_COLLAPSE. */
+static int check_can_collapse(void)
+{
+	int err;
+
+	if (geteuid()) {
+		hf_err("--promote needs root: CAP_SYS_NICE for process_madvise and "
+		       "CAP_SYS_ADMIN for the page frames in /proc/PID/pagemap");
+		return HF_EXIT_NOPERM;
+	}
+	err = hf_collapse_probe();
+	if (err == -ENOSYS) {
+		hf_err("this kernel cannot collapse on request: pidfd_open or process_madvise is "
+		       "not implemented (Linux 5.10 has them; MADV_COLLAPSE needs 6.1)");
+		return HF_EXIT_NOFEATURE;
+	}
+	if (err == -EINVAL) {
+		hf_err("this kernel cannot collapse on request: process_madvise rejects "
+		       "MADV_COLLAPSE with EINVAL (Linux 6.1 or later has it)");
+		return HF_EXIT_NOFEATURE;
+	}
+	if (err)
+		hf_err("probing MADV_COLLAPSE: %s", strerror(-err));
+	return err ? HF_EXIT_FAIL : HF_EXIT_OK;
+}
+
+static int promote_setup(struct hf_promoter *pr)
+{
+	struct hf_thp_policy thp;
+	int err;
+
+	hf_thp_policy_read(&thp);
+	pr->max_ptes_none = thp.max_ptes_none;
+	pr->pol = (struct hf_promote_policy){ args.budget,
+		hf_promote_min_coverage(thp.max_ptes_none), HF_PROMOTE_TIE };
+	pr->weights_name = args.weights;
+	pr->from_name = args.from;
+	pr->dry_run = args.dry_run;
+	pr->stop = &stop;
+	pr->report = hf_opts.json ? print_step_json : print_step_plain;
+	/* --dry-run --from reads nothing but its files: no root, no kernel support. */
+	pr->live = !args.from;
+	if ((!args.dry_run || pr->live) && (err = check_can_collapse()))
+		return err;
+	if (args.weights && (err = read_file_with(args.weights, weights_reader, &pr->w, &pr->nw)))
+		return err;
+	if (pr->live) {
+		if ((err = open_scan(&pr->scan)))
+			return err;
+		pr->scan.stop = &stop;
+		for (int t = 0; t < pr->scan.nt; t++)
+			if (!pr->scan.t[t].gone)
+				hf_promoter_add(pr, pr->scan.t[t].pid, pr->scan.t[t].comm);
+	} else if ((err = read_file_with(args.from, coverage_reader, &pr->reg, &pr->nreg)) ||
+		   (err = hf_promoter_collect(pr, &hf_targets.pids))) {
+		return err;
+	}
+	return args.dry_run ? HF_EXIT_OK : hf_promoter_open(pr);
+}
+
+static int run_promote(void)
+{
+	struct hf_promoter pr = { .start_ns = hf_monotonic_ns() };
+	int err = promote_setup(&pr);
+
+	signal(SIGINT, on_stop);
+	signal(SIGTERM, on_stop);
+	signal(SIGHUP, on_stop);
+	while (!err && !stop) {
+		size_t planned;
+
+		if (pr.live && (err = hf_promoter_measure(&pr)))
+			break;
+		hf_promoter_refresh(&pr);
+		planned = stop ? 0 : hf_promoter_round(&pr);
+		if (!args.watch || (!pr.live && (!planned || args.dry_run)))
+			break;	/* a file's coverage does not change between rounds */
+		if (hf_promoter_all_exited(&pr))
+			break;
+		if (!pr.live)
+			hf_sleep_s(args.interval, &stop);
+	}
+	if (!err)
+		print_summary(&pr);
+	if (!err && pr.failed && !pr.promoted)
+		err = HF_EXIT_FAIL;	/* every collapse failed: say so in the status */
+	hf_promoter_free(&pr);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	int err;
+
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if ((err = open_bitmap(&r)))
-		return err;
 	if ((err = hf_targets_expand())) {
 		hf_err("/proc: %s", strerror(-err));
 		return HF_EXIT_FAIL;
 	}
-	open_targets(&r);
-	for (unsigned int i = 0; i < args.rounds && !(err = one_round(&r)); i++)
-		;
-	ranked = rank(&r, &n);
-	if (!err && (n || !r.status))
-		hf_opts.json ? print_json(&r, ranked, n) : print_plain(&r, ranked, n);
-	free(ranked);
-	for (int i = 0; i < r.nt; i++)
-		close_target(&r.t[i]);
-	free(r.t);
-	close(r.idle_fd);
-	return err ? err : r.status;
+	return args.promote ? run_promote() : report_coverage();
 }

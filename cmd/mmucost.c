@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* mmucost: MMU overhead (page-walk cycles / unhalted cycles) from hardware counters. */
+/*
+ * mmucost: MMU overhead (page-walk cycles / unhalted cycles) from hardware
+ * counters, or any ratio of libpfm4 events (-e), per process; the JSON
+ * summary is the weights file of hpcov --promote.
+ */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -7,29 +11,34 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include "cli.h"
 #include "output.h"
+#include "perfcount.h"
 #include "perfstat.h"
 #include "pmu.h"
 #include "procfs.h"
-#include "proclist.h"
-#include "spawn.h"
+
+#define MAX_EVENTS 9		/* -e: up to 8 numerators and a denominator */
 
 static struct args {
-	pid_t pid;
+	struct hf_pids pids;
 	double interval, duration;
 	const char *from;
 	const char *pmu;
 	bool list_events;
 	char **command;
+	const char *events;		/* -e as given */
+	char *event[MAX_EVENTS];	/* numerators, then the denominator */
+	int nevents;
 } args = { .interval = 1.0 };
 
 enum { OPT_FROM = 0x100, OPT_LIST, OPT_PMU };
 
 static const struct argp_option options[] = {
-	{ "pid", 'p', "PID", 0, "Measure this process (all its threads)", 0 },
+	{ "pid", 'p', "PID", 0, "Measure this process (all its threads); repeatable", 0 },
+	{ "events", 'e', "NUM[,NUM...]/DENOM", 0, "Count these libpfm4 events instead and report "
+	  "sum(NUM) / DENOM, e.g. perf::PAGE-FAULTS/perf::TASK-CLOCK (software events need no "
+	  "PMU)", 0 },
 	{ "interval", 'i', "SEC", 0, "Report every SEC seconds (default 1)", 0 },
 	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 0 },
 	{ "from", OPT_FROM, "FILE", 0, "Compute the report from counts recorded by "
@@ -43,21 +52,51 @@ static const struct argp_option options[] = {
 static const char doc[] =
 	"Measure MMU overhead: the share of unhalted cycles spent in page walks.\v"
 	"Counts page-walk cycles for loads, stores and instruction fetches, and unhalted "
-	"cycles, with perf_event_open and events encoded by libpfm4 for this CPU. AMD "
-	"CPUs have no page-walk cycle event: there the report is page walks per 1000 "
-	"instructions, which is not a cycle fraction. A command after '--' is started "
-	"and measured with its children.\n\n"
+	"cycles, with perf_event_open and events encoded by libpfm4 for this CPU, over every "
+	"thread of each process. AMD CPUs have no page-walk cycle event: there the report is "
+	"page walks per 1000 instructions, which is not a cycle fraction. With -e the events "
+	"are yours, including libpfm4's perf:: software events, so it runs without a hardware "
+	"PMU. A command after '--' is started and measured with its children; mmucost then "
+	"exits with the command's status. With -j the last line is "
+	"{\"type\":\"summary\",\"processes\":[{\"pid\":...,\"weight\":...}]}: the overhead of "
+	"the whole run per process, the weights file of hpcov(8)'s promotion.\n\n"
 	"Examples:\n"
 	"  mmucost -p 4242                     every second, until interrupted\n"
 	"  mmucost -i 5 -d 60 -j -- ./workload\n"
+	"  mmucost -j -p 1 -p 2 -d 5 > weights.json   per-process weights for hpcov\n"
+	"  mmucost -e perf::PAGE-FAULTS/perf::TASK-CLOCK -p 4242\n"
 	"  mmucost --list-events --pmu skx     events and raw encodings for Skylake-SP\n"
 	"  perf stat -x, -I 1000 -e ... -p 4242 2> counts.csv; mmucost --from counts.csv";
+
+/* "A,B/C" -> args.event = { A, B, C }; argp_error on anything else. */
+static void parse_events(const char *spec, struct argp_state *state)
+{
+	char *copy = strdup(spec), *slash = copy ? strchr(copy, '/') : NULL, *tok, *save;
+
+	if (!slash || strchr(slash + 1, '/') || !slash[1] || slash == copy)
+		argp_error(state, "invalid events '%s': expected NUM[,NUM...]/DENOM, e.g. "
+			   "perf::PAGE-FAULTS/perf::TASK-CLOCK", spec);
+	*slash = '\0';
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (args.nevents == MAX_EVENTS - 1)
+			argp_error(state, "invalid events '%s': at most %d numerators", spec,
+				   MAX_EVENTS - 1);
+		args.event[args.nevents++] = tok;
+	}
+	if (!args.nevents)
+		argp_error(state, "invalid events '%s': no numerator event", spec);
+	args.event[args.nevents++] = slash + 1;
+	args.events = spec;
+}
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
 	case 'p':
-		args.pid = hf_arg_pid(arg, state);
+		hf_pids_add(&args.pids, hf_arg_pid(arg, state));
+		break;
+	case 'e':
+		parse_events(arg, state);
 		break;
 	case 'i':
 		args.interval = hf_arg_seconds(arg, state);
@@ -78,10 +117,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		args.command = state->argv + state->next;
 		break;
 	case ARGP_KEY_END:
-		if (!!args.pid + !!args.command + !!args.from + args.list_events != 1)
+		if (!!args.pids.n + !!args.command + !!args.from + args.list_events != 1)
 			argp_error(state, "give one of -p PID, -- COMMAND, --from FILE, --list-events");
 		if (args.pmu && !args.list_events)
 			argp_error(state, "--pmu goes with --list-events");
+		if (args.events && (args.from || args.list_events))
+			argp_error(state, "-e goes with -p PID or -- COMMAND");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -104,52 +145,80 @@ static struct json_object *json_ratio(double v)
 	return json_object_new_double_s(v, buf);
 }
 
-/* One report line; time_s < 0: a whole run (perf stat without -I). */
-static void print_interval(double time_s, const struct hf_mmu_counts *c)
+static const char *metric_key(enum hf_mmu_metric m)
+{
+	return m == HF_MMU_CYCLE_FRACTION ? "walk_cycle_fraction" : "walks_per_kilo_instruction";
+}
+
+static void json_set_proc(struct json_object *o, const struct hf_pc_proc *p)
+{
+	hf_json_set_u64(o, "pid", p->pid);
+	hf_json_set_str(o, "comm", p->comm);
+}
+
+/* The counts and the overhead of one interval (or a whole run) as JSON. */
+static struct json_object *counts_json(const char *type, double time_s, const struct hf_pc_proc *p,
+				       const struct hf_mmu_counts *c)
+{
+	struct json_object *o = json_object_new_object();
+	struct hf_mmu_result r;
+	bool ok = hf_mmu_compute(c, &r) == 0;
+
+	if (type)
+		hf_json_set_str(o, "type", type);
+	if (time_s >= 0)
+		hf_json_set_u64(o, "time_ns", time_s * 1e9 + 0.5);
+	if (p)
+		json_set_proc(o, p);
+	for (int i = 0; i < HF_MMU_NROLES; i++)
+		if (c->have & 1u << i)
+			hf_json_set_u64(o, hf_mmu_role_key[i], c->v[i]);
+	hf_json_set_str(o, "metric", metric_key(r.metric));
+	json_object_object_add(o, "mmu_overhead", ok ? json_ratio(r.value) : NULL);
+	return o;
+}
+
+/* One report line; time_s < 0: a whole run; p: the process (live only). */
+static void print_interval(double time_s, const struct hf_pc_proc *p, const struct hf_mmu_counts *c)
 {
 	struct hf_mmu_result r;
 	bool ok = hf_mmu_compute(c, &r) == 0;
 	char when[32] = "total";
 
-	if (time_s >= 0)
-		snprintf(when, sizeof(when), "%.3f", time_s);
-
 	if (hf_opts.json) {
-		struct json_object *o = json_object_new_object();
+		struct json_object *o = counts_json("interval", time_s, p, c);
 
-		hf_json_set_str(o, "type", "interval");
-		if (time_s >= 0)
-			hf_json_set_u64(o, "time_ns", time_s * 1e9 + 0.5);
-		for (int i = 0; i < HF_MMU_NROLES; i++)
-			if (c->have & 1u << i)
-				hf_json_set_u64(o, hf_mmu_role_key[i], c->v[i]);
-		hf_json_set_str(o, "metric", r.metric == HF_MMU_CYCLE_FRACTION ?
-			       "walk_cycle_fraction" : "walks_per_kilo_instruction");
-		json_object_object_add(o, "mmu_overhead", ok ? json_ratio(r.value) : NULL);
 		hf_json_emit(stdout, o);
 		json_object_put(o);
 		return;
 	}
+	if (time_s >= 0)
+		snprintf(when, sizeof(when), "%.3f", time_s);
+	printf("%10s ", when);
+	if (p)
+		printf("%7d ", p->pid);
 	if (!ok)
-		printf("%10s %14s %14s  (no base count: cycles or instructions missing)\n",
-		       when, "-", "-");
+		printf("%14s %14s  (no base count: cycles or instructions missing)\n", "-", "-");
 	else if (r.metric == HF_MMU_CYCLE_FRACTION)
-		printf("%10s %14llu %14llu %13.2f%%\n", when, (unsigned long long)r.walk,
+		printf("%14llu %14llu %13.2f%%\n", (unsigned long long)r.walk,
 		       (unsigned long long)r.base, r.value * 100);
 	else
-		printf("%10s %14llu %14llu %14.3f\n", when, (unsigned long long)r.walk,
+		printf("%14llu %14llu %14.3f\n", (unsigned long long)r.walk,
 		       (unsigned long long)r.base, r.value);
 }
 
-static void print_header(enum hf_mmu_metric metric)
+static void print_header(enum hf_mmu_metric metric, bool pid)
 {
+	const char *pidcol = pid ? "     PID " : "";
+
 	if (hf_opts.json)
 		return;
 	if (metric == HF_MMU_CYCLE_FRACTION)
-		printf("%10s %14s %14s %14s\n", "TIME_S", "WALK_CYCLES", "CYCLES", "MMU_OVERHEAD");
+		printf("%10s %s%14s %14s %14s\n", "TIME_S", pidcol, "WALK_CYCLES", "CYCLES",
+		       "MMU_OVERHEAD");
 	else
 		printf("# AMD: page walks per 1000 instructions (no page-walk cycle event; "
-		       "not a cycle fraction)\n%10s %14s %14s %14s\n", "TIME_S", "WALKS",
+		       "not a cycle fraction)\n%10s %s%14s %14s %14s\n", "TIME_S", pidcol, "WALKS",
 		       "INSTRUCTIONS", "WALKS_PKI");
 }
 
@@ -162,10 +231,10 @@ static int from_interval(const struct hf_perfstat_interval *iv, void *ctx)
 
 	if (!*header) {
 		hf_mmu_compute(&iv->counts, &r);
-		print_header(r.metric);
+		print_header(r.metric, false);
 		*header = true;
 	}
-	print_interval(iv->timed ? iv->time_s : -1, &iv->counts);
+	print_interval(iv->timed ? iv->time_s : -1, NULL, &iv->counts);
 	return 0;
 }
 
@@ -272,19 +341,14 @@ static int pick_pmu(char *name, size_t len, const struct hf_mmu_eventset **set)
 
 /* ---- live counting ---- */
 
-struct counter {
-	int role;
-	int *fd;		/* one per thread */
-	uint64_t last;
-};
-
 struct live {
-	struct counter ctr[HF_MMU_NROLES];
-	int nctr;
-	pid_t *tid;
-	int ntid;
-	pid_t child;
-	int go_pipe;
+	struct hf_pc_set set;		/* the processes */
+	struct perf_event_attr attr[MAX_EVENTS];
+	const char *name[MAX_EVENTS];
+	int role[MAX_EVENTS];		/* hf_mmu_role; with -e unused */
+	int nev;
+	enum hf_mmu_metric metric;
+	double start;
 };
 
 static volatile sig_atomic_t stop;
@@ -298,102 +362,222 @@ static int no_pmu(void)
 	hf_err("no hardware PMU: the kernel exposes no CPU performance counters "
 	       "(/sys/bus/event_source/devices/cpu is missing; perf sees software events only), "
 	       "usual in a VM without PMU passthrough (CPU model per libpfm4: %s). "
-	       "Run on bare metal or with a virtual PMU (e.g. qemu -cpu host, KVM), or compute "
+	       "Run on bare metal or with a virtual PMU (e.g. qemu -cpu host, KVM), count "
+	       "software events with -e (e.g. perf::PAGE-FAULTS/perf::TASK-CLOCK), or compute "
 	       "the report from recorded counts with --from FILE", cpu);
 	return HF_EXIT_NOFEATURE;
 }
 
-static int perf_open(struct perf_event_attr *attr, pid_t tid, bool command)
+/* The page-walk set of this CPU's PMU. */
+static int hardware_events(struct live *l)
 {
-	attr->read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
-	attr->inherit = 1;		/* threads and children started from now on */
-	attr->enable_on_exec = command;	/* a command: count from its exec */
-	attr->disabled = command;
-	return syscall(SYS_perf_event_open, attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
-}
+	const struct hf_mmu_eventset *set;
+	char pmu[64];
+	int err;
 
-static int open_role(struct live *l, const char *pmu, const char *event, int role)
-{
-	struct counter *c = &l->ctr[l->nctr];
-	struct perf_event_attr attr;
-	int err = hf_pmu_encode(pmu, event, &attr);
-
-	if (err) {
-		hf_err("%s::%s: %s", pmu, event, hf_pmu_strerror(err));
-		return HF_EXIT_FAIL;
-	}
-	c->role = role;
-	c->fd = calloc(l->ntid, sizeof(*c->fd));
-	if (!c->fd)
-		abort();
-	l->nctr++;
-	for (int t = 0; t < l->ntid; t++) {
-		c->fd[t] = perf_open(&attr, l->tid[t], l->child > 0);
-		if (c->fd[t] >= 0)
+	if (!hf_pmu_kernel_has_cpu_pmu())
+		return no_pmu();
+	if ((err = pick_pmu(pmu, sizeof(pmu), &set)))
+		return err;
+	l->metric = set->metric;
+	for (int i = 0; i < HF_MMU_NROLES; i++) {
+		if (!set->event[i])
 			continue;
-		if (errno == ESRCH)
-			continue;	/* a thread that ended meanwhile */
-		hf_err("pid %d: perf_event_open %s: %s%s", l->tid[t], event, strerror(errno),
-		       errno == EACCES || errno == EPERM ?
-		       " (needs root or CAP_PERFMON, or a lower kernel.perf_event_paranoid)" : "");
-		return errno == EACCES || errno == EPERM ? HF_EXIT_NOPERM : HF_EXIT_FAIL;
+		if ((err = hf_pmu_encode(pmu, set->event[i], &l->attr[l->nev]))) {
+			hf_err("%s::%s: %s", pmu, set->event[i], hf_pmu_strerror(err));
+			return HF_EXIT_FAIL;
+		}
+		l->name[l->nev] = set->event[i];
+		l->role[l->nev++] = i;
 	}
 	return HF_EXIT_OK;
 }
 
-/* The threads of the target (counters opened later follow new threads: inherit). */
-static int list_threads(struct live *l, pid_t pid)
+/* -e: the user's events; a name libpfm4 does not know is a usage error. */
+static int user_events(struct live *l)
 {
-	struct hf_pids tids = { 0 };
-	struct proc_task task;
-	int err = proc_task_read(pid, &task);
+	for (int i = 0; i < args.nevents; i++) {
+		int err = hf_pmu_encode_name(args.event[i], &l->attr[i]);
 
-	if (!err && l->child > 0)
-		hf_pids_add(&tids, pid);
-	else if (!err)
-		err = proc_list_tasks(task.tgid, &tids);
-	if (err) {
+		if (err) {
+			hf_err("-e: event '%s': %s (libpfm4 names: perf::PAGE-FAULTS, "
+			       "perf::TASK-CLOCK, perf::CYCLES, skx::DTLB_LOAD_MISSES:WALK_ACTIVE, ...)",
+			       args.event[i], hf_pmu_strerror(err));
+			return HF_EXIT_USAGE;
+		}
+		l->name[i] = args.event[i];
+	}
+	l->nev = args.nevents;
+	return HF_EXIT_OK;
+}
+
+static int open_failed(const struct live *l, pid_t pid, int err, int ev, pid_t tid)
+{
+	if (ev < 0) {
 		hf_err("pid %d: %s", pid, proc_task_strerror(err));
-		free(tids.pid);
 		return HF_EXIT_FAIL;
 	}
-	l->tid = tids.pid;
-	l->ntid = tids.n;
-	return HF_EXIT_OK;
+	hf_err("pid %d (thread %d): perf_event_open %s: %s%s", pid, tid, l->name[ev],
+	       strerror(-err), err == -EACCES || err == -EPERM ?
+	       " (needs root or CAP_PERFMON, or a lower kernel.perf_event_paranoid)" :
+	       err == -ENOENT || err == -EOPNOTSUPP || err == -ENODEV ?
+	       " (this kernel or machine cannot count it: no hardware PMU? software events "
+	       "such as perf::PAGE-FAULTS count everywhere)" : "");
+	if (err == -EACCES || err == -EPERM)
+		return HF_EXIT_NOPERM;
+	return err == -ENOENT || err == -EOPNOTSUPP || err == -ENODEV ? HF_EXIT_NOFEATURE :
+	       HF_EXIT_FAIL;
 }
 
-/* Scaled total of one counter over its threads (multiplexing corrected). */
-static uint64_t read_counter(const struct counter *c, int ntid)
+static int open_procs(struct live *l)
 {
-	uint64_t total = 0;
+	int ev = -1, err;
+	pid_t pid, tid;
 
-	for (int t = 0; t < ntid; t++) {
-		uint64_t v[3];
+	err = hf_pc_set_open(&l->set, &args.pids, l->attr, l->nev, &pid, &ev, &tid);
+	return err ? open_failed(l, pid, err, ev, tid) : HF_EXIT_OK;
+}
 
-		if (c->fd[t] < 0 || read(c->fd[t], v, sizeof(v)) != sizeof(v))
-			continue;
-		total += v[2] ? (uint64_t)((double)v[0] * v[1] / v[2]) : 0;
+/* -e: sum(NUM) / DENOM over counts by event. */
+static void ratio_json(struct json_object *o, const struct live *l, const uint64_t *count)
+{
+	struct json_object *ev = json_object_new_object();
+	uint64_t num = 0, den = count[l->nev - 1];
+
+	for (int e = 0; e < l->nev; e++) {
+		json_object_object_add(ev, l->name[e], hf_json_u64(count[e]));
+		num += e < l->nev - 1 ? count[e] : 0;
 	}
-	return total;
+	json_object_object_add(o, "events", ev);
+	hf_json_set_u64(o, "numerator", num);
+	hf_json_set_u64(o, "denominator", den);
+	hf_json_set_str(o, "metric", "event_ratio");
+	json_object_object_add(o, "mmu_overhead", den ? json_ratio((double)num / den) : NULL);
+}
+
+static void print_ratio(const struct live *l, double time_s, const struct hf_pc_proc *p,
+			const uint64_t *count)
+{
+	uint64_t num = 0, den = count[l->nev - 1];
+	char when[32] = "total";
+
+	for (int e = 0; e < l->nev - 1; e++)
+		num += count[e];
+	if (time_s >= 0)
+		snprintf(when, sizeof(when), "%.3f", time_s);
+	if (den)
+		printf("%10s %7d %14llu %14llu %14.6g\n", when, p->pid, (unsigned long long)num,
+		       (unsigned long long)den, (double)num / den);
+	else
+		printf("%10s %7d %14llu %14llu %14s\n", when, p->pid, (unsigned long long)num,
+		       0ULL, "-");
+}
+
+static struct hf_mmu_counts role_counts(const struct live *l, const uint64_t *count)
+{
+	struct hf_mmu_counts c = { 0 };
+
+	for (int e = 0; e < l->nev; e++) {
+		c.v[l->role[e]] += count[e];
+		c.have |= 1u << l->role[e];
+	}
+	return c;
+}
+
+/* One process's counts, as an interval line (time_s >= 0) or a summary entry. */
+static struct json_object *proc_json(const struct live *l, double time_s,
+				     const struct hf_pc_proc *p, const uint64_t *count)
+{
+	struct json_object *o;
+
+	if (args.events) {
+		o = json_object_new_object();
+		if (time_s >= 0) {
+			hf_json_set_str(o, "type", "interval");
+			hf_json_set_u64(o, "time_ns", time_s * 1e9 + 0.5);
+		}
+		json_set_proc(o, p);
+		ratio_json(o, l, count);
+	} else {
+		struct hf_mmu_counts c = role_counts(l, count);
+
+		o = counts_json(time_s >= 0 ? "interval" : NULL, time_s, p, &c);
+	}
+	return o;
+}
+
+static void report(const struct live *l, double time_s, const struct hf_pc_proc *p,
+		   const uint64_t *count)
+{
+	struct hf_mmu_counts c;
+
+	if (hf_opts.json) {
+		struct json_object *o = proc_json(l, time_s, p, count);
+
+		hf_json_emit(stdout, o);
+		json_object_put(o);
+	} else if (args.events) {
+		print_ratio(l, time_s, p, count);
+	} else {
+		c = role_counts(l, count);
+		print_interval(time_s, p, &c);
+	}
+}
+
+static void live_header(const struct live *l)
+{
+	if (hf_opts.json)
+		return;
+	if (!args.events) {
+		print_header(l->metric, true);
+		return;
+	}
+	printf("# sum(%.*s) / %s\n%10s %7s %14s %14s %14s\n",
+	       (int)(strrchr(args.events, '/') - args.events), args.events,
+	       l->name[l->nev - 1], "TIME_S", "PID", "NUMERATOR", "DENOMINATOR", "RATIO");
+}
+
+/* The whole run per process: the weights hpcov --promote reads. */
+static void summary(const struct live *l, double now)
+{
+	struct json_object *o, *procs;
+
+	if (!hf_opts.json) {
+		for (int i = 0; i < l->set.nproc; i++)
+			report(l, -1, &l->set.proc[i], l->set.proc[i].total);
+		return;
+	}
+	o = json_object_new_object();
+	procs = json_object_new_array();
+	hf_json_set_str(o, "type", "summary");
+	hf_json_set_u64(o, "duration_ns", (now - l->start) * 1e9 + 0.5);
+	if (args.events)
+		hf_json_set_str(o, "events", args.events);
+	for (int i = 0; i < l->set.nproc; i++) {
+		struct json_object *p = proc_json(l, -1, &l->set.proc[i], l->set.proc[i].total), *v;
+
+		json_object_object_get_ex(p, "mmu_overhead", &v);
+		json_object_object_add(p, "weight", json_object_get(v));
+		json_object_array_add(procs, p);
+	}
+	json_object_object_add(o, "processes", procs);
+	hf_json_emit(stdout, o);
+	json_object_put(o);
 }
 
 static void sample(struct live *l, double time_s)
 {
-	struct hf_mmu_counts c = { 0 };
+	uint64_t delta[MAX_EVENTS];
 
-	for (int i = 0; i < l->nctr; i++) {
-		uint64_t now = read_counter(&l->ctr[i], l->ntid);
-
-		c.v[l->ctr[i].role] = now - l->ctr[i].last;
-		c.have |= 1u << l->ctr[i].role;
-		l->ctr[i].last = now;
+	for (int i = 0; i < l->set.nproc; i++) {
+		hf_pc_sample(&l->set.proc[i], delta);
+		report(l, time_s, &l->set.proc[i], delta);
 	}
-	print_interval(time_s, &c);
 }
 
 static int start_command(struct live *l)
 {
-	int err = hf_spawn_held(args.command, &l->child, &l->go_pipe);
+	int err = hf_pc_set_command(&l->set, args.command);
 
 	if (err) {
 		hf_err("starting %s: %s", args.command[0], strerror(-err));
@@ -410,63 +594,45 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static bool target_alive(struct live *l)
+static void count_loop(struct live *l)
 {
-	int status;
-
-	if (l->child > 0)
-		return waitpid(l->child, &status, WNOHANG) == 0;
-	return kill(args.pid, 0) == 0 || errno != ESRCH;
-}
-
-static void count_loop(struct live *l, enum hf_mmu_metric metric)
-{
-	double start = now_s();
 	struct timespec tick = { (time_t)args.interval,
 				 (long)((args.interval - (time_t)args.interval) * 1e9) };
 
-	print_header(metric);
-	hf_spawn_release(&l->go_pipe);
+	live_header(l);
+	l->start = now_s();
+	hf_pc_set_go(&l->set);
 	while (!stop) {
 		bool alive;
 
 		nanosleep(&tick, NULL);
-		alive = target_alive(l);
-		sample(l, now_s() - start);
-		if (!alive || (args.duration && now_s() - start >= args.duration))
+		alive = hf_pc_set_alive(&l->set);
+		sample(l, now_s() - l->start);
+		if (!alive || (args.duration && now_s() - l->start >= args.duration))
 			break;
 	}
+	summary(l, now_s());
 }
 
 static int run_live(void)
 {
-	struct live l = { .go_pipe = -1 };
-	const struct hf_mmu_eventset *set;
-	char pmu[64];
-	int err;
+	struct live l = { .set = HF_PC_SET_INIT };
+	int status;
+	int err = args.events ? user_events(&l) : hardware_events(&l);
 
-	if (!hf_pmu_kernel_has_cpu_pmu())
-		return no_pmu();
-	if ((err = pick_pmu(pmu, sizeof(pmu), &set)))
-		return err;
-	if (args.command && (err = start_command(&l)))
-		return err;
-	err = list_threads(&l, l.child > 0 ? l.child : args.pid);
-	for (int i = 0; !err && i < HF_MMU_NROLES; i++)
-		if (set->event[i])
-			err = open_role(&l, pmu, set->event[i], i);
+	if (!err && args.command)
+		err = start_command(&l);
+	if (!err)
+		err = open_procs(&l);
 	if (!err) {
 		signal(SIGINT, on_stop);
 		signal(SIGTERM, on_stop);
-		count_loop(&l, set->metric);
+		signal(SIGHUP, on_stop);
+		count_loop(&l);
 	}
-	if (l.go_pipe > 0)
-		close(l.go_pipe);
-	if (l.child > 0) {
-		kill(l.child, SIGTERM);
-		waitpid(l.child, NULL, 0);
-	}
-	return err;
+	status = hf_pc_set_close(&l.set);
+	/* With a command, its status once counting went well. */
+	return err || status < 0 ? err : status;
 }
 
 int main(int argc, char **argv)

@@ -102,18 +102,24 @@ bool hf_pmu_kernel_has_cpu_pmu(void)
 	return false;
 }
 
-int hf_pmu_encode(const char *pmu, const char *event, struct perf_event_attr *attr)
+int hf_pmu_encode_name(const char *event, struct perf_event_attr *attr)
 {
-	char name[512];
 	pfm_perf_encode_arg_t arg = { .size = sizeof(arg), .attr = attr };
 	int ret;
 
 	memset(attr, 0, sizeof(*attr));
 	attr->size = sizeof(*attr);
-	snprintf(name, sizeof(name), "%s::%s", pmu, event);
 	/* PFM_PLM3: user level; the kernel's share is chosen with exclude_kernel. */
-	ret = pfm_get_os_event_encoding(name, PFM_PLM3 | PFM_PLM0, PFM_OS_PERF_EVENT, &arg);
+	ret = pfm_get_os_event_encoding(event, PFM_PLM3 | PFM_PLM0, PFM_OS_PERF_EVENT, &arg);
 	return ret == PFM_SUCCESS ? 0 : ret;
+}
+
+int hf_pmu_encode(const char *pmu, const char *event, struct perf_event_attr *attr)
+{
+	char name[512];
+
+	snprintf(name, sizeof(name), "%s::%s", pmu, event);
+	return hf_pmu_encode_name(name, attr);
 }
 
 const char *hf_pmu_strerror(int err)

@@ -62,6 +62,8 @@ bool hf_pmu_kernel_has_cpu_pmu(void);
  */
 int hf_pmu_encode(const char *pmu, const char *event, struct perf_event_attr *attr);
 const char *hf_pmu_strerror(int err);
+/* The same for a full libpfm4 name: "perf::PAGE-FAULTS", "skx::...", "cycles". */
+int hf_pmu_encode_name(const char *event, struct perf_event_attr *attr);
 
 /* Counts gathered for one interval, by role. */
 struct hf_mmu_counts {

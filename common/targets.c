@@ -27,7 +27,7 @@ static error_t parse_target(int key, char *arg, struct argp_state *state)
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
 	case ARGP_KEY_END:
-		if (!hf_targets.all == !hf_targets.pids.n)
+		if (!hf_targets.pids_optional && !hf_targets.all == !hf_targets.pids.n)
 			argp_error(state, "give either -p PID or --all");
 		break;
 	default:

@@ -16,6 +16,7 @@ struct hf_targets {
 	struct hf_pids pids;
 	bool all;
 	unsigned int top;	/* 0: every row */
+	bool pids_optional;	/* set by the tool: processes may come from a file */
 };
 extern struct hf_targets hf_targets;
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Fuzz the parsers for a bounded time each: the fault-record reader
-# (tests/fuzz/record_fuzz.c, seeded with the trace fixtures) and the
+# (tests/fuzz/record_fuzz.c, seeded with the trace fixtures), the
 # pre-zeroing vmstat/zoneinfo parsers (tests/fuzz/prezero_fuzz.c, seeded
-# with the sysroot-prezero fixture). FUZZ_SECONDS overrides the 20 s.
+# with the sysroot-prezero fixture) and hpcov --promote's weights and
+# coverage readers (tests/fuzz/promote_fuzz.c, seeded with mmucost and
+# hpcov output). FUZZ_SECONDS overrides the 20 s.
 . "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.."
 secs=${FUZZ_SECONDS:-20}
@@ -23,6 +25,12 @@ seed_prezero() {
 	cp tests/fixtures/sysroot-prezero/proc/vmstat "$1/vmstat"
 	cp tests/fixtures/sysroot-prezero/proc/zoneinfo "$1/zoneinfo"
 	head -c 2048 tests/fixtures/sysroot-prezero/proc/zoneinfo > "$1/zoneinfo-head"
+}
+
+seed_promote() {
+	cp tests/fixtures/promote/coverage.json tests/fixtures/promote/weights.json "$1/"
+	printf '{"type":"weights","processes":[{"pid":1,"weight":30},{"pid":2,"weight":10}]}\n' > "$1/weights-hand"
+	printf '{"type":"coverage","candidates":[{"rank":1,"pid":5,"comm":"w","addr":"0x7f0000200000","coverage":500,"bucket":9}],"huge_regions":[{"pid":5,"comm":"w","addr":"0x7f0000600000","vma":"[anon]"}]}\n' > "$1/coverage-small"
 }
 
 # fuzz NAME WHAT: run build/fuzz/NAME_fuzz over seeds from seed_NAME.
@@ -49,3 +57,4 @@ fuzz() {
 
 fuzz record "record parser"
 fuzz prezero "vmstat/zoneinfo parsers"
+fuzz promote "promote weights and coverage readers"

@@ -91,3 +91,91 @@ for tool in hpbloat hpcov mmucost; do
 	done
 	[ -z "$missing" ] && pass "$tool-man-page" || fail "$tool-man-page" "not documented:$missing"
 done
+
+# ---- hpcov --promote and mmucost -e: command lines, readers, dry-run order ----
+PFX=tests/fixtures/promote
+status "hpcov-promote-options-need-promote" 64 "$BUILD/hpcov" -p 1 --budget 3
+status "hpcov-promote-dry-run-needs-promote" 64 "$BUILD/hpcov" -p 1 --dry-run
+status "hpcov-promote-from-and-all" 64 "$BUILD/hpcov" --promote --from "$PFX/coverage.json" -A
+status "hpcov-promote-both-stdin" 64 "$BUILD/hpcov" --promote --from - --weights -
+status "hpcov-promote-bad-budget" 64 "$BUILD/hpcov" --promote --from "$PFX/coverage.json" --budget 0
+status "hpcov-promote-no-target" 64 "$BUILD/hpcov" --promote
+grep -q -- "--budget, --weights, --from, --watch and --dry-run go with --promote" <(
+	"$BUILD/hpcov" -p 1 --watch 2>&1) && pass "hpcov-promote-usage-message" ||
+	fail "hpcov-promote-usage-message" "no message naming --promote"
+
+# Sysfs trees with max_ptes_none 511 (the default: floor 1) and 256 (floor 256).
+for m in 511 256; do
+	mkdir -p "$tmp/thp$m/sys/kernel/mm/transparent_hugepage/khugepaged"
+	echo $m > "$tmp/thp$m/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none"
+done
+dry() { HAWKFETCH_SYSROOT=$tmp/thp${MPN:-511} "$BUILD/hpcov" --promote --dry-run --from "$PFX/coverage.json" "$@"; }
+# Weights 30 and 10, budget 8: 6 and 2, each process in descending coverage.
+if dry --weights "$PFX/weights.json" -j > "$tmp/plan.json" 2> "$tmp/err" &&
+	jq -e -s '[.[] | select(.type == "planned")] as $p |
+		($p | length) == 8 and
+		([$p[] | select(.pid == 101)] | length) == 6 and
+		([$p[] | select(.pid == 101) | .coverage]) == [512, 448, 384, 320, 256, 192]' \
+		"$tmp/plan.json" >/dev/null &&
+	jq -e -s '[.[] | select(.type == "planned") | select(.pid == 202) | .coverage] == [500, 450]' \
+		"$tmp/plan.json" >/dev/null; then
+	pass "hpcov-promote-dry-run-3-to-1"
+else
+	fail "hpcov-promote-dry-run-3-to-1" "$(cat "$tmp/plan.json" "$tmp/err")"
+fi
+# Every coverage >= 256 planned when the budget allows, none below; the huge one skipped.
+if MPN=256 dry --budget 100 -j | jq -e -s 'last | .type == "promote_summary" and
+	.min_coverage == 256 and .skipped_huge == 1 and .skipped_low_coverage == 8 and
+	([.processes[].planned] | add) == 10' >/dev/null &&
+	MPN=256 dry --budget 100 -j | jq -e -s '[.[] | select(.type == "planned") | .coverage] |
+	min == 256' >/dev/null; then
+	pass "hpcov-promote-dry-run-max-ptes-none-floor"
+else
+	fail "hpcov-promote-dry-run-max-ptes-none-floor" "$(MPN=256 dry --budget 100 -j 2>&1 | tail -1)"
+fi
+# Equal weights (no --weights): round-robin, each process best first.
+if dry --budget 4 -j | jq -e -s '[.[] | select(.type == "planned") | [.pid, .coverage]] ==
+	[[101, 512], [202, 500], [101, 448], [202, 450]]' >/dev/null; then
+	pass "hpcov-promote-dry-run-equal-weights"
+else
+	fail "hpcov-promote-dry-run-equal-weights" "$(dry --budget 4 2>&1)"
+fi
+dry --budget 2 -p 202 -j | jq -e -s '[.[] | select(.type == "planned") | .pid] == [202, 202]' \
+	>/dev/null && pass "hpcov-promote-dry-run-pid-filter" ||
+	fail "hpcov-promote-dry-run-pid-filter" "$(dry --budget 2 -p 202 2>&1)"
+status "hpcov-promote-pid-not-in-file" 1 dry -p 4242
+grep -q "pid 4242: not in $PFX/coverage.json" "$tmp/err" && pass "hpcov-promote-pid-not-in-file-named" ||
+	fail "hpcov-promote-pid-not-in-file-named" "$(cat "$tmp/err")"
+
+# Malformed input: exit 1, the file, line and field named.
+printf '{"type":"coverage",\n"candidates":[{"pid":1,"addr":"0x201000","coverage":3}]}\n' > "$tmp/bad-cov.json"
+printf '{"type":"interval"}\n{"type":"summary","processes":[{"pid":1,"weight":-3}]}\n' > "$tmp/bad-w.json"
+printf '{"type":"error","message":"no hardware PMU"}\n' > "$tmp/err-w.json"
+status "hpcov-promote-bad-coverage" 1 dry --from "$tmp/bad-cov.json"
+grep -q "bad-cov.json:1: candidates\[0\].addr: \"0x201000\" is not a 2 MiB-aligned" "$tmp/err" &&
+	pass "hpcov-promote-bad-coverage-named" || fail "hpcov-promote-bad-coverage-named" "$(cat "$tmp/err")"
+status "hpcov-promote-bad-weights" 1 dry --weights "$tmp/bad-w.json"
+grep -q "bad-w.json:2: processes\[0\].weight: must be a finite number >= 0" "$tmp/err" &&
+	pass "hpcov-promote-bad-weights-named" || fail "hpcov-promote-bad-weights-named" "$(cat "$tmp/err")"
+status "hpcov-promote-weights-from-failed-mmucost" 1 dry --weights "$tmp/err-w.json"
+grep -q "reported an error: no hardware PMU" "$tmp/err" && pass "hpcov-promote-weights-error-line" ||
+	fail "hpcov-promote-weights-error-line" "$(cat "$tmp/err")"
+status "hpcov-promote-missing-file" 1 dry --weights "$tmp/none.json"
+dry --weights - < "$PFX/weights.json" | grep -q "weight 30, 6 planned" &&
+	pass "hpcov-promote-weights-stdin" || fail "hpcov-promote-weights-stdin" "no 6 planned for weight 30"
+
+# Collapsing needs root: 77 and the reason (as an unprivileged user).
+as_user() { if need_root; then setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; else "$@"; fi; }
+as_user "$BUILD/hpcov" --promote --from "$PFX/coverage.json" > /dev/null 2> "$tmp/err"; rc=$?
+[ $rc = 77 ] && grep -q "needs root" "$tmp/err" && pass "hpcov-promote-not-root" ||
+	fail "hpcov-promote-not-root" "status $rc: $(cat "$tmp/err")"
+
+# mmucost -e
+status "mmucost-events-no-slash" 64 "$BUILD/mmucost" -e perf::PAGE-FAULTS -p 1
+status "mmucost-events-two-slashes" 64 "$BUILD/mmucost" -e a/b/c -p 1
+status "mmucost-events-no-numerator" 64 "$BUILD/mmucost" -e /perf::TASK-CLOCK -p 1
+status "mmucost-events-with-from" 64 "$BUILD/mmucost" -e a/b --from "$FIX/zen.csv"
+status "mmucost-events-unknown" 64 "$BUILD/mmucost" -e perf::NO-SUCH-EVENT/perf::TASK-CLOCK -p $$
+grep -q "event 'perf::NO-SUCH-EVENT'" "$tmp/err" && pass "mmucost-events-unknown-named" ||
+	fail "mmucost-events-unknown-named" "$(cat "$tmp/err")"
+status "mmucost-events-no-such-pid" 1 "$BUILD/mmucost" -e perf::PAGE-FAULTS/perf::TASK-CLOCK -p 999999999

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hpcov --promote's scheduler (common/promote.c) as a pure function:
+ * coverage order, the 3:1 share of weights 30 and 10, round-robin within
+ * 5 %, skips; and the weights and coverage readers on good and malformed
+ * input (errors must name the line and the field).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "promote.h"
+#include "unit.h"
+
+#define MB2 0x200000ULL
+
+static const struct hf_promote_policy every = { 1000, 1, HF_PROMOTE_TIE };
+
+/* n regions of pid at 2 MiB steps from base, coverage cov[i] (or 400). */
+static size_t add(struct hf_promote_region *r, size_t at, pid_t pid, uint64_t base, size_t n,
+		  const unsigned int *cov)
+{
+	for (size_t i = 0; i < n; i++)
+		r[at + i] = (struct hf_promote_region){ pid, base + i * MB2, cov ? cov[i] : 400,
+							false, "" };
+	return at + n;
+}
+
+static void test_coverage_order(void)
+{
+	static const unsigned int cov[] = { 64, 512, 128, 448, 256, 384, 192, 320 };
+	struct hf_promote_region r[8];
+	struct hf_promote_proc p = { 100, 1, 0, 0, false };
+	size_t order[8], n;
+	struct hf_promote_skips sk;
+	bool desc = true;
+
+	add(r, 0, 100, 0x40000000, 8, cov);
+	n = hf_promote_plan(r, 8, &p, 1, &every, order, &sk);
+	for (size_t i = 1; i < n; i++)
+		desc &= r[order[i - 1]].coverage > r[order[i]].coverage;
+	CHECK("promote-plan-coverage-order", n == 8 && desc && r[order[0]].coverage == 512,
+	      "n=%zu, first coverage %u", n, r[order[0]].coverage);
+}
+
+/* Weights 30 and 10, 20 regions each: any budget that is a multiple of 4 gives 3:1. */
+static void test_three_to_one(void)
+{
+	struct hf_promote_region r[40];
+	size_t order[40], n, a = 0;
+	struct hf_promote_skips sk;
+	char name[64];
+
+	add(r, add(r, 0, 1, 0x10000000, 20, NULL), 2, 0x10000000, 20, NULL);
+	for (unsigned int budget = 4; budget <= 24; budget += 4) {
+		struct hf_promote_proc p[] = { { 1, 30, 0, 0, false }, { 2, 10, 0, 0, false } };
+		struct hf_promote_policy pol = { budget, 1, HF_PROMOTE_TIE };
+
+		n = hf_promote_plan(r, 40, p, 2, &pol, order, &sk);
+		a = 0;
+		for (size_t i = 0; i < n; i++)
+			a += r[order[i]].pid == 1;
+		snprintf(name, sizeof(name), "promote-plan-3-to-1-budget-%u", budget);
+		CHECK(name, n == budget && a * 4 == budget * 3, "%zu of %zu to weight 30", a, n);
+	}
+	/* The same share when the budget comes one region per plan (hpcov --watch). */
+	{
+		struct hf_promote_proc p[] = { { 1, 30, 0, 0, false }, { 2, 10, 0, 0, false } };
+		struct hf_promote_policy one = { 1, 1, HF_PROMOTE_TIE };
+
+		for (int tick = 0; tick < 16; tick++) {
+			n = hf_promote_plan(r, 40, p, 2, &one, order, &sk);
+			r[order[0]].huge = true;	/* promoted: next plan skips it */
+		}
+		CHECK("promote-plan-3-to-1-one-per-tick", p[0].granted == 12 && p[1].granted == 4,
+		      "granted %u and %u", p[0].granted, p[1].granted);
+	}
+}
+
+/* 30 vs 29 (within 5 %): alternate; 30 vs 28 (outside): 30 first. */
+static void test_round_robin(void)
+{
+	struct hf_promote_region r[20];
+	/* Input order puts the lower weight first: round-robin would serve it first. */
+	struct hf_promote_proc p[] = { { 2, 29, 0, 0, false }, { 1, 30, 0, 0, false } };
+	struct hf_promote_proc q[] = { { 2, 28, 0, 0, false }, { 1, 30, 0, 0, false } };
+	struct hf_promote_policy pol = { 6, 1, HF_PROMOTE_TIE };
+	struct hf_promote_skips sk;
+	size_t order[20], n;
+	bool alt = true;
+
+	add(r, add(r, 0, 1, 0x10000000, 10, NULL), 2, 0x10000000, 10, NULL);
+	n = hf_promote_plan(r, 20, p, 2, &pol, order, &sk);
+	for (size_t i = 0; i < n; i++)
+		alt &= r[order[i]].pid == (pid_t)(2 - i % 2);
+	CHECK("promote-plan-round-robin-within-5pct", n == 6 && alt, "not alternating");
+	pol.budget = 1;
+	n = hf_promote_plan(r, 20, q, 2, &pol, order, &sk);
+	CHECK("promote-plan-highest-first-beyond-5pct", n == 1 && r[order[0]].pid == 1,
+	      "pid %d first", r[order[0]].pid);
+}
+
+static void test_equal_and_skips(void)
+{
+	static const unsigned int cov[] = { 0, 3, 100, 512 };
+	struct hf_promote_region r[9];
+	struct hf_promote_proc p[] = { { 1, 1, 0, 0, false }, { 2, 1, 0, 0, false } };
+	struct hf_promote_policy pol = { 100, hf_promote_min_coverage(508), HF_PROMOTE_TIE };
+	struct hf_promote_skips sk;
+	size_t order[9], n;
+
+	add(r, add(r, add(r, 0, 1, 0x10000000, 4, cov), 2, 0x10000000, 4, cov), 3, 0, 1, NULL);
+	r[3].huge = true;		/* pid 1's 512: already huge */
+	n = hf_promote_plan(r, 9, p, 2, &pol, order, &sk);
+	/* pid 1: 100; pid 2: 512, 100 (4 = 512 - 508 is the floor: 0 and 3 skipped) */
+	CHECK("promote-plan-skips", n == 3 && sk.huge == 1 && sk.low_coverage == 4 &&
+	      sk.unknown_pid == 1, "n=%zu huge=%zu low=%zu unknown=%zu", n, sk.huge,
+	      sk.low_coverage, sk.unknown_pid);
+	CHECK("promote-plan-equal-weights-alternate", n == 3 && r[order[0]].pid == 1 &&
+	      r[order[1]].pid == 2 && r[order[2]].pid == 2 && r[order[1]].coverage == 512,
+	      "order pids %d %d %d", r[order[0]].pid, r[order[1]].pid, r[order[2]].pid);
+	CHECK("promote-min-coverage", hf_promote_min_coverage(511) == 1 &&
+	      hf_promote_min_coverage(0) == 512 && hf_promote_min_coverage(-1) == 1 &&
+	      hf_promote_min_coverage(64) == 448, "wrong floor");
+}
+
+/* ---- readers ---- */
+
+static int read_weights(const char *text, struct hf_weight **w, size_t *n, char *err)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int ret = hf_weights_read(f, "w.json", w, n, err, 256);
+
+	fclose(f);
+	return ret;
+}
+
+static int read_cov(const char *text, struct hf_promote_region **r, size_t *n, char *err)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int ret = hf_coverage_read(f, "c.json", r, n, err, 256);
+
+	fclose(f);
+	return ret;
+}
+
+static void test_weights_reader(void)
+{
+	static const struct { const char *text, *want; } bad[] = {
+		{ "", "w.json: no weights" },
+		{ "{\"type\":\"interval\",\"pid\":1}\n", "w.json: no weights" },
+		{ "{\"type\":\"summary\"}", "w.json:1: no \"processes\" array" },
+		{ "\n\n{\"type\":\"summary\",\"processes\":[{\"pid\":1}]}", "w.json:3: processes[0]: no \"weight\"" },
+		{ "{\"type\":\"weights\",\"processes\":[{\"pid\":1,\"weight\":1},{\"pid\":-2,\"weight\":1}]}",
+		  "w.json:1: processes[1].pid: -2 out of range" },
+		{ "{\"type\":\"weights\",\"processes\":[{\"pid\":1,\"weight\":\"x\"}]}",
+		  "w.json:1: processes[0].weight: not a number" },
+		{ "{\"type\":\"weights\",\"processes\":[{\"pid\":1,\"weight\":-1}]}",
+		  "w.json:1: processes[0].weight: must be" },
+		{ "{\"type\":\"summary\",\"processes\":[{\"pid\":1,\"weight\":null}]}",
+		  "w.json:1: processes[0].weight: null" },
+		{ "{\"type\":\"interval\"}\n{\"type\":\"summ", "w.json:2: not JSON: truncated" },
+		{ "{\"type\":\"interval\"}\n[1]", "w.json:2: expected a JSON object" },
+		{ "{\"a\":1,\n\"b\":}", "w.json:2: not JSON" },
+		{ "{\"type\":\"error\",\"message\":\"no hardware PMU\"}", "reported an error: no hardware PMU" },
+	};
+	const char *good = "{\"type\":\"interval\",\"pid\":7}\n"
+		"{\"type\":\"summary\",\"processes\":[{\"pid\":7,\"comm\":\"a\",\"weight\":0.3},"
+		"{\"pid\":8,\"weight\":1}]}\n";
+	struct hf_weight *w = NULL;
+	char err[256];
+	size_t n = 0;
+	int ret = read_weights(good, &w, &n, err);
+
+	CHECK("weights-read-mmucost", !ret && n == 2 && w[0].pid == 7 && w[0].weight == 0.3 &&
+	      !strcmp(w[0].comm, "a") && w[1].weight == 1, "ret %d: %s", ret, ret ? err : "");
+	free(w);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "weights-read-rejects-%zu", i);
+		err[0] = '\0';
+		w = NULL;
+		ret = read_weights(bad[i].text, &w, &n, err);
+		CHECK(name, ret == -EINVAL && strstr(err, bad[i].want), "ret %d, err '%s', want '%s'",
+		      ret, err, bad[i].want);
+		if (!ret)
+			free(w);
+	}
+}
+
+static void test_coverage_reader(void)
+{
+	static const struct { const char *text, *want; } bad[] = {
+		{ "{\"type\":\"coverage\"}", "c.json:1: no \"candidates\" array" },
+		{ "{\"type\":\"coverage\",\"candidates\":[{\"pid\":1,\"addr\":\"0x200001\",\"coverage\":3}]}",
+		  "candidates[0].addr: \"0x200001\" is not a 2 MiB-aligned" },
+		{ "{\"type\":\"coverage\",\"candidates\":[{\"pid\":1,\"addr\":4096,\"coverage\":3}]}",
+		  "candidates[0].addr: missing" },
+		{ "{\"type\":\"coverage\",\"candidates\":[{\"pid\":1,\"addr\":\"0x200000\",\"coverage\":513}]}",
+		  "candidates[0].coverage: 513 out of range" },
+		{ "{\"type\":\"coverage\",\"candidates\":[{\"pid\":1,\"addr\":\"0x200000\"}]}",
+		  "candidates[0]: no \"coverage\"" },
+		{ "{\"type\":\"coverage\",\"candidates\":[],\"huge_regions\":[{\"pid\":\"1\"}]}",
+		  "huge_regions[0].pid: not an integer" },
+		{ "{\"type\":\"coverage\",\"candidates\":[]}\n{\"type\":\"coverage\",\"candidates\":[]}",
+		  "c.json:2: a second coverage document" },
+		{ "{\"type\":\"coverage\",\"candidates\":{}}", "\"candidates\": not an array" },
+		{ "{\"type\":\"mystery\"}", "no coverage" },
+	};
+	const char *good = "{\"type\":\"coverage\",\"interval_ms\":1000,\"candidates\":["
+		"{\"rank\":1,\"pid\":5,\"comm\":\"w\",\"addr\":\"0x7f0000200000\",\"coverage\":500},"
+		"{\"rank\":2,\"pid\":5,\"comm\":\"w\",\"addr\":\"0x7f0000400000\",\"coverage\":0}],"
+		"\"huge_regions\":[{\"pid\":5,\"addr\":\"0x7f0000600000\"}]}";
+	struct hf_promote_region *r = NULL;
+	char err[256];
+	size_t n = 0;
+	int ret = read_cov(good, &r, &n, err);
+
+	CHECK("coverage-read-hpcov", !ret && n == 3 && r[0].pid == 5 && r[0].addr == 0x7f0000200000 &&
+	      r[0].coverage == 500 && !r[0].huge && r[1].coverage == 0 && r[2].huge &&
+	      !strcmp(r[0].comm, "w"), "ret %d: %s", ret, ret ? err : "");
+	free(r);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "coverage-read-rejects-%zu", i);
+		err[0] = '\0';
+		r = NULL;
+		ret = read_cov(bad[i].text, &r, &n, err);
+		CHECK(name, ret == -EINVAL && strstr(err, bad[i].want), "ret %d, err '%s', want '%s'",
+		      ret, err, bad[i].want);
+		if (!ret)
+			free(r);
+	}
+}
+
+int main(void)
+{
+	test_coverage_order();
+	test_three_to_one();
+	test_round_robin();
+	test_equal_and_skips();
+	test_weights_reader();
+	test_coverage_reader();
+	return UNIT_EXIT();
+}
