@@ -23,6 +23,7 @@
 static struct args {
 	bool regions, vmas;
 	bool recover, dry_run, watch;
+	enum hf_recover_mech mechanism;	/* NONE: the best that works */
 	const char *cgroup;
 	unsigned int min_zero;		/* 0: from max_ptes_none */
 	uint64_t budget;		/* zero subpages; 0: none */
@@ -30,7 +31,7 @@ static struct args {
 } args = { .low = 15, .high = 30, .psi = 10, .interval = 1 };
 
 enum { OPT_VMAS = 0x100, OPT_RECOVER, OPT_DRY_RUN, OPT_BUDGET, OPT_MIN_ZERO, OPT_WATCH,
-       OPT_LOW, OPT_HIGH, OPT_PSI };
+       OPT_LOW, OPT_HIGH, OPT_PSI, OPT_MECHANISM };
 
 static const struct argp_option options[] = {
 	{ "regions", 'r', NULL, 0, "List each huge page (2 MiB region) instead of processes", 0 },
@@ -46,6 +47,8 @@ static const struct argp_option options[] = {
 	  "(default: khugepaged/max_ptes_none + 1)", 3 },
 	{ "budget", OPT_BUDGET, "SIZE", 0, "Stop once SIZE of zero subpages is chosen "
 	  "(bytes, or with K, M, G)", 3 },
+	{ "mechanism", OPT_MECHANISM, "NAME", 0, "Use this one: madvise (MADV_SPLIT_UNDERUSED) "
+	  "or debugfs (split_huge_pages); default: the first that works", 3 },
 	{ "watch", OPT_WATCH, NULL, 0, "Daemon: recover when memory available drops below "
 	  "--low, until it is back above --high", 3 },
 	{ "low", OPT_LOW, "PCT", 0, "Start below this % of memory available (default 15)", 3 },
@@ -138,6 +141,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_BUDGET:
 		args.budget = arg_size(arg, state);
 		break;
+	case OPT_MECHANISM:
+		if (!strcmp(arg, "madvise"))
+			args.mechanism = HF_RECOVER_MADVISE;
+		else if (!strcmp(arg, "debugfs"))
+			args.mechanism = HF_RECOVER_DEBUGFS;
+		else
+			argp_error(state, "invalid mechanism '%s': expected madvise or debugfs", arg);
+		break;
 	case OPT_WATCH:
 		args.watch = true;
 		break;
@@ -161,8 +172,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--regions and --vmas cannot be combined");
 		if (args.watch)
 			args.recover = true;
-		if (!args.recover && (args.dry_run || args.budget || args.min_zero))
-			argp_error(state, "--dry-run, --budget and --min-zero need --recover");
+		if (!args.recover && (args.dry_run || args.budget || args.min_zero || args.mechanism))
+			argp_error(state, "--dry-run, --budget, --min-zero and --mechanism need "
+				   "--recover");
 		if (args.recover && (args.regions || args.vmas))
 			argp_error(state, "--recover reports per process and region; drop -r/--vmas");
 		if (args.watch && args.dry_run)
@@ -568,17 +580,9 @@ static int recover(struct report *rep, struct hf_recover_env *env)
 			status = HF_EXIT_FAIL;
 		}
 	if (hf_opts.json) {
-		struct json_object *o = json_object_new_object();
+		struct json_object *o = hf_recover_doc_json(&run, env, args.dry_run, min_zero,
+							    args.budget);
 
-		hf_json_set_str(o, "type", "recover");
-		hf_json_set_str(o, "mechanism", hf_recover_mech_name(env->mech));
-		if (env->mech == HF_RECOVER_NONE)
-			hf_json_set_str(o, "unavailable", env->why);
-		json_object_object_add(o, "dry_run", json_object_new_boolean(args.dry_run));
-		hf_json_set_u64(o, "min_zero", min_zero);
-		json_object_object_add(o, "budget_subpages",
-				       args.budget ? hf_json_u64(args.budget) : NULL);
-		hf_recover_run_json(o, &run, args.dry_run);
 		hf_json_emit(stdout, o);
 		json_object_put(o);
 	} else {
@@ -633,22 +637,8 @@ static int watch(const struct hf_thp_policy *pol, struct hf_recover_env *env)
 		return HF_EXIT_FAIL;
 	}
 	if (hf_opts.json) {
-		struct json_object *s = json_object_new_object();
+		struct json_object *s = hf_watch_summary_json(&t, env->mech);
 
-		hf_json_set_str(s, "type", "summary");
-		hf_json_set_str(s, "mechanism", hf_recover_mech_name(env->mech));
-		json_object_object_add(s, "elapsed_s", json_object_new_double(t.elapsed_s));
-		hf_json_set_u64(s, "starts", t.starts);
-		hf_json_set_u64(s, "stops_at_high", t.stops_high);
-		hf_json_set_u64(s, "stops_nothing_left", t.stops_empty);
-		hf_json_set_u64(s, "rounds", t.rounds);
-		hf_json_set_u64(s, "regions_split", t.regions_split);
-		hf_json_set_u64(s, "returned_subpages", t.returned);
-		hf_json_set_u64(s, "returned_kib", KIB(t.returned));
-		hf_json_set_u64(s, "recover_time_ns", t.time_ns);
-		json_object_object_add(s, "avail_pct", json_object_new_double(t.last.avail_pct));
-		json_object_object_add(s, "signal", t.signal ? json_object_new_string(
-				       strsignal(t.signal)) : NULL);
 		hf_json_emit(stdout, s);
 		json_object_put(s);
 	} else {
@@ -683,7 +673,7 @@ int main(int argc, char **argv)
 	hf_thp_policy_read(&rep.policy);
 	if (args.recover) {
 		/* Refuse before touching anything when nothing can split safely. */
-		status = hf_recover_probe(&env, &rep.policy);
+		status = hf_recover_probe(&env, &rep.policy, args.mechanism);
 		if (status && !args.dry_run) {
 			hf_err("cannot recover bloat here: %s", env.why);
 			return status;

@@ -116,7 +116,8 @@ static const char instead[] =
 	"(with shrink_underused=1) and writing to the cgroup's memory.reclaim, "
 	"which lets the kernel's underused-THP shrinker split them";
 
-int hf_recover_probe(struct hf_recover_env *env, const struct hf_thp_policy *policy)
+int hf_recover_probe(struct hf_recover_env *env, const struct hf_thp_policy *policy,
+		     enum hf_recover_mech want)
 {
 	char path[512], mode[32];
 	int err;
@@ -124,9 +125,14 @@ int hf_recover_probe(struct hf_recover_env *env, const struct hf_thp_policy *pol
 	memset(env, 0, sizeof(*env));
 	env->debugfs_fd = -1;
 	env->zero_pfn = find_zero_pfn();
-	if (kernel_knows_split_underused()) {
+	if (want != HF_RECOVER_DEBUGFS && kernel_knows_split_underused()) {
 		env->mech = HF_RECOVER_MADVISE;
 		return HF_EXIT_OK;
+	}
+	if (want == HF_RECOVER_MADVISE) {
+		snprintf(env->why, sizeof(env->why), "this kernel has no MADV_SPLIT_UNDERUSED "
+			 "(madvise advice 26; the hawkfetch kernel patch 0010 adds it)");
+		return HF_EXIT_NOFEATURE;
 	}
 	if (!policy->has_shrinker) {
 		snprintf(env->why, sizeof(env->why),
@@ -451,6 +457,23 @@ void hf_recover_run_json(struct json_object *o, const struct hf_recover_run *run
 		hf_json_set_u64(total, "time_ns", run->time_ns);
 	}
 	json_object_object_add(o, "total", total);
+}
+
+struct json_object *hf_recover_doc_json(const struct hf_recover_run *run,
+					const struct hf_recover_env *env, bool dry_run,
+					unsigned int min_zero, uint64_t budget)
+{
+	struct json_object *o = json_object_new_object();
+
+	hf_json_set_str(o, "type", "recover");
+	hf_json_set_str(o, "mechanism", hf_recover_mech_name(env->mech));
+	if (env->mech == HF_RECOVER_NONE)
+		hf_json_set_str(o, "unavailable", env->why);
+	json_object_object_add(o, "dry_run", json_object_new_boolean(dry_run));
+	hf_json_set_u64(o, "min_zero", min_zero);
+	json_object_object_add(o, "budget_subpages", budget ? hf_json_u64(budget) : NULL);
+	hf_recover_run_json(o, run, dry_run);
+	return o;
 }
 
 /* ---- memory state ---- */

@@ -45,12 +45,14 @@ struct hf_recover_env {
 const char *hf_recover_mech_name(enum hf_recover_mech m);
 
 /*
- * Find the best mechanism. Returns HF_EXIT_OK, or HF_EXIT_NOFEATURE with
+ * Find the best mechanism (want: HF_RECOVER_NONE), or check that the one
+ * wanted works. Returns HF_EXIT_OK, or HF_EXIT_NOFEATURE with
  * env->mech == HF_RECOVER_NONE and env->why saying why (kernel lockdown,
  * no debugfs, a kernel that does not remap zero subpages on split) and
  * naming what works instead; nothing is printed.
  */
-int hf_recover_probe(struct hf_recover_env *env, const struct hf_thp_policy *policy);
+int hf_recover_probe(struct hf_recover_env *env, const struct hf_thp_policy *policy,
+		     enum hf_recover_mech want);
 void hf_recover_env_close(struct hf_recover_env *env);
 
 /* The default --min-zero: a region promotion (512 - max_ptes_none) keeps. */
@@ -104,6 +106,10 @@ int hf_proc_anon_kib(pid_t pid, uint64_t *rss_anon, uint64_t *anon_huge);
 
 /* The run as JSON objects ("processes" and "regions" arrays, "total"). */
 void hf_recover_run_json(struct json_object *o, const struct hf_recover_run *run, bool dry_run);
+/* hpbloat --recover's JSON document (type "recover"). */
+struct json_object *hf_recover_doc_json(const struct hf_recover_run *run,
+					const struct hf_recover_env *env, bool dry_run,
+					unsigned int min_zero, uint64_t budget);
 
 /* ---- memory watermarks (--watch) ---- */
 

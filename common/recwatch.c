@@ -189,3 +189,25 @@ int hf_recover_watch(const struct hf_watch_opts *o, struct hf_recover_env *env,
 	hf_bloat_scanner_free(&s);
 	return err;
 }
+
+struct json_object *hf_watch_summary_json(const struct hf_watch_totals *t,
+					  enum hf_recover_mech mech)
+{
+	struct json_object *s = json_object_new_object();
+
+	hf_json_set_str(s, "type", "summary");
+	hf_json_set_str(s, "mechanism", hf_recover_mech_name(mech));
+	json_object_object_add(s, "elapsed_s", json_object_new_double(t->elapsed_s));
+	hf_json_set_u64(s, "starts", t->starts);
+	hf_json_set_u64(s, "stops_at_high", t->stops_high);
+	hf_json_set_u64(s, "stops_nothing_left", t->stops_empty);
+	hf_json_set_u64(s, "rounds", t->rounds);
+	hf_json_set_u64(s, "regions_split", t->regions_split);
+	hf_json_set_u64(s, "returned_subpages", t->returned);
+	hf_json_set_u64(s, "returned_kib", t->returned * (HF_PAGE_SIZE / 1024));
+	hf_json_set_u64(s, "recover_time_ns", t->time_ns);
+	json_object_object_add(s, "avail_pct", json_object_new_double(t->last.avail_pct));
+	json_object_object_add(s, "signal", t->signal ?
+			       json_object_new_string(strsignal(t->signal)) : NULL);
+	return s;
+}
