@@ -120,6 +120,7 @@ int hf_recover_probe(struct hf_recover_env *env, const struct hf_thp_policy *pol
 		     enum hf_recover_mech want)
 {
 	char path[512], mode[32];
+	const char *nomadv;
 	int err;
 
 	memset(env, 0, sizeof(*env));
@@ -153,16 +154,17 @@ int hf_recover_probe(struct hf_recover_env *env, const struct hf_thp_policy *pol
 		return HF_EXIT_OK;
 	}
 	err = errno;
+	nomadv = want == HF_RECOVER_NONE ? ", and this kernel has no MADV_SPLIT_UNDERUSED" : "";
 	lockdown_mode(mode, sizeof(mode));
 	if (err == EPERM && *mode && strcmp(mode, "none"))
 		snprintf(env->why, sizeof(env->why),
 			 "kernel lockdown (%s mode, /sys/kernel/security/lockdown) forbids "
-			 "writing to %s (\"debugfs access is restricted\"), and this kernel "
-			 "has no MADV_SPLIT_UNDERUSED; %s", mode, SPLIT_FILE, instead);
+			 "writing to %s (\"debugfs access is restricted\")%s; %s", mode,
+			 SPLIT_FILE, nomadv, instead);
 	else
 		snprintf(env->why, sizeof(env->why),
-			 "%s: %s (needs debugfs, CONFIG_DEBUG_FS), and this kernel has no "
-			 "MADV_SPLIT_UNDERUSED; %s", SPLIT_FILE, strerror(err), instead);
+			 "%s: %s (needs debugfs, CONFIG_DEBUG_FS)%s; %s", SPLIT_FILE,
+			 strerror(err), nomadv, instead);
 	return HF_EXIT_NOFEATURE;
 }
 

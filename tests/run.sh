@@ -41,6 +41,7 @@ for tier in $TIERS; do
 			run vm 3600 make --no-print-directory vm-check
 			run vm-fbtools 1800 make --no-print-directory vm-fbtools-check
 			run vm-hpcov 900 make --no-print-directory vm-hpcov-check
+			run vm-hpbloat 1800 make --no-print-directory vm-hpbloat-check
 		fi
 		;;
 	esac
