@@ -9,9 +9,10 @@
  * evenly are written with a pattern, the others stay zero. Prints
  * "region ADDR K" per region, then "ready PID", and runs until killed.
  *
- *   -w  a writer thread keeps writing sequence numbers into 8 subpages of
- *       each region that start out zero (the ones recovery frees), and
- *       remembers the last value of each
+ *   -w  a writer thread writes sequence numbers into subpages that are
+ *       still zero (the ones recovery frees): every 50 ms one more subpage
+ *       of each region, in a scattered order, and it rewrites the ones
+ *       already written; it remembers the last value of each
  *   -l  a latency thread reads one word of every subpage, pass after pass,
  *       and keeps the longest pass
  *
@@ -33,12 +34,13 @@
 #define HPAGE (2UL << 20)
 #define PAGE 4096UL
 #define NSUB 512
-#define WSUB 8		/* subpages per region the writer writes */
+#define PERIOD_US 50000	/* the writer takes one more zero subpage per region */
+#define STRIDE 37	/* order of the writer's subpages: i * 37 mod 512 */
 
 static char *area;
 static int nreg, nwritten;
 static volatile bool stop_writer;
-static uint64_t *last;		/* [region][WSUB]: last value written, 0: none */
+static uint64_t *last;		/* [region][subpage]: last value written, 0: none */
 static volatile uint64_t writes;
 static volatile sig_atomic_t want_verify, want_latency;
 static volatile uint64_t passes, max_ns, sum_ns;
@@ -53,16 +55,6 @@ static uint64_t pattern(int r, int i)
 	return 0x5a5a000000000000ULL | (uint64_t)r << 16 | (uint64_t)i << 1 | 1;
 }
 
-/* The k-th subpage of a region the writer uses: one fill() left zero. */
-static int writer_sub(int k)
-{
-	int i = (k * NSUB) / WSUB + NSUB / WSUB / 2;
-
-	while (written(i))
-		i = (i + 1) % NSUB;
-	return i;
-}
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -74,18 +66,28 @@ static uint64_t now_ns(void)
 static void *writer(void *arg)
 {
 	uint64_t seq = 1;
+	int taken = 0;
 
 	(void)arg;
 	while (!stop_writer) {
+		/* One more subpage per region, if one that started zero is left. */
+		for (int k = taken; k < NSUB; k++)
+			if (!written((k * STRIDE) % NSUB)) {
+				taken = k + 1;
+				break;
+			}
 		for (int r = 0; r < nreg; r++)
-			for (int k = 0; k < WSUB; k++) {
+			for (int k = 0; k < taken; k++) {
+				int i = (k * STRIDE) % NSUB;
 				uint64_t v = seq++ << 8 | 0xa5;
-				char *p = area + r * HPAGE + writer_sub(k) * PAGE;
 
-				*(volatile uint64_t *)(p + (k % 8) * 512) = v;
-				last[r * WSUB + k] = v;
+				if (written(i))
+					continue;
+				*(volatile uint64_t *)(area + r * HPAGE + i * PAGE + (i % 8) * 512) = v;
+				last[r * NSUB + i] = v;
 			}
 		writes = seq - 1;
+		usleep(PERIOD_US);
 	}
 	return NULL;
 }
@@ -128,9 +130,8 @@ static void verify(void)
 
 			if (written(i))
 				want[0] = want[PAGE / 8 - 1] = pattern(r, i);
-			for (int k = 0; k < WSUB; k++)
-				if (writer_sub(k) == i && last[r * WSUB + k])
-					want[(k % 8) * 64] = last[r * WSUB + k];
+			else if (last[r * NSUB + i])
+				want[(i % 8) * 64] = last[r * NSUB + i];
 			bad += memcmp(w, want, PAGE) != 0;
 			for (size_t j = 0; j < PAGE / 8; j++)
 				sum = (sum ^ w[j]) * 1099511628211ULL;
@@ -169,7 +170,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	p = mmap(NULL, (nreg + 1) * HPAGE, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	last = calloc((size_t)nreg * WSUB, sizeof(*last));
+	last = calloc((size_t)nreg * NSUB, sizeof(*last));
 	if (p == MAP_FAILED || !last) {
 		perror("thpwriter");
 		return 1;
