@@ -175,8 +175,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (!args.recover && (args.dry_run || args.budget || args.min_zero || args.mechanism))
 			argp_error(state, "--dry-run, --budget, --min-zero and --mechanism need "
 				   "--recover");
-		if (args.recover && (args.regions || args.vmas))
-			argp_error(state, "--recover reports per process and region; drop -r/--vmas");
+		if (args.recover && (args.regions || args.vmas || hf_targets.top))
+			argp_error(state, "--recover reports per process and region; drop -r/--vmas/"
+				   "--top (--budget limits what it takes)");
 		if (args.watch && args.dry_run)
 			argp_error(state, "--watch and --dry-run cannot be combined");
 		if (args.low >= args.high)

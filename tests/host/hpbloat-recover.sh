@@ -123,6 +123,15 @@ else
 	fi
 fi
 
+# --- system-wide: the workload's regions among all, still ranked ---
+"$HPBLOAT" --recover --dry-run --min-zero 1 -A -j > "$tmp/all.json" 2>/dev/null
+if jq -e --argjson p "$pid" '([.regions[].zero_subpages] | . == (sort | reverse)) and
+	([.regions[] | select(.pid == $p)] | length == 4)' "$tmp/all.json" >/dev/null; then
+	pass "hpbloat-recover-all-dry-run"
+else
+	fail "hpbloat-recover-all-dry-run" "$(jq -c '.total' "$tmp/all.json" 2>&1 | head -c 300)"
+fi
+
 # --- errors ---
 gone=$(sh -c 'echo $$')
 out=$("$HPBLOAT" --recover --dry-run -p "$gone" 2>&1); rc=$?
@@ -133,7 +142,8 @@ out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$HPBLOAT" --recover -p
 	fail "hpbloat-recover-unprivileged" "status $rc, output '$out'"
 bad=0
 for argv in "--dry-run -p $pid" "--recover --low 40 --high 30 -p $pid" "--recover --budget 1X -p $pid" \
-	"--recover --min-zero 0 -p $pid" "--recover -r -p $pid" "--watch --dry-run -A"; do
+	"--recover --min-zero 0 -p $pid" "--recover -r -p $pid" "--watch --dry-run -A" \
+	"--recover --top 3 -A" "--mechanism madvise -p $pid"; do
 	# shellcheck disable=SC2086
 	"$HPBLOAT" $argv >/dev/null 2>&1; rc=$?
 	[ $rc = 64 ] || { bad=1; echo "hpbloat $argv: status $rc, want 64"; }
