@@ -13,6 +13,7 @@
 #include "procfs.h"
 #include "proclist.h"
 #include "recover.h"
+#include "recopts.h"
 #include "recwatch.h"
 #include "targets.h"
 #include "thp.h"
@@ -22,41 +23,16 @@
 
 static struct args {
 	bool regions, vmas;
-	bool recover, dry_run, watch;
-	enum hf_recover_mech mechanism;	/* NONE: the best that works */
 	const char *cgroup;
-	unsigned int min_zero;		/* 0: from max_ptes_none */
-	uint64_t budget;		/* zero subpages; 0: none */
-	double low, high, psi, interval, duration;
-} args = { .low = 15, .high = 30, .psi = 10, .interval = 1 };
+} args;
 
-enum { OPT_VMAS = 0x100, OPT_RECOVER, OPT_DRY_RUN, OPT_BUDGET, OPT_MIN_ZERO, OPT_WATCH,
-       OPT_LOW, OPT_HIGH, OPT_PSI, OPT_MECHANISM };
+enum { OPT_VMAS = 0x100 };
 
 static const struct argp_option options[] = {
 	{ "regions", 'r', NULL, 0, "List each huge page (2 MiB region) instead of processes", 0 },
 	{ "vmas", OPT_VMAS, NULL, 0, "List each VMA holding huge pages instead of processes", 0 },
 	{ "cgroup", 'c', "PATH", 0, "The processes of this cgroup (with --watch: its memory limit "
 	  "sets the watermarks)", 0 },
-	{ NULL, 0, NULL, 0, "Recovery:", 3 },
-	{ "recover", OPT_RECOVER, NULL, 0, "Give back zero subpages: split the chosen huge pages "
-	  "so the kernel maps their zero subpages to the shared zero page", 3 },
-	{ "dry-run", OPT_DRY_RUN, NULL, 0, "With --recover: list the regions it would split, "
-	  "most bloated first, and split nothing", 3 },
-	{ "min-zero", OPT_MIN_ZERO, "N", 0, "Only regions with at least N zero subpages "
-	  "(default: khugepaged/max_ptes_none + 1)", 3 },
-	{ "budget", OPT_BUDGET, "SIZE", 0, "Stop once SIZE of zero subpages is chosen "
-	  "(bytes, or with K, M, G)", 3 },
-	{ "mechanism", OPT_MECHANISM, "NAME", 0, "Use this one: madvise (MADV_SPLIT_UNDERUSED) "
-	  "or debugfs (split_huge_pages); default: the first that works", 3 },
-	{ "watch", OPT_WATCH, NULL, 0, "Daemon: recover when memory available drops below "
-	  "--low, until it is back above --high", 3 },
-	{ "low", OPT_LOW, "PCT", 0, "Start below this % of memory available (default 15)", 3 },
-	{ "high", OPT_HIGH, "PCT", 0, "Stop at this % of memory available (default 30)", 3 },
-	{ "psi", OPT_PSI, "PCT", 0, "Also start when memory PSI some avg10 reaches PCT "
-	  "(default 10, 0: off)", 3 },
-	{ "interval", 'i', "SEC", 0, "With --watch: check every SEC seconds (default 1)", 3 },
-	{ "duration", 'd', "SEC", 0, "With --watch: stop after SEC seconds", 3 },
 	{ 0 },
 };
 
@@ -80,34 +56,6 @@ static const char doc[] =
 	"  hpbloat --recover -A --dry-run --budget 1G\n"
 	"  hpbloat --recover --watch -A    recover below 15% available, up to 30%";
 
-static double arg_pct(const char *arg, struct argp_state *state)
-{
-	char *end;
-	double v = strtod(arg, &end);
-
-	if (end == arg || *end || !(v >= 0 && v <= 100))
-		argp_error(state, "invalid percentage '%s': expected 0 to 100", arg);
-	return v;
-}
-
-static uint64_t arg_size(const char *arg, struct argp_state *state)
-{
-	char *end;
-	unsigned long long v;
-	int shift = 0;
-
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (*end && !end[1])
-		shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20 :
-			*end == 'G' || *end == 'g' ? 30 : *end == 'T' || *end == 't' ? 40 : -1;
-	if (errno || end == arg || *arg == '-' || shift < 0 || (*end && !shift) || !v ||
-	    v > (UINT64_MAX >> shift))
-		argp_error(state, "invalid size '%s': expected bytes > 0, or a number with K, M, G, T",
-			   arg);
-	return ((v << shift) + HF_PAGE_SIZE - 1) / HF_PAGE_SIZE;
-}
-
 static void add_cgroup(const char *path, struct argp_state *state)
 {
 	int err = hf_cgroup_pids(path, &hf_targets.pids);
@@ -129,59 +77,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'c':
 		add_cgroup(arg, state);
 		break;
-	case OPT_RECOVER:
-		args.recover = true;
-		break;
-	case OPT_DRY_RUN:
-		args.dry_run = true;
-		break;
-	case OPT_MIN_ZERO:
-		args.min_zero = hf_arg_u64(arg, 1, HF_HPAGE_NR, "zero subpage count", state);
-		break;
-	case OPT_BUDGET:
-		args.budget = arg_size(arg, state);
-		break;
-	case OPT_MECHANISM:
-		if (!strcmp(arg, "madvise"))
-			args.mechanism = HF_RECOVER_MADVISE;
-		else if (!strcmp(arg, "debugfs"))
-			args.mechanism = HF_RECOVER_DEBUGFS;
-		else
-			argp_error(state, "invalid mechanism '%s': expected madvise or debugfs", arg);
-		break;
-	case OPT_WATCH:
-		args.watch = true;
-		break;
-	case OPT_LOW:
-		args.low = arg_pct(arg, state);
-		break;
-	case OPT_HIGH:
-		args.high = arg_pct(arg, state);
-		break;
-	case OPT_PSI:
-		args.psi = arg_pct(arg, state);
-		break;
-	case 'i':
-		args.interval = hf_arg_seconds(arg, state);
-		break;
-	case 'd':
-		args.duration = hf_arg_seconds(arg, state);
-		break;
 	case ARGP_KEY_END:
 		if (args.regions && args.vmas)
 			argp_error(state, "--regions and --vmas cannot be combined");
-		if (args.watch)
-			args.recover = true;
-		if (!args.recover && (args.dry_run || args.budget || args.min_zero || args.mechanism))
-			argp_error(state, "--dry-run, --budget, --min-zero and --mechanism need "
-				   "--recover");
-		if (args.recover && (args.regions || args.vmas || hf_targets.top))
+		if (hf_recover_args.recover && (args.regions || args.vmas || hf_targets.top))
 			argp_error(state, "--recover reports per process and region; drop -r/--vmas/"
 				   "--top (--budget limits what it takes)");
-		if (args.watch && args.dry_run)
-			argp_error(state, "--watch and --dry-run cannot be combined");
-		if (args.low >= args.high)
-			argp_error(state, "--low (%g) must be below --high (%g)", args.low, args.high);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -189,7 +90,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp_child children[] = { HF_TARGETS_CHILD, HF_COMMON_CHILD, { 0 } };
+static const struct argp_child children[] = {
+	HF_TARGETS_CHILD, HF_RECOVER_CHILD, HF_COMMON_CHILD, { 0 }
+};
 static const struct argp argp = { options, parse_opt, NULL, doc, children, NULL, NULL };
 
 /* ---- scanning ---- */
@@ -524,7 +427,7 @@ static void print_recover_plain(const struct hf_recover_run *run, const struct h
 {
 	const char *kib = "%7llu->%-7llu";
 
-	if (args.dry_run) {
+	if (hf_recover_args.dry_run) {
 		printf("%5s %7s %-15s %-16s %8s %10s\n", "RANK", "PID", "COMM", "ADDRESS",
 		       "ZERO_SUB", "BLOAT_KIB");
 		for (size_t i = 0; i < run->nregion; i++) {
@@ -564,16 +467,16 @@ static void print_recover_plain(const struct hf_recover_run *run, const struct h
 
 static int recover(struct report *rep, struct hf_recover_env *env)
 {
-	unsigned int min_zero = args.min_zero ? args.min_zero :
+	unsigned int min_zero = hf_recover_args.min_zero ? hf_recover_args.min_zero :
 				hf_recover_default_min_zero(&rep->policy);
 	struct hf_recover_run run;
 	int status = HF_EXIT_OK;
 
-	if (hf_recover_plan(&run, rep->proc, rep->nproc, min_zero, args.budget)) {
+	if (hf_recover_plan(&run, rep->proc, rep->nproc, min_zero, hf_recover_args.budget)) {
 		hf_err("out of memory");
 		return HF_EXIT_FAIL;
 	}
-	if (!args.dry_run)
+	if (!hf_recover_args.dry_run)
 		hf_recover_execute(env, &run);
 	for (int i = 0; i < run.nproc; i++)
 		if (run.proc[i].error) {
@@ -581,8 +484,8 @@ static int recover(struct report *rep, struct hf_recover_env *env)
 			status = HF_EXIT_FAIL;
 		}
 	if (hf_opts.json) {
-		struct json_object *o = hf_recover_doc_json(&run, env, args.dry_run, min_zero,
-							    args.budget);
+		struct json_object *o = hf_recover_doc_json(&run, env, hf_recover_args.dry_run, min_zero,
+							    hf_recover_args.budget);
 
 		hf_json_emit(stdout, o);
 		json_object_put(o);
@@ -622,10 +525,10 @@ static void print_event(struct json_object *ev)
 static int watch(const struct hf_thp_policy *pol, struct hf_recover_env *env)
 {
 	struct hf_watch_opts o = {
-		.all = hf_targets.all, .cgroup = args.cgroup, .low = args.low, .high = args.high,
-		.psi = args.psi, .interval = args.interval, .duration = args.duration,
-		.min_zero = args.min_zero ? args.min_zero : hf_recover_default_min_zero(pol),
-		.budget = args.budget, .emit = print_event,
+		.all = hf_targets.all, .cgroup = args.cgroup, .low = hf_recover_args.low, .high = hf_recover_args.high,
+		.psi = hf_recover_args.psi, .interval = hf_recover_args.interval, .duration = hf_recover_args.duration,
+		.min_zero = hf_recover_args.min_zero ? hf_recover_args.min_zero : hf_recover_default_min_zero(pol),
+		.budget = hf_recover_args.budget, .emit = print_event,
 	};
 	struct hf_watch_totals t;
 	int err;
@@ -662,7 +565,7 @@ int main(int argc, char **argv)
 
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (args.recover && geteuid() != 0) {
+	if (hf_recover_args.recover && geteuid() != 0) {
 		hf_err("--recover needs root (pagemap PFNs, process_madvise with CAP_SYS_NICE, "
 		       "debugfs); run it with sudo");
 		return HF_EXIT_NOPERM;
@@ -672,15 +575,15 @@ int main(int argc, char **argv)
 		return HF_EXIT_FAIL;
 	}
 	hf_thp_policy_read(&rep.policy);
-	if (args.recover) {
+	if (hf_recover_args.recover) {
 		/* Refuse before touching anything when nothing can split safely. */
-		status = hf_recover_probe(&env, &rep.policy, args.mechanism);
-		if (status && !args.dry_run) {
+		status = hf_recover_probe(&env, &rep.policy, hf_recover_args.mechanism);
+		if (status && !hf_recover_args.dry_run) {
 			hf_err("cannot recover bloat here: %s", env.why);
 			return status;
 		}
 		hf_debug("recovery mechanism: %s", mech_text(env.mech));
-		if (args.watch) {
+		if (hf_recover_args.watch) {
 			status = watch(&rep.policy, &env);
 			hf_recover_env_close(&env);
 			return status;
@@ -696,7 +599,7 @@ int main(int argc, char **argv)
 		hf_recover_env_close(&env);
 		return status;	/* nothing scanned: the errors said it all */
 	}
-	if (args.recover) {
+	if (hf_recover_args.recover) {
 		err = recover(&rep, &env);
 		status = err > status ? err : status;
 	} else if (hf_opts.json) {
