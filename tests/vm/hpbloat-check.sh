@@ -8,7 +8,8 @@
 #     RssAnon by at least 90% of its zero subpages, the writer loses no write
 #     (every byte checked), and the dense process keeps its huge pages
 #   - --watch -c CGROUP under a 160 MiB memory.max recovers until the high
-#     mark, stops there with bloat left over, and prints a summary
+#     mark, stops there with bloat left over, and prints a summary; SIGTERM
+#     stops it cleanly with its summary
 # Part of the vm tier: `make vm-hpbloat-check`. Needs KERNEL_DIR (a
 # directory with the bzImage of a kernel built with the series).
 . "$(dirname "$0")/../lib.sh"
@@ -88,6 +89,12 @@ say "watch rc $?"
 sed 's/^/HFB: watch json /' /tmp/watch; sed 's/^/HFB: watch err /' /tmp/err
 say "watch huge-after $(huge $wl) current $(cat /sys/fs/cgroup/w/memory.current)"
 kill $wl
+# SIGTERM stops --watch cleanly, with its summary.
+hpbloat --watch -A -i 0.2 -j > /tmp/watch2 2>&1 &
+w=$!
+sleep 2; kill -TERM $w; wait $w
+say "sigterm rc $?"
+sed 's/^/HFB: sigterm json /' /tmp/watch2
 
 dmesg | sed 's/^/HFK: /'
 echo HFB-END
@@ -161,6 +168,14 @@ if [ "$rc" = 0 ] && [ -n "$summary" ]; then
 	fi
 else
 	fail "vm-hpbloat-watch" "status $rc: $(get "watch err" | head -3)"
+fi
+
+rc=$(get "sigterm rc")
+if [ "$rc" = 0 ] && get "sigterm json" | jq -e 'select(.type == "summary") | .signal == "Terminated"' \
+	>/dev/null 2>&1; then
+	pass "vm-hpbloat-watch: SIGTERM stops --watch with a summary"
+else
+	fail "vm-hpbloat-watch" "after SIGTERM: status $rc, $(get "sigterm json" | tail -1)"
 fi
 
 splat=$(sed -n 's/^HFK: //p' "$tmp/log" | vm_splats | head -3)
