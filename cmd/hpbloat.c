@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* hpbloat: zero-filled subpages (memory bloat) inside transparent huge pages. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,10 @@
 #include "output.h"
 #include "pagemap.h"
 #include "procfs.h"
+#include "proclist.h"
+#include "recover.h"
+#include "recopts.h"
+#include "recwatch.h"
 #include "targets.h"
 #include "thp.h"
 
@@ -18,6 +23,7 @@
 
 static struct args {
 	bool regions, vmas;
+	const char *cgroup;
 } args;
 
 enum { OPT_VMAS = 0x100 };
@@ -25,19 +31,39 @@ enum { OPT_VMAS = 0x100 };
 static const struct argp_option options[] = {
 	{ "regions", 'r', NULL, 0, "List each huge page (2 MiB region) instead of processes", 0 },
 	{ "vmas", OPT_VMAS, NULL, 0, "List each VMA holding huge pages instead of processes", 0 },
+	{ "cgroup", 'c', "PATH", 0, "The processes of this cgroup (with --watch: its memory limit "
+	  "sets the watermarks)", 0 },
 	{ 0 },
 };
 
 static const char doc[] =
-	"Find memory bloat: zero-filled 4 KiB subpages inside 2 MiB transparent huge pages.\v"
+	"Find memory bloat: zero-filled 4 KiB subpages inside 2 MiB transparent huge pages, "
+	"and give it back.\v"
 	"Reads /proc/PID/pagemap and /proc/kpageflags to find the huge pages (root only), "
 	"and their content with process_vm_readv; the scan faults nothing in and splits "
 	"or collapses nothing. Rows are ranked by bloat. Also says what the kernel's "
 	"underused-THP shrinker would do with these huge pages.\n\n"
+	"--recover splits the most bloated huge pages with process_madvise("
+	"MADV_SPLIT_UNDERUSED) on a kernel with the hawkfetch patch, or through "
+	"/sys/kernel/debug/split_huge_pages; either way the kernel decides what is zero "
+	"while the huge page is unmapped, so no write is lost. Where neither works "
+	"(kernel lockdown forbids debugfs) it exits with status 69.\n\n"
 	"Examples:\n"
 	"  hpbloat -p 4242                 bloat of one process\n"
 	"  hpbloat -A --top 10             the ten processes with the most bloat\n"
-	"  hpbloat -p 4242 -r -j           each huge page of a process, as JSON";
+	"  hpbloat -p 4242 -r -j           each huge page of a process, as JSON\n"
+	"  hpbloat --recover -p 4242       give its bloat back\n"
+	"  hpbloat --recover -A --dry-run --budget 1G\n"
+	"  hpbloat --recover --watch -A    recover below 15% available, up to 30%";
+
+static void add_cgroup(const char *path, struct argp_state *state)
+{
+	int err = hf_cgroup_pids(path, &hf_targets.pids);
+
+	if (err)
+		argp_failure(state, HF_EXIT_FAIL, 0, "cgroup %s: %s", path, strerror(-err));
+	args.cgroup = path;
+}
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
@@ -48,9 +74,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_VMAS:
 		args.vmas = true;
 		break;
+	case 'c':
+		add_cgroup(arg, state);
+		break;
 	case ARGP_KEY_END:
 		if (args.regions && args.vmas)
 			argp_error(state, "--regions and --vmas cannot be combined");
+		if (hf_recover_args.recover && (args.regions || args.vmas || hf_targets.top))
+			argp_error(state, "--recover reports per process and region; drop -r/--vmas/"
+				   "--top (--budget limits what it takes)");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -58,7 +90,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp_child children[] = { HF_TARGETS_CHILD, HF_COMMON_CHILD, { 0 } };
+static const struct argp_child children[] = {
+	HF_TARGETS_CHILD, HF_RECOVER_CHILD, HF_COMMON_CHILD, { 0 }
+};
 static const struct argp argp = { options, parse_opt, NULL, doc, children, NULL, NULL };
 
 /* ---- scanning ---- */
@@ -123,7 +157,7 @@ static int scan_one(struct report *rep, struct hf_bloat_scanner *s, pid_t pid, i
 		err = -ENODATA;		/* nothing to report */
 	if (err) {
 		hf_bloat_proc_free(&p);
-		if (!hf_targets.all)
+		if (!hf_targets.all && !args.cgroup)
 			return scan_error(pid, err, what);
 		*denied += err == -EPERM || err == -EACCES;
 		hf_debug("pid %d: skipped: %s", pid, strerror(-err));
@@ -275,7 +309,7 @@ static void print_shrinker(const struct report *rep)
 		       "(more than %d zero subpages each), freeing %llu KiB.\n",
 		       (unsigned long long)t->would_split, pol->max_ptes_none,
 		       (unsigned long long)KIB(t->would_free_subpages));
-	printf("Recovering bloat per process on demand needs the HawkEye kernel patches.\n");
+	printf("hpbloat --recover gives bloat back on demand (see hpbloat(8)).\n");
 }
 
 static void print_plain(const struct report *rep)
@@ -364,6 +398,7 @@ static void print_json(const struct report *rep)
 	size_t n;
 	struct row *rows = rank(rep, &n);
 
+	hf_json_set_str(o, "type", "bloat");
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(arr, rows[i].region ? region_json(&rows[i]) :
 					   proc_json(&rows[i]));
@@ -378,31 +413,201 @@ static void print_json(const struct report *rep)
 	json_object_put(o);
 }
 
+/* ---- recovery ---- */
+
+static const char *mech_text(enum hf_recover_mech m)
+{
+	return m == HF_RECOVER_MADVISE ? "process_madvise(MADV_SPLIT_UNDERUSED)" :
+	       m == HF_RECOVER_DEBUGFS ? "/sys/kernel/debug/split_huge_pages" :
+	       "no mechanism (none is available)";
+}
+
+static void print_recover_plain(const struct hf_recover_run *run, const struct hf_recover_env *env,
+				unsigned int min_zero)
+{
+	const char *kib = "%7llu->%-7llu";
+
+	if (hf_recover_args.dry_run) {
+		printf("%5s %7s %-15s %-16s %8s %10s\n", "RANK", "PID", "COMM", "ADDRESS",
+		       "ZERO_SUB", "BLOAT_KIB");
+		for (size_t i = 0; i < run->nregion; i++) {
+			const struct hf_recover_region *r = &run->region[i];
+
+			printf("%5zu %7d %-15s 0x%-14llx %8u %10llu\n", i + 1, r->pid,
+			       run->proc[r->proc].comm, (unsigned long long)r->addr, r->zero,
+			       (unsigned long long)KIB(r->zero));
+		}
+		printf("\nWould split %zu of %llu huge pages with at least %u zero subpages, "
+		       "giving back up to %llu KiB, with %s.\n", run->nregion,
+		       (unsigned long long)run->candidates, min_zero,
+		       (unsigned long long)KIB(run->zero_subpages), mech_text(env->mech));
+		if (env->mech == HF_RECOVER_NONE)
+			printf("No safe mechanism works here: %s.\n", env->why);
+		return;
+	}
+	printf("%7s %-15s %7s %6s %10s %16s %16s\n", "PID", "COMM", "REGIONS", "SPLIT",
+	       "FREED_KIB", "RSS_ANON_KIB", "ANON_HUGE_KIB");
+	for (int i = 0; i < run->nproc; i++) {
+		const struct hf_recover_proc *p = &run->proc[i];
+
+		printf("%7d %-15s %7llu %6llu %10llu ", p->pid, p->comm,
+		       (unsigned long long)p->regions, (unsigned long long)p->regions_split,
+		       (unsigned long long)KIB(p->returned));
+		printf(kib, (unsigned long long)p->rss_anon_kib[0],
+		       (unsigned long long)p->rss_anon_kib[1]);
+		printf(kib, (unsigned long long)p->anon_huge_kib[0],
+		       (unsigned long long)p->anon_huge_kib[1]);
+		printf("%s%s\n", p->error ? " " : "", p->error ? strerror(-p->error) : "");
+	}
+	printf("\nSplit %llu of %zu huge pages with %s in %.3f s: %llu zero subpages "
+	       "(%llu KiB) given back.\n", (unsigned long long)run->regions_split, run->nregion,
+	       mech_text(env->mech), run->time_ns / 1e9, (unsigned long long)run->returned,
+	       (unsigned long long)KIB(run->returned));
+}
+
+static int recover(struct report *rep, struct hf_recover_env *env)
+{
+	unsigned int min_zero = hf_recover_args.min_zero ? hf_recover_args.min_zero :
+				hf_recover_default_min_zero(&rep->policy);
+	struct hf_recover_run run;
+	int status = HF_EXIT_OK;
+
+	if (hf_recover_plan(&run, rep->proc, rep->nproc, min_zero, hf_recover_args.budget)) {
+		hf_err("out of memory");
+		return HF_EXIT_FAIL;
+	}
+	if (!hf_recover_args.dry_run)
+		hf_recover_execute(env, &run);
+	for (int i = 0; i < run.nproc; i++)
+		if (run.proc[i].error) {
+			hf_warn("pid %d: %s", run.proc[i].pid, strerror(-run.proc[i].error));
+			status = HF_EXIT_FAIL;
+		}
+	if (hf_opts.json) {
+		struct json_object *o = hf_recover_doc_json(&run, env, hf_recover_args.dry_run, min_zero,
+							    hf_recover_args.budget);
+
+		hf_json_emit(stdout, o);
+		json_object_put(o);
+	} else {
+		print_recover_plain(&run, env, min_zero);
+	}
+	hf_recover_run_free(&run);
+	return status;
+}
+
+static void print_event(struct json_object *ev)
+{
+	struct json_object *v, *t;
+	const char *type;
+
+	if (hf_opts.json) {
+		hf_json_emit(stdout, ev);
+		return;
+	}
+	type = json_object_get_string(json_object_object_get(ev, "type"));
+	printf("%9.3f s  %-5s available %5.1f%%", json_object_get_double(
+	       json_object_object_get(ev, "time_s")), type,
+	       json_object_get_double(json_object_object_get(ev, "avail_pct")));
+	if ((v = json_object_object_get(ev, "psi_some_avg10")))
+		printf(", psi %.2f", json_object_get_double(v));
+	if ((v = json_object_object_get(ev, "reason")))
+		printf(": %s", json_object_get_string(v));
+	if (json_object_object_get_ex(ev, "total", &t))
+		printf(": %llu processes, split %llu of %llu huge pages, %llu KiB given back",
+		       (unsigned long long)json_object_get_uint64(json_object_object_get(ev, "processes")),
+		       (unsigned long long)json_object_get_uint64(json_object_object_get(t, "regions_split")),
+		       (unsigned long long)json_object_get_uint64(json_object_object_get(t, "regions")),
+		       (unsigned long long)json_object_get_uint64(json_object_object_get(t, "returned_kib")));
+	putchar('\n');
+}
+
+static int watch(const struct hf_thp_policy *pol, struct hf_recover_env *env)
+{
+	struct hf_watch_opts o = {
+		.all = hf_targets.all, .cgroup = args.cgroup, .low = hf_recover_args.low, .high = hf_recover_args.high,
+		.psi = hf_recover_args.psi, .interval = hf_recover_args.interval, .duration = hf_recover_args.duration,
+		.min_zero = hf_recover_args.min_zero ? hf_recover_args.min_zero : hf_recover_default_min_zero(pol),
+		.budget = hf_recover_args.budget, .emit = print_event,
+	};
+	struct hf_watch_totals t;
+	int err;
+
+	if (!args.cgroup)
+		o.pids = hf_targets.pids;
+	err = hf_recover_watch(&o, env, pol, &t);
+	if (err) {
+		hf_err("--watch: %s", strerror(-err));
+		return HF_EXIT_FAIL;
+	}
+	if (hf_opts.json) {
+		struct json_object *s = hf_watch_summary_json(&t, env->mech);
+
+		hf_json_emit(stdout, s);
+		json_object_put(s);
+	} else {
+		printf("\nWatched %.1f s (%s): %llu starts, %llu stops at the high mark, %llu rounds, "
+		       "split %llu huge pages, %llu KiB given back; %.1f%% available now.\n",
+		       t.elapsed_s, t.signal ? strsignal(t.signal) : "duration over",
+		       (unsigned long long)t.starts, (unsigned long long)t.stops_high,
+		       (unsigned long long)t.rounds, (unsigned long long)t.regions_split,
+		       (unsigned long long)KIB(t.returned), t.last.avail_pct);
+	}
+	return HF_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct hf_bloat_scanner scanner;
+	struct hf_recover_env env = { .debugfs_fd = -1 };
 	struct report rep = { 0 };
 	int status, err;
 
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (hf_recover_args.recover && geteuid() != 0) {
+		hf_err("--recover needs root (pagemap PFNs, process_madvise with CAP_SYS_NICE, "
+		       "debugfs); run it with sudo");
+		return HF_EXIT_NOPERM;
+	}
 	if ((err = hf_targets_expand())) {
 		hf_err("/proc: %s", strerror(-err));
 		return HF_EXIT_FAIL;
 	}
 	hf_thp_policy_read(&rep.policy);
+	if (hf_recover_args.recover) {
+		/* Refuse before touching anything when nothing can split safely. */
+		status = hf_recover_probe(&env, &rep.policy, hf_recover_args.mechanism);
+		if (status && !hf_recover_args.dry_run) {
+			hf_err("cannot recover bloat here: %s", env.why);
+			return status;
+		}
+		hf_debug("recovery mechanism: %s", mech_text(env.mech));
+		if (hf_recover_args.watch) {
+			status = watch(&rep.policy, &env);
+			hf_recover_env_close(&env);
+			return status;
+		}
+	}
 	if ((err = hf_bloat_scanner_init(&scanner, &rep.policy, CHUNK))) {
 		hf_err("scan buffer: %s", strerror(-err));
 		return HF_EXIT_FAIL;
 	}
 	status = scan_all(&rep, &scanner);
 	hf_bloat_scanner_free(&scanner);
-	if (status && !rep.nproc)
+	if (status && !rep.nproc) {
+		hf_recover_env_close(&env);
 		return status;	/* nothing scanned: the errors said it all */
-	if (hf_opts.json)
+	}
+	if (hf_recover_args.recover) {
+		err = recover(&rep, &env);
+		status = err > status ? err : status;
+	} else if (hf_opts.json) {
 		print_json(&rep);
-	else
+	} else {
 		print_plain(&rep);
+	}
+	hf_recover_env_close(&env);
 	for (int i = 0; i < rep.nproc; i++)
 		hf_bloat_proc_free(&rep.proc[i]);
 	free(rep.proc);

@@ -65,6 +65,18 @@ bool hf_kernel_has_struct(const char *name)
 	return kernel_has_type(name, BTF_KIND_STRUCT);
 }
 
+bool hf_kernel_has_btf(void)
+{
+	char path[512];
+
+	return access(hf_path(path, sizeof(path), "/sys/kernel/btf/vmlinux"), R_OK) == 0;
+}
+
+bool hf_kernel_has_func(const char *name)
+{
+	return kernel_has_type(name, BTF_KIND_FUNC);
+}
+
 bool hf_kernel_has_raw_tracepoint(const char *name)
 {
 	char type[128];

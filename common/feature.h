@@ -15,6 +15,10 @@ int hf_require_bpf_privileges(void);
 int hf_require_btf(void);
 /* Does the running kernel's BTF define this struct (e.g. "fetchbpf_ops")? */
 bool hf_kernel_has_struct(const char *name);
+/* Is there kernel BTF (/sys/kernel/btf/vmlinux)? */
+bool hf_kernel_has_btf(void);
+/* Does the running kernel's BTF have this (non-static or not inlined) function? */
+bool hf_kernel_has_func(const char *name);
 /* Does the running kernel have this tracepoint (e.g. "mm_filemap_fault")? */
 bool hf_kernel_has_raw_tracepoint(const char *name);
 /* The FetchBPF patches: the swap-in tracepoint's type is in the BTF. */

@@ -11,3 +11,8 @@ bench-hawkeye: all $(TEST_PROGS)
 # hpcov on the test kernel (idle page tracking) in qemu: the vm tier.
 vm-hpcov-check: all
 	@KERNEL_DIR=$(KERNEL_DIR) BUILD=$(BUILD) bash tests/vm/hpcov-check.sh
+
+.PHONY: vm-hpbloat-check
+# hpbloat --recover on the test kernel (MADV_SPLIT_UNDERUSED, debugfs) in qemu.
+vm-hpbloat-check: all
+	@KERNEL_DIR=$(KERNEL_DIR) BUILD=$(BUILD) bash tests/vm/hpbloat-check.sh

@@ -42,6 +42,7 @@ for tier in $TIERS; do
 			run vm-fbtools 1800 make --no-print-directory vm-fbtools-check
 			run vm-hpcov 900 make --no-print-directory vm-hpcov-check
 			run vm-prezero 1800 make --no-print-directory vm-prezero-check
+			run vm-hpbloat 1800 make --no-print-directory vm-hpbloat-check
 		fi
 		;;
 	esac

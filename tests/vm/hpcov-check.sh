@@ -4,6 +4,8 @@
 # (touchset), another holds a huge page (thpfill). hpcov must count each
 # region's coverage within +-2 of the truth, rank candidates by coverage in
 # HawkEye's buckets, and list the huge page as huge, not as a candidate.
+# Then hpcov --promote, THP off, one collapse per round: eight regions of
+# known coverage 64..512 are promoted in descending measured coverage.
 # Part of the vm tier: `make vm-hpcov-check`. Needs KERNEL_DIR (mk/kernel.mk).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/vm-lib.sh"
@@ -27,6 +29,7 @@ if ! gcc -static -o "$ird/bin/hpcov" "$B/cmd/hpcov.o" "$B/libhawkfetch.a" -lbpf 
 fi
 cp "$(command -v busybox)" "$ird/bin/busybox"
 COUNTS="0 17 100 300 460 512"
+PROMOTE="128 448 64 320 512 192 384 256"	# coverage of eight regions, shuffled
 cat > "$ird/init" <<EOG
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -41,6 +44,16 @@ sed 's/^/HFC: ts /' /tmp/ts; sed 's/^/HFC: tf /' /tmp/tf
 hpcov -j -i 1 -p \$(sed -n 's/^ready //p' /tmp/ts) -p \$(sed -n 's/^ready //p' /tmp/tf) > /tmp/out 2> /tmp/err
 echo "HFC: rc \$?"
 sed 's/^/HFC: json /' /tmp/out; sed 's/^/HFC: err /' /tmp/err
+# Promotion by measured coverage: THP off, eight regions, one collapse
+# per measurement round.
+kill \$(sed -n 's/^ready //p' /tmp/ts) \$(sed -n 's/^ready //p' /tmp/tf)
+echo never > /sys/kernel/mm/transparent_hugepage/enabled
+touchset -a $PROMOTE > /tmp/ps &
+for i in \$(seq 100); do grep -q ready /tmp/ps && break; sleep 0.1; done
+sed 's/^/HFC: ps /' /tmp/ps
+for i in \$(seq 8); do
+	hpcov --promote -j --budget 1 -i 1 -p \$(sed -n 's/^ready //p' /tmp/ps) 2>&1 | sed 's/^/HFC: promote /'
+done
 dmesg | sed 's/^/HFK: /'
 echo HFC-END
 reboot -f
@@ -89,6 +102,15 @@ huge=$(jq -r --arg a "$haddr" '[.huge_regions[] | select(.addr == $a)] | length'
 cand=$(jq -r --arg a "$haddr" '[.candidates[] | select(.addr == $a)] | length' "$tmp/json")
 if [ "$huge" = 1 ] && [ "$cand" = 0 ]; then pass "vm-hpcov: the THP region $haddr is listed as huge"
 else fail vm-hpcov "THP region $haddr: in huge_regions $huge, in candidates $cand"; fi
+
+# Promotion: the eight regions collapsed in descending measured coverage.
+want=$(grep '^HFC: ps region' "$tmp/log" | sort -k5,5nr | awk '{ print $4 }' | tr '\n' ' ')
+got=$(sed -n 's/^HFC: promote //p' "$tmp/log" | jq -r 'select(.type == "collapse" and .result == "ok") | .addr' 2>/dev/null | tr '\n' ' ')
+if [ -n "$want" ] && [ "$got" = "$want" ]; then
+	pass "vm-hpcov: --promote collapsed 8 regions in descending measured coverage (64..512 pages)"
+else
+	fail vm-hpcov "promotion order: want $want, got ${got:-nothing}: $(sed -n 's/^HFC: promote //p' "$tmp/log" | grep -v '"collapse"' | head -3)"
+fi
 
 splat=$(vm_splats < "$tmp/log" | head -3)
 if [ -z "$splat" ]; then pass "vm-hpcov: guest kernel log clean"

@@ -151,3 +151,13 @@ vm_static_bins() {
 		[ -x "$out" ] || return 1
 	done
 }
+
+# vm_boot_dir DIR MEM TIMEOUT LOG: add busybox to DIR (which holds /init
+# and bin/), pack it as an initramfs and boot it (vm_run_initrd).
+vm_boot_dir() {
+	local dir=$1 mem=$2 limit=$3 log=$4
+	mkdir -p "$dir"/{bin,proc,sys,dev,tmp}
+	cp "$(command -v busybox)" "$dir/bin/busybox"
+	(cd "$dir" && find . | cpio -o -H newc --quiet | gzip -1) > "$dir.cpio.gz"
+	VM_TIMEOUT=$limit VM_SMP=2 vm_run_initrd "$dir.cpio.gz" "$log" "$mem" ""
+}

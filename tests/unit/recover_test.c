@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for hpbloat --recover's planning: order by bloat across
+ * processes, --min-zero, --budget, the default threshold from
+ * max_ptes_none, and the memory watermarks from a fixture /proc.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include "recover.h"
+#include "unit.h"
+
+static struct hf_bloat_proc proc(pid_t pid, const unsigned int *zero, size_t n)
+{
+	struct hf_bloat_proc p = { .pid = pid };
+
+	p.region = calloc(n, sizeof(*p.region));
+	p.nregion = n;
+	for (size_t i = 0; i < n; i++) {
+		p.region[i].addr = 0x200000ULL * (i + 1);
+		p.region[i].zero_subpages = zero[i];
+	}
+	snprintf(p.comm, sizeof(p.comm), "p%d", pid);
+	return p;
+}
+
+static void test_plan(void)
+{
+	static const unsigned int a[] = { 512, 10, 300 }, b[] = { 400, 256, 0 };
+	struct hf_bloat_proc procs[2] = { proc(2000000001, a, 3), proc(2000000002, b, 3) };
+	struct hf_recover_run run;
+	char order[128] = "";
+
+	hf_recover_plan(&run, procs, 2, 256, 0);
+	for (size_t i = 0; i < run.nregion; i++)
+		snprintf(order + strlen(order), sizeof(order) - strlen(order), "%u/%d ",
+			 run.region[i].zero, run.region[i].proc);
+	CHECK("recover-plan-order-across-processes", !strcmp(order, "512/0 400/1 300/0 256/1 "),
+	      "got '%s'", order);
+	CHECK("recover-plan-totals", run.candidates == 4 && run.zero_subpages == 1468 &&
+	      run.proc[0].regions == 2 && run.proc[1].zero_subpages == 656,
+	      "candidates %llu, zero %llu", (unsigned long long)run.candidates,
+	      (unsigned long long)run.zero_subpages);
+	hf_recover_run_free(&run);
+
+	/* Budget 800: 512 is short of it, 400 more passes it: two regions. */
+	hf_recover_plan(&run, procs, 2, 256, 800);
+	CHECK("recover-plan-budget", run.nregion == 2 && run.zero_subpages == 912 &&
+	      run.candidates == 4, "%zu regions, %llu zero subpages", run.nregion,
+	      (unsigned long long)run.zero_subpages);
+	hf_recover_run_free(&run);
+
+	/* min-zero 1 still leaves out a region without zero subpages. */
+	hf_recover_plan(&run, procs, 2, 1, 0);
+	CHECK("recover-plan-min-zero-1", run.nregion == 5, "%zu regions", run.nregion);
+	hf_recover_run_free(&run);
+	free(procs[0].region);
+	free(procs[1].region);
+}
+
+static void test_default_min_zero(void)
+{
+	struct hf_thp_policy p = { .max_ptes_none = 511 };
+	unsigned int d511 = hf_recover_default_min_zero(&p), d255, dunknown;
+
+	p.max_ptes_none = 255;
+	d255 = hf_recover_default_min_zero(&p);
+	p.max_ptes_none = -1;
+	dunknown = hf_recover_default_min_zero(&p);
+	CHECK("recover-default-min-zero", d511 == 512 && d255 == 256 && dunknown == 512,
+	      "511 -> %u, 255 -> %u, unknown -> %u", d511, d255, dunknown);
+}
+
+static void test_mem_state(void)
+{
+	char dir[] = "/tmp/hf-recover-XXXXXX", path[256];
+	struct hf_mem_state m;
+	FILE *f;
+	int err;
+
+	if (!mkdtemp(dir))
+		return;
+	snprintf(path, sizeof(path), "%s/proc", dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/proc/meminfo", dir);
+	f = fopen(path, "w");
+	fputs("MemTotal:        1000000 kB\nMemFree:          100000 kB\n"
+	      "MemAvailable:     250000 kB\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/proc/pressure", dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/proc/pressure/memory", dir);
+	f = fopen(path, "w");
+	fputs("some avg10=12.50 avg60=3.00 avg300=1.00 total=100\n"
+	      "full avg10=1.00 avg60=0.00 avg300=0.00 total=10\n", f);
+	fclose(f);
+	setenv("HAWKFETCH_SYSROOT", dir, 1);
+	err = hf_mem_state_read(NULL, &m);
+	CHECK("recover-mem-state-system", !err && m.total_kib == 1000000 && m.avail_kib == 250000 &&
+	      m.avail_pct == 25.0 && m.psi_some_avg10 == 12.5,
+	      "err %d, %llu/%llu kB, %.1f%%, psi %.2f", err, (unsigned long long)m.avail_kib,
+	      (unsigned long long)m.total_kib, m.avail_pct, m.psi_some_avg10);
+
+	/* A cgroup v2 limit of 400 MB with 300 MB used: 25% available. */
+	snprintf(path, sizeof(path), "%s/cg", dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/cg/memory.max", dir);
+	f = fopen(path, "w");
+	fputs("409600000\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/cg/memory.current", dir);
+	f = fopen(path, "w");
+	fputs("307200000\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/cg", dir);
+	err = hf_mem_state_read(path, &m);
+	CHECK("recover-mem-state-cgroup-limit", !err && m.total_kib == 400000 &&
+	      m.avail_kib == 100000 && m.avail_pct == 25.0 && m.psi_some_avg10 < 0,
+	      "err %d, %llu/%llu kB, %.1f%%, psi %.2f", err, (unsigned long long)m.avail_kib,
+	      (unsigned long long)m.total_kib, m.avail_pct, m.psi_some_avg10);
+	unsetenv("HAWKFETCH_SYSROOT");
+	if (fork() == 0)
+		execlp("rm", "rm", "-rf", dir, (char *)NULL), _exit(1);
+	wait(NULL);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	test_plan();
+	test_default_min_zero();
+	test_mem_state();
+	return UNIT_EXIT();
+}
