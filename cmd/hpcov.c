@@ -75,6 +75,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PROMOTE:
 		args.promote = true;
+		hf_targets.default_all = false;	/* acting takes an explicit target */
 		break;
 	case OPT_BUDGET:
 		args.budget = hf_arg_u64(arg, 1, 1000000, "budget", state);
@@ -427,6 +428,7 @@ int main(int argc, char **argv)
 {
 	int err;
 
+	hf_targets.default_all = true;	/* `hpcov --top 20`: every process */
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if ((err = hf_targets_expand())) {

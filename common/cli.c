@@ -7,7 +7,8 @@
 #include "cli.h"
 
 const char *argp_program_version = "hawkfetch " HF_VERSION;
-const char *argp_program_bug_address = "<hawkfetch issue tracker>";
+/* argp prints "Report bugs to %s." */
+const char *argp_program_bug_address = "the hawkfetch maintainers (README.md, \"Reporting bugs\")";
 
 struct hf_common_opts hf_opts;
 

@@ -27,8 +27,13 @@ static error_t parse_target(int key, char *arg, struct argp_state *state)
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
 	case ARGP_KEY_END:
-		if (!hf_targets.pids_optional && !hf_targets.all == !hf_targets.pids.n)
+		if (hf_targets.all && hf_targets.pids.n)
+			argp_error(state, "give either -p PID or --all, not both");
+		if (hf_targets.all || hf_targets.pids.n || hf_targets.pids_optional)
+			break;
+		if (!hf_targets.default_all)
 			argp_error(state, "give either -p PID or --all");
+		hf_targets.all = true;
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

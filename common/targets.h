@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The process selection of the per-process reporting tools (hpbloat,
- * hpcov): -p/--pid PID (repeatable) or -A/--all, and -t/--top N rows.
+ * hpcov): -p/--pid PID (repeatable) or -A/--all (where the tool sets
+ * default_all, also what no -p means), and -t/--top N rows.
  * Include HF_TARGETS_CHILD in the argp children; the values land in
  * hf_targets.
  */
@@ -17,6 +18,7 @@ struct hf_targets {
 	bool all;
 	unsigned int top;	/* 0: every row */
 	bool pids_optional;	/* set by the tool: processes may come from a file */
+	bool default_all;	/* set by the tool: no -p means --all */
 };
 extern struct hf_targets hf_targets;
 
