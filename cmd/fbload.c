@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
+#include "clock.h"
 #include "bpfutil.h"
 #include "cli.h"
 #include "feature.h"
@@ -381,14 +382,6 @@ static void params_text(const struct fb_policy *p, char *buf, size_t len)
 
 /* ---- replay ---- */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 struct replay_run {
 	struct fb_policy pol[MAX_POLICIES];
 	struct replay_lane lane[MAX_POLICIES];
@@ -416,7 +409,7 @@ static int replay_stream(struct replay_run *run, FILE *in, const char *name)
 	struct record_reader *rd = record_reader_new(in, name);
 	uint32_t n = 0;
 	int ret = 0, err = HF_EXIT_OK;
-	uint64_t start = now_ns();
+	uint64_t start = hf_now_ns();
 
 	if (!rd) {
 		hf_err("%s: %s", name, strerror(errno));
@@ -440,7 +433,7 @@ static int replay_stream(struct replay_run *run, FILE *in, const char *name)
 	}
 	if (!err && n)
 		err = feed(run, recs, n);
-	run->duration_ns = now_ns() - start;
+	run->duration_ns = hf_now_ns() - start;
 	record_reader_free(rd);
 	return err;
 }

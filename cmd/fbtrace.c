@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <linux/perf_event.h>
 #include <bpf/bpf.h>
+#include "clock.h"
 #include "bpfutil.h"
 #include "cgroup.h"
 #include "cli.h"
@@ -117,14 +118,6 @@ struct session {
 	int write_errno;
 	uint64_t start_ns;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static int on_event(void *ctx, void *data, size_t size)
 {
@@ -332,7 +325,7 @@ static int trace_loop(struct session *s)
 		if (n < 0 && n != -EINTR)
 			break;
 		fflush(s->out);
-		done = hf_stop || (deadline && now_ns() >= deadline) || child_exited(s) ||
+		done = hf_stop || (deadline && hf_now_ns() >= deadline) || child_exited(s) ||
 		       (!s->child && args.pids.n && targets_gone());
 	}
 	ring_buffer__consume(s->rb);	/* what was recorded before the end */
@@ -347,7 +340,7 @@ static int trace_loop(struct session *s)
 
 static void print_summary(struct session *s, uint64_t lost)
 {
-	double secs = (now_ns() - s->start_ns) / 1e9;
+	double secs = (hf_now_ns() - s->start_ns) / 1e9;
 	const uint64_t *t = s->stats.total;
 
 	if (hf_opts.json) {
@@ -419,7 +412,7 @@ int main(int argc, char **argv)
 		teardown(&s);
 		return err;
 	}
-	s.start_ns = now_ns();
+	s.start_ns = hf_now_ns();
 	record_writer_begin(&s.writer);	/* tells a reader the trace is live */
 	fflush(s.out);
 	if (s.child > 0)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "clock.h"
 #include "cli.h"
 #include "output.h"
 #include "promoter.h"
@@ -396,7 +397,7 @@ static int promote_setup(struct hf_promoter *pr)
 
 static int run_promote(void)
 {
-	struct hf_promoter pr = { .start_ns = hf_monotonic_ns() };
+	struct hf_promoter pr = { .start_ns = hf_now_ns() };
 	int err = promote_setup(&pr);
 
 	signal(SIGINT, on_stop);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "cli.h"
 #include "output.h"
 #include "perfcount.h"
@@ -586,32 +587,24 @@ static int start_command(struct live *l)
 	return HF_EXIT_OK;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void count_loop(struct live *l)
 {
 	struct timespec tick = { (time_t)args.interval,
 				 (long)((args.interval - (time_t)args.interval) * 1e9) };
 
 	live_header(l);
-	l->start = now_s();
+	l->start = hf_now_s();
 	hf_pc_set_go(&l->set);
 	while (!stop) {
 		bool alive;
 
 		nanosleep(&tick, NULL);
 		alive = hf_pc_set_alive(&l->set);
-		sample(l, now_s() - l->start);
-		if (!alive || (args.duration && now_s() - l->start >= args.duration))
+		sample(l, hf_now_s() - l->start);
+		if (!alive || (args.duration && hf_now_s() - l->start >= args.duration))
 			break;
 	}
-	summary(l, now_s());
+	summary(l, hf_now_s());
 }
 
 static int run_live(void)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "clock.h"
 #include "bpfutil.h"
 #include "cli.h"
 #include "output.h"
@@ -612,14 +613,6 @@ static int cmd_set(void)
 
 /* ---- now ---- */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static uint64_t total_memory_kib(const struct hf_prezero *pz)
 {
 	uint64_t pages = 0;
@@ -670,10 +663,10 @@ static int cmd_now(void)
 	hf_prezero_free(&pz);
 	if (status)
 		return status;
-	t0 = now_ns();
+	t0 = hf_now_ns();
 	if ((status = hf_prezero_write("zero_now_kbytes", kib)))
 		return write_error("zero_now_kbytes", kib, args.argv[0], status);
-	t1 = now_ns();
+	t1 = hf_now_ns();
 	if ((status = hf_prezero_read_counters(after, msg, sizeof(msg)))) {
 		hf_err("%s: %s", msg, strerror(-status));
 		return HF_EXIT_FAIL;
@@ -759,10 +752,10 @@ static int cmd_watch(void)
 	if (!hf_opts.json)
 		printf("%9s %10s %10s %10s %13s %10s %6s %9s\n", "TIME_S", "ZEROED/S", "DIRECT/S",
 		       "DROPPED/S", "THP_PREZEROED", "THP_ZEROED", "HIT%", "POOL_MIB");
-	start = t = now_ns();
+	start = t = hf_now_ns();
 	/* Absolute deadlines, so that the intervals do not drift. */
 	while ((!args.count || n < args.count) && sleep_until(start + (n + 1) * step)) {
-		uint64_t now = now_ns();
+		uint64_t now = hf_now_ns();
 
 		if ((status = read_counters(cur)))
 			break;

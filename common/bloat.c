@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/mman.h>
+#include "clock.h"
 #include "bloat.h"
 #include "memscan.h"
 #include "pagemap.h"
@@ -175,14 +176,6 @@ static int scan_vma(struct hf_bloat_scanner *s, const struct hf_pagemap *pm,
 	return err;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static int scan_vmas(struct hf_bloat_scanner *s, const struct hf_vmas *vmas,
 		     struct hf_bloat_proc *p, const char **what)
 {
@@ -205,7 +198,7 @@ int hf_bloat_scan(struct hf_bloat_scanner *s, pid_t pid, struct hf_bloat_proc *p
 {
 	struct proc_task task;
 	struct hf_vmas vmas;
-	uint64_t start = now_ns();
+	uint64_t start = hf_now_ns();
 	int err;
 
 	memset(p, 0, sizeof(*p));
@@ -224,7 +217,7 @@ int hf_bloat_scan(struct hf_bloat_scanner *s, pid_t pid, struct hf_bloat_proc *p
 		return -ESRCH;
 	for (int i = 0; i < p->nvma; i++)
 		count_merge(&p->c, &p->vma[i].c);
-	p->scan_ns = now_ns() - start;
+	p->scan_ns = hf_now_ns() - start;
 	return err;
 }
 

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include "clock.h"
 #include "collapse.h"
 #include "procfs.h"
 
@@ -85,21 +86,13 @@ int hf_collapse_is_huge(const struct hf_collapse_target *t, uint64_t addr)
 	return err ? err : r.kind == HF_REGION_HUGE;
 }
 
-uint64_t hf_monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 void hf_collapse_region(const struct hf_collapse_target *t, uint64_t addr,
 			struct hf_collapse_result *res)
 {
-	uint64_t start = hf_monotonic_ns();
+	uint64_t start = hf_now_ns();
 
 	res->err = collapse(t->pidfd, addr);
-	res->end_ns = hf_monotonic_ns();
+	res->end_ns = hf_now_ns();
 	res->time_ns = res->end_ns - start;
 	res->huge_after = hf_collapse_is_huge(t, addr) == 1;
 }

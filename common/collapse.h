@@ -51,9 +51,6 @@ struct hf_collapse_result {
 void hf_collapse_region(const struct hf_collapse_target *t, uint64_t addr,
 			struct hf_collapse_result *res);
 
-/* CLOCK_MONOTONIC in ns. */
-uint64_t hf_monotonic_ns(void);
-
 /* "EAGAIN" for -EAGAIN; "ok" for 0. */
 const char *hf_errno_name(int err);
 

@@ -97,16 +97,26 @@ static bool is_fs(const char *path, long magic)
 	return statfs(path, &st) == 0 && st.f_type == magic;
 }
 
-static int require_fs(const char *dir, const char *type, long magic)
+int hf_mount_fs(const char *dir, const char *type, long magic)
 {
 	if (is_fs(dir, magic))
+		return 0;
+	if (geteuid())
+		return -EPERM;
+	if (mount(type, dir, type, 0, NULL))
+		return -errno;
+	hf_debug("mounted %s at %s", type, dir);
+	return 0;
+}
+
+static int require_fs(const char *dir, const char *type, long magic)
+{
+	int err = hf_mount_fs(dir, type, magic);
+
+	if (!err)
 		return HF_EXIT_OK;
-	if (geteuid() == 0 && mount(type, dir, type, 0, NULL) == 0) {
-		hf_debug("mounted %s at %s", type, dir);
-		return HF_EXIT_OK;
-	}
 	hf_err("%s is not mounted at %s (%s); as root run: mount -t %s %s %s",
-	       type, dir, geteuid() ? "not root, so not mounting it" : strerror(errno),
+	       type, dir, err == -EPERM ? "not root, so not mounting it" : strerror(-err),
 	       type, type, dir);
 	return HF_EXIT_NOFEATURE;
 }

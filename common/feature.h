@@ -24,6 +24,10 @@ bool hf_kernel_has_raw_tracepoint(const char *name);
 /* The FetchBPF patches: the swap-in tracepoint's type is in the BTF. */
 bool hf_kernel_has_fetchbpf(void);
 /* tracefs at /sys/kernel/tracing; mounted there when root and absent. */
+/* Mount TYPE at DIR unless a file system of that MAGIC is there; root
+ * only (-EPERM otherwise). 0 or -errno. */
+int hf_mount_fs(const char *dir, const char *type, long magic);
+
 int hf_require_tracefs(void);
 /* bpffs at /sys/fs/bpf; mounted there when root and absent. */
 int hf_require_bpffs(void);

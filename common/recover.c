@@ -8,11 +8,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/vfs.h>
 #include <linux/magic.h>
+#include "clock.h"
 #include "feature.h"
 #include "hf.h"
 #include "output.h"
@@ -84,13 +83,6 @@ static uint64_t find_zero_pfn(void)
 	return (ent & PM_PRESENT) ? PM_PFN(ent) : 0;
 }
 
-static bool is_fs(const char *dir, long magic)
-{
-	struct statfs st;
-
-	return statfs(dir, &st) == 0 && st.f_type == magic;
-}
-
 /* "none [integrity] confidentiality" -> "integrity"; "" when unknown. */
 static void lockdown_mode(char *out, size_t len)
 {
@@ -98,9 +90,8 @@ static void lockdown_mode(char *out, size_t len)
 
 	*out = '\0';
 	hf_path(path, sizeof(path), "/sys/kernel/security/lockdown");
-	if (access(path, R_OK) && geteuid() == 0 && !getenv("HAWKFETCH_SYSROOT") &&
-	    !is_fs("/sys/kernel/security", SECURITYFS_MAGIC))
-		mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL);
+	if (access(path, R_OK) && !getenv("HAWKFETCH_SYSROOT"))
+		hf_mount_fs("/sys/kernel/security", "securityfs", SECURITYFS_MAGIC);
 	if (hf_read_file(path, buf, sizeof(buf)) <= 0)
 		return;
 	open = strchr(buf, '[');
@@ -144,10 +135,8 @@ int hf_recover_probe(struct hf_recover_env *env, const struct hf_thp_policy *pol
 		return HF_EXIT_NOFEATURE;
 	}
 	hf_path(path, sizeof(path), SPLIT_FILE);
-	if (access(path, F_OK) && geteuid() == 0 && !getenv("HAWKFETCH_SYSROOT") &&
-	    !is_fs("/sys/kernel/debug", DEBUGFS_MAGIC) &&
-	    mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL) == 0)
-		hf_debug("mounted debugfs at /sys/kernel/debug");
+	if (access(path, F_OK) && !getenv("HAWKFETCH_SYSROOT"))
+		hf_mount_fs("/sys/kernel/debug", "debugfs", DEBUGFS_MAGIC);
 	env->debugfs_fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (env->debugfs_fd >= 0) {
 		env->mech = HF_RECOVER_DEBUGFS;
@@ -257,14 +246,6 @@ void hf_recover_run_free(struct hf_recover_run *run)
 
 /* ---- execution ---- */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static int split_region(struct hf_recover_env *env, struct hf_recover_proc *p, uint64_t addr)
 {
 	char cmd[96];
@@ -330,7 +311,7 @@ static void recover_region(struct hf_recover_env *env, struct hf_recover_run *ru
 int hf_recover_execute(struct hf_recover_env *env, struct hf_recover_run *run)
 {
 	struct hf_pagemap *pm = calloc(run->nproc ? run->nproc : 1, sizeof(*pm));
-	uint64_t start = now_ns();
+	uint64_t start = hf_now_ns();
 
 	if (!pm)
 		return -ENOMEM;
@@ -354,7 +335,7 @@ int hf_recover_execute(struct hf_recover_env *env, struct hf_recover_run *run)
 		if (r->status && !p->error && r->status != -ENOMEM && r->status != -EFAULT)
 			p->error = r->status;
 	}
-	run->time_ns = now_ns() - start;
+	run->time_ns = hf_now_ns() - start;
 	for (int i = 0; i < run->nproc; i++) {
 		if (pm[i].pagemap_fd >= 0)
 			hf_pagemap_close(&pm[i]);

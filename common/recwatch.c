@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "clock.h"
 #include "hf.h"
 #include "output.h"
 #include "pagemap.h"
@@ -21,14 +22,6 @@ static volatile sig_atomic_t stop_signal;
 static void on_stop(int sig)
 {
 	stop_signal = sig;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Sleep, waking early on a signal. */
@@ -77,7 +70,7 @@ static struct json_object *event(const char *type, double t0, const struct hf_me
 	struct json_object *o = json_object_new_object();
 
 	hf_json_set_str(o, "type", type);
-	json_object_object_add(o, "time_s", json_object_new_double(now_s() - t0));
+	json_object_object_add(o, "time_s", json_object_new_double(hf_now_s() - t0));
 	json_object_object_add(o, "avail_pct", json_object_new_double(m->avail_pct));
 	hf_json_set_u64(o, "avail_kib", m->avail_kib);
 	hf_json_set_u64(o, "total_kib", m->total_kib);
@@ -136,7 +129,7 @@ int hf_recover_watch(const struct hf_watch_opts *o, struct hf_recover_env *env,
 	struct sigaction sa = { .sa_handler = on_stop };
 	struct hf_bloat_scanner s;
 	struct hf_mem_state m;
-	double t0 = now_s(), retry_at = 0;
+	double t0 = hf_now_s(), retry_at = 0;
 	bool active = false;
 	int err;
 
@@ -146,12 +139,12 @@ int hf_recover_watch(const struct hf_watch_opts *o, struct hf_recover_env *env,
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	while (!stop_signal && !(o->duration && now_s() - t0 >= o->duration)) {
+	while (!stop_signal && !(o->duration && hf_now_s() - t0 >= o->duration)) {
 		struct json_object *ev;
 
 		if ((err = hf_mem_state_read(o->cgroup, &m)))
 			break;
-		if (!active && now_s() >= retry_at && (m.avail_pct < o->low ||
+		if (!active && hf_now_s() >= retry_at && (m.avail_pct < o->low ||
 				(o->psi > 0 && m.psi_some_avg10 >= o->psi && m.avail_pct < o->high))) {
 			active = true;
 			tot->starts++;
@@ -173,7 +166,7 @@ int hf_recover_watch(const struct hf_watch_opts *o, struct hf_recover_env *env,
 			if (!tot->last_round_regions) {
 				/* Nothing left: look again after ten intervals. */
 				active = false;
-				retry_at = now_s() + 10 * o->interval;
+				retry_at = hf_now_s() + 10 * o->interval;
 				ev = event("stop", t0, &m);
 				hf_json_set_str(ev, "reason", "nothing_left");
 				emit(o, ev);
@@ -183,7 +176,7 @@ int hf_recover_watch(const struct hf_watch_opts *o, struct hf_recover_env *env,
 		nap(o->interval);
 	}
 	tot->signal = stop_signal;
-	tot->elapsed_s = now_s() - t0;
+	tot->elapsed_s = hf_now_s() - t0;
 	if (!err)
 		hf_mem_state_read(o->cgroup, &tot->last);
 	hf_bloat_scanner_free(&s);
