@@ -4,38 +4,40 @@
  * in the patched kernel (struct_ops "fetchbpf_ops") and in fbload's replay
  * (a SEC("syscall") program run with BPF_PROG_TEST_RUN on any kernel).
  *
- * Loops: use bpf_loop() (fb_prefetch_run() does for the common case), and
- * keep counters a loop carries in a map value rather than on the stack;
- * the verifier then checks one step instead of following every value.
- *
- * A policy is two functions and one macro:
- *
  *	#include "vmlinux.h"
  *	#include "policy.h"
  *
  *	const volatile __u32 pages = 8;		// a parameter: fbload -o pages=16
  *
- *	static __always_inline void mine_fault(const struct fb_fault *f) { }
- *
- *	static __always_inline int mine_prefetch(struct fb_prefetch *p,
- *						 const struct fb_fault *f)
+ *	static int mine_prefetch(struct fb_prefetch *p, const struct fb_fault *f)
  *	{
  *		fb_prefetch_run(p, f->addr, 1, pages);	// the next `pages` pages
  *		return FB_DONE;
  *	}
  *
- *	FB_POLICY(mine, mine_fault, mine_prefetch);
+ *	FB_POLICY(mine, "the next pages after the fault",
+ *		  .prefetch = mine_prefetch);
  *
- * NAME has at most 11 characters: the kernel knows the policy as bpf_NAME.
- * fault() runs on every swap-in fault, hit or miss in the swap cache (the
- * prefetch buffer), to keep history. prefetch() runs on a miss, where the
- * kernel's swapin_readahead() would decide; it queues pages and returns
- * FB_DONE, or FB_FALLBACK to let the kernel do its own readahead.
+ * FB_POLICY(NAME, DESCRIPTION, callbacks): NAME has at most 11 characters
+ * (the kernel knows the policy as bpf_NAME), `fbload list` shows the
+ * DESCRIPTION. Two callbacks, by name:
  *
- * Compile the same source twice: plain for the kernel (struct_ops) and
- * with -DFB_REPLAY for replay. Parameters are `const volatile` globals
+ *   .fault	optional; runs once per swap-in fault of the process's own
+ *		memory, hit or miss in the swap cache (the prefetch buffer),
+ *		to keep history (a fault the kernel retries while its page is
+ *		read is reported once);
+ *   .prefetch	runs on a miss, where the kernel's swapin_readahead() would
+ *		decide: queue pages with the request calls below and return
+ *		FB_DONE, or FB_FALLBACK to let the kernel do its own readahead.
+ *
+ * Compile the same source twice: plain for the kernel and with -DFB_REPLAY
+ * for replay (the Makefile does). Parameters are `const volatile` globals
  * (.rodata), set by fbload before load; names starting with "fb_" are
- * internal. Per-process state belongs in BPF maps keyed by f->pid.
+ * internal. Per-process state belongs in BPF maps keyed by f->pid
+ * (fb_state()). Loops: use bpf_loop() (fb_prefetch_run() does for the
+ * common case), and keep counters a loop carries in a map value rather
+ * than on the stack; the verifier then checks one step instead of
+ * following every value.
  */
 #ifndef HF_POLICY_H
 #define HF_POLICY_H
@@ -67,9 +69,12 @@ struct fb_fault {
 	__s64 swap_offset;	/* the swap slot, -1 when unknown (replay of stock traces) */
 	__u64 vma_start;	/* the VMA, 0/0 when unknown (replay) */
 	__u64 vma_end;
-	__u32 pid;		/* thread-group id */
-	__u32 hit;		/* 1: the page was in the swap cache (a prefetch hit) */
+	__u32 pid;		/* thread-group id of the process that owns the memory */
+	__u32 hit;		/* 1: a prefetch hit, the first use of a page read ahead */
 };
+
+/* The fault's request queue, handed to .prefetch. */
+struct fb_prefetch;
 
 static __always_inline __u64 fb_page(__u64 addr)
 {
@@ -77,313 +82,17 @@ static __always_inline __u64 fb_page(__u64 addr)
 }
 
 /*
- * A fault the kernel retries (VM_FAULT_RETRY while the page is still being
- * read) reaches the fault hook a second time, now as a swap-cache hit on
- * the same page. Policies would count it as a prefetch hit and a zero
- * delta; the glue drops a hit on the page of the process's previous
- * fault, in the kernel and in replay alike.
+ * The request calls (in policy_glue.h), for .prefetch only; at most
+ * FB_MAX_REQ requests per fault, then -ENOSPC:
+ *
+ *   int fb_prefetch_page(struct fb_prefetch *p, __u64 addr);
+ *	the page holding virtual address addr, in the faulting VMA
+ *   int fb_prefetch_slot(struct fb_prefetch *p, __u64 swap_offset);
+ *	a slot of the faulting page's swap device
+ *   void fb_start_plug(struct fb_prefetch *p), fb_stop_plug(p);
+ *	submit the requests between them in one block plug
  */
-#define FB_LAST_SLOTS 1024	/* direct-mapped by pid; a collision only forgets */
-struct fb_last {
-	__u64 page;
-	__u32 pid;
-};
-static struct fb_last fb_last_page[FB_LAST_SLOTS];
-
-static __always_inline bool fb_repeat(const struct fb_fault *f)
-{
-	struct fb_last *l = &fb_last_page[(f->pid * 2654435761U >> 16) & (FB_LAST_SLOTS - 1)];
-	__u64 page = fb_page(f->addr);
-	bool repeat = l->pid == f->pid && l->page == page && f->hit;
-
-	l->pid = f->pid;
-	l->page = page;
-	return repeat;
-}
-
-/* ---------------------------------------------------------------------
- * Replay: the glue fbload runs with BPF_PROG_TEST_RUN over batches.
- * ------------------------------------------------------------------- */
-#ifdef FB_REPLAY
-
-#include "fb_replay.h"
-
-struct fb_prefetch {
-	struct fb_replay_batch *b;
-	__u32 pid;
-	__u32 rec;		/* index of the faulting record in the batch */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__type(key, __u32);
-	__type(value, struct fb_replay_batch);
-} fb_batch SEC(".maps");
-
-/*
- * Pages queued earlier in the same batch, so that a fault on one of them is
- * a hit for the policy as it would be in the kernel. Tagged with the batch
- * generation so nothing needs clearing between batches.
- */
-#define FB_INFLIGHT_SLOTS 16384
-struct fb_inflight {
-	__u64 page;
-	__u32 pid;
-	__u32 gen;
-};
-static struct fb_inflight fb_inflight[FB_INFLIGHT_SLOTS];
-static __u32 fb_gen;
-
-static __always_inline __u32 fb_inflight_slot(__u32 pid, __u64 page)
-{
-	__u64 h = (page ^ ((__u64)pid << 40)) * 0x9E3779B97F4A7C15ULL;
-
-	return (h >> 40) & (FB_INFLIGHT_SLOTS - 1);
-}
-
-static __always_inline int fb_queue(struct fb_prefetch *p, __u64 val, __u64 page)
-{
-	struct fb_replay_batch *b = p->b;
-	__u32 k = b->n_out;
-	struct fb_inflight *e;
-
-	__u32 rec = p->rec & (FB_REPLAY_BATCH - 1);
-
-	/* Counters live in the map value, not on the stack: the verifier does
-	 * not follow their exact values through bpf_loop callbacks. */
-	if (b->nreq[rec] >= FB_MAX_REQ || k >= FB_REPLAY_OUT)
-		return -ENOSPC;
-	b->out[k] = val;
-	b->n_out = k + 1;
-	b->nreq[rec]++;
-	e = &fb_inflight[fb_inflight_slot(p->pid, page)];
-	e->page = page;
-	e->pid = p->pid;
-	e->gen = fb_gen;
-	return 0;
-}
-
-/* Queue the page holding virtual address addr: 0, -ENOSPC beyond the bound. */
-static __always_inline int fb_prefetch_page(struct fb_prefetch *p, __u64 addr)
-{
-	__u64 page = fb_page(addr);
-
-	if (page > FB_REPLAY_PAGE_MASK)	/* not a user address: the kernel rejects it */
-		return -EINVAL;
-	return fb_queue(p, page, page);
-}
-
-/* Queue a swap slot of the faulting page's swap device. */
-static __always_inline int fb_prefetch_slot(struct fb_prefetch *p, __u64 swap_offset)
-{
-	__u64 off = swap_offset & FB_REPLAY_PAGE_MASK;
-
-	return fb_queue(p, FB_REPLAY_PHYS | off, FB_REPLAY_PHYS | off);
-}
-
-/* Group the reads for the block layer; nothing to do in replay. */
-static __always_inline void fb_start_plug(struct fb_prefetch *p) { }
-static __always_inline void fb_stop_plug(struct fb_prefetch *p) { }
-
-static __always_inline bool fb_inflight_take(__u32 pid, __u64 page)
-{
-	struct fb_inflight *e = &fb_inflight[fb_inflight_slot(pid, page)];
-
-	if (e->gen != fb_gen || e->page != page || e->pid != pid)
-		return false;
-	e->gen = 0;
-	return true;
-}
-
-#define FB_POLICY(NAME, FAULT, PREFETCH)				\
-const char fb_policy_name[] SEC(".rodata") = #NAME;			\
-									\
-struct fb_loop_ctx { struct fb_replay_batch *b; };			\
-									\
-static int fb_replay_one(__u32 fb__i, struct fb_loop_ctx *fb__lc)	\
-{									\
-	struct fb_replay_batch *fb__b = fb__lc->b;			\
-	struct fb_replay_rec *fb__in;					\
-	struct fb_fault fb__f = {};					\
-	__u64 fb__page;							\
-	bool fb__hit;							\
-									\
-	if (fb__i >= FB_REPLAY_BATCH)					\
-		return 1;						\
-	fb__in = &fb__b->in[fb__i];					\
-	fb__f.addr = fb__in->addr;					\
-	fb__f.swap_offset = fb__in->swap_offset;			\
-	fb__f.pid = fb__in->pid;					\
-	fb__page = fb_page(fb__f.addr) & FB_REPLAY_PAGE_MASK;		\
-	fb__hit = (fb__in->flags & FB_REPLAY_BUFFERED) ||		\
-	      fb_inflight_take(fb__f.pid, fb__page);			\
-	if (!fb__hit && fb__f.swap_offset >= 0)				\
-		fb__hit = fb_inflight_take(fb__f.pid, FB_REPLAY_PHYS |	\
-				       (fb__f.swap_offset & FB_REPLAY_PAGE_MASK)); \
-	fb__f.hit = fb__hit;						\
-	if (!fb_repeat(&fb__f))						\
-		FAULT(&fb__f);						\
-	fb__b->nreq[fb__i] = 0;						\
-	fb__b->hit[fb__i] = fb__hit;					\
-	if (!fb__hit) {							\
-		struct fb_prefetch fb__p = { .b = fb__b, .pid = fb__f.pid, .rec = fb__i }; \
-									\
-		PREFETCH(&fb__p, &fb__f);				\
-	}								\
-	return 0;							\
-}									\
-									\
-SEC("syscall")								\
-int fb_replay(void *ctx)						\
-{									\
-	struct fb_loop_ctx fb__lc;					\
-	__u32 fb__zero = 0, fb__n;					\
-									\
-	fb__lc.b = bpf_map_lookup_elem(&fb_batch, &fb__zero);		\
-	if (!fb__lc.b)							\
-		return 1;						\
-	fb_gen++;							\
-	if (!fb_gen)							\
-		fb_gen = 1;						\
-	fb__lc.b->n_out = 0;						\
-	fb__n = fb__lc.b->n_in;						\
-	if (fb__n > FB_REPLAY_BATCH)					\
-		fb__n = FB_REPLAY_BATCH;				\
-	bpf_loop(fb__n, fb_replay_one, &fb__lc, 0);			\
-	return 0;							\
-}									\
-char LICENSE[] SEC("license") = "GPL"
-
-/* ---------------------------------------------------------------------
- * Kernel: struct_ops fetchbpf_ops, as defined by the FetchBPF patches.
- * CO-RE relocates the context fields against the running kernel's BTF.
- * ------------------------------------------------------------------- */
-#else
-
-/*
- * A vmlinux.h of a stock kernel lacks these; the project's bpf/vmlinux.h
- * comes from the patched kernel (make vmlinux-h) and defines
- * HF_VMLINUX_FETCHBPF to say it has them.
- */
-#ifndef HF_VMLINUX_FETCHBPF
-struct fetchbpf_ctx {
-	unsigned long address;		/* faulting user virtual address */
-	unsigned long swap_offset;	/* offset of the entry on its device */
-	unsigned int swap_type;		/* swap device index */
-	int pid;			/* thread group id of the faulting task */
-	int cache_hit;			/* 1 if the folio was in the swap cache */
-} __attribute__((preserve_access_index));
-
-struct fetchbpf_ops {
-	void (*fault)(struct fetchbpf_ctx *ctx);
-	int (*prefetch)(struct fetchbpf_ctx *ctx);
-	int (*init)(void);
-	void (*exit)(void);
-	char name[16];
-};
-#endif
-
-/* Not in the 6.12 series: the VMA, read only where the kernel has it. */
-struct fetchbpf_ctx___vma {
-	unsigned long vma_start;
-	unsigned long vma_end;
-} __attribute__((preserve_access_index));
-
-extern int bpf_prefetch_virtual_page(struct fetchbpf_ctx *ctx, unsigned long addr) __ksym;
-extern int bpf_prefetch_physical_page(struct fetchbpf_ctx *ctx,
-				      unsigned long swap_offset) __ksym;
-extern int bpf_start_block_plug(struct fetchbpf_ctx *ctx) __ksym;
-extern int bpf_stop_block_plug(struct fetchbpf_ctx *ctx) __ksym;
-
-/* The kernel bounds the requests per fault itself (-ENOSPC beyond). */
-struct fb_prefetch {
-	struct fetchbpf_ctx *ctx;
-};
-
-static __always_inline int fb_prefetch_page(struct fb_prefetch *p, __u64 addr)
-{
-	return bpf_prefetch_virtual_page(p->ctx, addr & ~(FB_PAGE_SIZE - 1));
-}
-
-static __always_inline int fb_prefetch_slot(struct fb_prefetch *p, __u64 swap_offset)
-{
-	return bpf_prefetch_physical_page(p->ctx, swap_offset);
-}
-
-static __always_inline void fb_start_plug(struct fb_prefetch *p)
-{
-	bpf_start_block_plug(p->ctx);
-}
-
-static __always_inline void fb_stop_plug(struct fb_prefetch *p)
-{
-	bpf_stop_block_plug(p->ctx);
-}
-
-/* Direct reads of the trusted context, relocated by CO-RE. */
-static __always_inline void fb_fault_from(struct fb_fault *f, struct fetchbpf_ctx *ctx)
-{
-	struct fetchbpf_ctx___vma *v = (void *)ctx;
-
-	f->addr = ctx->address;
-	f->swap_offset = ctx->swap_offset;
-	f->pid = ctx->pid;
-	f->hit = ctx->cache_hit != 0;
-	if (bpf_core_field_exists(v->vma_start)) {
-		f->vma_start = v->vma_start;
-		f->vma_end = v->vma_end;
-	}
-}
-
-#define FB_POLICY(NAME, FAULT, PREFETCH)				\
-const char fb_policy_name[] SEC(".rodata") = #NAME;			\
-_Static_assert(sizeof("bpf_" #NAME) <= sizeof(((struct fetchbpf_ops *)0)->name), \
-	       "a policy name has at most 11 characters");		\
-									\
-SEC("struct_ops/fault")							\
-void BPF_PROG(fb_fault, struct fetchbpf_ctx *fb__kctx)			\
-{									\
-	struct fb_fault fb__f = {};					\
-									\
-	fb_fault_from(&fb__f, fb__kctx);				\
-	if (!fb_repeat(&fb__f))						\
-		FAULT(&fb__f);						\
-}									\
-									\
-SEC("struct_ops/prefetch")						\
-int BPF_PROG(fb_prefetch, struct fetchbpf_ctx *fb__kctx)		\
-{									\
-	struct fb_prefetch fb__p = { .ctx = fb__kctx };			\
-	struct fb_fault fb__f = {};					\
-									\
-	fb_fault_from(&fb__f, fb__kctx);				\
-	return PREFETCH(&fb__p, &fb__f);				\
-}									\
-									\
-SEC("struct_ops/init")							\
-int BPF_PROG(fb_init)							\
-{									\
-	return 0;							\
-}									\
-									\
-SEC("struct_ops/exit")							\
-void BPF_PROG(fb_exit)							\
-{									\
-}									\
-									\
-SEC(".struct_ops")							\
-struct fetchbpf_ops fb_ops = {						\
-	.fault = (void *)fb_fault,					\
-	.prefetch = (void *)fb_prefetch,				\
-	.init = (void *)fb_init,					\
-	.exit = (void *)fb_exit,					\
-	.name = "bpf_" #NAME,	/* apart from native policies */	\
-};									\
-char LICENSE[] SEC("license") = "GPL"
-
-#endif /* FB_REPLAY */
+#include "policy_glue.h"
 
 /*
  * Queue count (<= FB_MAX_REQ) pages along a stride: addr + i * stride

@@ -31810,8 +31810,10 @@ struct fetchbpf_ctx {
 	long unsigned int address;
 	long unsigned int swap_offset;
 	unsigned int swap_type;
+	unsigned int flags;
 	int pid;
-	int cache_hit;
+	bool cache_hit;
+	bool prefetch_hit;
 };
 
 struct fetchbpf_ops {

@@ -334,31 +334,40 @@ int fb_policy_attach(struct fb_policy *p)
 	return HF_EXIT_OK;
 }
 
+/* One counter of FB_SYSFS_DIR/stats/, or -errno. */
+static int fb_kernel_counter(const char *name, uint64_t *val)
+{
+	char path[512], rel[64], buf[32], *end;
+
+	snprintf(rel, sizeof(rel), FB_SYSFS_DIR "/stats/%s", name);
+	if (hf_read_file(hf_path(path, sizeof(path), rel), buf, sizeof(buf)) < 0)
+		return -errno;
+	errno = 0;
+	*val = strtoull(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n'))
+		return -EPROTO;
+	return 0;
+}
+
 int fb_kernel_stats(struct fb_kstat *out, int max, char *active, size_t len)
 {
-	char path[512], buf[8192], *line, *save;
-	int n = 0;
+	char path[512];
+	struct fb_kstat *k = out;
+	int err;
 
 	if (hf_read_file(hf_path(path, sizeof(path), FB_SYSFS_DIR "/active"), active, len) < 0)
 		return -errno;
 	active[strcspn(active, "\n")] = '\0';
-	if (hf_read_file(hf_path(path, sizeof(path), FB_SYSFS_DIR "/stats"), buf, sizeof(buf)) < 0)
+	if (hf_read_file(hf_path(path, sizeof(path), FB_SYSFS_DIR "/stats/policy"), k->name,
+			 sizeof(k->name)) < 0)
 		return -errno;
-	line = strtok_r(buf, "\n", &save);	/* the header: policy faults prefetched ... */
-	if (!line || strncmp(line, "policy ", 7))
-		return -EPROTO;
-	while ((line = strtok_r(NULL, "\n", &save)) && n < max) {
-		struct fb_kstat *k = &out[n];
-		unsigned long long v[4];
-
-		if (sscanf(line, "%15s %llu %llu %llu %llu", k->name, &v[0], &v[1], &v[2],
-			   &v[3]) != 5)
-			return -EPROTO;
-		k->faults = v[0];
-		k->prefetched = v[1];
-		k->hits = v[2];
-		k->rejected = v[3];
-		n++;
-	}
-	return n;
+	k->name[strcspn(k->name, "\n")] = '\0';
+	if (!strcmp(k->name, "none") || max < 1)
+		return 0;	/* no policy attached since boot */
+	if ((err = fb_kernel_counter("faults", &k->faults)) ||
+	    (err = fb_kernel_counter("prefetched", &k->prefetched)) ||
+	    (err = fb_kernel_counter("hits", &k->hits)) ||
+	    (err = fb_kernel_counter("rejected", &k->rejected)))
+		return err;
+	return 1;
 }

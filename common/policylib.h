@@ -62,16 +62,18 @@ int fb_policy_run_batch(void *policy, struct fb_replay_batch *b);
 /* Register the struct_ops with the kernel and pin it. 0 or hf_exit status. */
 int fb_policy_attach(struct fb_policy *p);
 
-/* The kernel's per-policy counters (FB_SYSFS_DIR/stats). */
+/* The kernel's counters of the last policy attached (FB_SYSFS_DIR/stats/). */
 struct fb_kstat {
 	char name[16];
 	uint64_t faults, prefetched, hits, rejected;
 };
 
 /*
- * Read the counters (at most max policies) and the active policy's name
- * ("none" when there is none). Returns the count, or -errno. Paths are
- * under $HAWKFETCH_SYSROOT, so fixtures can stand in for the kernel.
+ * Read the counters of the policy attached, or attached last (the kernel
+ * resets them when a policy attaches), and the active policy's name
+ * ("none" when there is none). Returns the number of policies read (0 or
+ * 1), or -errno. Paths are under $HAWKFETCH_SYSROOT, so fixtures can
+ * stand in for the kernel.
  */
 int fb_kernel_stats(struct fb_kstat *out, int max, char *active, size_t len);
 

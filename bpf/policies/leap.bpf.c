@@ -1,205 +1,200 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * leap: Leap's majority-trend prefetcher (Al Maruf and Chowdhury,
- * "Effectively Prefetching Remote Memory with Leap", USENIX ATC'20).
+ * leap: Leap (Al Maruf and Chowdhury, "Effectively Prefetching Remote
+ * Memory with Leap", USENIX ATC'20) as published (SymbioticLab/Leap,
+ * mm/swap_state.c), the same algorithm as the kernel's native "leap":
  *
- * Per process, a ring of the last `history` fault-address deltas (in
- * pages). On a miss:
+ *  - History: one system-wide ring of the swap offsets of the last 32
+ *    swap-in faults and of their deltas.
+ *  - FindTrend: a Boyer-Moore majority vote over the newest 8 deltas;
+ *    without a strict majority the window doubles, up to all 32.
+ *  - The window, as Leap's swapin_nr_pages(): the prefetch hits since the
+ *    last miss plus 2, rounded up to a power of two of at least 4, at most
+ *    max_window (the kernel's 1 << page_cluster: 8 by default), never
+ *    below half the previous window.
+ *  - With a trend, window - 1 slots along it from the faulting one.
+ *    Without, cluster readahead: the window-aligned block of slots around
+ *    the faulting one.
  *
- *  1. FindTrend: Boyer-Moore majority vote over the most recent
- *     history/split deltas; without a strict majority (more than half),
- *     the window doubles (8, 16, ...) up to the whole history. The first
- *     majority delta found is the trend; none found: no trend.
- *  2. Window size: with Ch prefetch hits since the last miss,
- *       Ch == 0: 1 if this fault's delta equals the trend, else 0
- *       Ch >  0: Ch + 1 rounded up to a power of two
- *     clamped to max_window, and never below half the previous window
- *     (smooth shrinking).
- *  3. With a trend and a window W > 0, prefetch the W pages
- *     addr + trend, addr + 2*trend, ..., addr + W*trend.
- *     No trend: nothing extra.
+ * Traces of stock kernels carry no swap offsets: replay then runs the
+ * same algorithm on virtual page numbers. Concurrent faults update the
+ * history without a lock (the native policy takes one): a lost update
+ * only blurs the history.
  *
  * Parameters:
- *   history	deltas kept per process (default 32, max 32)
- *   split	initial vote window = history / split (default 8: 4 deltas)
- *   max_window	most pages prefetched on one miss (default 32, max 32: the kernel's bound per fault)
+ *   max_window	the largest window, in pages (default 8, at most 33)
  */
 #include "vmlinux.h"
 #include "policy.h"
 
-#define LEAP_HIST_MAX 32	/* a power of two */
+#define LEAP_HISTORY 32U	/* Leap's init_swap_trend(32), a power of two */
 
-const volatile __u32 history = 32;
-const volatile __u32 split = 8;
-const volatile __u32 max_window = 32;
-
-#define LEAP_WINDOWS 6		/* 1, 2, 4, 8, 16, 32 deltas */
-
-/* FindTrend's scratch: in the map value, where the verifier does not
- * follow every value through the loops (see policy.h). */
-struct leap_vote {
-	__s64 cand;
-	__u32 n[LEAP_WINDOWS];		/* deltas in each window */
-	__u32 votes;
-	__u32 count;			/* occurrences of cand in the window */
-	__u32 k;			/* the window being voted on */
-};
+const volatile __u32 max_window = 8;
 
 struct leap_state {
-	__s64 delta[LEAP_HIST_MAX];	/* ring of deltas, in pages */
-	__u64 last_page;
-	__s64 last_delta;
-	__u32 head;			/* next slot to write */
-	__u32 count;			/* valid deltas, <= history */
-	__u32 hits;			/* prefetch hits since the last miss */
-	__u32 prev_window;
-	__u32 seen;			/* last_page is valid */
-	struct leap_vote vote;
+	__s64 offset[LEAP_HISTORY];
+	__s64 delta[LEAP_HISTORY];
+	__u32 head;		/* next slot to write */
+	__u32 size;		/* valid entries */
+	__u32 hits;		/* prefetch hits since the last miss */
+	__u32 last_window;
+	/* FindTrend's scratch, in memory where the verifier does not
+	 * follow every value through the loops (see policy.h) */
+	__s64 cand;
+	__u32 maj, count;
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct leap_state);
-} leap_states SEC(".maps");
+} leap_state SEC(".maps");
 
-static const struct leap_state leap_zero;
-
-static __always_inline __u32 leap_history(void)
+static __always_inline struct leap_state *leap_get(void)
 {
-	return history < 1 ? 1 : history > LEAP_HIST_MAX ? LEAP_HIST_MAX : history;
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&leap_state, &zero);
+}
+
+/* The swap slot, or the virtual page where the trace has no slot. */
+static __always_inline __s64 leap_key(const struct fb_fault *f)
+{
+	return f->swap_offset >= 0 ? f->swap_offset : (__s64)fb_page(f->addr);
+}
+
+/* The i-th newest entry of the ring, from 0. */
+static __always_inline __u32 leap_prev(const struct leap_state *s, __u32 i)
+{
+	return (s->head - 1 - i) & (LEAP_HISTORY - 1);
 }
 
 static __always_inline void leap_fault(const struct fb_fault *f)
 {
-	struct leap_state *s = fb_state(&leap_states, f->pid, &leap_zero);
-	__u64 page = fb_page(f->addr);
+	struct leap_state *s = leap_get();
+	__s64 key = leap_key(f);
 
 	if (!s)
 		return;
+	s->delta[s->head & (LEAP_HISTORY - 1)] =
+		s->size ? key - s->offset[leap_prev(s, 0)] : 0;
+	s->offset[s->head & (LEAP_HISTORY - 1)] = key;
+	s->head = (s->head + 1) & (LEAP_HISTORY - 1);
+	if (s->size < LEAP_HISTORY)
+		s->size++;
 	if (f->hit)
 		s->hits++;
-	if (s->seen) {
-		s->last_delta = (__s64)(page - s->last_page);
-		s->delta[s->head & (LEAP_HIST_MAX - 1)] = s->last_delta;
-		s->head = (s->head + 1) & (LEAP_HIST_MAX - 1);
-		if (s->count < leap_history())
-			s->count++;
-	}
-	s->last_page = page;
-	s->seen = 1;
 }
 
 /*
- * FindTrend. The vote windows all start at the newest delta, so a single
- * Boyer-Moore scan serves them all: when the scan reaches the end of a
- * window, its candidate is counted over that window; a strict majority is
- * the trend, otherwise the scan goes on into the next (doubled) window.
+ * Leap's find_trend_in_region(): a majority of the newest size deltas.
+ * bpf_loop() steps, so that the verifier checks one step, not each one.
  */
-/* One step of counting the candidate over a window (a bpf_loop callback). */
-static int leap_count_step(__u32 i, struct leap_state **sp)
-{
-	struct leap_state *s = *sp;
-	volatile struct leap_vote *v = &s->vote;
+struct leap_scan {
+	struct leap_state *s;
+};
 
-	if (s->delta[(s->head - 1 - i) & (LEAP_HIST_MAX - 1)] == v->cand)
+static int leap_vote_step(__u32 i, struct leap_scan *c)
+{
+	struct leap_state *s = c->s;
+	volatile struct leap_state *v = s;
+
+	if (s->delta[leap_prev(s, v->maj)] == s->delta[leap_prev(s, i + 1)]) {
+		v->count++;
+	} else if (--v->count == 0) {
+		v->maj = i + 1;
+		v->count = 1;
+	}
+	return 0;
+}
+
+static int leap_count_step(__u32 i, struct leap_scan *c)
+{
+	struct leap_state *s = c->s;
+	volatile struct leap_state *v = s;
+
+	if (s->delta[leap_prev(s, i)] == v->cand)
 		v->count++;
 	return 0;
 }
 
-static __always_inline bool leap_find_trend(struct leap_state *s, __s64 *trend)
+static __always_inline bool leap_trend_in(struct leap_state *s, __u32 size)
 {
-	__u32 hist = leap_history(), w = hist / (split ? split : 1), count = s->count;
-	volatile struct leap_vote *v = &s->vote;	/* in memory, never a constant */
-	__u32 nw = 0;
+	volatile struct leap_state *v = s;
+	struct leap_scan c = { .s = s };
 
-	if (w < 1)
-		w = 1;
-	/* Window sizes: w, 2w, ... up to the history, each cut to the deltas there are. */
-	for (int k = 0; k < LEAP_WINDOWS; k++) {
-		v->n[k] = w < count ? w : count;
-		if (nw == k && v->n[k]) {
-			nw = k + 1;
-			if (w >= hist || v->n[k] == count)
-				break;
-		}
-		w *= 2;
-		if (w > hist)
-			w = hist;
-	}
-	if (!nw)
-		return false;
-	/* One Boyer-Moore scan; at the end of each window, count its candidate. */
-	v->votes = 0;
-	v->k = 0;
-	for (__u32 j = 0; j < LEAP_HIST_MAX; j++) {
-		__s64 d = s->delta[(s->head - 1 - j) & (LEAP_HIST_MAX - 1)];
-		__u32 k = v->k;
-
-		if (k >= nw || k >= LEAP_WINDOWS)
-			break;
-		if (v->votes == 0) {
-			v->cand = d;
-			v->votes = 1;
-		} else if (d == v->cand) {
-			v->votes++;
-		} else {
-			v->votes--;
-		}
-		if (j + 1 != v->n[k])
-			continue;
-		/* No votes left: no majority (Boyer-Moore), nothing to count. */
-		v->count = 0;
-		if (v->votes)
-			bpf_loop(j + 1, leap_count_step, &s, 0);
-		if (2 * v->count > j + 1) {
-			*trend = v->cand;
-			return true;
-		}
-		v->k = k + 1;
-	}
-	return false;
+	v->maj = 0;
+	v->count = 1;
+	bpf_loop(size - 1, leap_vote_step, &c, 0);
+	v->cand = s->delta[leap_prev(s, v->maj)];
+	v->count = 0;
+	bpf_loop(size, leap_count_step, &c, 0);
+	return v->count > size / 2;
 }
 
-static __always_inline __u32 leap_window(struct leap_state *s, bool has_trend, __s64 trend)
+/* Leap's swapin_nr_pages(). */
+static __always_inline __u32 leap_window(struct leap_state *s)
 {
-	__u32 limit = max_window > FB_MAX_REQ ? FB_MAX_REQ : max_window;
-	__u32 w;
+	__u32 limit = max_window > FB_MAX_REQ + 1 ? FB_MAX_REQ + 1 : max_window;
+	__u32 want = s->hits + 2, pages = 4;
 
-	if (s->hits == 0) {
-		w = has_trend && s->count && s->last_delta == trend ? 1 : 0;
-	} else {
-		w = 1;
-		while (w < s->hits + 1 && w < FB_MAX_REQ)
-			w <<= 1;
-	}
-	if (w > limit)
-		w = limit;
-	if (w < s->prev_window / 2)
-		w = s->prev_window / 2;
-	s->prev_window = w;
 	s->hits = 0;
-	return w;
+	if (limit <= 1)
+		return 1;
+	while (pages < want && pages < FB_MAX_REQ + 1)
+		pages <<= 1;
+	if (pages > limit)
+		pages = limit;
+	if (pages < s->last_window / 2)
+		pages = s->last_window / 2;
+	s->last_window = pages;
+	return pages;
+}
+
+/* Queue slots (or virtual pages) base + i * step, i < n, but skip. */
+struct leap_run {
+	struct fb_prefetch *p;
+	__s64 base, step, skip;
+	bool slots;
+};
+
+static int leap_run_step(__u32 i, struct leap_run *r)
+{
+	__s64 key = r->base + (__s64)i * r->step;
+
+	if (key <= 0 || key == r->skip)
+		return 0;
+	if (r->slots)
+		return fb_prefetch_slot(r->p, key) == -ENOSPC;
+	return fb_prefetch_page(r->p, (__u64)key << FB_PAGE_SHIFT) == -ENOSPC;
 }
 
 static __always_inline int leap_prefetch(struct fb_prefetch *p, const struct fb_fault *f)
 {
-	struct leap_state *s = bpf_map_lookup_elem(&leap_states, &f->pid);
-	__s64 trend = 0;
-	bool has_trend;
-	__u32 w;
+	struct leap_state *s = leap_get();
+	__s64 key = leap_key(f);
+	struct leap_run r = { .p = p, .skip = key, .slots = f->swap_offset >= 0 };
+	__u32 window;
 
 	if (!s)
 		return FB_DONE;
-	has_trend = leap_find_trend(s, &trend);
-	w = leap_window(s, has_trend, trend);
-	if (!has_trend || trend == 0)
-		return FB_DONE;
+	window = leap_window(s);
 	fb_start_plug(p);
-	fb_prefetch_run(p, f->addr, trend, w);
+	if (leap_trend_in(s, LEAP_HISTORY / 4) || leap_trend_in(s, LEAP_HISTORY / 2) ||
+	    leap_trend_in(s, LEAP_HISTORY)) {
+		r.base = key;		/* window - 1 slots along the trend */
+		r.step = s->cand;
+		if (r.step)
+			bpf_loop(window, leap_run_step, &r, 0);
+	} else if (window > 1) {
+		r.base = key & ~(__s64)(window - 1);	/* the aligned cluster */
+		r.step = 1;
+		bpf_loop(window, leap_run_step, &r, 0);
+	}
 	fb_stop_plug(p);
 	return FB_DONE;
 }
 
-FB_POLICY(leap, leap_fault, leap_prefetch);
+FB_POLICY(leap, "Leap as published: swap-offset trend, else cluster readahead",
+	  .fault = leap_fault, .prefetch = leap_prefetch);

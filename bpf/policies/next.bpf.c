@@ -11,14 +11,10 @@
 
 const volatile __u32 pages = 8;
 
-static __always_inline void next_fault(const struct fb_fault *f)
-{
-}
-
 static __always_inline int next_prefetch(struct fb_prefetch *p, const struct fb_fault *f)
 {
 	fb_prefetch_run(p, f->addr, 1, pages);
 	return FB_DONE;
 }
 
-FB_POLICY(next, next_fault, next_prefetch);
+FB_POLICY(next, "the next N pages after the fault", .prefetch = next_prefetch);

@@ -125,4 +125,5 @@ static __always_inline int ra_prefetch(struct fb_prefetch *p, const struct fb_fa
 	return FB_DONE;
 }
 
-FB_POLICY(readahead, ra_fault, ra_prefetch);
+FB_POLICY(readahead, "the kernel's VMA-based swap readahead, as a policy",
+	  .fault = ra_fault, .prefetch = ra_prefetch);

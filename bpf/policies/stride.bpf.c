@@ -127,4 +127,5 @@ static __always_inline int stride_prefetch(struct fb_prefetch *p, const struct f
 	return FB_DONE;
 }
 
-FB_POLICY(stride, stride_fault, stride_prefetch);
+FB_POLICY(stride, "per-stream stride detection",
+	  .fault = stride_fault, .prefetch = stride_prefetch);

@@ -21,32 +21,35 @@ trap 'rm -rf "$work"' EXIT
 field() { jq -r --arg p "$2" --arg k "$3" '.policies[] | select(.policy == $p) | .[$k]' <<<"$1"; }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 
-# -- the hand-computed Leap example (derivation: tests/fixtures/traces/leap-hand.md)
-for b in 1 512; do
-	if "$fbload" --decisions --batch $b -r $fix/leap-hand.txt leap > "$work/hand" 2>&1 &&
-	   diff -u $fix/leap-hand.expected "$work/hand"; then
-		pass "replay: hand-computed Leap example, batch $b"
-	else
-		fail "replay: hand-computed Leap example, batch $b" "differs (diff above)"
-	fi
+# -- the hand-computed examples of leap and vleap (derivations:
+# tests/fixtures/traces/leap-hand.md, vleap-hand.md)
+for p in leap vleap; do
+	for b in 1 512; do
+		if "$fbload" --decisions --batch $b -r $fix/leap-hand.txt $p > "$work/hand" 2>&1 &&
+		   diff -u $fix/$p-hand.expected "$work/hand"; then
+			pass "replay: hand-computed $p example, batch $b"
+		else
+			fail "replay: hand-computed $p example, batch $b" "differs (diff above)"
+		fi
+	done
 done
 
 # -- patterns: quality floors that hold for every correct implementation
 $gen seq 20000 > "$work/seq"
 j=$("$fbload" -j -r "$work/seq" leap readahead stride next)
 ok=1
-for p in leap stride; do
-	ge "$(field "$j" $p accuracy)" 0.9 && ge "$(field "$j" $p coverage)" 0.9 || ok=0
-done
+ge "$(field "$j" stride accuracy)" 0.9 && ge "$(field "$j" stride coverage)" 0.9 || ok=0
+# published Leap reads window - 1 = 7 pages per miss at its 8-page window
+ge "$(field "$j" leap accuracy)" 0.99 && ge "$(field "$j" leap coverage)" 0.87 || ok=0
 ge "$(field "$j" readahead accuracy)" 0.9 && ge "$(field "$j" next coverage)" 0.85 || ok=0
 [ "$(field "$j" leap faults)" = 20000 ] || ok=0
-check "replay: sequential (leap, stride >= 0.9; readahead accurate)" [ $ok -eq 1 ]
+check "replay: sequential (stride >= 0.9, leap 7 of 8; readahead accurate)" [ $ok -eq 1 ]
 
 for k in 1 3 16 64 -1 -7 -64; do
 	j=$($gen stride 20000 $k | "$fbload" -j leap stride readahead)
-	if ge "$(field "$j" leap accuracy)" 0.9 && ge "$(field "$j" leap coverage)" 0.9 &&
+	if ge "$(field "$j" leap accuracy)" 0.99 && ge "$(field "$j" leap coverage)" 0.87 &&
 	   ge "$(field "$j" stride coverage)" 0.9; then
-		pass "replay: stride $k pages: leap and stride >= 0.9"
+		pass "replay: stride $k pages: leap 7 of 8, stride >= 0.9"
 	else
 		fail "replay: stride $k pages" "$(jq -c '[.policies[] | {policy, accuracy, coverage}]' <<<"$j")"
 	fi
@@ -54,15 +57,18 @@ done
 j=$($gen stride 20000 5 | "$fbload" -j readahead)
 check "replay: readahead does not follow a 5-page stride" [ "$(field "$j" readahead prefetched)" -lt 200 ]
 
-j=$($gen random 20000 | "$fbload" -j leap stride)
-p=$(field "$j" leap prefetched)
-check "replay: random: leap prefetches <= 10% of faults ($p)" [ "$p" -le 2000 ]
+# No trend: Leap falls back to cluster readahead, 4-page clusters (3 reads)
+# when it has no hits; vleap, without a fallback, reads next to nothing.
+j=$($gen random 20000 | "$fbload" -j leap vleap stride)
+p=$(field "$j" leap prefetched) v=$(field "$j" vleap prefetched)
+check "replay: random: leap reads its 4-page clusters ($p <= 60000), vleap nothing ($v <= 2000)" \
+	[ "$p" -le 60000 ] && [ "$p" -ge 50000 ] && [ "$v" -le 2000 ]
 
 j=$($gen interleave 20000 4 | "$fbload" -j stride)
 check "replay: 4 interleaved streams: stride coverage >= 0.9" ge "$(field "$j" stride coverage)" 0.9
 
 j=$($gen passes 20000 4 | "$fbload" -j leap)
-check "replay: 4 passes over 5000 pages: leap coverage >= 0.9" ge "$(field "$j" leap coverage)" 0.9
+check "replay: 4 passes over 5000 pages: leap coverage >= 0.85" ge "$(field "$j" leap coverage)" 0.85
 
 # A tiny buffer evicts prefetched pages before their use.
 j=$($gen seq 5000 | "$fbload" -j -b 4 next)
@@ -79,7 +85,7 @@ check "replay: a trace on stdin is replayed (stdin not a terminal)" [ "$t" = "$s
 d=$("$fbload" -j -r "$work/seq" leap readahead)
 jq -e '.type == "replay" and .records == 20000 and (.policies | length) == 2 and
 	(.policies[0] | has("faults") and has("prefetched") and has("hits") and has("misses")
-	 and has("accuracy") and has("coverage") and .parameters.max_window == 32)' \
+	 and has("accuracy") and has("coverage") and .parameters.max_window == 8)' \
 	<<<"$d" >/dev/null
 check "replay: -j is one JSON document with every policy" [ $? -eq 0 ]
 out=$("$fbload" -r "$work/seq" leap readahead)
@@ -91,7 +97,7 @@ j=$("$fbload" -j -r "$work/seq" -o leap.max_window=4 leap stride)
 [ "$(field "$j" leap prefetched)" -lt 19000 ] && jq -e '.policies[0].parameters.max_window == 4' <<<"$j" >/dev/null
 check "replay: -o leap.max_window=4 is applied" [ $? -eq 0 ]
 err=$("$fbload" -r "$work/seq" -o leap.nosuch=1 leap 2>&1); rc=$?
-[ $rc -eq 64 ] && grep -q "no parameter 'nosuch' (it has: history, split, max_window)" <<<"$err"
+[ $rc -eq 64 ] && grep -q "no parameter 'nosuch' (it has: max_window)" <<<"$err"
 check "replay: an unknown parameter exits 64 and lists the real ones" [ $? -eq 0 ]
 "$fbload" -r "$work/seq" -o pages=notanumber next >/dev/null 2>&1
 check "replay: a non-numeric parameter exits 64" [ $? -eq 64 ]
@@ -138,7 +144,6 @@ struct {
 	__type(value, struct big);
 } m SEC(".maps");
 static const struct big zero;
-static __always_inline void bad_fault(const struct fb_fault *f) { }
 static __always_inline int bad_prefetch(struct fb_prefetch *p, const struct fb_fault *f)
 {
 	struct big *b = fb_state(&m, f->pid, &zero);
@@ -147,7 +152,7 @@ static __always_inline int bad_prefetch(struct fb_prefetch *p, const struct fb_f
 		b->v[f->addr & 15] = 1;		/* 8 of the 16 indexes are out of bounds */
 	return FB_DONE;
 }
-FB_POLICY(bad, bad_fault, bad_prefetch);
+FB_POLICY(bad, "reads past a map value", .prefetch = bad_prefetch);
 EOC
 clang $cflags -DFB_REPLAY -c "$work/bad.bpf.c" -o "$work/bad.replay.bpf.o"
 err=$("$fbload" -r "$work/seq" "$work/bad.replay.bpf.o" 2>&1); rc=$?
