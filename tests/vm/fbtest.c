@@ -21,9 +21,13 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/swap.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -103,22 +107,29 @@ struct pstats {
 	long faults, prefetched, hits, rejected;
 };
 
-/* The counters of policy @name in /sys/kernel/mm/fetchbpf/stats. */
+static long stat_file(const char *name)
+{
+	char path[128], buf[64];
+
+	snprintf(path, sizeof(path), FB "stats/%s", name);
+	return read_str(path, buf, sizeof(buf)) ? -1 : atol(buf);
+}
+
+/*
+ * The counters of policy @name in /sys/kernel/mm/fetchbpf/stats/: those
+ * of the policy attached (or attached last), zero for any other.
+ */
 static void policy_stats(const char *name, struct pstats *s)
 {
-	char line[256], n[64];
-	struct pstats t;
-	FILE *f = fopen(FB "stats", "r");
+	char n[64];
 
 	memset(s, 0, sizeof(*s));
-	if (!f)
+	if (read_str(FB "stats/policy", n, sizeof(n)) || strcmp(n, name))
 		return;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %ld %ld %ld %ld", n, &t.faults,
-			   &t.prefetched, &t.hits, &t.rejected) == 5 &&
-		    !strcmp(n, name))
-			*s = t;
-	fclose(f);
+	s->faults = stat_file("faults");
+	s->prefetched = stat_file("prefetched");
+	s->hits = stat_file("hits");
+	s->rejected = stat_file("rejected");
 }
 
 static int active_is(const char *name)
@@ -356,19 +367,38 @@ static void check_interface(void)
 	else
 		pass("fetchbpf-sysfs");
 
+	/* one value per file; "none" before the first attachment */
+	if (read_str(FB "stats/policy", buf, sizeof(buf)) || strcmp(buf, "none"))
+		fail("fetchbpf-sysfs-stats", "stats/policy is '%s', want none", buf);
+	else if (stat_file("faults") || stat_file("prefetched") ||
+		 stat_file("hits") || stat_file("rejected"))
+		fail("fetchbpf-sysfs-stats", "counters are not 0 before any policy");
+	else
+		pass("fetchbpf-sysfs-stats");
+
 	if (read_str("/sys/kernel/tracing/events/fetchbpf/fetchbpf_swapin_fault/format",
 		     buf, sizeof(buf)))
 		fail("fetchbpf-tracepoint-format", "no format file");
 	else {
-		char *a = strstr(buf, "unsigned long address;");
-		char *t = strstr(buf, "unsigned int swap_type;");
-		char *o = strstr(buf, "unsigned long swap_offset;");
-		char *h = strstr(buf, "int cache_hit;");
+		/* in this order, each right after the previous: no hole */
+		static const char *const fields[] = {
+			"unsigned long address;\toffset:8;\tsize:8;",
+			"unsigned long swap_offset;\toffset:16;\tsize:8;",
+			"unsigned int swap_type;\toffset:24;\tsize:4;",
+			"unsigned int flags;\toffset:28;\tsize:4;",
+			"int pid;\toffset:32;\tsize:4;",
+			"bool cache_hit;\toffset:36;\tsize:1;",
+			"bool prefetch_hit;\toffset:37;\tsize:1;",
+		};
+		unsigned int i;
 
-		if (a && t && o && h && a < t && t < o && o < h)
+		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+			if (!strstr(buf, fields[i]))
+				break;
+		if (i == sizeof(fields) / sizeof(fields[0]))
 			pass("fetchbpf-tracepoint-format");
 		else
-			fail("fetchbpf-tracepoint-format", "fields missing or out of order");
+			fail("fetchbpf-tracepoint-format", "no '%s'", fields[i]);
 	}
 }
 
@@ -402,11 +432,10 @@ static void check_no_policy(void)
 {
 	long ra0 = vmstat("swap_ra"), hit0 = vmstat("swap_ra_hit");
 	long in0 = vmstat("pswpin"), maj, bad;
-	char st0[1024], st1[1024];
+	long st0 = stat_file("faults"), st1;
 
-	read_str(FB "stats", st0, sizeof(st0));
 	bad = run_seq(2048, 1, &maj);
-	read_str(FB "stats", st1, sizeof(st1));
+	st1 = stat_file("faults");
 	if (bad < 0)
 		fail("no-policy-readahead", "region did not swap out");
 	else if (bad)
@@ -416,7 +445,7 @@ static void check_no_policy(void)
 	else if (vmstat("swap_ra") <= ra0 || vmstat("swap_ra_hit") <= hit0)
 		fail("no-policy-readahead", "native readahead inactive: swap_ra +%ld swap_ra_hit +%ld",
 		     vmstat("swap_ra") - ra0, vmstat("swap_ra_hit") - hit0);
-	else if (strcmp(st0, st1))
+	else if (st0 != st1)
 		fail("no-policy-readahead", "policy counters moved without a policy");
 	else
 		pass("no-policy-readahead");
@@ -579,7 +608,7 @@ static void check_adversarial(const char *swapdev)
 		{ ADV_UNMAPPED, "adversarial-unmapped", 1 },
 		{ ADV_NOT_SWAPPED, "adversarial-not-swapped", 1 },
 		{ ADV_OVER_BOUND, "adversarial-over-bound", 8 },
-		{ ADV_OTHER_DEVICE, "adversarial-other-device", 1 },
+		{ ADV_OTHER_DEVICE, "other-device-request-read", 0 },
 		{ ADV_PHYS_BEYOND, "adversarial-phys-beyond-device", 1 },
 		{ ADV_PHYS_FREE, "adversarial-phys-free-slot", 1 },
 		{ ADV_SELF, "adversarial-faulting-page", 1 },
@@ -669,7 +698,13 @@ static void check_adversarial(const char *swapdev)
 			 (uint64_t)(s1.rejected - s0.rejected) != want)
 			fail(cases[i].name, "rejected +%ld, want %lu",
 			     s1.rejected - s0.rejected, (unsigned long)want);
+		else if (cases[i].mode == ADV_OTHER_DEVICE &&
+			 s1.prefetched - s0.prefetched != 1)
+			/* valid, as for VMA readahead: read once, then cached */
+			fail(cases[i].name, "prefetched +%ld, want 1",
+			     s1.prefetched - s0.prefetched);
 		else if (cases[i].mode != ADV_OVER_BOUND &&
+			 cases[i].mode != ADV_OTHER_DEVICE &&
 			 s1.prefetched != s0.prefetched)
 			fail(cases[i].name, "invalid request was read");
 		else if (cases[i].mode == ADV_OVER_BOUND &&
@@ -766,6 +801,194 @@ static void check_tracepoint(void)
 		fail("tracepoint-events", "%ld hit and %ld miss events", hits, misses);
 	else
 		pass("tracepoint-events");
+}
+
+/* Pages of @r read in a full-period pseudo-random order (pages: a power of 2). */
+static size_t region_verify_random(struct region *r)
+{
+	size_t bad = 0, n, pg = 0, i;
+
+	for (n = 0; n < r->pages; n++) {
+		uint64_t *p = (uint64_t *)(r->base + pg * PAGE);
+
+		for (i = 0; i < PAGE / 8; i++)
+			if (p[i] != word(r, pg, i)) {
+				bad++;
+				break;
+			}
+		pg = (5 * pg + 3) & (r->pages - 1);	/* LCG, period r->pages */
+	}
+	return bad;
+}
+
+/* Tracepoint events in the trace buffer: total, with pid @pid, prefetch hits. */
+static void trace_count(int pid, long *all, long *owned, long *pref)
+{
+	char line[512], want[32];
+	FILE *f = fopen("/sys/kernel/tracing/trace", "r");
+
+	snprintf(want, sizeof(want), " pid=%d ", pid);
+	*all = *owned = *pref = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strstr(line, "fetchbpf_swapin_fault:"))
+			continue;
+		(*all)++;
+		*owned += strstr(line, want) != NULL;
+		*pref += strstr(line, "prefetch_hit=1") != NULL;
+	}
+	if (f)
+		fclose(f);
+}
+
+/*
+ * One event and one fault() per swap-in touch, for sequential, strided and
+ * random touches, under native Leap: the retry of a fault that waited for
+ * its read is not counted again. The touches are the pages that pagemap
+ * shows swapped out before the region is read.
+ */
+static void check_exact_faults(void)
+{
+	static const char *const names[] = { "sequential", "stride-7", "random" };
+	const char *ev = "/sys/kernel/tracing/events/fetchbpf/fetchbpf_swapin_fault/enable";
+	unsigned int i;
+
+	if (write_str(FB "native_policy", "leap")) {
+		fail("exact-faults", "cannot select native leap");
+		return;
+	}
+	for (i = 0; i < 3; i++) {
+		struct pstats s0, s1;
+		long all, owned, pref, bad;
+		size_t swapped;
+		struct region r;
+		char test[64];
+
+		snprintf(test, sizeof(test), "exact-faults-%s", names[i]);
+		if (region_map(&r, 1024, 40 + i))
+			continue;
+		region_fill(&r);
+		if (!region_swapout(&r)) {
+			fail(test, "region did not swap out");
+			munmap(r.base, r.pages * PAGE);
+			continue;
+		}
+		swapped = region_swapped(&r, 0, r.pages);
+		write_str("/sys/kernel/tracing/trace", "");
+		write_str(ev, "1");
+		policy_stats("leap", &s0);
+		bad = i == 2 ? region_verify_random(&r) : region_verify(&r, i ? 7 : 1);
+		policy_stats("leap", &s1);
+		write_str(ev, "0");
+		trace_count(getpid(), &all, &owned, &pref);
+		printf("# %s: %zu swapped out, faults +%ld hits +%ld, %ld events (%ld ours, %ld prefetch hits)\n",
+		       test, swapped, s1.faults - s0.faults, s1.hits - s0.hits,
+		       all, owned, pref);
+		if (bad)
+			fail(test, "%ld corrupted pages", bad);
+		else if (s1.faults - s0.faults != (long)swapped)
+			fail(test, "faults +%ld for %zu swap-in touches",
+			     s1.faults - s0.faults, swapped);
+		else if (all != (long)swapped || owned != all)
+			fail(test, "%ld events (%ld with our pid) for %zu touches",
+			     all, owned, swapped);
+		else if (pref != s1.hits - s0.hits)
+			fail(test, "%ld prefetch_hit events, hits +%ld", pref,
+			     s1.hits - s0.hits);
+		else
+			pass(test);
+		munmap(r.base, r.pages * PAGE);
+	}
+	write_str(FB "native_policy", "none");
+}
+
+/*
+ * A process reading another's swapped-out memory (process_vm_readv) faults
+ * in its own context: the policy is not told, and the event carries pid 0,
+ * not the reader's pid.
+ */
+static void check_remote_reader(void)
+{
+	const char *ev = "/sys/kernel/tracing/events/fetchbpf/fetchbpf_swapin_fault/enable";
+	struct pstats s0, s1;
+	struct region r;
+	long all, zero, pref;
+	size_t swapped;
+	pid_t owner = getpid(), child;
+	int status;
+
+	if (region_map(&r, 256, 77))
+		return;
+	region_fill(&r);
+	if (write_str(FB "native_policy", "leap") || !region_swapout(&r)) {
+		fail("remote-reader-not-the-owner", "setup failed");
+		goto out;
+	}
+	swapped = region_swapped(&r, 0, r.pages);
+	write_str("/sys/kernel/tracing/trace", "");
+	write_str(ev, "1");
+	policy_stats("leap", &s0);
+	child = fork();
+	if (child == 0) {
+		static char buf[256 * PAGE];
+		struct iovec local = { buf, sizeof(buf) }, remote = { r.base, sizeof(buf) };
+
+		_exit(process_vm_readv(owner, &local, 1, &remote, 1, 0) ==
+		      (ssize_t)sizeof(buf) ? 0 : 1);
+	}
+	waitpid(child, &status, 0);
+	policy_stats("leap", &s1);
+	write_str(ev, "0");
+	trace_count(0, &all, &zero, &pref);
+	printf("# remote reader: %zu swapped out, faults +%ld, %ld events (%ld with pid 0)\n",
+	       swapped, s1.faults - s0.faults, all, zero);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail("remote-reader-not-the-owner", "process_vm_readv failed");
+	else if (s1.faults != s0.faults)
+		fail("remote-reader-not-the-owner", "the policy saw %ld faults of the reader",
+		     s1.faults - s0.faults);
+	else if (!all || zero != all)
+		fail("remote-reader-not-the-owner", "%ld events, %ld with pid 0", all, zero);
+	else if (region_verify(&r, 1))
+		fail("remote-reader-not-the-owner", "region corrupted");
+	else
+		pass("remote-reader-not-the-owner");
+out:
+	write_str(FB "native_policy", "none");
+	munmap(r.base, r.pages * PAGE);
+}
+
+/*
+ * CAP_BPF and CAP_PERFMON load a struct_ops policy, but attaching it takes
+ * CAP_SYS_ADMIN: a child that dropped it gets EPERM.
+ */
+static void check_attach_needs_sys_admin(void)
+{
+	int status;
+	pid_t child = fork();
+
+	if (child == 0) {
+		struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct d[2];
+		struct policy p;
+		int err;
+
+		if (syscall(SYS_capget, &h, d))
+			_exit(10);
+		d[0].effective &= ~(1U << CAP_SYS_ADMIN);
+		d[0].permitted &= ~(1U << CAP_SYS_ADMIN);
+		if (syscall(SYS_capset, &h, d))
+			_exit(11);
+		err = policy_attach("nextn.bpf.o", "bpf_next_n", &p);
+		policy_detach(&p);
+		_exit(err == -EPERM ? 0 : err == 0 ? 12 : err == -ENOEXEC ? 13 : 14);
+	}
+	waitpid(child, &status, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && active_is("none"))
+		pass("attach-needs-cap-sys-admin");
+	else
+		fail("attach-needs-cap-sys-admin",
+		     "child status %d (12: attached, 13: could not load, 14: other error)",
+		     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
 /* Real memory pressure: a memcg smaller than the workload. */
@@ -867,6 +1090,9 @@ static int cmd_check(const char *dir)
 	check_refused();
 	check_adversarial("/dev/vda");
 	check_tracepoint();
+	check_exact_faults();
+	check_remote_reader();
+	check_attach_needs_sys_admin();
 	check_attach_under_load();
 	check_memcg_pressure();
 	return failures ? 1 : 0;

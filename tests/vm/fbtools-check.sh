@@ -44,10 +44,13 @@ mkswap /dev/vda >/dev/null && swapon /dev/vda
 echo +memory > /sys/fs/cgroup/cgroup.subtree_control
 mkdir /sys/fs/cgroup/t && echo 16M > /sys/fs/cgroup/t/memory.max
 S=/sys/kernel/mm/fetchbpf
+cnt() {	# the counters: policy faults prefetched hits (one value per file)
+	echo "$(cat $S/stats/policy) $(cat $S/stats/faults) $(cat $S/stats/prefetched) $(cat $S/stats/hits)"
+}
 run() {	# NAME: one swapseq run under fbtrace, the counters around it
-	sed "s/^/HFB: before $1 /" $S/stats
+	echo "HFB: before $1 $(cnt)"
 	fbtrace -o /tmp/trace.$1 -- swapseq -c /sys/fs/cgroup/t -n 2048 -s 7 > /tmp/out.$1 2>&1
-	sed "s/^/HFB: after $1 /" $S/stats
+	echo "HFB: after $1 $(cnt)"
 	sed "s/^/HFB: out $1 /" /tmp/out.$1
 }
 for p in leap readahead stride next; do
@@ -110,11 +113,11 @@ if within "$ka_leap" "$ra_leap" 0.03 && within "$kc_leap" "$rc_leap" 0.03; then
 else
 	fail "fbload-vm" "replay off by more than 3 points for BPF leap (kernel $ka_leap/$kc_leap, replay $ra_leap/$rc_leap)"
 fi
-# BPF leap vs native Leap. The same fault sequence goes into both, but
-# which prefetched pages are still under I/O when touched (a retried fault)
-# depends on timing, so single runs differ by about a point. Three
-# alternating runs of each: their means must agree within twice the
-# largest run-to-run range seen (and never less than 1 point).
+# BPF leap vs native Leap: the same algorithm, and each fault is reported
+# once, but the swap slots the pages get (the order reclaim writes them
+# in, which Leap's trend follows) vary from run to run. Three alternating
+# runs of each: their means must agree within twice the largest
+# run-to-run range seen (and never less than 1 point).
 stats() {	# POLICY RUN...: "acc_mean acc_range cov_mean cov_range"
 	local pol=$1 r; shift
 	for r in "$@"; do kernel "$r" "$pol"; done | awk '{ a = $2 ? $3 / $2 : 0; c = $1 ? $3 / $1 : 0

@@ -17,8 +17,10 @@ struct fetchbpf_ctx {
 	unsigned long address;
 	unsigned long swap_offset;
 	unsigned int swap_type;
+	unsigned int flags;
 	int pid;
-	int cache_hit;
+	_Bool cache_hit;
+	_Bool prefetch_hit;
 } __attribute__((preserve_access_index));
 
 struct fetchbpf_ops {
