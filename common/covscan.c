@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "covscan.h"
+#include "helpers.h"
 #include "procfs.h"
 
 /* ---- one process ---- */
@@ -141,14 +142,6 @@ static void drop(struct hf_covscan *r, struct hf_cov_target *t, int err)
 	else
 		hf_err("pid %d: %s", t->pid, strerror(-err));
 	r->status = err == -EPERM || err == -EACCES ? HF_EXIT_NOPERM : HF_EXIT_FAIL;
-}
-
-void hf_sleep_s(double s, volatile sig_atomic_t *stop)
-{
-	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR && !(stop && *stop))
-		;
 }
 
 int hf_covscan_round(struct hf_covscan *r)

@@ -28,6 +28,14 @@ struct json_object *hf_json_u64(uint64_t v)
 	return json_object_new_uint64(v);
 }
 
+struct json_object *hf_json_ratio(double v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.6g", v);
+	return json_object_new_double_s(v, buf);
+}
+
 void hf_json_set_u64(struct json_object *obj, const char *key, uint64_t v)
 {
 	json_object_object_add(obj, key, json_object_new_uint64(v));
