@@ -152,10 +152,10 @@ static int add_targets(struct session *s)
 
 	for (int i = 0; i < args.pids.n; i++) {
 		struct proc_task t;
-		int err = proc_task_read(args.pids.pid[i], &t);
+		int err = hf_proc_task_read(args.pids.pid[i], &t);
 
 		if (err) {
-			hf_err("pid %d: %s", args.pids.pid[i], proc_task_strerror(err));
+			hf_err("pid %d: %s", args.pids.pid[i], hf_proc_task_strerror(err));
 			return HF_EXIT_FAIL;
 		}
 		if (t.kthread) {
@@ -258,7 +258,7 @@ static int setup(struct session *s)
 
 	if ((err = hf_require_bpf_privileges()) || (err = hf_require_btf()))
 		return err;
-	if ((args.pids.n || args.command) && proc_self_in_nested_pidns()) {
+	if ((args.pids.n || args.command) && hf_proc_self_in_nested_pidns()) {
 		hf_err("running in a nested PID namespace: the PIDs BPF sees would not "
 		       "match; run fbtrace in the host's PID namespace");
 		return HF_EXIT_NOFEATURE;

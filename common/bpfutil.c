@@ -99,7 +99,7 @@ int hf_attach_perf_sw(struct bpf_program *prog, int config, struct hf_links *lin
 {
 	int *cpus, ncpus, err;
 
-	err = sys_online_cpus(&cpus, &ncpus);
+	err = hf_sys_online_cpus(&cpus, &ncpus);
 	if (err) {
 		hf_err("cannot read the online CPUs: %s", strerror(-err));
 		return err;

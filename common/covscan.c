@@ -20,7 +20,7 @@ static int open_target(struct hf_cov_target *t, pid_t pid)
 	memset(t, 0, sizeof(*t));
 	t->pid = pid;
 	t->pm.pagemap_fd = t->pm.kpageflags_fd = -1;
-	if ((err = proc_task_read(pid, &task)) || (err = hf_vmas_read(pid, &t->vmas)))
+	if ((err = hf_proc_task_read(pid, &task)) || (err = hf_vmas_read(pid, &t->vmas)))
 		return err;
 	memcpy(t->comm, task.comm, sizeof(t->comm));
 	if ((err = hf_pagemap_open(&t->pm, pid, 1, &what)))

@@ -102,7 +102,7 @@ int hf_mmu_events_open_error(const struct hf_mmu_events *evs, pid_t pid, int err
 			     pid_t tid)
 {
 	if (ev < 0) {
-		hf_err("pid %d: %s", pid, proc_task_strerror(err));
+		hf_err("pid %d: %s", pid, hf_proc_task_strerror(err));
 		return HF_EXIT_FAIL;
 	}
 	hf_err("pid %d (thread %d): perf_event_open %s: %s%s", pid, tid, evs->name[ev],

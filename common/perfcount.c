@@ -27,14 +27,14 @@ static int list_threads(struct hf_pc_proc *p, bool command)
 {
 	struct hf_pids tids = { 0 };
 	struct proc_task task;
-	int err = proc_task_read(p->pid, &task);
+	int err = hf_proc_task_read(p->pid, &task);
 
 	if (!err) {
 		memcpy(p->comm, task.comm, sizeof(p->comm));
 		if (command)
 			hf_pids_add(&tids, p->pid);
 		else
-			err = proc_list_tasks(task.tgid, &tids);
+			err = hf_proc_list_tasks(task.tgid, &tids);
 	}
 	p->tid = tids.pid;
 	p->ntid = tids.n;
@@ -87,7 +87,7 @@ void hf_pc_update_comm(struct hf_pc_proc *p)
 {
 	struct proc_task task;
 
-	if (!proc_task_read(p->pid, &task))
+	if (!hf_proc_task_read(p->pid, &task))
 		memcpy(p->comm, task.comm, sizeof(p->comm));
 }
 

@@ -22,7 +22,7 @@ static void round_pids(const struct hf_watch_opts *o, struct hf_pids *pids)
 {
 	pids->n = 0;
 	if (o->all)
-		proc_list_tgids(pids);
+		hf_proc_list_tgids(pids);
 	if (o->cgroup)
 		hf_cgroup_pids(o->cgroup, pids);
 	for (int i = 0; i < o->pids.n; i++)

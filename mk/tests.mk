@@ -20,8 +20,8 @@ $(BUILD)/workloads/%: tests/workloads/%.c
 # libFuzzer targets over the parsers, run for a bounded time by the unit tier.
 FUZZ_PROGS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*.c))
 # The parsers and what they use; sanitizers need them built by clang.
-FUZZ_SRC   := common/record.c common/cli.c common/output.c common/prezero.c common/procfs.c \
-              common/promote.c common/helpers.c
+FUZZ_SRC   := common/record.c common/cli.c common/hf.c common/output.c common/prezero.c \
+              common/procfs.c common/promote.c common/helpers.c
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC) $(wildcard common/*.h)
 	@mkdir -p $(@D)
 	$(call msg,FUZZ,$@)
