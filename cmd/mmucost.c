@@ -137,39 +137,6 @@ static const struct argp argp = { options, parse_opt, "[-- COMMAND [ARG...]]", d
 
 /* ---- reporting ---- */
 
-static const char *metric_key(enum hf_mmu_metric m)
-{
-	return m == HF_MMU_CYCLE_FRACTION ? "walk_cycle_fraction" : "walks_per_kilo_instruction";
-}
-
-static void json_set_proc(struct json_object *o, const struct hf_pc_proc *p)
-{
-	hf_json_set_u64(o, "pid", p->pid);
-	hf_json_set_str(o, "comm", p->comm);
-}
-
-/* The counts and the overhead of one interval (or a whole run) as JSON. */
-static struct json_object *counts_json(const char *type, double time_s, const struct hf_pc_proc *p,
-				       const struct hf_mmu_counts *c)
-{
-	struct json_object *o = json_object_new_object();
-	struct hf_mmu_result r;
-	bool ok = hf_mmu_compute(c, &r) == 0;
-
-	if (type)
-		hf_json_set_str(o, "type", type);
-	if (time_s >= 0)
-		hf_json_set_u64(o, "time_ns", time_s * 1e9 + 0.5);
-	if (p)
-		json_set_proc(o, p);
-	for (int i = 0; i < HF_MMU_NROLES; i++)
-		if (c->have & 1u << i)
-			hf_json_set_u64(o, hf_mmu_role_key[i], c->v[i]);
-	hf_json_set_str(o, "metric", metric_key(r.metric));
-	json_object_object_add(o, "mmu_overhead", ok ? hf_json_ratio(r.value) : NULL);
-	return o;
-}
-
 /* One report line; time_s < 0: a whole run; p: the process (live only). */
 static void print_interval(double time_s, const struct hf_pc_proc *p, const struct hf_mmu_counts *c)
 {
@@ -178,7 +145,7 @@ static void print_interval(double time_s, const struct hf_pc_proc *p, const stru
 	char when[32] = "total";
 
 	if (hf_opts.json) {
-		struct json_object *o = counts_json("interval", time_s, p, c);
+		struct json_object *o = hf_mmu_counts_json("interval", time_s, p, c);
 
 		hf_json_emit(stdout, o);
 		json_object_put(o);
@@ -293,8 +260,7 @@ static int list_events(const char *pmu, const struct hf_mmu_eventset *set)
 	if (hf_opts.json) {
 		hf_json_set_str(o, "type", "events");
 		hf_json_set_str(o, "pmu", pmu);
-		hf_json_set_str(o, "metric", set->metric == HF_MMU_CYCLE_FRACTION ?
-				"walk_cycle_fraction" : "walks_per_kilo_instruction");
+		hf_json_set_str(o, "metric", hf_mmu_metric_key(set->metric));
 		json_object_object_add(o, "events", arr);
 		hf_json_emit(stdout, o);
 	}
@@ -319,22 +285,6 @@ static int open_procs(struct live *l)
 	return err ? hf_mmu_events_open_error(&l->ev, pid, err, ev, tid) : HF_EXIT_OK;
 }
 
-/* -e: sum(NUM) / DENOM over counts by event. */
-static void ratio_json(struct json_object *o, const struct live *l, const uint64_t *count)
-{
-	struct json_object *ev = json_object_new_object();
-	uint64_t num, den;
-
-	hf_mmu_events_ratio(&l->ev, count, &num, &den);
-	for (int e = 0; e < l->ev.nev; e++)
-		json_object_object_add(ev, l->ev.name[e], hf_json_u64(count[e]));
-	json_object_object_add(o, "events", ev);
-	hf_json_set_u64(o, "numerator", num);
-	hf_json_set_u64(o, "denominator", den);
-	hf_json_set_str(o, "metric", "event_ratio");
-	json_object_object_add(o, "mmu_overhead", den ? hf_json_ratio((double)num / den) : NULL);
-}
-
 static void print_ratio(const struct live *l, double time_s, const struct hf_pc_proc *p,
 			const uint64_t *count)
 {
@@ -352,35 +302,13 @@ static void print_ratio(const struct live *l, double time_s, const struct hf_pc_
 		       0ULL, "-");
 }
 
-/* One process's counts, as an interval line (time_s >= 0) or a summary entry. */
-static struct json_object *proc_json(const struct live *l, double time_s,
-				     const struct hf_pc_proc *p, const uint64_t *count)
-{
-	struct json_object *o;
-
-	if (args.events) {
-		o = json_object_new_object();
-		if (time_s >= 0) {
-			hf_json_set_str(o, "type", "interval");
-			hf_json_set_u64(o, "time_ns", time_s * 1e9 + 0.5);
-		}
-		json_set_proc(o, p);
-		ratio_json(o, l, count);
-	} else {
-		struct hf_mmu_counts c = hf_mmu_events_counts(&l->ev, count);
-
-		o = counts_json(time_s >= 0 ? "interval" : NULL, time_s, p, &c);
-	}
-	return o;
-}
-
 static void report(const struct live *l, double time_s, const struct hf_pc_proc *p,
 		   const uint64_t *count)
 {
 	struct hf_mmu_counts c;
 
 	if (hf_opts.json) {
-		struct json_object *o = proc_json(l, time_s, p, count);
+		struct json_object *o = hf_mmu_events_json(&l->ev, time_s, p, count);
 
 		hf_json_emit(stdout, o);
 		json_object_put(o);
@@ -422,7 +350,8 @@ static void summary(const struct live *l, double now)
 	if (args.events)
 		hf_json_set_str(o, "events", args.events);
 	for (int i = 0; i < l->set.nproc; i++) {
-		struct json_object *p = proc_json(l, -1, &l->set.proc[i], l->set.proc[i].total), *v;
+		struct json_object *p = hf_mmu_events_json(&l->ev, -1, &l->set.proc[i],
+							 l->set.proc[i].total), *v;
 
 		json_object_object_get_ex(p, "mmu_overhead", &v);
 		json_object_object_add(p, "weight", json_object_get(v));

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "hf.h"
 #include "mmuevents.h"
+#include "output.h"
 #include "procfs.h"
 
 static void known_pmus(char *buf, size_t len)
@@ -95,6 +96,7 @@ int hf_mmu_events_user(struct hf_mmu_events *ev, char *const *event, int n)
 		ev->name[i] = event[i];
 	}
 	ev->nev = n;
+	ev->user = true;
 	return HF_EXIT_OK;
 }
 
@@ -135,4 +137,77 @@ void hf_mmu_events_ratio(const struct hf_mmu_events *ev, const uint64_t *count, 
 	for (int e = 0; e < ev->nev - 1; e++)
 		*num += count[e];
 	*den = count[ev->nev - 1];
+}
+
+/* ---- JSON: interval lines and the summary entries hpcov reads as weights ---- */
+
+const char *hf_mmu_metric_key(enum hf_mmu_metric m)
+{
+	return m == HF_MMU_CYCLE_FRACTION ? "walk_cycle_fraction" : "walks_per_kilo_instruction";
+}
+
+static void json_set_proc(struct json_object *o, const struct hf_pc_proc *p)
+{
+	hf_json_set_u64(o, "pid", p->pid);
+	hf_json_set_str(o, "comm", p->comm);
+}
+
+/* The counts and the overhead of one interval (or a whole run) as JSON. */
+struct json_object *hf_mmu_counts_json(const char *type, double time_s, const struct hf_pc_proc *p,
+				       const struct hf_mmu_counts *c)
+{
+	struct json_object *o = json_object_new_object();
+	struct hf_mmu_result r;
+	bool ok = hf_mmu_compute(c, &r) == 0;
+
+	if (type)
+		hf_json_set_str(o, "type", type);
+	if (time_s >= 0)
+		hf_json_set_u64(o, "time_ns", time_s * 1e9 + 0.5);
+	if (p)
+		json_set_proc(o, p);
+	for (int i = 0; i < HF_MMU_NROLES; i++)
+		if (c->have & 1u << i)
+			hf_json_set_u64(o, hf_mmu_role_key[i], c->v[i]);
+	hf_json_set_str(o, "metric", hf_mmu_metric_key(r.metric));
+	json_object_object_add(o, "mmu_overhead", ok ? hf_json_ratio(r.value) : NULL);
+	return o;
+}
+
+/* -e: sum(NUM) / DENOM over counts by event. */
+static void ratio_json(struct json_object *o, const struct hf_mmu_events *evs, const uint64_t *count)
+{
+	struct json_object *ev = json_object_new_object();
+	uint64_t num, den;
+
+	hf_mmu_events_ratio(evs, count, &num, &den);
+	for (int e = 0; e < evs->nev; e++)
+		json_object_object_add(ev, evs->name[e], hf_json_u64(count[e]));
+	json_object_object_add(o, "events", ev);
+	hf_json_set_u64(o, "numerator", num);
+	hf_json_set_u64(o, "denominator", den);
+	hf_json_set_str(o, "metric", "event_ratio");
+	json_object_object_add(o, "mmu_overhead", den ? hf_json_ratio((double)num / den) : NULL);
+}
+
+/* One process's counts, as an interval line (time_s >= 0) or a summary entry. */
+struct json_object *hf_mmu_events_json(const struct hf_mmu_events *ev, double time_s,
+				       const struct hf_pc_proc *p, const uint64_t *count)
+{
+	struct json_object *o;
+
+	if (ev->user) {
+		o = json_object_new_object();
+		if (time_s >= 0) {
+			hf_json_set_str(o, "type", "interval");
+			hf_json_set_u64(o, "time_ns", time_s * 1e9 + 0.5);
+		}
+		json_set_proc(o, p);
+		ratio_json(o, ev, count);
+	} else {
+		struct hf_mmu_counts c = hf_mmu_events_counts(ev, count);
+
+		o = hf_mmu_counts_json(time_s >= 0 ? "interval" : NULL, time_s, p, &c);
+	}
+	return o;
 }

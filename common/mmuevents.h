@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <json-c/json.h>
+#include "perfcount.h"
 #include "pmu.h"
 
 #define HF_MMU_MAX_EVENTS 9		/* -e: up to 8 numerators and a denominator */
@@ -20,6 +22,7 @@ struct hf_mmu_events {
 	int role[HF_MMU_MAX_EVENTS];	/* hf_mmu_role; with -e unused */
 	int nev;
 	enum hf_mmu_metric metric;
+	bool user;			/* -e: the user's events, a ratio */
 };
 
 /* The PMU: pmu if given, else the one libpfm4 detects; and its event set. */
@@ -38,5 +41,17 @@ struct hf_mmu_counts hf_mmu_events_counts(const struct hf_mmu_events *ev,
 /* -e: sum of the numerators and the denominator. */
 void hf_mmu_events_ratio(const struct hf_mmu_events *ev, const uint64_t *count, uint64_t *num,
 			 uint64_t *den);
+
+/* "walk_cycle_fraction" or "walks_per_kilo_instruction". */
+const char *hf_mmu_metric_key(enum hf_mmu_metric m);
+/*
+ * One process's counts as JSON: an "interval" line (time_s >= 0), or,
+ * without a type, an entry of the summary. hf_mmu_counts_json() takes
+ * counts by role (p may be NULL), hf_mmu_events_json() counts by event.
+ */
+struct json_object *hf_mmu_counts_json(const char *type, double time_s, const struct hf_pc_proc *p,
+				       const struct hf_mmu_counts *c);
+struct json_object *hf_mmu_events_json(const struct hf_mmu_events *ev, double time_s,
+				       const struct hf_pc_proc *p, const uint64_t *count);
 
 #endif
