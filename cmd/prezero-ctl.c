@@ -175,32 +175,13 @@ static int no_prezero(int err)
 		return err == -EACCES ? HF_EXIT_NOPERM : HF_EXIT_FAIL;
 	}
 
-	hf_thp_policy_read(&s.thp);
 	hf_prezero_stock_read(&s);
 	if (!hf_opts.json)
 		print_stock(&s);
-	hf_err_detail(hf_prezero_stock_json(&s), "%s: %s: this kernel lacks the hawkfetch pre-zeroing "
-		      "patches (kernel-patches/); build and boot the patched kernel (make kernel)",
-		      HF_PREZERO_DIR, strerror(-err));
+	hf_err_detail(hf_prezero_stock_json(&s), "%s: %s: this kernel lacks the hawkfetch "
+		      "pre-zeroing patches (kernel-patches/); build and boot the patched kernel "
+		      "(make kernel)", HF_PREZERO_DIR, strerror(-err));
 	return HF_EXIT_NOFEATURE;
-}
-
-/* Read the interface; a failure is explained and turned into an exit status. */
-static int read_prezero(struct hf_prezero *pz)
-{
-	char what[256];
-	int err = hf_prezero_read(pz, what, sizeof(what));
-
-	if (!err)
-		return HF_EXIT_OK;
-	if (err == -ENOENT || err == -ENODATA) {
-		hf_err("%s: missing: the kernel's pre-zeroing interface is not the one "
-		       "prezero-ctl %s knows; build and boot the kernel of this tree (make kernel)",
-		       what, HF_VERSION);
-		return HF_EXIT_NOFEATURE;
-	}
-	hf_err("%s: %s", what, err == -EINVAL ? "unparsable" : strerror(-err));
-	return err == -EACCES || err == -EPERM ? HF_EXIT_NOPERM : HF_EXIT_FAIL;
 }
 
 /* ---- status ---- */
@@ -270,7 +251,7 @@ static void print_counters(const struct hf_prezero *pz)
 static int cmd_status(void)
 {
 	struct hf_prezero pz;
-	int status = read_prezero(&pz);
+	int status = hf_prezero_load(&pz);
 
 	if (status)
 		return status;
@@ -295,7 +276,7 @@ static int set_enabled(uint64_t on)
 {
 	struct hf_prezero_setting s = { HF_PZ_ENABLED, on, NULL };
 	struct hf_prezero pz;
-	int status = read_prezero(&pz);
+	int status = hf_prezero_load(&pz);
 
 	if (status)
 		return status;
@@ -312,7 +293,7 @@ static int cmd_set(void)
 	struct hf_prezero_setting set[HF_PZ_NKNOBS];
 	struct hf_prezero pz;
 	char msg[512];
-	int status = read_prezero(&pz);
+	int status = hf_prezero_load(&pz);
 
 	if (status)
 		return status;
@@ -359,7 +340,7 @@ static int cmd_now(void)
 	uint64_t before[HF_PZ_NCOUNTERS], after[HF_PZ_NCOUNTERS], kib, t0, t1;
 	struct hf_prezero pz;
 	char msg[512];
-	int status = read_prezero(&pz);
+	int status = hf_prezero_load(&pz);
 
 	if (status)
 		return status;
@@ -441,7 +422,7 @@ static int cmd_watch(void)
 	uint64_t first[HF_PZ_NCOUNTERS], prev[HF_PZ_NCOUNTERS], cur[HF_PZ_NCOUNTERS];
 	uint64_t step = args.interval * 1e9, start, t, n = 0;
 	struct hf_prezero pz;
-	int status = read_prezero(&pz);
+	int status = hf_prezero_load(&pz);
 
 	if (status)
 		return status;

@@ -65,6 +65,23 @@ int hf_prezero_parse_setting(const char *arg, uint64_t node_max_kib, struct hf_p
 	return 0;
 }
 
+int hf_prezero_load(struct hf_prezero *pz)
+{
+	char what[256];
+	int err = hf_prezero_read(pz, what, sizeof(what));
+
+	if (!err)
+		return HF_EXIT_OK;
+	if (err == -ENOENT || err == -ENODATA) {
+		hf_err("%s: missing: the kernel's pre-zeroing interface is not the one "
+		       "prezero-ctl %s knows; build and boot the kernel of this tree (make kernel)",
+		       what, HF_VERSION);
+		return HF_EXIT_NOFEATURE;
+	}
+	hf_err("%s: %s", what, err == -EINVAL ? "unparsable" : strerror(-err));
+	return err == -EACCES || err == -EPERM ? HF_EXIT_NOPERM : HF_EXIT_FAIL;
+}
+
 /* Parse every KEY=VALUE; a key given twice is an error too. */
 int hf_prezero_parse_settings(char **argv, int argc, uint64_t node_max_kib,
 			      struct hf_prezero_setting *set, char *msg, size_t len)

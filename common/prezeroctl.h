@@ -27,6 +27,13 @@ extern const char *const hf_prezero_counter_note[HF_PZ_NCOUNTERS];
 extern const char *const hf_prezero_counter_key[HF_PZ_NCOUNTERS];
 
 /*
+ * Read the interface (hf_prezero_read); a failure is explained on stderr
+ * and returned as an hf_exit status (69 for an interface this tree does
+ * not know).
+ */
+int hf_prezero_load(struct hf_prezero *pz);
+
+/*
  * Check one KEY=VALUE, or every one of argv (a key twice is an error);
  * node_max_kib bounds target_kbytes (UINT64_MAX before the kernel was
  * read). On error fill msg and return -1.
