@@ -1,10 +1,14 @@
 # hawkfetch: the only build entry point.
-#   make            build every binary (installs missing Debian packages as root)
-#   make check      unit, host and vm test tiers; ends with "N passed, N failed, N skipped"
-#   make demo       the main job: trace a bundled workload and show what fbtrace sees
-#   make install    PREFIX=/usr/local DESTDIR= : binaries, man pages, completions
+#   make            build every binary (says which Debian packages are missing)
+#   make deps       install the missing Debian packages (root)
+#   make check      deps, then the unit, host and vm test tiers; ends with
+#                   "N passed, N failed, N skipped" (unit-check, host-check: one tier)
+#   make demo       deps, then the main job: trace a bundled workload and show what fbtrace sees
+#   make install    deps, then PREFIX=/usr/local DESTDIR= : binaries, man pages, completions
+#   make V=1        show the commands instead of a line per target
 
 .DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
 DESTDIR    ?=
@@ -12,11 +16,14 @@ BUILD      := build
 CC         ?= gcc
 CLANG      ?= clang
 BPFTOOL    ?= bpftool
-ARCH       := x86
+# The kernel's name for the machine (__TARGET_ARCH_ of bpf_tracing.h).
+ARCH       ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-# Debian packages the build and the tests need (apt-installed by `make deps`).
-DEB_DEPS   := clang llvm libbpf-dev bpftool libjson-c-dev libelf-dev zlib1g-dev \
-              libpfm4-dev pkg-config jq bpftrace util-linux procps e2fsprogs \
+# Debian packages the build needs (checked by a plain `make`), and with
+# those the tests need (apt-installed by `make deps`).
+BUILD_DEBS := clang llvm libbpf-dev bpftool libjson-c-dev libelf-dev zlib1g-dev \
+              libpfm4-dev
+DEB_DEPS   := $(BUILD_DEBS) pkg-config jq bpftrace util-linux procps e2fsprogs \
               libclang-rt-14-dev groff-base
 
 CFLAGS     ?= -O2 -g
@@ -25,7 +32,21 @@ CFLAGS     += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 LDLIBS     := -lbpf -lelf -lz -ljson-c
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ibpf -Wall
 
-BINS       := fbtrace
+# Quiet rules: one line per target; V=1 prints the commands.
+ifeq ($(V),1)
+Q          :=
+msg        = @:
+else
+Q          := @
+msg        = @printf '  %-8s %s\n' '$(1)' '$(2)'
+endif
+
+# Targets that install missing packages first; any other only checks for
+# them, so a plain `make` never runs apt-get but names what is missing.
+DEPS_GOALS := demo check unit-check host-check install
+DEPS       := $(if $(filter $(DEPS_GOALS),$(MAKECMDGOALS)),deps,deps-check)
+
+BINS       :=
 # Each mk/*.mk adds its binaries (BINS +=), libraries and targets.
 -include mk/*.mk
 DEB_DEPS   += $(VM_DEPS)
@@ -35,77 +56,61 @@ COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 
 # Keep the BPF objects: the skeletons embed them, and tests load them.
 .SECONDARY:
-.PHONY: all deps check demo install clean unit-check host-check bench
-all: deps $(BINS:%=$(BUILD)/%)
+.PHONY: all deps deps-check install clean
+all: $(BINS:%=$(BUILD)/%) | $(DEPS)
+
+# The packages of $(1) that are not installed (one dpkg-query each).
+missing_debs = $$(for p in $(1); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
+	done)
 
 # Installs only what is missing; a no-op (one dpkg-query) on a ready machine.
 deps:
-	@missing=$$(for p in $(DEB_DEPS); do \
-		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
-	done); \
+	@missing=$(call missing_debs,$(DEB_DEPS)); \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" != 0 ]; then \
-			echo "missing Debian packages: $$missing (run make as root to install them)" >&2; exit 1; \
+			echo "missing Debian packages: $$missing (run make deps as root to install them)" >&2; exit 1; \
 		fi; \
 		echo "installing: $$missing"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 
+deps-check:
+	@missing=$(call missing_debs,$(BUILD_DEBS)); \
+	if [ -n "$$missing" ]; then \
+		echo "missing Debian packages: $$missing (make deps installs them, as root)" >&2; exit 1; \
+	fi
+
 # bpf/vmlinux.h is checked in: `make vmlinux-h` (mk/kernel.mk) dumps it from
 # the BTF of the patched test kernel, so the FetchBPF types are in it.
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/vmlinux.h $(wildcard bpf/*.h) | deps
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/vmlinux.h $(wildcard bpf/*.h) | $(DEPS)
 	@mkdir -p $(@D)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
-	$(BPFTOOL) gen skeleton $< > $@
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(BUILD)/common/%.o: common/%.c $(wildcard common/*.h) | deps
+$(BUILD)/common/%.o: common/%.c $(wildcard common/*.h) | $(DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
+# Rebuilt from scratch, so an object whose source is gone leaves with it.
 $(BUILD)/libhawkfetch.a: $(COMMON_OBJ)
-	$(AR) rcs $@ $^
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/cmd/fbtrace.o: $(BUILD)/fbtrace.skel.h
-$(BUILD)/cmd/%.o: cmd/%.c $(wildcard common/*.h) | deps
+$(BUILD)/cmd/%.o: cmd/%.c $(wildcard common/*.h) | $(DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/%: $(BUILD)/cmd/%.o $(BUILD)/libhawkfetch.a
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
-
-# ---- tests ----
-TEST_PROGS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c)) \
-              $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
-
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libhawkfetch.a
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
-
-$(BUILD)/workloads/%: tests/workloads/%.c
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $< -o $@ -pthread
-
-# libFuzzer targets over the parsers, run for a bounded time by the unit tier.
-FUZZ_PROGS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*.c))
-# The parsers and what they use; sanitizers need them built by clang.
-FUZZ_SRC   := common/record.c common/cli.c common/output.c common/prezero.c common/procfs.c \
-              common/promote.c
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC) $(wildcard common/*.h)
-	@mkdir -p $(@D)
-	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Icommon -Ibpf \
-		$< $(FUZZ_SRC) -o $@ -ljson-c
-
-check: all $(TEST_PROGS) $(FUZZ_PROGS)
-	@BUILD=$(BUILD) bash tests/run.sh
-
-demo: all $(BUILD)/workloads/swapseq
-	@bash tests/demo.sh
-
-bench: all $(TEST_PROGS)
-	@bash tests/bench/fbtrace-overhead.sh
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \

@@ -3,9 +3,14 @@
 #ifndef FBTRACE_H
 #define FBTRACE_H
 
+#include "fault_kind.h"
+
 #define FBTRACE_COMM_LEN 16
 
-enum fbtrace_kind { FBTRACE_MINOR, FBTRACE_MAJOR, FBTRACE_SWAPIN };
+/* fbtrace.bpf.c's names for the kinds. */
+#define FBTRACE_MINOR	FAULT_MINOR
+#define FBTRACE_MAJOR	FAULT_MAJOR
+#define FBTRACE_SWAPIN	FAULT_SWAPIN
 
 struct fbtrace_event {
 	__u64 time_ns;
@@ -14,7 +19,7 @@ struct fbtrace_event {
 	__u32 pid;
 	__u32 tid;
 	__s32 swap_type;	/* -1: unknown */
-	__u8 kind;		/* enum fbtrace_kind */
+	__u8 kind;		/* enum fault_kind */
 	__s8 cache_hit;		/* -1: unknown */
 	__u8 pad[2];
 	char comm[FBTRACE_COMM_LEN];

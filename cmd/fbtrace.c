@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <linux/perf_event.h>
 #include <bpf/bpf.h>
-#include "clock.h"
+#include "helpers.h"
 #include "bpfutil.h"
 #include "cgroup.h"
 #include "cli.h"
@@ -18,7 +18,6 @@
 #include "output.h"
 #include "procfs.h"
 #include "record.h"
-#include "spawn.h"
 #include "fbtrace.h"
 #include "fbtrace.skel.h"
 
@@ -153,10 +152,10 @@ static int add_targets(struct session *s)
 
 	for (int i = 0; i < args.pids.n; i++) {
 		struct proc_task t;
-		int err = proc_task_read(args.pids.pid[i], &t);
+		int err = hf_proc_task_read(args.pids.pid[i], &t);
 
 		if (err) {
-			hf_err("pid %d: %s", args.pids.pid[i], proc_task_strerror(err));
+			hf_err("pid %d: %s", args.pids.pid[i], hf_proc_task_strerror(err));
 			return HF_EXIT_FAIL;
 		}
 		if (t.kthread) {
@@ -259,7 +258,7 @@ static int setup(struct session *s)
 
 	if ((err = hf_require_bpf_privileges()) || (err = hf_require_btf()))
 		return err;
-	if ((args.pids.n || args.command) && proc_self_in_nested_pidns()) {
+	if ((args.pids.n || args.command) && hf_proc_self_in_nested_pidns()) {
 		hf_err("running in a nested PID namespace: the PIDs BPF sees would not "
 		       "match; run fbtrace in the host's PID namespace");
 		return HF_EXIT_NOFEATURE;
@@ -299,14 +298,14 @@ static int setup(struct session *s)
 static bool targets_gone(void)
 {
 	for (int i = 0; i < args.pids.n; i++)
-		if (kill(args.pids.pid[i], 0) == 0 || errno != ESRCH)
+		if (hf_pid_alive(args.pids.pid[i]))
 			return false;
 	return true;
 }
 
 static bool child_exited(struct session *s)
 {
-	if (s->child > 0 && waitpid(s->child, &s->child_status, WNOHANG) == s->child)
+	if (!s->child_reaped && hf_child_exited(s->child, &s->child_status))
 		s->child_reaped = true;
 	return s->child_reaped;
 }
@@ -360,11 +359,6 @@ static void print_summary(struct session *s, uint64_t lost)
 		(unsigned long long)t[FAULT_SWAPIN], (unsigned long long)t[FAULT_MAJOR],
 		(unsigned long long)t[FAULT_MINOR], (unsigned long long)lost);
 	fault_stats_print(&s->stats, stderr, SUMMARY_ROWS);
-}
-
-static int exit_status_of(int status)
-{
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 static void teardown(struct session *s)
@@ -431,7 +425,7 @@ int main(int argc, char **argv)
 			waitpid(s.child, &s.child_status, 0);
 		}
 		if (!err)
-			err = exit_status_of(s.child_status);
+			err = hf_exit_status_of(s.child_status);
 	}
 	teardown(&s);
 	return err;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "bloat.h"
+#include "bloatreport.h"
 #include "cli.h"
 #include "output.h"
 #include "pagemap.h"
@@ -19,7 +19,7 @@
 #include "thp.h"
 
 #define CHUNK (256 << 10)	/* bytes per process_vm_readv: fits in L2 */
-#define KIB(subpages) ((uint64_t)(subpages) * (HF_PAGE_SIZE / 1024))
+#define KIB(subpages) ((uint64_t)(subpages) * HF_PAGE_KIB)
 
 static struct args {
 	bool regions, vmas;
@@ -95,158 +95,9 @@ static const struct argp_child children[] = {
 };
 static const struct argp argp = { options, parse_opt, NULL, doc, children, NULL, NULL };
 
-/* ---- scanning ---- */
-
-struct report {
-	struct hf_thp_policy policy;
-	struct hf_bloat_proc *proc;
-	int nproc;
-	struct hf_bloat_count total;
-	uint64_t scanned_bytes, scan_ns;
-};
-
-/* Explain a failed scan of a process the user named; returns an exit status. */
-static int scan_error(pid_t pid, int err, const char *what)
+static enum hf_bloat_rows rows_by(void)
 {
-	switch (err) {
-	case -ENOENT:
-		hf_err("pid %d: no such process", pid);
-		return HF_EXIT_FAIL;
-	case -ESRCH:
-		hf_err("pid %d: exited during the scan", pid);
-		return HF_EXIT_FAIL;
-	case -EPERM:
-	case -EACCES:
-		if (geteuid() == 0)
-			hf_err("pid %d: %s: %s (ptrace access check)", pid, what, strerror(-err));
-		else
-			hf_err("pid %d: %s: %s; page frame numbers need CAP_SYS_ADMIN "
-			       "(run as root)", pid, what, strerror(-err));
-		return HF_EXIT_NOPERM;
-	default:
-		hf_err("pid %d: %s: %s", pid, what, strerror(-err));
-		return HF_EXIT_FAIL;
-	}
-}
-
-static void add_proc(struct report *rep, struct hf_bloat_proc *p)
-{
-	struct hf_bloat_count *t = &rep->total;
-
-	rep->proc = realloc(rep->proc, (rep->nproc + 1) * sizeof(*rep->proc));
-	if (!rep->proc)
-		abort();
-	rep->proc[rep->nproc++] = *p;
-	t->huge_pages += p->c.huge_pages;
-	t->huge_zero_pages += p->c.huge_zero_pages;
-	t->zero_subpages += p->c.zero_subpages;
-	t->would_split += p->c.would_split;
-	t->would_free_subpages += p->c.would_free_subpages;
-	rep->scanned_bytes += p->scanned_bytes;
-	rep->scan_ns += p->scan_ns;
-}
-
-/* Scan one process; with --all, one that cannot be read is skipped. */
-static int scan_one(struct report *rep, struct hf_bloat_scanner *s, pid_t pid, int *denied)
-{
-	struct hf_bloat_proc p;
-	const char *what;
-	int err = hf_bloat_scan(s, pid, &p, &what);
-
-	if (!err && hf_targets.all && !p.c.huge_pages && !p.c.huge_zero_pages)
-		err = -ENODATA;		/* nothing to report */
-	if (err) {
-		hf_bloat_proc_free(&p);
-		if (!hf_targets.all && !args.cgroup)
-			return scan_error(pid, err, what);
-		*denied += err == -EPERM || err == -EACCES;
-		hf_debug("pid %d: skipped: %s", pid, strerror(-err));
-		return HF_EXIT_OK;
-	}
-	hf_debug("pid %d: %llu huge pages, %llu bytes read in %llu ns", pid,
-		 (unsigned long long)p.c.huge_pages, (unsigned long long)p.scanned_bytes,
-		 (unsigned long long)p.scan_ns);
-	add_proc(rep, &p);
-	return HF_EXIT_OK;
-}
-
-static int scan_all(struct report *rep, struct hf_bloat_scanner *s)
-{
-	int status = HF_EXIT_OK, denied = 0;
-
-	for (int i = 0; i < hf_targets.pids.n; i++) {
-		int err = scan_one(rep, s, hf_targets.pids.pid[i], &denied);
-
-		if (err > status)
-			status = err;
-	}
-	if (hf_targets.all && denied && geteuid() != 0) {
-		hf_err("%d processes could not be read: page frame numbers need "
-		       "CAP_SYS_ADMIN (run as root)", denied);
-		return HF_EXIT_NOPERM;
-	}
-	return status;
-}
-
-/* ---- ranking ---- */
-
-struct row {
-	const struct hf_bloat_proc *proc;
-	const struct hf_bloat_vma *vma;		/* VMA and region rows */
-	const struct hf_bloat_region *region;	/* region rows */
-	uint64_t zero;				/* the ranking key */
-};
-
-static int cmp_row(const void *a, const void *b)
-{
-	const struct row *x = a, *y = b;
-
-	if (x->zero != y->zero)
-		return x->zero < y->zero ? 1 : -1;
-	if (x->proc->pid != y->proc->pid)
-		return x->proc->pid < y->proc->pid ? -1 : 1;
-	return x->region && y->region ? (x->region->addr > y->region->addr) -
-					(x->region->addr < y->region->addr) : 0;
-}
-
-static void push_row(struct row **rows, size_t *n, struct row r)
-{
-	*rows = realloc(*rows, (*n + 1) * sizeof(**rows));
-	if (!*rows)
-		abort();
-	(*rows)[(*n)++] = r;
-}
-
-static void proc_rows(const struct hf_bloat_proc *p, struct row **rows, size_t *n)
-{
-	if (!args.regions && !args.vmas) {
-		push_row(rows, n, (struct row){ p, NULL, NULL, p->c.zero_subpages });
-		return;
-	}
-	if (args.vmas) {
-		for (int v = 0; v < p->nvma; v++)
-			push_row(rows, n, (struct row){ p, &p->vma[v], NULL,
-						       p->vma[v].c.zero_subpages });
-		return;
-	}
-	for (size_t r = 0; r < p->nregion; r++)
-		push_row(rows, n, (struct row){ p, &p->vma[p->region[r].vma], &p->region[r],
-					       p->region[r].zero_subpages });
-}
-
-/* The rows to show, ranked by bloat and cut to --top. */
-static struct row *rank(const struct report *rep, size_t *n)
-{
-	struct row *rows = NULL;
-
-	*n = 0;
-	for (int i = 0; i < rep->nproc; i++)
-		proc_rows(&rep->proc[i], &rows, n);
-	if (*n)
-		qsort(rows, *n, sizeof(*rows), cmp_row);
-	if (hf_targets.top && *n > hf_targets.top)
-		*n = hf_targets.top;
-	return rows;
+	return args.vmas ? HF_BLOAT_BY_VMA : args.regions ? HF_BLOAT_BY_REGION : HF_BLOAT_BY_PROC;
 }
 
 /* ---- plain output ---- */
@@ -259,7 +110,7 @@ static void print_count(const struct hf_bloat_count *c)
 	       (unsigned long long)KIB(c->would_free_subpages));
 }
 
-static void print_row(const struct row *r)
+static void print_row(const struct hf_bloat_row *r)
 {
 	if (r->region) {
 		printf("%7d %-15s 0x%-14llx %10u %10llu %6s  %s\n", r->proc->pid, r->proc->comm,
@@ -289,7 +140,7 @@ static void print_header(void)
 		       "ZERO_SUB", "BLOAT_KIB", "SPLIT", "FREE_KIB", args.vmas ? "  NAME" : "");
 }
 
-static void print_shrinker(const struct report *rep)
+static void print_shrinker(const struct hf_bloat_report *rep)
 {
 	const struct hf_thp_policy *pol = &rep->policy;
 	const struct hf_bloat_count *t = &rep->total;
@@ -312,10 +163,10 @@ static void print_shrinker(const struct report *rep)
 	printf("hpbloat --recover gives bloat back on demand (see hpbloat(8)).\n");
 }
 
-static void print_plain(const struct report *rep)
+static void print_plain(const struct hf_bloat_report *rep)
 {
 	size_t n;
-	struct row *rows = rank(rep, &n);
+	struct hf_bloat_row *rows = hf_bloat_report_rank(rep, rows_by(), hf_targets.top, &n);
 
 	print_header();
 	for (size_t i = 0; i < n; i++)
@@ -336,7 +187,7 @@ static void count_to_json(struct json_object *o, const struct hf_bloat_count *c)
 	hf_json_set_u64(o, "would_free_kib", KIB(c->would_free_subpages));
 }
 
-static struct json_object *region_json(const struct row *r)
+static struct json_object *region_json(const struct hf_bloat_row *r)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -361,7 +212,7 @@ static struct json_object *vma_json(const struct hf_bloat_vma *v)
 	return o;
 }
 
-static struct json_object *proc_json(const struct row *r)
+static struct json_object *proc_json(const struct hf_bloat_row *r)
 {
 	struct json_object *o = json_object_new_object(), *vmas = json_object_new_array();
 	const struct hf_bloat_proc *p = r->proc;
@@ -391,12 +242,12 @@ static struct json_object *policy_json(const struct hf_thp_policy *pol)
 	return o;
 }
 
-static void print_json(const struct report *rep)
+static void print_json(const struct hf_bloat_report *rep)
 {
 	struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
 	struct json_object *total = json_object_new_object();
 	size_t n;
-	struct row *rows = rank(rep, &n);
+	struct hf_bloat_row *rows = hf_bloat_report_rank(rep, rows_by(), hf_targets.top, &n);
 
 	hf_json_set_str(o, "type", "bloat");
 	for (size_t i = 0; i < n; i++)
@@ -465,7 +316,7 @@ static void print_recover_plain(const struct hf_recover_run *run, const struct h
 	       (unsigned long long)KIB(run->returned));
 }
 
-static int recover(struct report *rep, struct hf_recover_env *env)
+static int recover(struct hf_bloat_report *rep, struct hf_recover_env *env)
 {
 	unsigned int min_zero = hf_recover_args.min_zero ? hf_recover_args.min_zero :
 				hf_recover_default_min_zero(&rep->policy);
@@ -560,7 +411,7 @@ int main(int argc, char **argv)
 {
 	struct hf_bloat_scanner scanner;
 	struct hf_recover_env env = { .debugfs_fd = -1 };
-	struct report rep = { 0 };
+	struct hf_bloat_report rep = { 0 };
 	int status, err;
 
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
@@ -593,7 +444,8 @@ int main(int argc, char **argv)
 		hf_err("scan buffer: %s", strerror(-err));
 		return HF_EXIT_FAIL;
 	}
-	status = scan_all(&rep, &scanner);
+	status = hf_bloat_report_scan(&rep, &scanner, &hf_targets.pids, hf_targets.all,
+				      hf_targets.all || args.cgroup);
 	hf_bloat_scanner_free(&scanner);
 	if (status && !rep.nproc) {
 		hf_recover_env_close(&env);
@@ -608,8 +460,6 @@ int main(int argc, char **argv)
 		print_plain(&rep);
 	}
 	hf_recover_env_close(&env);
-	for (int i = 0; i < rep.nproc; i++)
-		hf_bloat_proc_free(&rep.proc[i]);
-	free(rep.proc);
+	hf_bloat_report_free(&rep);
 	return status;
 }

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "clock.h"
+#include "helpers.h"
 #include "cli.h"
 #include "output.h"
 #include "promoter.h"
@@ -219,9 +219,6 @@ static int report_coverage(void)
 
 /* ---- promotion ---- */
 
-static volatile sig_atomic_t stop;
-static void on_stop(int sig) { (void)sig; stop = 1; }
-
 static int read_file_with(const char *path, int (*reader)(FILE *, const char *, void *, void *,
 							     char *, size_t), void *out, void *n)
 {
@@ -373,7 +370,7 @@ static int promote_setup(struct hf_promoter *pr)
 	pr->weights_name = args.weights;
 	pr->from_name = args.from;
 	pr->dry_run = args.dry_run;
-	pr->stop = &stop;
+	pr->stop = &hf_stop;
 	pr->report = hf_opts.json ? print_step_json : print_step_plain;
 	/* --dry-run --from reads nothing but its files: no root, no kernel support. */
 	pr->live = !args.from;
@@ -384,7 +381,7 @@ static int promote_setup(struct hf_promoter *pr)
 	if (pr->live) {
 		if ((err = open_scan(&pr->scan)))
 			return err;
-		pr->scan.stop = &stop;
+		pr->scan.stop = &hf_stop;
 		for (int t = 0; t < pr->scan.nt; t++)
 			if (!pr->scan.t[t].gone)
 				hf_promoter_add(pr, pr->scan.t[t].pid, pr->scan.t[t].comm);
@@ -400,22 +397,20 @@ static int run_promote(void)
 	struct hf_promoter pr = { .start_ns = hf_now_ns() };
 	int err = promote_setup(&pr);
 
-	signal(SIGINT, on_stop);
-	signal(SIGTERM, on_stop);
-	signal(SIGHUP, on_stop);
-	while (!err && !stop) {
+	hf_catch_stop_signals();
+	while (!err && !hf_stop) {
 		size_t planned;
 
 		if (pr.live && (err = hf_promoter_measure(&pr)))
 			break;
 		hf_promoter_refresh(&pr);
-		planned = stop ? 0 : hf_promoter_round(&pr);
+		planned = hf_stop ? 0 : hf_promoter_round(&pr);
 		if (!args.watch || (!pr.live && (!planned || args.dry_run)))
 			break;	/* a file's coverage does not change between rounds */
 		if (hf_promoter_all_exited(&pr))
 			break;
 		if (!pr.live)
-			hf_sleep_s(args.interval, &stop);
+			hf_sleep_s(args.interval, &hf_stop);
 	}
 	if (!err)
 		print_summary(&pr);

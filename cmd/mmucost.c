@@ -11,15 +11,15 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "clock.h"
+#include "helpers.h"
 #include "cli.h"
 #include "output.h"
 #include "perfcount.h"
 #include "perfstat.h"
-#include "pmu.h"
+#include "mmuevents.h"
 #include "procfs.h"
 
-#define MAX_EVENTS 9		/* -e: up to 8 numerators and a denominator */
+#define MAX_EVENTS HF_MMU_MAX_EVENTS
 
 static struct args {
 	struct hf_pids pids;
@@ -137,48 +137,6 @@ static const struct argp argp = { options, parse_opt, "[-- COMMAND [ARG...]]", d
 
 /* ---- reporting ---- */
 
-/* Fractions to 6 significant digits, not json-c's 17. */
-static struct json_object *json_ratio(double v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%.6g", v);
-	return json_object_new_double_s(v, buf);
-}
-
-static const char *metric_key(enum hf_mmu_metric m)
-{
-	return m == HF_MMU_CYCLE_FRACTION ? "walk_cycle_fraction" : "walks_per_kilo_instruction";
-}
-
-static void json_set_proc(struct json_object *o, const struct hf_pc_proc *p)
-{
-	hf_json_set_u64(o, "pid", p->pid);
-	hf_json_set_str(o, "comm", p->comm);
-}
-
-/* The counts and the overhead of one interval (or a whole run) as JSON. */
-static struct json_object *counts_json(const char *type, double time_s, const struct hf_pc_proc *p,
-				       const struct hf_mmu_counts *c)
-{
-	struct json_object *o = json_object_new_object();
-	struct hf_mmu_result r;
-	bool ok = hf_mmu_compute(c, &r) == 0;
-
-	if (type)
-		hf_json_set_str(o, "type", type);
-	if (time_s >= 0)
-		hf_json_set_u64(o, "time_ns", time_s * 1e9 + 0.5);
-	if (p)
-		json_set_proc(o, p);
-	for (int i = 0; i < HF_MMU_NROLES; i++)
-		if (c->have & 1u << i)
-			hf_json_set_u64(o, hf_mmu_role_key[i], c->v[i]);
-	hf_json_set_str(o, "metric", metric_key(r.metric));
-	json_object_object_add(o, "mmu_overhead", ok ? json_ratio(r.value) : NULL);
-	return o;
-}
-
 /* One report line; time_s < 0: a whole run; p: the process (live only). */
 static void print_interval(double time_s, const struct hf_pc_proc *p, const struct hf_mmu_counts *c)
 {
@@ -187,7 +145,7 @@ static void print_interval(double time_s, const struct hf_pc_proc *p, const stru
 	char when[32] = "total";
 
 	if (hf_opts.json) {
-		struct json_object *o = counts_json("interval", time_s, p, c);
+		struct json_object *o = hf_mmu_counts_json("interval", time_s, p, c);
 
 		hf_json_emit(stdout, o);
 		json_object_put(o);
@@ -300,9 +258,9 @@ static int list_events(const char *pmu, const struct hf_mmu_eventset *set)
 		json_object_array_add(arr, e);
 	}
 	if (hf_opts.json) {
+		hf_json_set_str(o, "type", "events");
 		hf_json_set_str(o, "pmu", pmu);
-		hf_json_set_str(o, "metric", set->metric == HF_MMU_CYCLE_FRACTION ?
-				"walk_cycle_fraction" : "walks_per_kilo_instruction");
+		hf_json_set_str(o, "metric", hf_mmu_metric_key(set->metric));
 		json_object_object_add(o, "events", arr);
 		hf_json_emit(stdout, o);
 	}
@@ -310,160 +268,30 @@ static int list_events(const char *pmu, const struct hf_mmu_eventset *set)
 	return HF_EXIT_OK;
 }
 
-static void known_pmus(char *buf, size_t len)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; hf_mmu_eventsets[i]; i++)
-		for (int j = 0; hf_mmu_eventsets[i]->pmus[j] && n < len; j++)
-			n += snprintf(buf + n, len - n, " %s", hf_mmu_eventsets[i]->pmus[j]);
-}
-
-/* The PMU to use: --pmu, or the one libpfm4 detects; an exit status on failure. */
-static int pick_pmu(char *name, size_t len, const struct hf_mmu_eventset **set)
-{
-	char known[512];
-
-	known_pmus(known, sizeof(known));
-	if (args.pmu)
-		snprintf(name, len, "%s", args.pmu);
-	else if (hf_pmu_detected(name, len)) {
-		hf_err("libpfm4 recognises no core PMU on this CPU; name one with --pmu "
-		       "(known:%s)", known);
-		return HF_EXIT_NOFEATURE;
-	}
-	*set = hf_mmu_eventset_for(name);
-	if (*set)
-		return HF_EXIT_OK;
-	hf_err("PMU %s: no page-walk events known for it (known:%s)", name, known);
-	return args.pmu ? HF_EXIT_USAGE : HF_EXIT_NOFEATURE;
-}
-
 /* ---- live counting ---- */
 
 struct live {
 	struct hf_pc_set set;		/* the processes */
-	struct perf_event_attr attr[MAX_EVENTS];
-	const char *name[MAX_EVENTS];
-	int role[MAX_EVENTS];		/* hf_mmu_role; with -e unused */
-	int nev;
-	enum hf_mmu_metric metric;
+	struct hf_mmu_events ev;
 	double start;
 };
-
-static volatile sig_atomic_t stop;
-static void on_stop(int sig) { (void)sig; stop = 1; }
-
-static int no_pmu(void)
-{
-	char cpu[64] = "unknown";
-
-	hf_pmu_detected(cpu, sizeof(cpu));
-	hf_err("no hardware PMU: the kernel exposes no CPU performance counters "
-	       "(/sys/bus/event_source/devices/cpu is missing; perf sees software events only), "
-	       "usual in a VM without PMU passthrough (CPU model per libpfm4: %s). "
-	       "Run on bare metal or with a virtual PMU (e.g. qemu -cpu host, KVM), count "
-	       "software events with -e (e.g. perf::PAGE-FAULTS/perf::TASK-CLOCK), or compute "
-	       "the report from recorded counts with --from FILE", cpu);
-	return HF_EXIT_NOFEATURE;
-}
-
-/* The page-walk set of this CPU's PMU. */
-static int hardware_events(struct live *l)
-{
-	const struct hf_mmu_eventset *set;
-	char pmu[64];
-	int err;
-
-	if (!hf_pmu_kernel_has_cpu_pmu())
-		return no_pmu();
-	if ((err = pick_pmu(pmu, sizeof(pmu), &set)))
-		return err;
-	l->metric = set->metric;
-	for (int i = 0; i < HF_MMU_NROLES; i++) {
-		if (!set->event[i])
-			continue;
-		if ((err = hf_pmu_encode(pmu, set->event[i], &l->attr[l->nev]))) {
-			hf_err("%s::%s: %s", pmu, set->event[i], hf_pmu_strerror(err));
-			return HF_EXIT_FAIL;
-		}
-		l->name[l->nev] = set->event[i];
-		l->role[l->nev++] = i;
-	}
-	return HF_EXIT_OK;
-}
-
-/* -e: the user's events; a name libpfm4 does not know is a usage error. */
-static int user_events(struct live *l)
-{
-	for (int i = 0; i < args.nevents; i++) {
-		int err = hf_pmu_encode_name(args.event[i], &l->attr[i]);
-
-		if (err) {
-			hf_err("-e: event '%s': %s (libpfm4 names: perf::PAGE-FAULTS, "
-			       "perf::TASK-CLOCK, perf::CYCLES, skx::DTLB_LOAD_MISSES:WALK_ACTIVE, ...)",
-			       args.event[i], hf_pmu_strerror(err));
-			return HF_EXIT_USAGE;
-		}
-		l->name[i] = args.event[i];
-	}
-	l->nev = args.nevents;
-	return HF_EXIT_OK;
-}
-
-static int open_failed(const struct live *l, pid_t pid, int err, int ev, pid_t tid)
-{
-	if (ev < 0) {
-		hf_err("pid %d: %s", pid, proc_task_strerror(err));
-		return HF_EXIT_FAIL;
-	}
-	hf_err("pid %d (thread %d): perf_event_open %s: %s%s", pid, tid, l->name[ev],
-	       strerror(-err), err == -EACCES || err == -EPERM ?
-	       " (needs root or CAP_PERFMON, or a lower kernel.perf_event_paranoid)" :
-	       err == -ENOENT || err == -EOPNOTSUPP || err == -ENODEV ?
-	       " (this kernel or machine cannot count it: no hardware PMU? software events "
-	       "such as perf::PAGE-FAULTS count everywhere)" : "");
-	if (err == -EACCES || err == -EPERM)
-		return HF_EXIT_NOPERM;
-	return err == -ENOENT || err == -EOPNOTSUPP || err == -ENODEV ? HF_EXIT_NOFEATURE :
-	       HF_EXIT_FAIL;
-}
 
 static int open_procs(struct live *l)
 {
 	int ev = -1, err;
 	pid_t pid, tid;
 
-	err = hf_pc_set_open(&l->set, &args.pids, l->attr, l->nev, &pid, &ev, &tid);
-	return err ? open_failed(l, pid, err, ev, tid) : HF_EXIT_OK;
-}
-
-/* -e: sum(NUM) / DENOM over counts by event. */
-static void ratio_json(struct json_object *o, const struct live *l, const uint64_t *count)
-{
-	struct json_object *ev = json_object_new_object();
-	uint64_t num = 0, den = count[l->nev - 1];
-
-	for (int e = 0; e < l->nev; e++) {
-		json_object_object_add(ev, l->name[e], hf_json_u64(count[e]));
-		num += e < l->nev - 1 ? count[e] : 0;
-	}
-	json_object_object_add(o, "events", ev);
-	hf_json_set_u64(o, "numerator", num);
-	hf_json_set_u64(o, "denominator", den);
-	hf_json_set_str(o, "metric", "event_ratio");
-	json_object_object_add(o, "mmu_overhead", den ? json_ratio((double)num / den) : NULL);
+	err = hf_pc_set_open(&l->set, &args.pids, l->ev.attr, l->ev.nev, &pid, &ev, &tid);
+	return err ? hf_mmu_events_open_error(&l->ev, pid, err, ev, tid) : HF_EXIT_OK;
 }
 
 static void print_ratio(const struct live *l, double time_s, const struct hf_pc_proc *p,
 			const uint64_t *count)
 {
-	uint64_t num = 0, den = count[l->nev - 1];
+	uint64_t num, den;
 	char when[32] = "total";
 
-	for (int e = 0; e < l->nev - 1; e++)
-		num += count[e];
+	hf_mmu_events_ratio(&l->ev, count, &num, &den);
 	if (time_s >= 0)
 		snprintf(when, sizeof(when), "%.3f", time_s);
 	if (den)
@@ -474,53 +302,20 @@ static void print_ratio(const struct live *l, double time_s, const struct hf_pc_
 		       0ULL, "-");
 }
 
-static struct hf_mmu_counts role_counts(const struct live *l, const uint64_t *count)
-{
-	struct hf_mmu_counts c = { 0 };
-
-	for (int e = 0; e < l->nev; e++) {
-		c.v[l->role[e]] += count[e];
-		c.have |= 1u << l->role[e];
-	}
-	return c;
-}
-
-/* One process's counts, as an interval line (time_s >= 0) or a summary entry. */
-static struct json_object *proc_json(const struct live *l, double time_s,
-				     const struct hf_pc_proc *p, const uint64_t *count)
-{
-	struct json_object *o;
-
-	if (args.events) {
-		o = json_object_new_object();
-		if (time_s >= 0) {
-			hf_json_set_str(o, "type", "interval");
-			hf_json_set_u64(o, "time_ns", time_s * 1e9 + 0.5);
-		}
-		json_set_proc(o, p);
-		ratio_json(o, l, count);
-	} else {
-		struct hf_mmu_counts c = role_counts(l, count);
-
-		o = counts_json(time_s >= 0 ? "interval" : NULL, time_s, p, &c);
-	}
-	return o;
-}
-
 static void report(const struct live *l, double time_s, const struct hf_pc_proc *p,
 		   const uint64_t *count)
 {
 	struct hf_mmu_counts c;
 
 	if (hf_opts.json) {
-		struct json_object *o = proc_json(l, time_s, p, count);
+		struct json_object *o = hf_mmu_events_json(&l->ev, time_s, p, count);
 
 		hf_json_emit(stdout, o);
 		json_object_put(o);
 	} else if (args.events) {
 		print_ratio(l, time_s, p, count);
 	} else {
-		c = role_counts(l, count);
+		c = hf_mmu_events_counts(&l->ev, count);
 		print_interval(time_s, p, &c);
 	}
 }
@@ -530,12 +325,12 @@ static void live_header(const struct live *l)
 	if (hf_opts.json)
 		return;
 	if (!args.events) {
-		print_header(l->metric, true);
+		print_header(l->ev.metric, true);
 		return;
 	}
 	printf("# sum(%.*s) / %s\n%10s %7s %14s %14s %14s\n",
 	       (int)(strrchr(args.events, '/') - args.events), args.events,
-	       l->name[l->nev - 1], "TIME_S", "PID", "NUMERATOR", "DENOMINATOR", "RATIO");
+	       l->ev.name[l->ev.nev - 1], "TIME_S", "PID", "NUMERATOR", "DENOMINATOR", "RATIO");
 }
 
 /* The whole run per process: the weights hpcov --promote reads. */
@@ -555,7 +350,8 @@ static void summary(const struct live *l, double now)
 	if (args.events)
 		hf_json_set_str(o, "events", args.events);
 	for (int i = 0; i < l->set.nproc; i++) {
-		struct json_object *p = proc_json(l, -1, &l->set.proc[i], l->set.proc[i].total), *v;
+		struct json_object *p = hf_mmu_events_json(&l->ev, -1, &l->set.proc[i],
+							 l->set.proc[i].total), *v;
 
 		json_object_object_get_ex(p, "mmu_overhead", &v);
 		json_object_object_add(p, "weight", json_object_get(v));
@@ -589,16 +385,13 @@ static int start_command(struct live *l)
 
 static void count_loop(struct live *l)
 {
-	struct timespec tick = { (time_t)args.interval,
-				 (long)((args.interval - (time_t)args.interval) * 1e9) };
-
 	live_header(l);
 	l->start = hf_now_s();
 	hf_pc_set_go(&l->set);
-	while (!stop) {
+	while (!hf_stop) {
 		bool alive;
 
-		nanosleep(&tick, NULL);
+		hf_sleep_s(args.interval, &hf_stop);
 		alive = hf_pc_set_alive(&l->set);
 		sample(l, hf_now_s() - l->start);
 		if (!alive || (args.duration && hf_now_s() - l->start >= args.duration))
@@ -611,16 +404,15 @@ static int run_live(void)
 {
 	struct live l = { .set = HF_PC_SET_INIT };
 	int status;
-	int err = args.events ? user_events(&l) : hardware_events(&l);
+	int err = args.events ? hf_mmu_events_user(&l.ev, args.event, args.nevents) :
+				hf_mmu_events_hw(&l.ev, args.pmu);
 
 	if (!err && args.command)
 		err = start_command(&l);
 	if (!err)
 		err = open_procs(&l);
 	if (!err) {
-		signal(SIGINT, on_stop);
-		signal(SIGTERM, on_stop);
-		signal(SIGHUP, on_stop);
+		hf_catch_stop_signals();
 		count_loop(&l);
 	}
 	status = hf_pc_set_close(&l.set);
@@ -641,7 +433,7 @@ int main(int argc, char **argv)
 	if (args.list_events) {
 		const struct hf_mmu_eventset *set;
 		char pmu[64];
-		int err = pick_pmu(pmu, sizeof(pmu), &set);
+		int err = hf_mmu_pick_pmu(args.pmu, pmu, sizeof(pmu), &set);
 
 		return err ? err : list_events(pmu, set);
 	}

@@ -204,7 +204,7 @@ int hf_bloat_scan(struct hf_bloat_scanner *s, pid_t pid, struct hf_bloat_proc *p
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
 	*what = "/proc";
-	if ((err = proc_task_read(pid, &task)))
+	if ((err = hf_proc_task_read(pid, &task)))
 		return err;
 	memcpy(p->comm, task.comm, sizeof(p->comm));
 	*what = "maps";
@@ -213,7 +213,7 @@ int hf_bloat_scan(struct hf_bloat_scanner *s, pid_t pid, struct hf_bloat_proc *p
 	err = scan_vmas(s, &vmas, p, what);
 	hf_vmas_free(&vmas);
 	/* A process that exits mid-scan leaves an empty pagemap behind. */
-	if (err == -ESRCH || (err && proc_task_read(pid, &task) == -ENOENT))
+	if (err == -ESRCH || (err && hf_proc_task_read(pid, &task) == -ENOENT))
 		return -ESRCH;
 	for (int i = 0; i < p->nvma; i++)
 		count_merge(&p->c, &p->vma[i].c);

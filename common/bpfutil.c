@@ -12,34 +12,52 @@
 #include "hf.h"
 #include "procfs.h"
 
-volatile sig_atomic_t hf_stop;
+#define VERIFIER_TAIL 20
+#define LOG_BEGIN "-- BEGIN PROG LOAD LOG --\n"
+#define LOG_END "-- END PROG LOAD LOG --"
+
+/*
+ * Print msg with the verifier log inside it (thousands of lines for a
+ * large program) cut to its last lines, which hold the reason.
+ */
+static void print_trimmed(const char *msg)
+{
+	const char *log = strstr(msg, LOG_BEGIN), *end = log ? strstr(log, LOG_END) : NULL;
+	int lines = 0;
+
+	if (!end) {
+		fputs(msg, stderr);
+		return;
+	}
+	log += strlen(LOG_BEGIN);
+	for (const char *c = end - 1; c > log; c--) {
+		if (*c == '\n' && ++lines > VERIFIER_TAIL) {
+			fprintf(stderr, "%.*s[... verifier log cut to its last %d lines; -v shows "
+				"all ...]\n%s", (int)(log - msg), msg, VERIFIER_TAIL, c + 1);
+			return;
+		}
+	}
+	fputs(msg, stderr);
+}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	char *msg;
+
 	if (level == LIBBPF_DEBUG && !hf_opts.verbose)
 		return 0;
-	return vfprintf(stderr, fmt, ap);
+	if (hf_opts.verbose)
+		return vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return 0;
+	print_trimmed(msg);
+	free(msg);
+	return 0;
 }
 
 void hf_libbpf_init(void)
 {
 	libbpf_set_print(libbpf_print);
-}
-
-static void on_stop_signal(int sig)
-{
-	(void)sig;
-	hf_stop = 1;
-}
-
-void hf_catch_stop_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_stop_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 }
 
 int hf_links_add(struct hf_links *links, struct bpf_link *link)
@@ -81,7 +99,7 @@ int hf_attach_perf_sw(struct bpf_program *prog, int config, struct hf_links *lin
 {
 	int *cpus, ncpus, err;
 
-	err = sys_online_cpus(&cpus, &ncpus);
+	err = hf_sys_online_cpus(&cpus, &ncpus);
 	if (err) {
 		hf_err("cannot read the online CPUs: %s", strerror(-err));
 		return err;

@@ -1,18 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* BPF plumbing shared by the tools: logging, signals, perf events, counters. */
+/* BPF plumbing shared by the tools: logging, perf events, counters. */
 #ifndef HF_BPFUTIL_H
 #define HF_BPFUTIL_H
 
-#include <signal.h>
 #include <stdint.h>
 #include <bpf/libbpf.h>
 
-/* libbpf's messages: debug level only with -v; warnings always. */
+/*
+ * libbpf's messages: debug level only with -v; warnings always, with a
+ * verifier log cut to its last lines unless -v asks for all of it.
+ */
 void hf_libbpf_init(void);
-
-/* SIGINT, SIGTERM and SIGHUP set hf_stop instead of killing the process. */
-extern volatile sig_atomic_t hf_stop;
-void hf_catch_stop_signals(void);
 
 /* A set of links, detached together. */
 struct hf_links {

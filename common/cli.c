@@ -10,8 +10,6 @@ const char *argp_program_version = "hawkfetch " HF_VERSION;
 /* argp prints "Report bugs to %s." */
 const char *argp_program_bug_address = "the hawkfetch maintainers (README.md, \"Reporting bugs\")";
 
-struct hf_common_opts hf_opts;
-
 enum { OPT_PRETTY = 0x1000 };
 
 static const struct argp_option common_options[] = {

@@ -61,7 +61,7 @@ int hf_collapse_open(struct hf_collapse_target *t, pid_t pid)
 	if (t->pidfd < 0)
 		return errno == ESRCH ? -ENOENT : -errno;
 	/* Read after the pidfd: the name is that of the process it pins. */
-	if ((err = proc_task_read(pid, &task)) || (err = hf_pagemap_open(&t->pm, pid, 1, &what))) {
+	if ((err = hf_proc_task_read(pid, &task)) || (err = hf_pagemap_open(&t->pm, pid, 1, &what))) {
 		close(t->pidfd);
 		t->pidfd = -1;
 		return err;

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "covscan.h"
+#include "helpers.h"
 #include "procfs.h"
 
 /* ---- one process ---- */
@@ -19,7 +20,7 @@ static int open_target(struct hf_cov_target *t, pid_t pid)
 	memset(t, 0, sizeof(*t));
 	t->pid = pid;
 	t->pm.pagemap_fd = t->pm.kpageflags_fd = -1;
-	if ((err = proc_task_read(pid, &task)) || (err = hf_vmas_read(pid, &t->vmas)))
+	if ((err = hf_proc_task_read(pid, &task)) || (err = hf_vmas_read(pid, &t->vmas)))
 		return err;
 	memcpy(t->comm, task.comm, sizeof(t->comm));
 	if ((err = hf_pagemap_open(&t->pm, pid, 1, &what)))
@@ -141,14 +142,6 @@ static void drop(struct hf_covscan *r, struct hf_cov_target *t, int err)
 	else
 		hf_err("pid %d: %s", t->pid, strerror(-err));
 	r->status = err == -EPERM || err == -EACCES ? HF_EXIT_NOPERM : HF_EXIT_FAIL;
-}
-
-void hf_sleep_s(double s, volatile sig_atomic_t *stop)
-{
-	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR && !(stop && *stop))
-		;
 }
 
 int hf_covscan_round(struct hf_covscan *r)

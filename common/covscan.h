@@ -64,6 +64,5 @@ static inline const struct hf_cov_target *hf_covscan_target(const struct hf_covs
 }
 
 /* Sleep s seconds, resuming after signals unless *stop becomes set. */
-void hf_sleep_s(double s, volatile sig_atomic_t *stop);
 
 #endif

@@ -18,6 +18,15 @@ enum hf_exit {
 	HF_EXIT_NOPERM = 77,		/* not root / missing capability */
 };
 
+/* Base and huge (PMD) pages of x86-64 and arm64 with 4 KiB pages. */
+#define HF_PAGE_SHIFT	12
+#define HF_PAGE_SIZE	(1UL << HF_PAGE_SHIFT)
+#define HF_HPAGE_SHIFT	21
+#define HF_HPAGE_SIZE	(1UL << HF_HPAGE_SHIFT)
+#define HF_HPAGE_NR	(1U << (HF_HPAGE_SHIFT - HF_PAGE_SHIFT))	/* 512 */
+#define HF_PAGE_KIB	(HF_PAGE_SIZE / 1024)
+#define HF_HPAGE_KIB	(HF_HPAGE_SIZE / 1024)
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The options every tool takes; set by the common argp child (cli.c). */

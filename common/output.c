@@ -1,6 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include "hf.h"
 #include "output.h"
@@ -28,6 +26,14 @@ struct json_object *hf_json_u64(uint64_t v)
 	return json_object_new_uint64(v);
 }
 
+struct json_object *hf_json_ratio(double v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.6g", v);
+	return json_object_new_double_s(v, buf);
+}
+
 void hf_json_set_u64(struct json_object *obj, const char *key, uint64_t v)
 {
 	json_object_object_add(obj, key, json_object_new_uint64(v));
@@ -51,53 +57,4 @@ void hf_json_error(FILE *out, const char *msg, struct json_object *detail)
 	hf_json_emit(out, obj);
 	json_object_put(obj);
 	json_object_put(detail);
-}
-
-static void vreport(const char *fmt, va_list ap, bool as_json, struct json_object *detail)
-{
-	char msg[1024];
-
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	fprintf(stderr, "%s: %s\n", program_invocation_short_name, msg);
-	if (as_json)
-		hf_json_error(stdout, msg, json_object_get(detail));
-	json_object_put(detail);
-}
-
-void hf_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport(fmt, ap, hf_opts.json, NULL);
-	va_end(ap);
-}
-
-void hf_err_detail(struct json_object *detail, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport(fmt, ap, hf_opts.json, detail);
-	va_end(ap);
-}
-
-void hf_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport(fmt, ap, false, NULL);
-	va_end(ap);
-}
-
-void hf_debug(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!hf_opts.verbose)
-		return;
-	va_start(ap, fmt);
-	vreport(fmt, ap, false, NULL);
-	va_end(ap);
 }

@@ -18,6 +18,9 @@ struct json_object *hf_json_addr(uint64_t addr);
 /* json-c's int64 cannot hold all u64 values; counters use this. */
 struct json_object *hf_json_u64(uint64_t v);
 
+/* Fractions and rates to 6 significant digits, not json-c's 17. */
+struct json_object *hf_json_ratio(double v);
+
 /* Shorthands that take ownership of nothing but the new value. */
 void hf_json_set_u64(struct json_object *obj, const char *key, uint64_t v);
 void hf_json_set_str(struct json_object *obj, const char *key, const char *s);

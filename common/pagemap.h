@@ -11,11 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define HF_PAGE_SHIFT	12
-#define HF_PAGE_SIZE	(1UL << HF_PAGE_SHIFT)
-#define HF_HPAGE_SHIFT	21
-#define HF_HPAGE_SIZE	(1UL << HF_HPAGE_SHIFT)
-#define HF_HPAGE_NR	(1U << (HF_HPAGE_SHIFT - HF_PAGE_SHIFT))	/* 512 */
+#include "hf.h"		/* HF_PAGE_SHIFT, HF_HPAGE_SHIFT */
 
 /* pagemap entry bits */
 #define PM_PRESENT	(1ULL << 63)

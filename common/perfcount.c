@@ -9,7 +9,7 @@
 #include "perfcount.h"
 #include "procfs.h"
 #include "proclist.h"
-#include "spawn.h"
+#include "helpers.h"
 
 static int perf_open(const struct perf_event_attr *tmpl, pid_t tid, bool command)
 {
@@ -27,14 +27,14 @@ static int list_threads(struct hf_pc_proc *p, bool command)
 {
 	struct hf_pids tids = { 0 };
 	struct proc_task task;
-	int err = proc_task_read(p->pid, &task);
+	int err = hf_proc_task_read(p->pid, &task);
 
 	if (!err) {
 		memcpy(p->comm, task.comm, sizeof(p->comm));
 		if (command)
 			hf_pids_add(&tids, p->pid);
 		else
-			err = proc_list_tasks(task.tgid, &tids);
+			err = hf_proc_list_tasks(task.tgid, &tids);
 	}
 	p->tid = tids.pid;
 	p->ntid = tids.n;
@@ -87,7 +87,7 @@ void hf_pc_update_comm(struct hf_pc_proc *p)
 {
 	struct proc_task task;
 
-	if (!proc_task_read(p->pid, &task))
+	if (!hf_proc_task_read(p->pid, &task))
 		memcpy(p->comm, task.comm, sizeof(p->comm));
 }
 
@@ -154,12 +154,12 @@ bool hf_pc_set_alive(struct hf_pc_set *s)
 	for (int i = 0; i < s->nproc; i++)
 		hf_pc_update_comm(&s->proc[i]);	/* a zombie still has its name */
 	if (s->child > 0) {
-		if (!s->child_done && waitpid(s->child, &s->child_status, WNOHANG) == s->child)
+		if (!s->child_done && hf_child_exited(s->child, &s->child_status))
 			s->child_done = true;
 		return !s->child_done;
 	}
 	for (int i = 0; i < s->nproc; i++)
-		if (kill(s->proc[i].pid, 0) == 0 || errno != ESRCH)
+		if (hf_pid_alive(s->proc[i].pid))
 			return true;
 	return false;
 }
@@ -181,7 +181,5 @@ int hf_pc_set_close(struct hf_pc_set *s)
 		waitpid(s->child, &s->child_status, 0);
 		s->child_done = true;
 	}
-	if (WIFEXITED(s->child_status))
-		return WEXITSTATUS(s->child_status);
-	return 128 + WTERMSIG(s->child_status);
+	return hf_exit_status_of(s->child_status);
 }

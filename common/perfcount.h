@@ -4,7 +4,7 @@
  * event and thread listed in /proc/PID/task, each with inherit so the
  * threads and children they start later are counted too (read() of a
  * counter includes its inherited children). A command held before exec
- * (spawn.h) is counted from its exec with all its descendants.
+ * (helpers.h) is counted from its exec with all its descendants.
  *
  * Threads that an uncounted thread starts between the listing and the
  * last perf_event_open are missed: a window of microseconds at start.
@@ -56,7 +56,7 @@ struct hf_pc_set {
 
 #define HF_PC_SET_INIT { .go_pipe = -1 }
 
-/* Start argv held before its exec (spawn.h). 0 or -errno. */
+/* Start argv held before its exec (helpers.h). 0 or -errno. */
 int hf_pc_set_command(struct hf_pc_set *s, char **argv);
 
 /*

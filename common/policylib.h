@@ -14,6 +14,7 @@
 #include <linux/types.h>
 #include <bpf/libbpf.h>
 #include "fb_replay.h"
+#include "helpers.h"
 
 /* The kernel side: struct_ops type, pin directory and counters. */
 #define FB_STRUCT_OPS "fetchbpf_ops"
@@ -37,6 +38,33 @@ struct fb_param {
 	uint64_t value;
 };
 
+#define FB_NAME_LEN 64		/* a pinned policy's name, with its NUL */
+#define FB_MAX_PARAMS 16
+
+/*
+ * The built-in policies: one per bpf/policies/X.bpf.c, the table generated
+ * by mk/fbload.mk (the description is the first sentence of the source's
+ * header comment).
+ */
+struct fb_builtin {
+	const char *name;
+	const char *description;
+	const void *(*replay_elf)(size_t *size);
+	const void *(*kern_elf)(size_t *size);
+};
+const struct fb_builtin *fb_builtins(size_t *n);
+const struct fb_builtin *fb_builtin_find(const char *name);
+/* "leap, next, ..." for messages. */
+void fb_builtin_names(char *buf, size_t len);
+/* A path to a user's object (has a '/' or ends in .o), not a built-in name. */
+bool fb_policy_is_path(const char *s);
+
+/*
+ * Open a built-in policy or a file (X.bpf.o replays through X.replay.bpf.o
+ * when that exists). 0 or an hf_exit status; the message is printed.
+ */
+int fb_policy_open(struct fb_policy *p, const char *name, bool replay);
+
 /*
  * Open a policy object from memory (built-ins) or a file. For replay the
  * object must hold the SEC("syscall") program fb_replay (compiled with
@@ -53,6 +81,13 @@ int fb_policy_params(const struct fb_policy *p, struct fb_param *out, int max);
 /* Set one parameter from text. 0, or an hf_exit status (message printed). */
 int fb_policy_set(struct fb_policy *p, const char *key, const char *value);
 
+/*
+ * Apply -o [POLICY.]KEY=VALUE settings: to the policy named, or without a
+ * name to every policy that has KEY (to the only one, which must have it).
+ * 0 or an hf_exit status (message printed).
+ */
+int fb_policy_apply_sets(struct fb_policy *pol, int n, const char *const *sets, int nsets);
+
 /* Load (verifier), and for replay map the batch. 0 or an hf_exit status. */
 int fb_policy_load(struct fb_policy *p);
 
@@ -62,11 +97,27 @@ int fb_policy_run_batch(void *policy, struct fb_replay_batch *b);
 /* Register the struct_ops with the kernel and pin it. 0 or hf_exit status. */
 int fb_policy_attach(struct fb_policy *p);
 
+/* The names of the policies pinned under FB_PIN_DIR; returns the count. */
+int fb_pinned_policies(char names[][FB_NAME_LEN], int max);
+/* Unregister the pinned policy name and remove its pin. 0 or -errno (printed). */
+int fb_policy_detach(const char *name);
+
 /* The kernel's counters of the last policy attached (FB_SYSFS_DIR/stats/). */
 struct fb_kstat {
 	char name[16];
 	uint64_t faults, prefetched, hits, rejected;
 };
+
+/* accuracy = hits / prefetched, coverage = hits / faults (0 when empty). */
+static inline double fb_kstat_accuracy(const struct fb_kstat *k)
+{
+	return hf_ratio(k->hits, k->prefetched);
+}
+
+static inline double fb_kstat_coverage(const struct fb_kstat *k)
+{
+	return hf_ratio(k->hits, k->faults);
+}
 
 /*
  * Read the counters of the policy attached, or attached last (the kernel

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "cli.h"
+#include "helpers.h"
 #include "pagemap.h"
 #include "prezero.h"
 #include "procfs.h"
@@ -99,18 +100,17 @@ int hf_prezero_parse_vmstat(const char *buf, uint64_t counter[HF_PZ_NCOUNTERS], 
 	return 0;
 }
 
-static struct hf_prezero_node *node_slot(struct hf_prezero_node **node, int *nnode, int id)
+static struct hf_prezero_node *node_slot(struct hf_prezero_node **node, int *nnode,
+					 size_t *cap, int id)
 {
 	struct hf_prezero_node *n;
 
 	for (int i = 0; i < *nnode; i++)
 		if ((*node)[i].id == id)
 			return &(*node)[i];
-	n = realloc(*node, (*nnode + 1) * sizeof(*n));
-	if (!n)
+	if (hf_grow(node, cap, *nnode + 1, sizeof(**node)))
 		return NULL;
-	*node = n;
-	n = &n[(*nnode)++];
+	n = &(*node)[(*nnode)++];
 	*n = (struct hf_prezero_node){ .id = id };
 	return n;
 }
@@ -124,6 +124,7 @@ int hf_prezero_parse_zoneinfo(const char *buf, struct hf_prezero_node **node, in
 {
 	struct hf_prezero_node *cur = NULL;
 	bool zeroed = false;
+	size_t cap = 0;
 	int err = -EINVAL;
 
 	*node = NULL;
@@ -134,7 +135,7 @@ int hf_prezero_parse_zoneinfo(const char *buf, struct hf_prezero_node **node, in
 		int id;
 
 		if (sscanf(line, "Node %d, zone %63s", &id, name) == 2) {
-			if (id < 0 || !(cur = node_slot(node, nnode, id)))
+			if (id < 0 || !(cur = node_slot(node, nnode, &cap, id)))
 				goto bad;
 			continue;
 		}

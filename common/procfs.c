@@ -85,7 +85,7 @@ static int parse_tgid(const char *status, pid_t *tgid)
 	return 0;
 }
 
-int proc_task_read(pid_t pid, struct proc_task *task)
+int hf_proc_task_read(pid_t pid, struct proc_task *task)
 {
 	char path[512], buf[4096];
 	ssize_t n;
@@ -105,7 +105,7 @@ int proc_task_read(pid_t pid, struct proc_task *task)
 	return parse_tgid(buf, &task->tgid);
 }
 
-const char *proc_task_strerror(int err)
+const char *hf_proc_task_strerror(int err)
 {
 	switch (err) {
 	case -ENOENT:
@@ -120,7 +120,7 @@ const char *proc_task_strerror(int err)
 	}
 }
 
-bool proc_self_in_nested_pidns(void)
+bool hf_proc_self_in_nested_pidns(void)
 {
 	struct stat st;
 
@@ -128,7 +128,7 @@ bool proc_self_in_nested_pidns(void)
 	return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino != 0xEFFFFFFCU;
 }
 
-int parse_cpu_list(const char *s, int **cpus, int *ncpus)
+int hf_parse_cpu_list(const char *s, int **cpus, int *ncpus)
 {
 	int *list = NULL, n = 0;
 
@@ -165,7 +165,7 @@ bad:
 	return -EINVAL;
 }
 
-int sys_online_cpus(int **cpus, int *ncpus)
+int hf_sys_online_cpus(int **cpus, int *ncpus)
 {
 	char path[512], buf[1024];
 	ssize_t n = hf_read_file(hf_path(path, sizeof(path),
@@ -173,7 +173,7 @@ int sys_online_cpus(int **cpus, int *ncpus)
 
 	if (n < 0)
 		return n;
-	return parse_cpu_list(buf, cpus, ncpus);
+	return hf_parse_cpu_list(buf, cpus, ncpus);
 }
 
 int hf_kernel_cmdline_param(const char *name, char *out, size_t len)

@@ -29,22 +29,22 @@ struct proc_task {
  * Read /proc/PID/stat and /proc/PID/status. Returns 0, or -ENOENT (no
  * such process), -EACCES, -EINVAL (unparsable).
  */
-int proc_task_read(pid_t pid, struct proc_task *task);
+int hf_proc_task_read(pid_t pid, struct proc_task *task);
 
-/* Explain proc_task_read()'s failure for a user-supplied PID. */
-const char *proc_task_strerror(int err);
+/* Explain hf_proc_task_read()'s failure for a user-supplied PID. */
+const char *hf_proc_task_strerror(int err);
 
 /*
  * Is this process in a PID namespace other than the initial one? BPF sees
  * PIDs of the initial namespace, so PIDs typed in a container would not match.
  */
-bool proc_self_in_nested_pidns(void);
+bool hf_proc_self_in_nested_pidns(void);
 
 /* Online CPUs from /sys/devices/system/cpu/online. Caller frees *cpus. */
-int sys_online_cpus(int **cpus, int *ncpus);
+int hf_sys_online_cpus(int **cpus, int *ncpus);
 
 /* Parse a kernel CPU list such as "0-3,8,10-11". */
-int parse_cpu_list(const char *s, int **cpus, int *ncpus);
+int hf_parse_cpu_list(const char *s, int **cpus, int *ncpus);
 
 /*
  * The value of NAME=VALUE on the kernel command line (/proc/cmdline), the

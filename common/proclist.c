@@ -33,14 +33,14 @@ static int list_numeric(const char *path, struct hf_pids *list)
 	return 0;
 }
 
-int proc_list_tgids(struct hf_pids *list)
+int hf_proc_list_tgids(struct hf_pids *list)
 {
 	char path[512];
 
 	return list_numeric(hf_path(path, sizeof(path), "/proc"), list);
 }
 
-int proc_list_tasks(pid_t pid, struct hf_pids *list)
+int hf_proc_list_tasks(pid_t pid, struct hf_pids *list)
 {
 	char path[512];
 	int err = list_numeric(hf_path(path, sizeof(path), "/proc/%d/task", pid), list);

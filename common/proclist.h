@@ -10,9 +10,9 @@
  * Append the PID of every process in /proc (thread-group leaders only,
  * in numeric order) to list. Returns 0 or -errno.
  */
-int proc_list_tgids(struct hf_pids *list);
+int hf_proc_list_tgids(struct hf_pids *list);
 
 /* Append the thread IDs of process pid (/proc/PID/task). 0, -ENOENT or -errno. */
-int proc_list_tasks(pid_t pid, struct hf_pids *list);
+int hf_proc_list_tasks(pid_t pid, struct hf_pids *list);
 
 #endif

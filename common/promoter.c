@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "helpers.h"
 #include "promoter.h"
 
 static long find_proc(const struct hf_promoter *pr, pid_t pid)
@@ -29,9 +30,7 @@ void hf_promoter_add(struct hf_promoter *pr, pid_t pid, const char *comm)
 {
 	size_t i = pr->nproc++;
 
-	pr->proc = realloc(pr->proc, pr->nproc * sizeof(*pr->proc));
-	pr->ps = realloc(pr->ps, pr->nproc * sizeof(*pr->ps));
-	if (!pr->proc || !pr->ps)
+	if (HF_GROW(pr->proc, pr->proc_cap, pr->nproc) || HF_GROW(pr->ps, pr->ps_cap, pr->nproc))
 		abort();
 	pr->proc[i] = (struct hf_promote_proc){ pid, weight_of(pr, pid), 0, 0, false };
 	memset(&pr->ps[i], 0, sizeof(pr->ps[i]));
@@ -194,5 +193,5 @@ void hf_promoter_free(struct hf_promoter *pr)
 	pr->proc = NULL;
 	pr->ps = NULL;
 	pr->w = NULL;
-	pr->nreg = pr->nproc = pr->nw = 0;
+	pr->nreg = pr->nproc = pr->proc_cap = pr->ps_cap = pr->nw = 0;
 }

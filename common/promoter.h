@@ -44,7 +44,7 @@ struct hf_promoter {
 	size_t nreg;
 	struct hf_promote_proc *proc;	/* the scheduler's view, parallel to ps */
 	struct hf_promoter_proc *ps;
-	size_t nproc;
+	size_t nproc, proc_cap, ps_cap;
 	struct hf_promote_skips skips;	/* of the last round */
 	unsigned int round, seq, promoted, failed;
 	uint64_t start_ns;		/* CLOCK_MONOTONIC when the run began */

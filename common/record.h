@@ -15,8 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-
-enum fault_kind { FAULT_MINOR, FAULT_MAJOR, FAULT_SWAPIN, FAULT_KIND_COUNT };
+#include "fault_kind.h"	/* bpf/: shared with fbtrace.bpf.c */
 
 #define FAULT_COMM_LEN 16
 

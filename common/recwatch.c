@@ -10,35 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "clock.h"
+#include "helpers.h"
 #include "hf.h"
 #include "output.h"
 #include "pagemap.h"
 #include "proclist.h"
 #include "recwatch.h"
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop(int sig)
-{
-	stop_signal = sig;
-}
-
-/* Sleep, waking early on a signal. */
-static void nap(double s)
-{
-	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
-
-	if (!stop_signal)
-		nanosleep(&ts, NULL);
-}
-
 /* The processes to look at this round. */
 static void round_pids(const struct hf_watch_opts *o, struct hf_pids *pids)
 {
 	pids->n = 0;
 	if (o->all)
-		proc_list_tgids(pids);
+		hf_proc_list_tgids(pids);
 	if (o->cgroup)
 		hf_cgroup_pids(o->cgroup, pids);
 	for (int i = 0; i < o->pids.n; i++)
@@ -126,7 +110,6 @@ static struct json_object *recover_round(const struct hf_watch_opts *o, struct h
 int hf_recover_watch(const struct hf_watch_opts *o, struct hf_recover_env *env,
 		     const struct hf_thp_policy *policy, struct hf_watch_totals *tot)
 {
-	struct sigaction sa = { .sa_handler = on_stop };
 	struct hf_bloat_scanner s;
 	struct hf_mem_state m;
 	double t0 = hf_now_s(), retry_at = 0;
@@ -136,10 +119,8 @@ int hf_recover_watch(const struct hf_watch_opts *o, struct hf_recover_env *env,
 	memset(tot, 0, sizeof(*tot));
 	if ((err = hf_bloat_scanner_init(&s, policy, 256 << 10)))
 		return err;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	while (!stop_signal && !(o->duration && hf_now_s() - t0 >= o->duration)) {
+	hf_catch_stop_signals();
+	while (!hf_stop && !(o->duration && hf_now_s() - t0 >= o->duration)) {
 		struct json_object *ev;
 
 		if ((err = hf_mem_state_read(o->cgroup, &m)))
@@ -173,9 +154,9 @@ int hf_recover_watch(const struct hf_watch_opts *o, struct hf_recover_env *env,
 				tot->stops_empty++;
 			}
 		}
-		nap(o->interval);
+		hf_sleep_s(o->interval, &hf_stop);
 	}
-	tot->signal = stop_signal;
+	tot->signal = hf_stop ? hf_stop_signal : 0;
 	tot->elapsed_s = hf_now_s() - t0;
 	if (!err)
 		hf_mem_state_read(o->cgroup, &tot->last);

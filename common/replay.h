@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "fb_replay.h"
+#include "helpers.h"
 #include "record.h"
 
 /* ---- the buffer ---- */
@@ -58,12 +59,12 @@ struct replay_stats {
 
 static inline double replay_accuracy(const struct replay_stats *s)
 {
-	return s->prefetched ? (double)s->hits / s->prefetched : 0;
+	return hf_ratio(s->hits, s->prefetched);
 }
 
 static inline double replay_coverage(const struct replay_stats *s)
 {
-	return s->faults ? (double)s->hits / s->faults : 0;
+	return hf_ratio(s->hits, s->faults);
 }
 
 /*

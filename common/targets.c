@@ -45,5 +45,5 @@ const struct argp hf_targets_argp = { target_options, parse_target, NULL, NULL, 
 
 int hf_targets_expand(void)
 {
-	return hf_targets.all ? proc_list_tgids(&hf_targets.pids) : 0;
+	return hf_targets.all ? hf_proc_list_tgids(&hf_targets.pids) : 0;
 }

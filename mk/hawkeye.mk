@@ -1,6 +1,7 @@
 # HawkEye's measuring tools: hpbloat, hpcov, mmucost (issue 5).
 BINS   += hpbloat hpcov mmucost
-LDLIBS += -lpfm
+# Only mmucost counts with libpfm4.
+$(BUILD)/mmucost: LDLIBS += -lpfm
 
 .PHONY: bench-hawkeye
 # The HawkEye tools' benchmarks (root): scan rate, mark-and-read CPU, overhead.

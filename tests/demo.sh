@@ -27,8 +27,8 @@ run() {	# TITLE STRIDE
 		return 1
 	fi
 	grep '^fbtrace:' "$HF_TMP/err"
-	echo "\$ fbload --replay trace.txt leap readahead stride"
-	fbload --replay "$HF_TMP/trace-$2.txt" leap readahead stride
+	echo "\$ fbload replay -r trace.txt leap readahead stride"
+	fbload replay -r "$HF_TMP/trace-$2.txt" leap readahead stride
 }
 
 echo "vm.page-cluster=0 while recording: the kernel reads nothing ahead, so every"

@@ -82,6 +82,9 @@ jl=$($gen -j seq 20000 | "$fbload" -j leap | jq -c '.policies')
 check "replay: JSON Lines input gives the same result as text" [ "$t" = "$jl" ]
 s=$(cat "$work/seq" | "$fbload" -j leap | jq -c '.policies')
 check "replay: a trace on stdin is replayed (stdin not a terminal)" [ "$t" = "$s" ]
+v=$("$fbload" replay -j leap -r "$work/seq" | jq -c '.policies')
+vs=$("$fbload" -j replay leap < "$work/seq" | jq -c '.policies')
+check "replay: the replay command, from a file or standard input" [ "$t" = "$v" -a "$t" = "$vs" ]
 d=$("$fbload" -j -r "$work/seq" leap readahead)
 jq -e '.type == "replay" and .records == 20000 and (.policies | length) == 2 and
 	(.policies[0] | has("faults") and has("prefetched") and has("hits") and has("misses")

@@ -24,6 +24,16 @@ check "cli: unknown policy is named" [ $? -eq 0 ]
 check "cli: attaching two policies is a usage error" [ $rc -eq 64 ]
 "$fbload" --list --stats >/dev/null 2>&1; rc=$?
 check "cli: --list and --stats exclude each other" [ $rc -eq 64 ]
+"$fbload" list stats >/dev/null 2>&1; rc=$?
+check "cli: two commands exclude each other" [ $rc -eq 64 ]
+"$fbload" list --detach >/dev/null 2>&1; rc=$?
+check "cli: a command and another's alias exclude each other" [ $rc -eq 64 ]
+"$fbload" attach leap stride </dev/null >/dev/null 2>&1; rc=$?
+check "cli: attach takes one policy" [ $rc -eq 64 ]
+"$fbload" list leap >/dev/null 2>&1; rc=$?
+check "cli: list takes no policy" [ $rc -eq 64 ]
+"$fbload" replay </dev/null >/dev/null 2>&1; rc=$?
+check "cli: replay without a policy is a usage error" [ $rc -eq 64 ]
 "$fbload" -o novalue -r /dev/null leap >/dev/null 2>&1; rc=$?
 check "cli: -o without = is a usage error" [ $rc -eq 64 ]
 "$fbload" --batch 0 -r /dev/null leap >/dev/null 2>&1; rc=$?
@@ -42,6 +52,13 @@ if ! grep -qs fetchbpf_ops <(bpftool btf dump file /sys/kernel/btf/vmlinux forma
 	check "cli: --stats on a stock kernel exits 69" [ $rc -eq 69 ]
 	as_user "$fbload" --detach >/dev/null 2>&1; rc=$?
 	check "cli: --detach on a stock kernel exits 69" [ $rc -eq 69 ]
+	err=$(as_user "$fbload" attach leap 2>&1 </dev/null); rc=$?
+	check "cli: the attach command on a stock kernel exits 69" [ $rc -eq 69 ]
+	for c in detach stats; do
+		out=$(as_user "$fbload" -j $c 2>/dev/null); rc=$?
+		[ $rc -eq 69 ] && jq -se 'length == 1 and .[0].type == "error"' <<<"$out" >/dev/null
+		check "cli: $c -j on a stock kernel: exit 69, one JSON error on stdout" [ $? -eq 0 ]
+	done
 else
 	skip_hw "cli: stock-kernel messages" "this kernel has the FetchBPF patches"
 fi
@@ -56,6 +73,14 @@ check "cli: --list shows parameters and defaults" [ $? -eq 0 ]
 as_user "$fbload" -j --list | jq -e '[.builtin[].policy] == ["leap","next","readahead","stride","vleap"]
 	and (.builtin[] | select(.policy == "leap") | .parameters.max_window == 8)' >/dev/null
 check "cli: --list -j" [ $? -eq 0 ]
+[ "$(as_user "$fbload" list)" = "$out" ]
+check "cli: list is --list" [ $? -eq 0 ]
+# The built-in policies come from the build: one per bpf/policies/*.bpf.c,
+# each described by its header comment.
+want=$(ls bpf/policies/*.bpf.c | sed 's|.*/||; s|\.bpf\.c$||' | sort | jq -Rsc 'split("\n") | map(select(length > 0))')
+as_user "$fbload" -j list | jq -e --argjson want "$want" '[.builtin[].policy] == $want and
+	all(.builtin[]; .description | length > 0)' >/dev/null
+check "cli: list shows every bpf/policies/*.bpf.c with a description" [ $? -eq 0 ]
 
 # Every policy compiled both ways: a replay entry, and a struct_ops map.
 ok=1

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,42 @@
 #include "hf.h"
 #include "policylib.h"
 #include "procfs.h"
+#include "policies.h"
+
+/* ---- built-in policies (bpf/policies/, embedded by mk/fbload.mk) ---- */
+
+static const struct fb_builtin builtins[] = { FB_BUILTIN_POLICIES };
+
+const struct fb_builtin *fb_builtins(size_t *n)
+{
+	*n = ARRAY_SIZE(builtins);
+	return builtins;
+}
+
+const struct fb_builtin *fb_builtin_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++)
+		if (!strcmp(builtins[i].name, name))
+			return &builtins[i];
+	return NULL;
+}
+
+void fb_builtin_names(char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++) {
+		size_t used = strlen(buf);
+
+		snprintf(buf + used, len - used, "%s%s", i ? ", " : "", builtins[i].name);
+	}
+}
+
+bool fb_policy_is_path(const char *s)
+{
+	size_t n = strlen(s);
+
+	return strchr(s, '/') || (n > 2 && !strcmp(s + n - 2, ".o"));
+}
 
 static int check_shape(struct fb_policy *p, bool replay)
 {
@@ -71,6 +109,35 @@ int fb_policy_open_file(struct fb_policy *p, const char *path, bool replay)
 		return HF_EXIT_FAIL;
 	}
 	return check_shape(p, replay);
+}
+
+/* X.bpf.o replays through its replay build X.replay.bpf.o, if there. */
+static const char *replay_sibling(const char *name, char *buf, size_t len)
+{
+	size_t n = strlen(name);
+
+	if (n <= 6 || strcmp(name + n - 6, ".bpf.o") ||
+	    (n >= 13 && !strcmp(name + n - 13, ".replay.bpf.o")))
+		return name;
+	if (snprintf(buf, len, "%.*s.replay.bpf.o", (int)(n - 6), name) >= (int)len ||
+	    access(buf, R_OK))
+		return name;
+	hf_debug("%s: replaying its replay build %s", name, buf);
+	return buf;
+}
+
+int fb_policy_open(struct fb_policy *p, const char *name, bool replay)
+{
+	const struct fb_builtin *b = fb_builtin_find(name);
+	char sibling[PATH_MAX];
+	const void *elf;
+	size_t size;
+
+	if (fb_policy_is_path(name) || !b)
+		return fb_policy_open_file(p, replay ? replay_sibling(name, sibling,
+						sizeof(sibling)) : name, replay);
+	elf = replay ? b->replay_elf(&size) : b->kern_elf(&size);
+	return fb_policy_open_mem(p, name, elf, size, replay);
 }
 
 void fb_policy_close(struct fb_policy *p)
@@ -238,6 +305,60 @@ int fb_policy_set(struct fb_policy *p, const char *key, const char *value)
 	return HF_EXIT_USAGE;
 }
 
+static bool has_param(const struct fb_policy *p, const char *key)
+{
+	struct fb_param params[FB_MAX_PARAMS];
+	int n = fb_policy_params(p, params, FB_MAX_PARAMS);
+
+	for (int i = 0; i < n; i++)
+		if (!strcmp(params[i].name, key))
+			return true;
+	return false;
+}
+
+/* One [POLICY.]KEY=VALUE to the policies it names, or that have KEY. */
+static int apply_set(struct fb_policy *pol, int n, const char *set)
+{
+	char buf[256], *eq, *key = buf, *dot;
+	const char *only = NULL;
+	int applied = 0, err;
+
+	snprintf(buf, sizeof(buf), "%s", set);
+	eq = strchr(buf, '=');
+	if (!eq || eq == buf) {
+		hf_err("-o %s: expected KEY=VALUE or POLICY.KEY=VALUE", set);
+		return HF_EXIT_USAGE;
+	}
+	*eq = '\0';
+	dot = strrchr(buf, '.');
+	if (dot) {
+		*dot = '\0';
+		only = buf;
+		key = dot + 1;
+	}
+	for (int i = 0; i < n; i++) {
+		if (only ? strcmp(only, pol[i].name) : n > 1 && !has_param(&pol[i], key))
+			continue;
+		if ((err = fb_policy_set(&pol[i], key, eq + 1)))
+			return err;
+		applied++;
+	}
+	if (applied)
+		return HF_EXIT_OK;
+	hf_err("-o %s: %s", set, only ? "no such policy on the command line" :
+	       "no policy has this parameter");
+	return HF_EXIT_USAGE;
+}
+
+int fb_policy_apply_sets(struct fb_policy *pol, int n, const char *const *sets, int nsets)
+{
+	int err = HF_EXIT_OK;
+
+	for (int s = 0; s < nsets && !err; s++)
+		err = apply_set(pol, n, sets[s]);
+	return err;
+}
+
 /* ---- loading and running ---- */
 
 int fb_policy_load(struct fb_policy *p)
@@ -312,7 +433,7 @@ int fb_policy_attach(struct fb_policy *p)
 		return HF_EXIT_FAIL;
 	}
 	if (access(pin, F_OK) == 0) {
-		hf_err("a policy is already pinned at %s; fbload --detach first", pin);
+		hf_err("a policy is already pinned at %s; fbload detach first", pin);
 		return HF_EXIT_FAIL;
 	}
 	link = bpf_map__attach_struct_ops(p->ops);
@@ -320,7 +441,7 @@ int fb_policy_attach(struct fb_policy *p)
 		err = -errno;
 		hf_err("%s: registering the struct_ops with the kernel: %s%s", p->name,
 		       strerror(-err), err == -EEXIST || err == -EBUSY ?
-		       " (another policy is attached; fbload --detach first)" : "");
+		       " (another policy is attached; fbload detach first)" : "");
 		return HF_EXIT_FAIL;
 	}
 	/* The registration holds the map; the pin lets --list and --detach find it. */
@@ -332,6 +453,41 @@ int fb_policy_attach(struct fb_policy *p)
 			strerror(-err));
 	}
 	return HF_EXIT_OK;
+}
+
+int fb_pinned_policies(char names[][FB_NAME_LEN], int max)
+{
+	DIR *d = opendir(FB_PIN_DIR);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) && n < max)
+		if (e->d_name[0] != '.')
+			snprintf(names[n++], FB_NAME_LEN, "%.*s", FB_NAME_LEN - 1, e->d_name);
+	closedir(d);
+	return n;
+}
+
+int fb_policy_detach(const char *name)
+{
+	char pin[256];
+	uint32_t zero = 0;
+	int fd, err = 0;
+
+	snprintf(pin, sizeof(pin), "%s/%.*s", FB_PIN_DIR, FB_NAME_LEN - 1, name);
+	fd = bpf_obj_get(pin);
+	/* Deleting the struct_ops map's one element unregisters it. */
+	if (fd < 0 || (bpf_map_delete_elem(fd, &zero) && errno != ENOENT)) {
+		err = -errno;
+		hf_err("%s: detaching: %s", pin, strerror(errno));
+	} else {
+		unlink(pin);
+	}
+	if (fd >= 0)
+		close(fd);
+	return err;
 }
 
 /* One counter of FB_SYSFS_DIR/stats/, or -errno. */

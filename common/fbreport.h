@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fbload's reports on standard output: plain text, or with -j one JSON
+ * document per report (JSON Lines for --decisions), each with a "type".
+ */
+#ifndef HF_FBREPORT_H
+#define HF_FBREPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <json-c/json.h>
+#include "policylib.h"
+#include "replayrun.h"
+
+/* A policy's parameters as {"KEY":value,...}. */
+struct json_object *fb_report_params_json(const struct fb_policy *p);
+/* The replay's results per policy; source names the input ("stdin"). */
+void fb_report_replay(const struct replay_run *run, const char *source);
+/* replay_record_fn for --decisions: ctx is the policy's name. */
+void fb_report_decision(void *ctx, const struct fault_record *r, bool hit,
+			const uint64_t *req, uint32_t nreq);
+/* The kernel's counters of n policies, active marked. */
+void fb_report_stats(const struct fb_kstat *k, int n, const char *active);
+/* The built-in policies with their parameters, and what is attached. */
+void fb_report_list(void);
+
+#endif

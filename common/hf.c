@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The conventions of hf.h: the common options and the messages. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include "hf.h"
+#include "output.h"
+
+struct hf_common_opts hf_opts;
+
+static void vreport(const char *fmt, va_list ap, bool as_json, struct json_object *detail)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fprintf(stderr, "%s: %s\n", program_invocation_short_name, msg);
+	if (as_json)
+		hf_json_error(stdout, msg, json_object_get(detail));
+	json_object_put(detail);
+}
+
+void hf_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(fmt, ap, hf_opts.json, NULL);
+	va_end(ap);
+}
+
+void hf_err_detail(struct json_object *detail, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(fmt, ap, hf_opts.json, detail);
+	va_end(ap);
+}
+
+void hf_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(fmt, ap, false, NULL);
+	va_end(ap);
+}
+
+void hf_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!hf_opts.verbose)
+		return;
+	va_start(ap, fmt);
+	vreport(fmt, ap, false, NULL);
+	va_end(ap);
+}

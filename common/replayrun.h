@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The replay driver: fault records read from a stream, filtered, batched
+ * and fed to one replay lane (replay.h) per policy, side by side.
+ */
+#ifndef HF_REPLAYRUN_H
+#define HF_REPLAYRUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "policylib.h"
+#include "replay.h"
+
+#define REPLAY_MAX_POLICIES 16
+
+struct replay_opts {
+	uint32_t buffer_pages;		/* the simulated prefetch buffer */
+	uint32_t resident;		/* recently faulted pages still mapped; 0: off */
+	uint32_t batch;			/* records per BPF run, 1..FB_REPLAY_BATCH */
+	bool all_faults;		/* minor faults too */
+	const char *const *sets;	/* -o [POLICY.]KEY=VALUE */
+	int nsets;
+	replay_record_fn on_record;	/* optional, per replayed fault */
+};
+
+struct replay_run {
+	struct fb_policy pol[REPLAY_MAX_POLICIES];
+	struct replay_lane lane[REPLAY_MAX_POLICIES];
+	int n;
+	struct replay_opts opts;
+	uint64_t records, skipped, duration_ns;
+};
+
+/*
+ * Open, configure and load the replay build of each policy and its lane.
+ * 0 or an hf_exit status (message printed); replay_run_close() either way.
+ */
+int replay_run_open(struct replay_run *run, const char *const *policies, int n,
+		    const struct replay_opts *opts);
+/*
+ * Replay every record of in (named name in messages) until its end, or
+ * until *stop reaches stops (stop may be NULL). 0 or an hf_exit status.
+ */
+int replay_run_stream(struct replay_run *run, FILE *in, const char *name,
+		      volatile sig_atomic_t *stop, int stops);
+void replay_run_close(struct replay_run *run);
+
+#endif

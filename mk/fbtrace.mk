@@ -1,0 +1,3 @@
+# fbtrace: its BPF program (bpf/fbtrace.bpf.c) embedded as a skeleton.
+BINS += fbtrace
+$(BUILD)/cmd/fbtrace.o: $(BUILD)/fbtrace.skel.h
