@@ -269,16 +269,21 @@ enum form { FORM_UNKNOWN, FORM_TEXT, FORM_JSON };
  * Input is read with read(2) in blocks of READ_BLOCK into one buffer and
  * parsed in place, line by line: no per-line copy or allocation, and
  * memory stays fixed whatever the trace length. The buffer holds at least
- * one whole line of MAX_LINE bytes and a terminating NUL.
+ * one whole line of MAX_LINE bytes and a terminating NUL. A stream
+ * without a descriptor (fmemopen(): tests, the fuzzer) starts with a small
+ * buffer that doubles up to that size as long lines need.
  */
 #define READ_BLOCK (256 * 1024)
 #define BUF_SIZE (READ_BLOCK + MAX_LINE + 1)
+#define BUF_SIZE_SMALL 4096
+#define BUF_SLACK 16		/* fast_kind() may compare past the sentinel */
 
 struct record_reader {
 	FILE *in;
 	int fd;			/* -1: a stream without one (fmemopen): fread() */
 	char *name;
-	char *buf;		/* BUF_SIZE bytes */
+	char *buf;		/* cap bytes (+ BUF_SLACK) */
+	size_t cap;		/* BUF_SIZE_SMALL..BUF_SIZE */
 	size_t pos, end;	/* unparsed input: buf[pos..end) */
 	bool eof;
 	bool skip;		/* inside an over-long line: drop up to its newline */
@@ -306,7 +311,8 @@ struct record_reader *record_reader_new(FILE *in, const char *name)
 	rd->in = in;
 	rd->fd = fileno(in);
 	rd->name = strdup(name ? name : "<stdin>");
-	rd->buf = malloc(BUF_SIZE + 16);	/* fast_kind() may compare past the sentinel */
+	rd->cap = rd->fd >= 0 ? BUF_SIZE : BUF_SIZE_SMALL;
+	rd->buf = malloc(rd->cap + BUF_SLACK);
 	if (!rd->name || !rd->buf) {
 		record_reader_free(rd);
 		errno = ENOMEM;
@@ -717,9 +723,19 @@ static size_t strip(char *line, size_t len)
 /* Read more input after buf[end]: 1, 0 at end of input, -1 on error. */
 static int fill(struct record_reader *rd)
 {
-	size_t room = BUF_SIZE - 1 - rd->end;
+	size_t room = rd->cap - 1 - rd->end;
 	ssize_t n;
 
+	if (!room) {	/* a partial line fills the buffer: it is shorter than BUF_SIZE */
+		size_t cap = rd->cap * 2 < BUF_SIZE ? rd->cap * 2 : BUF_SIZE;
+		char *buf = realloc(rd->buf, cap + BUF_SLACK);
+
+		if (!buf)
+			return fail(rd->err, sizeof(rd->err), "out of memory");
+		rd->buf = buf;
+		rd->cap = cap;
+		room = cap - 1 - rd->end;
+	}
 	if (room > READ_BLOCK)
 		room = READ_BLOCK;
 	if (rd->fd >= 0) {
@@ -908,6 +924,8 @@ static int fast_text_line(struct record_reader *rd, struct fault_record *r)
 	const char *start = rd->buf + rd->pos, *p = start;
 	uint64_t u;
 
+	if (*p == '#')		/* a header or comment, whatever the columns would take */
+		return 0;
 	fault_record_clear(r);
 	for (int i = 0; i < rd->ncols; i++) {
 		if (i) {

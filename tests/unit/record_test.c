@@ -184,6 +184,16 @@ static void big_file(void)
 	      "ret %d, addr %llx, line %lu", ret, (unsigned long long)r.addr, record_reader_line(rd));
 	record_reader_free(rd);
 	fclose(f);
+
+	/* A stream without a descriptor starts small and grows for a long line. */
+	char *in = malloc(20000), err[1024];
+	int len = sprintf(in, "# junk addr kind\n");
+	memset(in + len, 'y', 15000);
+	len += 15000;
+	len += sprintf(in + len, " 0x3 swapin\nz 0x4 major\n");
+	n = parse_n(in, len, err, sizeof(err), &r);
+	CHECK("record_buffer_grows_for_long_line", n == 2 && r.addr == 4, "n=%d err=%s", n, err);
+	free(in);
 }
 
 /* The fast path for common text lines and the careful parser agree. */
@@ -219,6 +229,12 @@ static void fast_and_careful(void)
 		"# time_ns pid tid comm kind addr swap_type swap_offset cache_hit",
 	};
 	char in[256], err_f[1024], err_c[1024];
+	struct fault_record r;
+
+	/* Found by the fuzzer: a first column of any name must not take a '#' line. */
+	int n = parse("# junk addr kind\nx 0x1 minor\n# 0x2 major\n", err_f, sizeof(err_f), &r);
+	CHECK("record_fast_path_leaves_comments", n == 1 && r.addr == 1, "n=%d addr %llx err=%s",
+	      n, (unsigned long long)r.addr, err_f);
 
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		struct fault_record a, b, r;
