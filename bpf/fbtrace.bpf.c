@@ -20,6 +20,7 @@
 #include "fbtrace.h"
 
 #define PAGE_SHIFT 12
+#define READ_ONCE(x) (*(const volatile typeof(x) *)&(x))
 
 const volatile bool filter_pids;	/* only tgids in "targets" */
 const volatile bool filter_cgroup;	/* only tasks in the cgroup below */
@@ -55,6 +56,31 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
+
+/*
+ * Per CPU: the last process looked up in "targets" and the answer, valid
+ * while targets_gen is unchanged (on_fork bumps it when it adds a target),
+ * so a storm of faults of one process costs one hash lookup, not one per
+ * fault; and records since the last look at the ring buffer's fill level.
+ */
+struct cpu_state {
+	__u32 tgid;
+	__u32 gen;
+	__u32 traced;
+	__u32 since_query;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cpu_state);
+} cpu_state SEC(".maps");
+
+__u32 targets_gen;
+
+/* Look at the fill level (for the wakeup) once per this many records a CPU writes. */
+#define QUERY_EVERY 32
 
 /* What the swap-in tracepoint said about the fault a thread is in. */
 struct swapin_info {
@@ -130,12 +156,31 @@ static __always_inline bool in_cgroup(struct task_struct *task)
 	return BPF_CORE_READ(anc, kn, id) == cgroup_id;
 }
 
-static __always_inline bool traced(__u32 tgid)
+static __always_inline struct cpu_state *this_cpu(void)
 {
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cpu_state, &zero);
+}
+
+static __always_inline bool traced(__u32 tgid, struct cpu_state *cs)
+{
+	__u32 gen;
+
 	if (tgid == self_tgid)
 		return false;
 	if (!filter_pids && !filter_cgroup)
 		return true;
+	if (filter_pids && !filter_cgroup && cs) {
+		/* Targets only: a verdict holds until a fork adds a target. */
+		gen = READ_ONCE(targets_gen);
+		if (cs->tgid != tgid || cs->gen != gen) {
+			cs->traced = !!bpf_map_lookup_elem(&targets, &tgid);
+			cs->tgid = tgid;
+			cs->gen = gen;
+		}
+		return cs->traced;
+	}
 	if (filter_pids && bpf_map_lookup_elem(&targets, &tgid))
 		return true;
 	return filter_cgroup && in_cgroup((struct task_struct *)bpf_get_current_task());
@@ -171,11 +216,13 @@ static __always_inline int emit(__u64 addr, __u8 kind)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, tid = (__u32)id;
+	struct cpu_state *cs = this_cpu();
 	struct task_struct *task;
 	struct swapin_info *si;
 	struct fbtrace_event *e;
+	__u64 wakeup = BPF_RB_NO_WAKEUP;
 
-	if (!traced(tgid))
+	if (!traced(tgid, cs))
 		return 0;
 	si = swapin_tracepoint ? bpf_map_lookup_elem(&pending_swapin, &tid) : NULL;
 	if (si && si->addr >> PAGE_SHIFT != addr >> PAGE_SHIFT)
@@ -207,8 +254,13 @@ static __always_inline int emit(__u64 addr, __u8 kind)
 	}
 	/* Two 8-byte loads; bpf_get_current_comm() costs ~80 ns a record. */
 	__builtin_memcpy(e->comm, task->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
-			   BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	if (!cs || ++cs->since_query >= QUERY_EVERY) {
+		if (cs)
+			cs->since_query = 0;
+		if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+			wakeup = BPF_RB_FORCE_WAKEUP;
+	}
+	bpf_ringbuf_submit(e, wakeup);
 out:
 	if (si)
 		bpf_map_delete_elem(&pending_swapin, &tid);
@@ -238,7 +290,7 @@ int on_swapin_fault(struct trace_event_raw_fetchbpf_swapin_fault___hf *tp)
 		.cache_hit = BPF_CORE_READ(tp, cache_hit),
 	};
 
-	if (traced(bpf_get_current_pid_tgid() >> 32))
+	if (traced(bpf_get_current_pid_tgid() >> 32, this_cpu()))
 		bpf_map_update_elem(&pending_swapin, &tid, &si, BPF_ANY);
 	return 0;
 }
@@ -250,7 +302,7 @@ int on_filemap_fault(void *ctx)
 	__u32 tid = (__u32)id;
 	__u64 faults;
 
-	if (!traced(id >> 32))
+	if (!traced(id >> 32, this_cpu()))
 		return 0;
 	faults = task_faults(bpf_get_current_task_btf());
 	bpf_map_update_elem(&file_faults, &tid, &faults, BPF_ANY);
@@ -264,8 +316,9 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	__u32 ctgid = BPF_CORE_READ(child, tgid);
 	__u8 one = 1;
 
-	if (follow_forks && ctgid != ptgid && bpf_map_lookup_elem(&targets, &ptgid))
-		bpf_map_update_elem(&targets, &ctgid, &one, BPF_NOEXIST);
+	if (follow_forks && ctgid != ptgid && bpf_map_lookup_elem(&targets, &ptgid) &&
+	    !bpf_map_update_elem(&targets, &ctgid, &one, BPF_NOEXIST))
+		__sync_fetch_and_add(&targets_gen, 1);	/* cached verdicts are stale */
 	return 0;
 }
 

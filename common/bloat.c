@@ -80,16 +80,18 @@ static int add_region(struct hf_bloat_proc *p, const struct hf_bloat_region *r)
 	return 0;
 }
 
-/* Is the huge page still where pagemap said it was, after reading it? */
+/*
+ * Is the huge page still where pagemap said it was, after reading it?
+ * One read of the region's entries (a syscall costs more than the 4 KiB).
+ */
 static bool still_mapped(const struct hf_pagemap *pm, uint64_t addr, uint64_t pfn)
 {
-	uint64_t ent[2];
+	uint64_t ent[HF_HPAGE_NR];
 
-	if (hf_pagemap_read(pm, addr, 1, ent) ||
-	    hf_pagemap_read(pm, addr + HF_HPAGE_SIZE - HF_PAGE_SIZE, 1, ent + 1))
+	if (hf_pagemap_read(pm, addr, HF_HPAGE_NR, ent))
 		return false;
 	return (ent[0] & PM_PRESENT) && PM_PFN(ent[0]) == pfn &&
-	       (ent[1] & PM_PRESENT) && PM_PFN(ent[1]) == pfn + HF_HPAGE_NR - 1;
+	       (ent[HF_HPAGE_NR - 1] & PM_PRESENT) && PM_PFN(ent[HF_HPAGE_NR - 1]) == pfn + HF_HPAGE_NR - 1;
 }
 
 /*

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <json-c/json.h>
 #include "cli.h"
 #include "output.h"
@@ -15,6 +16,12 @@ static const char *const kind_names[FAULT_KIND_COUNT] = {
 	[FAULT_MINOR] = "minor",
 	[FAULT_MAJOR] = "major",
 	[FAULT_SWAPIN] = "swapin",
+};
+
+static const unsigned char kind_len[FAULT_KIND_COUNT] = {
+	[FAULT_MINOR] = 5,
+	[FAULT_MAJOR] = 5,
+	[FAULT_SWAPIN] = 6,
 };
 
 const char *fault_kind_name(enum fault_kind kind)
@@ -258,11 +265,29 @@ int record_write(struct record_writer *w, const struct fault_record *r)
 
 enum form { FORM_UNKNOWN, FORM_TEXT, FORM_JSON };
 
+/*
+ * Input is read with read(2) in blocks of READ_BLOCK into one buffer and
+ * parsed in place, line by line: no per-line copy or allocation, and
+ * memory stays fixed whatever the trace length. The buffer holds at least
+ * one whole line of MAX_LINE bytes and a terminating NUL. A stream
+ * without a descriptor (fmemopen(): tests, the fuzzer) starts with a small
+ * buffer that doubles up to that size as long lines need.
+ */
+#define READ_BLOCK (256 * 1024)
+#define BUF_SIZE (READ_BLOCK + MAX_LINE + 1)
+#define BUF_SIZE_SMALL 4096
+#define BUF_SLACK 16		/* fast_kind() may compare past the sentinel */
+
 struct record_reader {
 	FILE *in;
+	int fd;			/* -1: a stream without one (fmemopen): fread() */
 	char *name;
-	char *line;
-	size_t cap;
+	char *buf;		/* cap bytes (+ BUF_SLACK) */
+	size_t cap;		/* BUF_SIZE_SMALL..BUF_SIZE */
+	size_t pos, end;	/* unparsed input: buf[pos..end) */
+	bool eof;
+	bool skip;		/* inside an over-long line: drop up to its newline */
+	bool careful;		/* no fast_text_line(): for tests */
 	unsigned long lineno;
 	enum form form;
 	int ncols;
@@ -284,7 +309,15 @@ struct record_reader *record_reader_new(FILE *in, const char *name)
 	if (!rd)
 		return NULL;
 	rd->in = in;
+	rd->fd = fileno(in);
 	rd->name = strdup(name ? name : "<stdin>");
+	rd->cap = rd->fd >= 0 ? BUF_SIZE : BUF_SIZE_SMALL;
+	rd->buf = malloc(rd->cap + BUF_SLACK);
+	if (!rd->name || !rd->buf) {
+		record_reader_free(rd);
+		errno = ENOMEM;
+		return NULL;
+	}
 	rd->ncols = COL_COUNT;
 	memcpy(rd->cols, default_cols, sizeof(default_cols));
 	return rd;
@@ -296,9 +329,14 @@ void record_reader_free(struct record_reader *rd)
 		return;
 	if (rd->tok)
 		json_tokener_free(rd->tok);
-	free(rd->line);
+	free(rd->buf);
 	free(rd->name);
 	free(rd);
+}
+
+void record_reader_careful(struct record_reader *rd)
+{
+	rd->careful = true;
 }
 
 const char *record_reader_error(const struct record_reader *rd)
@@ -323,11 +361,50 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * Numbers by hand: strtoull() per field was a third of a replay. Digits
+ * only (no sign, no space, no "0x" of strtoull's base 16), at least one,
+ * no overflow; s ends at its NUL.
+ */
+static int parse_dec(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		unsigned int d = (unsigned char)*s - '0';
+
+		if (d > 9)
+			return -EINVAL;
+		if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, d, &v))
+			return -ERANGE;
+	}
+	*out = v;
+	return 0;
+}
+
 static int parse_addr(const char *s, uint64_t *out)
 {
+	uint64_t v = 0;
+
 	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || !s[2])
 		return -EINVAL;
-	return hf_parse_u64(s + 2, 16, out);
+	for (s += 2; *s; s++) {
+		unsigned int c = (unsigned char)*s, d;
+
+		if (c - '0' <= 9)
+			d = c - '0';
+		else if ((c | 0x20) - 'a' <= 5)
+			d = (c | 0x20) - 'a' + 10;
+		else
+			return -EINVAL;
+		if (v >> 60)
+			return -ERANGE;
+		v = v << 4 | d;
+	}
+	*out = v;
+	return 0;
 }
 
 /* Signed-or-unknown integer column: "-" is unknown (-1). */
@@ -339,7 +416,7 @@ static int parse_opt_int(const char *s, int64_t max, int64_t *out)
 		*out = -1;
 		return 0;
 	}
-	if (hf_parse_u64(s, 10, &v) || v > (uint64_t)max)
+	if (parse_dec(s, &v) || v > (uint64_t)max)
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -371,7 +448,19 @@ static int unescape_comm(const char *s, char *comm)
 	return 0;
 }
 
-static int parse_field(enum column col, const char *s, struct fault_record *r,
+/* fault_kind_parse() for a column of known length, without strcmp(). */
+static int parse_kind(const char *s, size_t len, enum fault_kind *kind)
+{
+	for (int k = 0; k < FAULT_KIND_COUNT; k++) {
+		if (len == kind_len[k] && !memcmp(s, kind_names[k], len)) {
+			*kind = k;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int parse_field(enum column col, const char *s, size_t len, struct fault_record *r,
 		       char *err, size_t errlen)
 {
 	uint64_t u;
@@ -379,13 +468,13 @@ static int parse_field(enum column col, const char *s, struct fault_record *r,
 
 	switch (col) {
 	case COL_TIME:
-		if (hf_parse_u64(s, 10, &u))
+		if (parse_dec(s, &u))
 			return fail(err, errlen, "bad time_ns '%s'", s);
 		r->time_ns = u;
 		break;
 	case COL_PID:
 	case COL_TID:
-		if (hf_parse_u64(s, 10, &u) || u > INT32_MAX)
+		if (parse_dec(s, &u) || u > INT32_MAX)
 			return fail(err, errlen, "bad %s '%s'", column_names[col], s);
 		*(col == COL_PID ? &r->pid : &r->tid) = u;
 		break;
@@ -394,7 +483,7 @@ static int parse_field(enum column col, const char *s, struct fault_record *r,
 			return fail(err, errlen, "bad comm '%s'", s);
 		break;
 	case COL_KIND:
-		if (fault_kind_parse(s, &r->kind))
+		if (parse_kind(s, len, &r->kind))
 			return fail(err, errlen, "bad kind '%s' (expected minor, major or swapin)", s);
 		break;
 	case COL_ADDR:
@@ -453,24 +542,43 @@ static int parse_header(struct record_reader *rd, char *line)
 	return 0;
 }
 
-static int parse_text_line(struct record_reader *rd, char *line, struct fault_record *r)
+static inline bool is_blank(char c)
 {
-	char *save, *t = strtok_r(line, " \t", &save);
-	int n = 0;
-
-	fault_record_clear(r);
-	for (; t; t = strtok_r(NULL, " \t", &save), n++) {
-		if (n >= rd->ncols)
-			break;
-		if (parse_field(rd->cols[n], t, r, rd->err, sizeof(rd->err)))
-			return -1;
-	}
-	if (n != rd->ncols || t)
-		return fail(rd->err, sizeof(rd->err), "expected %d columns, got %d%s",
-			    rd->ncols, n, t ? " or more" : "");
-	return 0;
+	return c == ' ' || c == '\t';
 }
 
+/* line: NUL-terminated, no leading blank; fields are cut in place. */
+static int parse_text_line(struct record_reader *rd, char *line, struct fault_record *r)
+{
+	char *p = line;
+	int n = 0;
+	bool more = false;
+
+	fault_record_clear(r);
+	for (;;) {
+		char *t;
+
+		while (is_blank(*p))
+			p++;
+		if (!*p)
+			break;
+		if (n >= rd->ncols) {
+			more = true;
+			break;
+		}
+		for (t = p; *p && !is_blank(*p); p++)
+			;
+		size_t len = p - t;
+		if (*p)
+			*p++ = '\0';
+		if (parse_field(rd->cols[n++], t, len, r, rd->err, sizeof(rd->err)))
+			return -1;
+	}
+	if (n != rd->ncols || more)
+		return fail(rd->err, sizeof(rd->err), "expected %d columns, got %d%s",
+			    rd->ncols, n, more ? " or more" : "");
+	return 0;
+}
 static int json_int(struct json_object *v, const char *key, int64_t min, int64_t max,
 		    int64_t *out, char *err, size_t errlen)
 {
@@ -612,22 +720,288 @@ static size_t strip(char *line, size_t len)
 	return len;
 }
 
+/* Read more input after buf[end]: 1, 0 at end of input, -1 on error. */
+static int fill(struct record_reader *rd)
+{
+	size_t room = rd->cap - 1 - rd->end;
+	ssize_t n;
+
+	if (!room) {	/* a partial line fills the buffer: it is shorter than BUF_SIZE */
+		size_t cap = rd->cap * 2 < BUF_SIZE ? rd->cap * 2 : BUF_SIZE;
+		char *buf = realloc(rd->buf, cap + BUF_SLACK);
+
+		if (!buf)
+			return fail(rd->err, sizeof(rd->err), "out of memory");
+		rd->buf = buf;
+		rd->cap = cap;
+		room = cap - 1 - rd->end;
+	}
+	if (room > READ_BLOCK)
+		room = READ_BLOCK;
+	if (rd->fd >= 0) {
+		n = read(rd->fd, rd->buf + rd->end, room);
+	} else {
+		n = fread(rd->buf + rd->end, 1, room, rd->in);
+		if (!n && ferror(rd->in))
+			n = -1;
+	}
+	if (n < 0)
+		return fail(rd->err, sizeof(rd->err), "read error: %s", strerror(errno));
+	rd->end += n;
+	rd->buf[rd->end] = '\n';	/* a sentinel for fast_text_line() */
+	if (n == 0)
+		rd->eof = true;
+	return n > 0;
+}
+
+/*
+ * The next line, NUL-terminated in place without its newline: 1 with
+ * *line and *len, 0 at end of input, -1 on error (rd->err).
+ */
+static int next_line(struct record_reader *rd, char **line, size_t *len)
+{
+	for (;;) {
+		char *p = rd->buf + rd->pos;
+		size_t avail = rd->end - rd->pos;
+		char *nl = memchr(p, '\n', avail);
+		int ret;
+
+		if (rd->skip) {		/* the rest of an over-long line */
+			rd->pos = nl ? (size_t)(nl + 1 - rd->buf) : rd->end;
+			rd->skip = !nl;
+			if (nl)
+				continue;
+		} else if (nl || (rd->eof && avail)) {
+			size_t n = nl ? (size_t)(nl - p) : avail;
+
+			rd->lineno++;
+			rd->pos += n + !!nl;
+			if (n + !!nl > MAX_LINE)
+				return fail(rd->err, sizeof(rd->err), "line longer than %d bytes",
+					    MAX_LINE);
+			p[n] = '\0';
+			*line = p;
+			*len = n;
+			return 1;
+		} else if (avail > MAX_LINE) {
+			rd->lineno++;
+			rd->pos = rd->end;
+			rd->skip = true;
+			return fail(rd->err, sizeof(rd->err), "line longer than %d bytes", MAX_LINE);
+		}
+		if (rd->eof)
+			return 0;
+		/* Keep the partial line, move it to the front, read more. */
+		if (rd->pos) {
+			memmove(rd->buf, rd->buf + rd->pos, rd->end - rd->pos);
+			rd->end -= rd->pos;
+			rd->pos = 0;
+		}
+		if ((ret = fill(rd)) < 0)
+			return ret;
+	}
+}
+
+/* ---- the fast path for text lines ---- */
+
+/* A hex digit's value plus one; 0 for any other byte. */
+static const unsigned char hex_value1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+/*
+ * Each takes a field at p and returns the character after it, or NULL
+ * when the field is not the plain common case (fast_text_line() then
+ * gives the line to the careful parser, which accepts or rejects it).
+ */
+static inline const char *fast_dec(const char *p, uint64_t max, uint64_t *out)
+{
+	const char *s = p;
+	uint64_t v = 0;
+	unsigned int d;
+
+	/* No overflow check per digit: 19 digits cannot overflow, more go slow. */
+	while ((d = (unsigned char)*p - '0') <= 9) {
+		v = v * 10 + d;
+		p++;
+	}
+	if (p == s || p - s > 19 || v > max)
+		return NULL;
+	*out = v;
+	return p;
+}
+
+static inline const char *fast_opt(const char *p, uint64_t max, int64_t *out)
+{
+	uint64_t v;
+
+	if (*p == '-' && (is_blank(p[1]) || p[1] == '\n' || p[1] == '\r')) {
+		*out = -1;
+		return p + 1;
+	}
+	if (!(p = fast_dec(p, max, &v)))
+		return NULL;
+	*out = v;
+	return p;
+}
+
+static inline const char *fast_addr(const char *p, uint64_t *out)
+{
+	const char *s;
+	uint64_t v = 0;
+	unsigned int d;
+
+	if (p[0] != '0' || (p[1] | 0x20) != 'x')
+		return NULL;
+	for (s = p += 2; (d = hex_value1[(unsigned char)*p]); p++)
+		v = v << 4 | (d - 1);
+	if (p == s || p - s > 16)
+		return NULL;
+	*out = v;
+	return p;
+}
+
+static inline bool field_end(char c)
+{
+	return is_blank(c) || c == '\n' || c == '\r';
+}
+
+static inline const char *fast_kind(const char *p, enum fault_kind *kind)
+{
+	if (!memcmp(p, "swapin", 6) && field_end(p[6])) {
+		*kind = FAULT_SWAPIN;
+		return p + 6;
+	}
+	if (!memcmp(p, "major", 5) && field_end(p[5])) {
+		*kind = FAULT_MAJOR;
+		return p + 5;
+	}
+	if (!memcmp(p, "minor", 5) && field_end(p[5])) {
+		*kind = FAULT_MINOR;
+		return p + 5;
+	}
+	return NULL;
+}
+
+/* A comm without escapes ('\\' and "-" alone go the careful way). */
+static inline const char *fast_comm(const char *p, char *comm)
+{
+	int n = 0;
+
+	memset(comm, 0, FAULT_COMM_LEN);
+	for (; !field_end(p[n]); n++) {
+		if (n == FAULT_COMM_LEN - 1 || p[n] == '\\' || !p[n])
+			return NULL;
+		comm[n] = p[n];
+	}
+	if (!n || (n == 1 && p[0] == '-'))
+		return NULL;
+	return p + n;
+}
+
+static inline const char *fast_skip(const char *p)
+{
+	const char *s = p;
+
+	while (!field_end(*p) && *p)
+		p++;
+	return p == s ? NULL : p;
+}
+
+/*
+ * The common text line, parsed straight from the buffer in one pass with
+ * nothing written to it: rd->cols' fields separated by blanks, ended by a
+ * newline that was read (not the sentinel after the input read so far).
+ * Returns 1 with the record, 0 when the line is anything else (blank,
+ * '#', escapes, "-" comm, errors, a partial line): read_line() parses
+ * that one, and reports its errors exactly as before.
+ */
+static int fast_text_line(struct record_reader *rd, struct fault_record *r)
+{
+	const char *start = rd->buf + rd->pos, *p = start;
+	uint64_t u;
+
+	if (*p == '#')		/* a header or comment, whatever the columns would take */
+		return 0;
+	fault_record_clear(r);
+	for (int i = 0; i < rd->ncols; i++) {
+		if (i) {
+			if (!is_blank(*p))
+				return 0;
+			do
+				p++;
+			while (is_blank(*p));
+		}
+		switch (rd->cols[i]) {
+		case COL_TIME:
+			p = fast_dec(p, UINT64_MAX, &r->time_ns);
+			break;
+		case COL_PID:
+		case COL_TID:
+			if ((p = fast_dec(p, INT32_MAX, &u)))
+				*(rd->cols[i] == COL_PID ? &r->pid : &r->tid) = u;
+			break;
+		case COL_COMM:
+			p = fast_comm(p, r->comm);
+			break;
+		case COL_KIND:
+			p = fast_kind(p, &r->kind);
+			break;
+		case COL_ADDR:
+			p = fast_addr(p, &r->addr);
+			break;
+		case COL_SWAP_TYPE: {
+			int64_t v;
+
+			if ((p = fast_opt(p, MAX_SWAP_TYPE, &v)))
+				r->swap_type = v;
+			break;
+		}
+		case COL_SWAP_OFFSET:
+			p = fast_opt(p, INT64_MAX, &r->swap_offset);
+			break;
+		case COL_CACHE_HIT: {
+			int64_t v;
+
+			if ((p = fast_opt(p, 1, &v)))
+				r->cache_hit = v;
+			break;
+		}
+		default:
+			p = fast_skip(p);
+			break;
+		}
+		if (!p)
+			return 0;
+	}
+	while (is_blank(*p) || *p == '\r')
+		p++;
+	if (*p != '\n' || p == rd->buf + rd->end || p + 1 - start > MAX_LINE)
+		return 0;
+	rd->pos = p + 1 - rd->buf;
+	rd->lineno++;
+	return 1;
+}
+
 static int read_line(struct record_reader *rd, struct fault_record *r)
 {
-	ssize_t n = getline(&rd->line, &rd->cap, rd->in);
-	char *p;
-	size_t len;
+	char *p = NULL;
+	size_t len = 0;
+	int ret;
 
-	if (n < 0)
-		return ferror(rd->in) ? fail(rd->err, sizeof(rd->err), "read error: %s",
-					     strerror(errno)) : 2;
-	rd->lineno++;
-	if (n > MAX_LINE)
-		return fail(rd->err, sizeof(rd->err), "line longer than %d bytes", MAX_LINE);
-	if ((size_t)n != strlen(rd->line))
+	if (rd->form == FORM_TEXT && !rd->careful && rd->pos < rd->end && fast_text_line(rd, r))
+		return 1;
+	ret = next_line(rd, &p, &len);
+
+	if (ret <= 0)
+		return ret ? ret : 2;
+	if (memchr(p, '\0', len))
 		return fail(rd->err, sizeof(rd->err), "NUL byte in line");
-	len = strip(rd->line, n);
-	for (p = rd->line; *p == ' ' || *p == '\t'; p++, len--)
+	len = strip(p, len);
+	for (; is_blank(*p); p++, len--)
 		;
 	if (!len)
 		return 0;

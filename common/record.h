@@ -50,8 +50,10 @@ void record_writer_begin(struct record_writer *w);
 int record_write(struct record_writer *w, const struct fault_record *r);
 
 /*
- * Reader: detects the form from the first non-blank line. record_read()
- * returns 1 with a record, 0 at end of input, -1 on a malformed line (the
+ * Reader: detects the form from the first non-blank line. It reads the
+ * stream's descriptor directly in large blocks (fread() for a stream
+ * without one): nothing must have been read from the stream before.
+ * record_read() returns 1 with a record, 0 at end of input, -1 on a malformed line (the
  * message, with the line number, is in record_reader_error()).
  */
 struct record_reader;
@@ -60,6 +62,11 @@ int record_read(struct record_reader *rd, struct fault_record *r);
 const char *record_reader_error(const struct record_reader *rd);
 unsigned long record_reader_line(const struct record_reader *rd);
 void record_reader_free(struct record_reader *rd);
+/*
+ * Parse every line the careful way, as the fast path for common text
+ * lines must agree with (the fuzzer and unit tests compare the two).
+ */
+void record_reader_careful(struct record_reader *rd);
 
 /* Parse one line of either form (no header handling); for the fuzzer. */
 int record_parse_json_line(const char *line, size_t len, struct fault_record *r,

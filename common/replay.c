@@ -7,7 +7,9 @@
 /*
  * The buffer: nodes in one array, linked in LRU order (head: most recent),
  * found through an open-addressing table (linear probing, backward-shift
- * deletion, at most half full). Memory is fixed by the capacity.
+ * deletion, at most half full). Memory is fixed by the capacity. A table
+ * slot holds the key's hash beside the node index, so that probing past
+ * other keys and moving entries on deletion never touch their nodes.
  */
 struct pbuf_node {
 	struct pbuf_key key;
@@ -21,7 +23,7 @@ struct pbuf {
 	uint32_t capacity, size;
 	uint32_t head, tail, free;	/* free: a list through next */
 	uint32_t mask;			/* table size - 1 */
-	uint32_t *table;		/* node index + 1; 0: empty */
+	uint64_t *table;		/* hash << 32 | node index + 1; 0: empty */
 	struct pbuf_node *node;
 };
 
@@ -77,12 +79,33 @@ uint32_t pbuf_size(const struct pbuf *b)
 	return b->size;
 }
 
-/* The table slot holding k, or the empty slot where it would go. */
+static inline uint32_t slot_node(uint64_t slot)
+{
+	return (uint32_t)slot - 1;
+}
+
+/* The table slot holding k (hash h), or the empty slot where it would go. */
+static uint32_t find_slot_h(const struct pbuf *b, struct pbuf_key k, uint32_t h)
+{
+	uint32_t i = h & b->mask;
+
+	for (uint64_t t; (t = b->table[i]); i = (i + 1) & b->mask)
+		if (t >> 32 == h && key_eq(b->node[slot_node(t)].key, k))
+			break;
+	return i;
+}
+
 static uint32_t find_slot(const struct pbuf *b, struct pbuf_key k)
 {
-	uint32_t i = key_hash(k) & b->mask;
+	return find_slot_h(b, k, key_hash(k));
+}
 
-	while (b->table[i] && !key_eq(b->node[b->table[i] - 1].key, k))
+/* The table slot pointing at node n (which is in the table). */
+static uint32_t node_slot(const struct pbuf *b, uint32_t n, uint32_t h)
+{
+	uint32_t i = h & b->mask;
+
+	while (slot_node(b->table[i]) != n)
 		i = (i + 1) & b->mask;
 	return i;
 }
@@ -98,7 +121,7 @@ static void table_delete(struct pbuf *b, uint32_t i)
 		j = (j + 1) & b->mask;
 		if (!b->table[j])
 			return;
-		home = key_hash(b->node[b->table[j] - 1].key) & b->mask;
+		home = (b->table[j] >> 32) & b->mask;
 		/* Move j back to i unless its home lies cyclically in (i, j]. */
 		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
 			b->table[i] = b->table[j];
@@ -137,7 +160,7 @@ static void list_push_front(struct pbuf *b, uint32_t n)
 
 static void remove_node(struct pbuf *b, uint32_t slot)
 {
-	uint32_t n = b->table[slot] - 1;
+	uint32_t n = slot_node(b->table[slot]);
 
 	table_delete(b, slot);
 	list_unlink(b, n);
@@ -168,7 +191,7 @@ bool pbuf_claim(struct pbuf *b, struct pbuf_key k, uint32_t gen)
 
 	if (!b->table[slot])
 		return false;
-	x = &b->node[b->table[slot] - 1];
+	x = &b->node[slot_node(b->table[slot])];
 	if (x->claim == gen)
 		return false;
 	x->claim = gen;
@@ -177,24 +200,25 @@ bool pbuf_claim(struct pbuf *b, struct pbuf_key k, uint32_t gen)
 
 int pbuf_insert(struct pbuf *b, struct pbuf_key k, uint64_t *evicted)
 {
-	uint32_t slot = find_slot(b, k), n;
+	uint32_t h = key_hash(k), slot = find_slot_h(b, k, h), n;
 
 	if (b->table[slot]) {
-		n = b->table[slot] - 1;
+		n = slot_node(b->table[slot]);
 		list_unlink(b, n);
 		list_push_front(b, n);
 		return 0;
 	}
 	if (b->size == b->capacity) {
-		remove_node(b, find_slot(b, b->node[b->tail].key));
+		n = b->tail;
+		remove_node(b, node_slot(b, n, key_hash(b->node[n].key)));
 		(*evicted)++;
-		slot = find_slot(b, k);	/* the deletion may have moved entries */
+		slot = find_slot_h(b, k, h);	/* the deletion may have moved entries */
 	}
 	n = b->free;
 	b->free = b->node[n].next;
 	b->node[n].key = k;
 	b->node[n].claim = 0;
-	b->table[slot] = n + 1;
+	b->table[slot] = (uint64_t)h << 32 | (n + 1);
 	list_push_front(b, n);
 	b->size++;
 	return 1;

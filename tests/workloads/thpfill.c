@@ -9,9 +9,12 @@
  * 0..K-1 are written with a non-zero byte and the rest stay zero. -p MIB
  * adds a MADV_NOHUGEPAGE region of MIB, fully written (no huge pages).
  * -b MIB adds a THP area of MIB with every odd subpage written, then times
- * a plain zero-check loop over it. Prints "region ADDR K" per region, then
- * "ready PID", and sleeps until killed.
+ * a plain zero-check loop over it; SIGUSR1 times that loop again (a new
+ * "baseline_gbps" line), so that a benchmark can interleave it with its
+ * own runs. Prints "region ADDR K" per region, then "ready PID", and
+ * sleeps until killed.
  */
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,11 +71,24 @@ static double baseline_gbps(const char *mem, size_t len, unsigned int *zero)
 	return len / ((b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9) / 1e9;
 }
 
+static char *bench_mem;
+static size_t bench_len;
+static volatile sig_atomic_t again;
+
+static void on_usr1(int sig)
+{
+	again = 1;
+}
+
 static void bench(size_t mib)
 {
 	size_t len = mib << 20;
 	char *mem = map_aligned(len, MADV_HUGEPAGE);
 	unsigned int zero;
+
+	bench_mem = mem;
+	bench_len = len;
+	signal(SIGUSR1, on_usr1);
 
 	for (size_t off = 0; off < len; off += HPAGE)
 		fill(mem + off, 0);
@@ -114,6 +130,13 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("ready %d\n", getpid());
-	for (;;)
+	for (;;) {
+		unsigned int zero;
+
 		pause();
+		if (again && bench_mem) {
+			again = 0;
+			printf("baseline_gbps %.2f\n", baseline_gbps(bench_mem, bench_len, &zero));
+		}
+	}
 }
