@@ -112,9 +112,10 @@ struct {
 /* The patched kernel's tracepoint record; ___hf keeps it apart from vmlinux.h. */
 struct trace_event_raw_fetchbpf_swapin_fault___hf {
 	unsigned long address;
-	unsigned int swap_type;
 	unsigned long swap_offset;
-	int cache_hit;
+	unsigned int swap_type;
+	int pid;		/* 0: another mm's task faulted (khugepaged, remote GUP) */
+	bool cache_hit;
 } __attribute__((preserve_access_index));
 
 static __always_inline void count(__u32 slot)
@@ -290,7 +291,8 @@ int on_swapin_fault(struct trace_event_raw_fetchbpf_swapin_fault___hf *tp)
 		.cache_hit = BPF_CORE_READ(tp, cache_hit),
 	};
 
-	if (traced(bpf_get_current_pid_tgid() >> 32, this_cpu()))
+	/* A fault on another process's behalf has no page-fault event to join. */
+	if (BPF_CORE_READ(tp, pid) && traced(bpf_get_current_pid_tgid() >> 32, this_cpu()))
 		bpf_map_update_elem(&pending_swapin, &tid, &si, BPF_ANY);
 	return 0;
 }
