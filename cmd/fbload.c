@@ -47,6 +47,7 @@ static const char *builtin_summary(const char *name)
 		{ "readahead", "the kernel's VMA-based swap readahead, as a policy" },
 		{ "stride", "per-stream stride detection" },
 		{ "next", "the next N pages after the fault" },
+		{ "streams", "several strided streams per process, else the kernel's readahead" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(text); i++)

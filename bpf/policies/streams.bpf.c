@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * streams: several concurrent streams per process, like a CPU's stream
+ * prefetcher, with readahead's locality when no stream is confident.
+ *
+ * Each process has a table of STREAMS_N streams: the last page, a stride
+ * (in pages, either direction), a confidence and the prefetch hits since
+ * the stream's last miss. Every fault (hit or miss) joins a stream: first
+ * one whose next page (last + stride) is this page, else the one whose
+ * last page is nearest within max_distance pages, else it replaces the
+ * least recently used stream. The same delta again raises the stream's
+ * confidence; another delta becomes its stride with confidence 0 (a hit
+ * on a page the stream itself prefetched keeps its confidence).
+ *
+ * On a miss in a stream with confidence >= confidence, the stream
+ * prefetches along its stride. Its window follows Leap's rule: hits since
+ * the stream's last miss, plus one, rounded up to a power of two, at least
+ * min_window, at most degree, never below half the previous window.
+ *
+ * No confident stream: with local = 0 (the default) the policy returns
+ * FB_FALLBACK, and the kernel does its own readahead around the fault
+ * (cluster readahead on rotational swap, VMA readahead otherwise);
+ * replay cannot run the kernel's code and then predicts nothing for those
+ * faults. With local = N > 1 the policy itself reads a window of up to N
+ * pages around the fault, sized and placed like the kernel's VMA
+ * readahead (grows with locality hits, forward or backward after an
+ * adjacent miss, centred otherwise, clamped to the 2 MiB region and VMA).
+ *
+ * Parameters:
+ *   degree		most pages along a stream per miss (default 32, max 32)
+ *   min_window		pages along a newly confident stream (default 8)
+ *   confidence		repeats of a stride before prefetching (default 1)
+ *   max_distance	largest jump, in pages, still in a stream (default 64)
+ *   local		0: fall back to the kernel's readahead; N: own window
+ *			of up to N pages (default 0)
+ */
+#include "vmlinux.h"
+#include "policy.h"
+
+#define STREAMS_N 8
+#define STREAMS_PMD_PAGES (1ULL << (FB_PMD_SHIFT - FB_PAGE_SHIFT))
+
+const volatile __u32 degree = 32;
+const volatile __u32 min_window = 8;
+const volatile __u32 confidence = 1;
+const volatile __u32 max_distance = 64;
+const volatile __u32 local = 0;
+
+struct streams_stream {
+	__u64 last;		/* page of its latest fault */
+	__s64 stride;		/* pages */
+	__u32 conf;
+	__u32 used;		/* clock of its latest fault; 0: free */
+	__u32 hits;		/* prefetch hits since its last miss */
+	__u32 win;		/* its previous window */
+};
+
+struct streams_state {
+	struct streams_stream s[STREAMS_N];
+	__u32 clock;
+	__u32 cur;		/* the stream of the latest fault */
+	/* locality (local > 0): the VMA readahead's state */
+	__u64 ra_prev;
+	__u32 ra_hits;
+	__u32 ra_win;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct streams_state);
+} streams_states SEC(".maps");
+
+static const struct streams_state streams_zero;
+
+static __always_inline __u64 streams_absdiff(__u64 a, __u64 b)
+{
+	return a > b ? a - b : b - a;
+}
+
+static __always_inline void streams_fault(const struct fb_fault *f)
+{
+	struct streams_state *st = fb_state(&streams_states, f->pid, &streams_zero);
+	__u64 page = fb_page(f->addr), best_d = ~0ULL;
+	__u32 best = STREAMS_N, next = STREAMS_N, lru = 0, lru_used = ~0U;
+	struct streams_stream *s;
+
+	if (!st)
+		return;
+	st->clock++;
+	if (!st->clock)
+		st->clock = 1;
+	if (f->hit)
+		st->ra_hits++;
+	for (__u32 i = 0; i < STREAMS_N; i++) {
+		struct streams_stream *c = &st->s[i];
+		__u64 d;
+
+		if (!c->used) {
+			if (lru_used) {
+				lru = i;
+				lru_used = 0;
+			}
+			continue;
+		}
+		if (c->stride && page == c->last + c->stride && next == STREAMS_N)
+			next = i;
+		d = streams_absdiff(page, c->last);
+		if (d && d <= max_distance && d < best_d) {
+			best = i;
+			best_d = d;
+		}
+		if (c->used < lru_used) {
+			lru = i;
+			lru_used = c->used;
+		}
+	}
+	if (next < STREAMS_N)
+		best = next;
+	if (best < STREAMS_N) {
+		s = &st->s[best];
+		__s64 delta = (__s64)(page - s->last);
+
+		if (delta == s->stride) {
+			if (s->conf < 255)
+				s->conf++;
+		} else if (!f->hit) {
+			s->stride = delta;
+			s->conf = 0;
+		}
+		/* a hit out of order within the stream's own window (pages
+		 * it prefetched) says nothing against its stride */
+		if (f->hit && s->hits < 0xffff)
+			s->hits++;
+		s->last = page;
+		s->used = st->clock;
+		st->cur = best;
+	} else if (lru < STREAMS_N) {
+		s = &st->s[lru];
+		s->last = page;
+		s->stride = 0;
+		s->conf = 0;
+		s->hits = 0;
+		s->win = 0;
+		s->used = st->clock;
+		st->cur = lru;
+	}
+}
+
+static __always_inline __u32 streams_window(__u32 hits, __u32 prev, __u32 lo, __u32 hi)
+{
+	__u32 w = 1;
+
+	for (int k = 0; k < 6 && w < hits + 1; k++)
+		w <<= 1;
+	if (w < lo)
+		w = lo;
+	if (w < prev / 2)
+		w = prev / 2;
+	if (w > hi)
+		w = hi;
+	return w;
+}
+
+/* The kernel's VMA readahead window (see readahead.bpf.c), up to local pages. */
+static __always_inline int streams_local(struct fb_prefetch *p, const struct fb_fault *f,
+					 struct streams_state *st)
+{
+	__u64 fpfn = fb_page(f->addr), pfn = st->ra_prev, lpfn, rpfn, start, end, pmd;
+	__u32 max_win = local > FB_MAX_REQ ? FB_MAX_REQ : local;
+	__u32 win = st->ra_hits + 2, left;
+
+	if (win == 2) {
+		if (fpfn != pfn + 1 && fpfn != pfn - 1)
+			win = 1;
+	} else {
+		__u32 r = 4;
+
+		for (int k = 0; k < 6 && r < win; k++)
+			r <<= 1;
+		win = r;
+	}
+	if (win > max_win)
+		win = max_win;
+	if (win < st->ra_win / 2)
+		win = st->ra_win / 2;
+	st->ra_prev = fpfn;
+	st->ra_win = win;
+	st->ra_hits = 0;
+	if (win <= 1)
+		return FB_DONE;
+	if (fpfn == pfn + 1) {
+		lpfn = fpfn;
+		rpfn = fpfn + win;
+	} else if (pfn == fpfn + 1) {
+		lpfn = fpfn - win + 1;
+		rpfn = fpfn + 1;
+	} else {
+		left = (win - 1) / 2;
+		lpfn = fpfn - left;
+		rpfn = fpfn + win - left;
+	}
+	pmd = fpfn & ~(STREAMS_PMD_PAGES - 1);
+	start = lpfn > pmd ? lpfn : pmd;
+	end = rpfn < pmd + STREAMS_PMD_PAGES ? rpfn : pmd + STREAMS_PMD_PAGES;
+	if (f->vma_end > f->vma_start) {
+		if (start < fb_page(f->vma_start))
+			start = fb_page(f->vma_start);
+		if (end > fb_page(f->vma_end))
+			end = fb_page(f->vma_end);
+	}
+	fb_start_plug(p);
+	if (start < fpfn)
+		fb_prefetch_run(p, (start - 1) << FB_PAGE_SHIFT, 1, fpfn - start);
+	if (end > fpfn + 1)
+		fb_prefetch_run(p, f->addr, 1, end - fpfn - 1);
+	fb_stop_plug(p);
+	return FB_DONE;
+}
+
+static __always_inline int streams_prefetch(struct fb_prefetch *p, const struct fb_fault *f)
+{
+	struct streams_state *st = bpf_map_lookup_elem(&streams_states, &f->pid);
+	struct streams_stream *s;
+	__u32 cur, w, hi;
+
+	if (!st)
+		return local ? FB_DONE : FB_FALLBACK;
+	cur = st->cur;
+	if (cur >= STREAMS_N)
+		return local ? FB_DONE : FB_FALLBACK;
+	s = &st->s[cur & (STREAMS_N - 1)];
+	if (s->stride == 0 || s->conf < confidence)
+		return local ? streams_local(p, f, st) : FB_FALLBACK;
+	hi = degree > FB_MAX_REQ ? FB_MAX_REQ : degree;
+	w = streams_window(s->hits, s->win, min_window, hi);
+	s->win = w;
+	s->hits = 0;
+	fb_start_plug(p);
+	fb_prefetch_run(p, f->addr, s->stride, w);
+	fb_stop_plug(p);
+	return FB_DONE;
+}
+
+FB_POLICY(streams, streams_fault, streams_prefetch);
