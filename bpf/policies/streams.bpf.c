@@ -17,34 +17,32 @@
  * the stream's last miss, plus one, rounded up to a power of two, at least
  * min_window, at most degree, never below half the previous window.
  *
- * No confident stream: with local = 0 (the default) the policy returns
- * FB_FALLBACK, and the kernel does its own readahead around the fault
- * (cluster readahead on rotational swap, VMA readahead otherwise);
- * replay cannot run the kernel's code and then predicts nothing for those
- * faults. With local = N > 1 the policy itself reads a window of up to N
- * pages around the fault, sized and placed like the kernel's VMA
- * readahead (grows with locality hits, forward or backward after an
- * adjacent miss, centred otherwise, clamped to the 2 MiB region and VMA).
+ * No confident stream: the policy returns FB_FALLBACK and the kernel does
+ * its own readahead around the fault (cluster readahead by swap slot when
+ * a swap device is rotational, as a virtio disk is; VMA readahead
+ * otherwise), so that locality the stream table cannot see (pages evicted
+ * together) is still caught. Replay cannot run the kernel's readahead: its
+ * prediction for this policy covers the streams' prefetches only.
+ *
+ * The defaults favour accuracy (tuned on the traces of make vm-bench-apps:
+ * two repeats before a stream prefetches, short windows, streams at most
+ * 16 pages apart).
  *
  * Parameters:
- *   degree		most pages along a stream per miss (default 32, max 32)
- *   min_window		pages along a newly confident stream (default 8)
- *   confidence		repeats of a stride before prefetching (default 1)
- *   max_distance	largest jump, in pages, still in a stream (default 64)
- *   local		0: fall back to the kernel's readahead; N: own window
- *			of up to N pages (default 0)
+ *   degree		most pages along a stream per miss (default 16, max 32)
+ *   min_window		pages along a newly confident stream (default 4)
+ *   confidence		repeats of a stride before prefetching (default 2)
+ *   max_distance	largest jump, in pages, still in a stream (default 16)
  */
 #include "vmlinux.h"
 #include "policy.h"
 
 #define STREAMS_N 8
-#define STREAMS_PMD_PAGES (1ULL << (FB_PMD_SHIFT - FB_PAGE_SHIFT))
 
-const volatile __u32 degree = 32;
-const volatile __u32 min_window = 8;
-const volatile __u32 confidence = 1;
-const volatile __u32 max_distance = 64;
-const volatile __u32 local = 0;
+const volatile __u32 degree = 16;
+const volatile __u32 min_window = 4;
+const volatile __u32 confidence = 2;
+const volatile __u32 max_distance = 16;
 
 struct streams_stream {
 	__u64 last;		/* page of its latest fault */
@@ -59,10 +57,6 @@ struct streams_state {
 	struct streams_stream s[STREAMS_N];
 	__u32 clock;
 	__u32 cur;		/* the stream of the latest fault */
-	/* locality (local > 0): the VMA readahead's state */
-	__u64 ra_prev;
-	__u32 ra_hits;
-	__u32 ra_win;
 };
 
 struct {
@@ -91,8 +85,6 @@ static __always_inline void streams_fault(const struct fb_fault *f)
 	st->clock++;
 	if (!st->clock)
 		st->clock = 1;
-	if (f->hit)
-		st->ra_hits++;
 	for (__u32 i = 0; i < STREAMS_N; i++) {
 		struct streams_stream *c = &st->s[i];
 		__u64 d;
@@ -163,62 +155,6 @@ static __always_inline __u32 streams_window(__u32 hits, __u32 prev, __u32 lo, __
 	return w;
 }
 
-/* The kernel's VMA readahead window (see readahead.bpf.c), up to local pages. */
-static __always_inline int streams_local(struct fb_prefetch *p, const struct fb_fault *f,
-					 struct streams_state *st)
-{
-	__u64 fpfn = fb_page(f->addr), pfn = st->ra_prev, lpfn, rpfn, start, end, pmd;
-	__u32 max_win = local > FB_MAX_REQ ? FB_MAX_REQ : local;
-	__u32 win = st->ra_hits + 2, left;
-
-	if (win == 2) {
-		if (fpfn != pfn + 1 && fpfn != pfn - 1)
-			win = 1;
-	} else {
-		__u32 r = 4;
-
-		for (int k = 0; k < 6 && r < win; k++)
-			r <<= 1;
-		win = r;
-	}
-	if (win > max_win)
-		win = max_win;
-	if (win < st->ra_win / 2)
-		win = st->ra_win / 2;
-	st->ra_prev = fpfn;
-	st->ra_win = win;
-	st->ra_hits = 0;
-	if (win <= 1)
-		return FB_DONE;
-	if (fpfn == pfn + 1) {
-		lpfn = fpfn;
-		rpfn = fpfn + win;
-	} else if (pfn == fpfn + 1) {
-		lpfn = fpfn - win + 1;
-		rpfn = fpfn + 1;
-	} else {
-		left = (win - 1) / 2;
-		lpfn = fpfn - left;
-		rpfn = fpfn + win - left;
-	}
-	pmd = fpfn & ~(STREAMS_PMD_PAGES - 1);
-	start = lpfn > pmd ? lpfn : pmd;
-	end = rpfn < pmd + STREAMS_PMD_PAGES ? rpfn : pmd + STREAMS_PMD_PAGES;
-	if (f->vma_end > f->vma_start) {
-		if (start < fb_page(f->vma_start))
-			start = fb_page(f->vma_start);
-		if (end > fb_page(f->vma_end))
-			end = fb_page(f->vma_end);
-	}
-	fb_start_plug(p);
-	if (start < fpfn)
-		fb_prefetch_run(p, (start - 1) << FB_PAGE_SHIFT, 1, fpfn - start);
-	if (end > fpfn + 1)
-		fb_prefetch_run(p, f->addr, 1, end - fpfn - 1);
-	fb_stop_plug(p);
-	return FB_DONE;
-}
-
 static __always_inline int streams_prefetch(struct fb_prefetch *p, const struct fb_fault *f)
 {
 	struct streams_state *st = bpf_map_lookup_elem(&streams_states, &f->pid);
@@ -226,13 +162,13 @@ static __always_inline int streams_prefetch(struct fb_prefetch *p, const struct 
 	__u32 cur, w, hi;
 
 	if (!st)
-		return local ? FB_DONE : FB_FALLBACK;
+		return FB_FALLBACK;
 	cur = st->cur;
 	if (cur >= STREAMS_N)
-		return local ? FB_DONE : FB_FALLBACK;
+		return FB_FALLBACK;
 	s = &st->s[cur & (STREAMS_N - 1)];
 	if (s->stride == 0 || s->conf < confidence)
-		return local ? streams_local(p, f, st) : FB_FALLBACK;
+		return FB_FALLBACK;
 	hi = degree > FB_MAX_REQ ? FB_MAX_REQ : degree;
 	w = streams_window(s->hits, s->win, min_window, hi);
 	s->win = w;
