@@ -141,10 +141,17 @@ grep -E '^(FAIL|out|fbtrace)' "$OUT/guest.txt" >&2
 rm -f "$OUT/vda.img"
 mkdir -p "$OUT/traces" && tar -xf "$OUT/vdb.img" -C "$OUT/traces" && rm -f "$OUT/vdb.img"
 
-# Replay of each run's trace, on the host; the raw numbers per run.
+# Replay of each run's trace, on the host; the raw numbers per run. The
+# no-policy runs are also replayed through a model of the kernel's cluster
+# readahead by swap slot (tests/bench/apps/cluster.bpf.c), the algorithm a
+# rotational swap device gets.
+for m in "" -DFB_REPLAY; do
+	clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -Ibpf -Wall $m -c tests/bench/apps/cluster.bpf.c \
+		-o "$OUT/cluster${m:+.replay}.bpf.o" || exit 1
+done
 {
 	echo "# $(sed -n 's/^info //p' "$OUT/guest.txt")"
-	echo "# program config rc time_s pgmajfault swapins swapin_hits swap_ra swap_ra_hit pswpin pswpout fb_faults fb_prefetched fb_hits replay_policy replay_faults replay_prefetched replay_hits"
+	echo "# program config rc time_s pgmajfault swapins swapin_hits swap_ra swap_ra_hit pswpin pswpout fb_faults fb_prefetched fb_hits replay_policy replay_faults replay_prefetched replay_hits cluster_prefetched cluster_hits"
 	for P in $PROGS; do
 		for C in $CONFIGS; do
 			line=$(awk -v p=$P -v c=$C '$1 == "run" && $2 == p && $3 == c' "$OUT/guest.txt")
@@ -154,12 +161,15 @@ mkdir -p "$OUT/traces" && tar -xf "$OUT/vdb.img" -C "$OUT/traces" && rm -f "$OUT
 			rp=$C; [ $C = none ] && rp=readahead; [ $C = native ] && rp=leap
 			read -r rf rpf rh < <($B/fbload -j -r "$tr" $rp 2>/dev/null |
 				jq -r '.policies[0] | "\(.faults) \(.prefetched) \(.hits)"')
-			awk -v sw="$sw" -v swh="$swh" -v rp=$rp -v rf="${rf:-0}" -v rpf="${rpf:-0}" -v rh="${rh:-0}" '{
+			cp=- ch=-
+			[ $C = none ] && read -r cp ch < <($B/fbload -j -r "$tr" "$OUT/cluster.bpf.o" 2>/dev/null |
+				jq -r '.policies[0] | "\(.prefetched) \(.hits)"')
+			awk -v sw="$sw" -v swh="$swh" -v rp=$rp -v rf="${rf:-0}" -v rpf="${rpf:-0}" -v rh="${rh:-0}" -v cp="$cp" -v ch="$ch" '{
 				for (i = 4; i < NF; i += 2) v[$i] = $(i + 1)
-				printf "%s %s %s %.2f %d %d %d %d %d %d %d %d %d %d %s %d %d %d\n", $2, $3, v["rc"],
+				printf "%s %s %s %.2f %d %d %d %d %d %d %d %d %d %d %s %d %d %d %s %s\n", $2, $3, v["rc"],
 					v["t1"] - v["t0"], v["pgmajfault"], sw, swh, v["swap_ra"], v["swap_ra_hit"],
 					v["pswpin"], v["pswpout"], v["fb_faults"], v["fb_prefetched"], v["fb_hits"],
-					rp, rf, rpf, rh }' <<<"$line"
+					rp, rf, rpf, rh, cp, ch }' <<<"$line"
 		done
 	done
 } > "$OUT/results.txt"
