@@ -53,7 +53,7 @@ for p in leap readahead stride next; do
 done
 grep -q "max_window=32" <<<"$out"
 check "cli: --list shows parameters and defaults" [ $? -eq 0 ]
-as_user "$fbload" -j --list | jq -e '[.builtin[].policy] == ["leap","next","readahead","stride"]
+as_user "$fbload" -j --list | jq -e '[.builtin[].policy] == ["leap","next","readahead","streams","stride"]
 	and (.builtin[] | select(.policy == "leap") | .parameters.history == 32)' >/dev/null
 check "cli: --list -j" [ $? -eq 0 ]
 
