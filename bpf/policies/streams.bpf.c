@@ -17,8 +17,9 @@
  * the stream's last miss, plus one, rounded up to a power of two, at least
  * min_window, at most degree, never below half the previous window.
  *
- * No confident stream: the policy returns FB_FALLBACK and the kernel does
- * its own readahead around the fault (cluster readahead by swap slot when
+ * No confident stream: when locality shows (see streams_locality()), the
+ * policy returns FB_FALLBACK and the kernel does its own readahead around
+ * the fault (cluster readahead by swap slot when
  * a swap device is rotational, as a virtio disk is; VMA readahead
  * otherwise), so that locality the stream table cannot see (pages evicted
  * together) is still caught. Replay cannot run the kernel's readahead: its
@@ -57,6 +58,8 @@ struct streams_state {
 	struct streams_stream s[STREAMS_N];
 	__u32 clock;
 	__u32 cur;		/* the stream of the latest fault */
+	__s64 last_off;		/* swap slot of the latest miss */
+	__u32 lhits;		/* hits since then no stream predicted */
 };
 
 struct {
@@ -110,6 +113,9 @@ static __always_inline void streams_fault(const struct fb_fault *f)
 	}
 	if (next < STREAMS_N)
 		best = next;
+	/* a hit that no confident stream predicted: the kernel's readahead's */
+	if (f->hit && (next >= STREAMS_N || st->s[next & (STREAMS_N - 1)].conf < confidence))
+		st->lhits++;
 	if (best < STREAMS_N) {
 		s = &st->s[best];
 		__s64 delta = (__s64)(page - s->last);
@@ -155,20 +161,40 @@ static __always_inline __u32 streams_window(__u32 hits, __u32 prev, __u32 lo, __
 	return w;
 }
 
+/*
+ * No confident stream: leave the fault to the kernel's readahead only when
+ * locality shows (a hit no stream predicted since the previous miss, or a
+ * slot next to the previous miss's, the kernel's own test when it has no
+ * hits). The kernel counts the streams' hits as its own readahead hits and
+ * would otherwise read its widest window around every random fault.
+ */
+static __always_inline int streams_locality(struct streams_state *st, const struct fb_fault *f)
+{
+	__s64 d = f->swap_offset - st->last_off;
+	bool near = st->lhits || d == 1 || d == -1 || f->swap_offset < 0;
+
+	return near ? FB_FALLBACK : FB_DONE;
+}
+
 static __always_inline int streams_prefetch(struct fb_prefetch *p, const struct fb_fault *f)
 {
 	struct streams_state *st = bpf_map_lookup_elem(&streams_states, &f->pid);
 	struct streams_stream *s;
 	__u32 cur, w, hi;
+	int ret;
 
 	if (!st)
 		return FB_FALLBACK;
 	cur = st->cur;
-	if (cur >= STREAMS_N)
-		return FB_FALLBACK;
 	s = &st->s[cur & (STREAMS_N - 1)];
-	if (s->stride == 0 || s->conf < confidence)
-		return FB_FALLBACK;
+	if (cur >= STREAMS_N || s->stride == 0 || s->conf < confidence) {
+		ret = streams_locality(st, f);
+		st->last_off = f->swap_offset;
+		st->lhits = 0;
+		return ret;
+	}
+	st->last_off = f->swap_offset;
+	st->lhits = 0;
 	hi = degree > FB_MAX_REQ ? FB_MAX_REQ : degree;
 	w = streams_window(s->hits, s->win, min_window, hi);
 	s->win = w;
