@@ -6,7 +6,8 @@
 # `fbload -j -r TRACE readahead`. Also says which readahead the kernel
 # used: cluster readahead (by swap offset, when any swap device is
 # rotational) or VMA readahead (by virtual address).
-# Root, host, not part of make check. Output: build/host-readahead.txt.
+# Root, host, not part of make check. Output: build/host-readahead-file.txt
+# (or -loop.txt) and each program's trace beside it.
 # Environment: RA_PROGS (default: sort perl sqlite zstd), RA_MEMMAX (16M),
 # RA_CLUSTER (page-cluster, default 3; 0 reads nothing ahead, so any
 # swap_ra_hit left counts PG_reclaim, which PG_readahead aliases),
