@@ -60,3 +60,11 @@ bench-fbload: all
 # fbload and fbtrace on the patched kernel in qemu (the vm tier, after vm-check).
 vm-fbtools-check: all
 	@KERNEL_DIR=$(KERNEL_DIR) BUILD=$(BUILD) bash tests/vm/fbtools-check.sh
+
+.PHONY: vm-bench-apps
+# Real programs from Debian (sort, perl, sqlite3, zstd) swapping in a
+# memory cgroup in the patched kernel under qemu: time, major faults,
+# accuracy and coverage of every policy, and replay's prediction. Not part
+# of make check; about 20 minutes under TCG.
+vm-bench-apps: all vm-deps
+	@KERNEL_DIR=$(KERNEL_DIR) BUILD=$(BUILD) bash tests/bench/vm-apps.sh

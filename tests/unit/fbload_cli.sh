@@ -70,13 +70,13 @@ for p in leap readahead stride next; do
 done
 grep -q "max_window=32" <<<"$out"
 check "cli: --list shows parameters and defaults" [ $? -eq 0 ]
-as_user "$fbload" -j --list | jq -e '[.builtin[].policy] == ["leap","next","readahead","stride","vleap"]
+as_user "$fbload" -j --list | jq -e '[.builtin[].policy] == ["leap","next","readahead","streams","stride","vleap"]
 	and (.builtin[] | select(.policy == "leap") | .parameters.max_window == 8)' >/dev/null
 check "cli: --list -j" [ $? -eq 0 ]
 [ "$(as_user "$fbload" list)" = "$out" ]
 check "cli: list is --list" [ $? -eq 0 ]
 # The built-in policies come from the build: one per bpf/policies/*.bpf.c,
-# each described by its header comment.
+# each with the description its FB_POLICY() declares.
 want=$(ls bpf/policies/*.bpf.c | sed 's|.*/||; s|\.bpf\.c$||' | sort | jq -Rsc 'split("\n") | map(select(length > 0))')
 as_user "$fbload" -j list | jq -e --argjson want "$want" '[.builtin[].policy] == $want and
 	all(.builtin[]; .description | length > 0)' >/dev/null
