@@ -10,8 +10,9 @@
 #define FB_REPLAY_H
 
 #define FB_REPLAY_BATCH		512
-#define FB_REPLAY_MAX_REQ	32	/* = FB_MAX_REQ in policy.h */
-#define FB_REPLAY_OUT		(FB_REPLAY_BATCH * FB_REPLAY_MAX_REQ)
+/* Requests per fault: the kernel's FETCHBPF_MAX_REQUESTS (max_requests in sysfs). */
+#define FB_MAX_REQ		32
+#define FB_REPLAY_OUT		(FB_REPLAY_BATCH * FB_MAX_REQ)
 
 /* in[].flags: the page was in the simulated buffer when the batch began. */
 #define FB_REPLAY_BUFFERED	1

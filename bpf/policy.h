@@ -49,7 +49,8 @@
 #define FB_PAGE_SHIFT	12
 #define FB_PAGE_SIZE	(1ULL << FB_PAGE_SHIFT)
 #define FB_PMD_SHIFT	21
-#define FB_MAX_REQ	32	/* requests per fault: the kernel's FETCHBPF_MAX_REQUESTS */
+
+#include "fb_replay.h"	/* FB_MAX_REQ, and the replay batch */
 
 #ifndef ENOSPC
 #define ENOSPC 28

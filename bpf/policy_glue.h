@@ -183,28 +183,11 @@ char LICENSE[] SEC("license") = "GPL"
 #else
 
 /*
- * A vmlinux.h of a stock kernel lacks these; the project's bpf/vmlinux.h
- * comes from the patched kernel (make vmlinux-h) and defines
- * HF_VMLINUX_FETCHBPF to say it has them.
+ * struct fetchbpf_ctx and fetchbpf_ops come from bpf/vmlinux.h, dumped from
+ * the patched kernel (make vmlinux-h): defined once, by the kernel.
  */
 #ifndef HF_VMLINUX_FETCHBPF
-struct fetchbpf_ctx {
-	unsigned long address;		/* faulting user virtual address */
-	unsigned long swap_offset;	/* offset of the entry on its device */
-	unsigned int swap_type;		/* swap device index */
-	unsigned int flags;		/* FAULT_FLAG_* of the fault */
-	int pid;			/* thread group id of the faulting process */
-	bool cache_hit;			/* the folio was in the swap cache */
-	bool prefetch_hit;		/* ... because it was read ahead */
-} __attribute__((preserve_access_index));
-
-struct fetchbpf_ops {
-	void (*fault)(struct fetchbpf_ctx *ctx);
-	int (*prefetch)(struct fetchbpf_ctx *ctx);
-	int (*init)(void);
-	void (*exit)(void);
-	char name[16];
-};
+#error "bpf/vmlinux.h is not from a FetchBPF kernel: run make vmlinux-h"
 #endif
 
 /* Not in the 6.12 series: the VMA, read only where the kernel has it. */

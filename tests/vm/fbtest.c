@@ -132,6 +132,15 @@ static void policy_stats(const char *name, struct pstats *s)
 	s->rejected = stat_file("rejected");
 }
 
+/* Empty the trace buffer: opening it for writing with O_TRUNC does. */
+static void trace_clear(void)
+{
+	int fd = open("/sys/kernel/tracing/trace", O_WRONLY | O_TRUNC);
+
+	if (fd >= 0)
+		close(fd);
+}
+
 static int active_is(const char *name)
 {
 	char buf[64];
@@ -354,7 +363,7 @@ static void policy_detach(struct policy *p)
 
 static void check_interface(void)
 {
-	char buf[512];
+	char buf[4096];	/* the tracepoint format file is ~1 KiB */
 
 	if (read_str(FB "active", buf, sizeof(buf)) || strcmp(buf, "none"))
 		fail("fetchbpf-sysfs", "active is '%s', want none", buf);
@@ -774,7 +783,7 @@ static void check_tracepoint(void)
 	long hits = 0, misses = 0, bad;
 	FILE *f;
 
-	write_str("/sys/kernel/tracing/trace", "");
+	trace_clear();
 	if (write_str(ev, "1")) {
 		fail("tracepoint-events", "cannot enable event");
 		return;
@@ -873,7 +882,7 @@ static void check_exact_faults(void)
 			continue;
 		}
 		swapped = region_swapped(&r, 0, r.pages);
-		write_str("/sys/kernel/tracing/trace", "");
+		trace_clear();
 		write_str(ev, "1");
 		policy_stats("leap", &s0);
 		bad = i == 2 ? region_verify_random(&r) : region_verify(&r, i ? 7 : 1);
@@ -924,7 +933,7 @@ static void check_remote_reader(void)
 		goto out;
 	}
 	swapped = region_swapped(&r, 0, r.pages);
-	write_str("/sys/kernel/tracing/trace", "");
+	trace_clear();
 	write_str(ev, "1");
 	policy_stats("leap", &s0);
 	child = fork();

@@ -27,7 +27,7 @@ vm_prepare() {
 	local f
 	for f in "$vm"/bpf/*.bpf.c; do
 		if ! clang -target bpf -O2 -g -Wall -D__TARGET_ARCH_x86 \
-			-I/usr/include/$(gcc -dumpmachine) -c "$f" \
+			-I"$root/bpf" -c "$f" \
 			-o "$VM_BUILD/initramfs/bpf/$(basename "$f" .c).o" 2>"$VM_BUILD/clang.log"; then
 			cat "$VM_BUILD/clang.log" >&2
 			fail vm-build "clang failed on $(basename "$f")"
