@@ -24,7 +24,7 @@
 cd "$(dirname "$0")/../.."
 B=${BUILD:-build}
 PROGS=${APPS_PROGS:-sort perl sqlite zstd}
-CONFIGS=${APPS_CONFIGS:-none native leap vleap stride next readahead streams}
+CONFIGS=${APPS_CONFIGS:-none native leap stride next readahead streams}
 MEMMAX=${APPS_MEMMAX:-16M}
 OUT=$B/vm-apps
 need_root || { echo "vm-bench-apps: needs root" >&2; exit 1; }

@@ -68,9 +68,9 @@ check "cli: --list works without root" [ $rc -eq 0 ]
 for p in leap readahead stride next; do
 	grep -q "^$p " <<<"$out" || fail "cli: --list shows $p" "missing in: $out"
 done
-grep -q "max_window=32" <<<"$out"
+grep -q "max_window=8" <<<"$out"
 check "cli: --list shows parameters and defaults" [ $? -eq 0 ]
-as_user "$fbload" -j --list | jq -e '[.builtin[].policy] == ["leap","next","readahead","streams","stride","vleap"]
+as_user "$fbload" -j --list | jq -e '[.builtin[].policy] == ["leap","next","readahead","streams","stride"]
 	and (.builtin[] | select(.policy == "leap") | .parameters.max_window == 8)' >/dev/null
 check "cli: --list -j" [ $? -eq 0 ]
 [ "$(as_user "$fbload" list)" = "$out" ]

@@ -564,6 +564,44 @@ static void check_bpf_nextn(void)
 	policy_detach(&l1);
 }
 
+/*
+ * A policy that always falls back: the kernel's readahead reads for it, and
+ * those pages are its prefetches, so that its accuracy, hits / prefetched,
+ * is never above 1. swap_ra also counts readahead no policy sees (shmem's
+ * swap-ins of the initramfs, on tmpfs), hence >= 95% of it, not all.
+ */
+static void check_fallback_counts(void)
+{
+	long ra0 = vmstat("swap_ra"), ra;
+	struct pstats s0, s1;
+	struct policy l;
+	long bad;
+
+	if (policy_attach("nextn.bpf.o", "bpf_fallback", &l)) {
+		fail("fallback-readahead-counted", "attach failed");
+		return;
+	}
+	policy_stats("bpf_fallback", &s0);
+	bad = run_seq(2048, 6, NULL);
+	policy_stats("bpf_fallback", &s1);
+	policy_detach(&l);
+	ra = vmstat("swap_ra") - ra0;
+	printf("# bpf_fallback: faults +%ld prefetched +%ld hits +%ld swap_ra +%ld\n",
+	       s1.faults - s0.faults, s1.prefetched - s0.prefetched,
+	       s1.hits - s0.hits, ra);
+	if (bad)
+		fail("fallback-readahead-counted", "%ld corrupted pages", bad);
+	else if (!ra || s1.prefetched - s0.prefetched > ra ||
+		 s1.prefetched - s0.prefetched < ra * 95 / 100)
+		fail("fallback-readahead-counted", "prefetched +%ld, swap_ra +%ld",
+		     s1.prefetched - s0.prefetched, ra);
+	else if (s1.hits - s0.hits > s1.prefetched - s0.prefetched)
+		fail("fallback-readahead-counted", "hits +%ld above prefetched +%ld",
+		     s1.hits - s0.hits, s1.prefetched - s0.prefetched);
+	else
+		pass("fallback-readahead-counted");
+}
+
 enum {
 	ADV_NONE, ADV_KERNEL_ADDR, ADV_UNMAPPED, ADV_NOT_SWAPPED,
 	ADV_OVER_BOUND, ADV_OTHER_DEVICE, ADV_PHYS_BEYOND, ADV_PHYS_FREE,
@@ -1096,6 +1134,7 @@ static int cmd_check(const char *dir)
 	pass("bpf-load");
 	bpf_object__close(obj);
 	check_bpf_nextn();
+	check_fallback_counts();
 	check_refused();
 	check_adversarial("/dev/vda");
 	check_tracepoint();

@@ -97,4 +97,5 @@ static __always_inline int cl_prefetch(struct fb_prefetch *p, const struct fb_fa
 	return FB_DONE;
 }
 
-FB_POLICY(cluster, cl_fault, cl_prefetch);
+FB_POLICY(cluster, "the kernel's cluster readahead by swap slot (a model)",
+	  .fault = cl_fault, .prefetch = cl_prefetch);

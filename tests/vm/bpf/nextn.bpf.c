@@ -62,3 +62,16 @@ struct fetchbpf_ops bpf_next_phys = {
 	.prefetch = (void *)nextphys_prefetch,
 	.name = "bpf_next_phys",
 };
+
+/* Always the kernel's readahead: its pages count as the policy's prefetches. */
+SEC("struct_ops/prefetch")
+int BPF_PROG(fallback_prefetch, struct fetchbpf_ctx *fc)
+{
+	return FETCHBPF_FALLBACK;
+}
+
+SEC(".struct_ops")
+struct fetchbpf_ops bpf_fallback = {
+	.prefetch = (void *)fallback_prefetch,
+	.name = "bpf_fallback",
+};
