@@ -9,7 +9,8 @@
  *
  *	const volatile __u32 pages = 8;		// a parameter: fbload -o pages=16
  *
- *	static int mine_prefetch(struct fb_prefetch *p, const struct fb_fault *f)
+ *	static __always_inline int mine_prefetch(struct fb_prefetch *p,
+ *						 const struct fb_fault *f)
  *	{
  *		fb_prefetch_run(p, f->addr, 1, pages);	// the next `pages` pages
  *		return FB_DONE;
