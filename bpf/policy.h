@@ -83,6 +83,12 @@ static __always_inline __u64 fb_page(__u64 addr)
 	return addr >> FB_PAGE_SHIFT;
 }
 
+/* |a - b|, e.g. the distance in pages between two faults. */
+static __always_inline __u64 fb_absdiff(__u64 a, __u64 b)
+{
+	return a > b ? a - b : b - a;
+}
+
 /*
  * The request calls (in policy_glue.h), for .prefetch only; at most
  * FB_MAX_REQ requests per fault, then -ENOSPC:

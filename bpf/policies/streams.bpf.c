@@ -71,11 +71,6 @@ struct {
 
 static const struct streams_state streams_zero;
 
-static __always_inline __u64 streams_absdiff(__u64 a, __u64 b)
-{
-	return a > b ? a - b : b - a;
-}
-
 static __always_inline void streams_fault(const struct fb_fault *f)
 {
 	struct streams_state *st = fb_state(&streams_states, f->pid, &streams_zero);
@@ -101,7 +96,7 @@ static __always_inline void streams_fault(const struct fb_fault *f)
 		}
 		if (c->stride && page == c->last + c->stride && next == STREAMS_N)
 			next = i;
-		d = streams_absdiff(page, c->last);
+		d = fb_absdiff(page, c->last);
 		if (d && d <= max_distance && d < best_d) {
 			best = i;
 			best_d = d;

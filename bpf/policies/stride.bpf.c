@@ -47,11 +47,6 @@ struct {
 
 static const struct stride_state stride_zero;
 
-static __always_inline __u64 absdiff(__u64 a, __u64 b)
-{
-	return a > b ? a - b : b - a;
-}
-
 static __always_inline void stride_fault(const struct fb_fault *f)
 {
 	struct stride_state *st = fb_state(&stride_states, f->pid, &stride_zero);
@@ -72,7 +67,7 @@ static __always_inline void stride_fault(const struct fb_fault *f)
 			}
 			continue;
 		}
-		d = absdiff(page, s->last);
+		d = fb_absdiff(page, s->last);
 		if (d <= max_distance && d < best_d) {
 			best = i;
 			best_d = d;

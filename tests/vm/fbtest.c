@@ -185,19 +185,25 @@ static void region_fill(struct region *r)
 	}
 }
 
+/* Whether page @pg of @r still holds what region_fill() wrote (touches it). */
+static int page_intact(const struct region *r, size_t pg)
+{
+	const uint64_t *p = (const uint64_t *)(r->base + pg * PAGE);
+	size_t i;
+
+	for (i = 0; i < PAGE / 8; i++)
+		if (p[i] != word(r, pg, i))
+			return 0;
+	return 1;
+}
+
 /* Number of corrupted pages; the pages are read in @stride order. */
 static size_t region_verify(struct region *r, size_t stride)
 {
-	size_t bad = 0, n, pg = 0, i;
+	size_t bad = 0, n, pg = 0;
 
 	for (n = 0; n < r->pages; n++) {
-		uint64_t *p = (uint64_t *)(r->base + pg * PAGE);
-
-		for (i = 0; i < PAGE / 8; i++)
-			if (p[i] != word(r, pg, i)) {
-				bad++;
-				break;
-			}
+		bad += !page_intact(r, pg);
 		pg = (pg + stride) % r->pages;
 	}
 	return bad;
@@ -853,16 +859,10 @@ static void check_tracepoint(void)
 /* Pages of @r read in a full-period pseudo-random order (pages: a power of 2). */
 static size_t region_verify_random(struct region *r)
 {
-	size_t bad = 0, n, pg = 0, i;
+	size_t bad = 0, n, pg = 0;
 
 	for (n = 0; n < r->pages; n++) {
-		uint64_t *p = (uint64_t *)(r->base + pg * PAGE);
-
-		for (i = 0; i < PAGE / 8; i++)
-			if (p[i] != word(r, pg, i)) {
-				bad++;
-				break;
-			}
+		bad += !page_intact(r, pg);
 		pg = (5 * pg + 3) & (r->pages - 1);	/* LCG, period r->pages */
 	}
 	return bad;
