@@ -21,7 +21,8 @@ $(BUILD)/workloads/%: tests/workloads/%.c
 FUZZ_PROGS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*.c))
 # The parsers and what they use; sanitizers need them built by clang.
 FUZZ_SRC   := common/record.c common/cli.c common/hf.c common/output.c common/prezero.c \
-              common/procfs.c common/promote.c common/helpers.c
+              common/procfs.c common/promote.c common/helpers.c common/accessmap.c \
+              common/idle.c
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC) $(wildcard common/*.h)
 	@mkdir -p $(@D)
 	$(call msg,FUZZ,$@)

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for hpcov --promote's input readers (common/promote.c):
- * the same bytes as a weights file (mmucost -j) and as a coverage file
- * (hpcov -j). What parses must be within the documented ranges.
+ * libFuzzer target for hpcov's input readers: the same bytes as a weights
+ * file (mmucost -j) and a coverage file (hpcov -j) (common/promote.c), as
+ * the kernel's /proc/PID/access_map and khugepaged/scan_order
+ * (common/accessmap.c). What parses must be within the documented ranges.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include "accessmap.h"
+#include "idle.h"
 #include "pagemap.h"
 #include "promote.h"
 
@@ -41,6 +45,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			free(r);
 		}
 		fclose(in);
+	}
+	if ((in = open_input(data, size))) {
+		struct hf_access_map_entry *e;
+
+		if (!hf_access_map_read(in, "fuzz", &e, &n, err, sizeof(err))) {
+			for (size_t i = 0; i < n; i++)
+				if (e[i].coverage > HF_HPAGE_NR || e[i].addr % HF_HPAGE_SIZE ||
+				    (i && e[i].addr <= e[i - 1].addr))
+					__builtin_trap();
+			free(e);
+		} else if (strncmp(err, "fuzz:", 5)) {
+			__builtin_trap();	/* every error names the file and line */
+		}
+		fclose(in);
+	}
+	if (size < 64) {
+		char s[64];
+		enum hf_scan_order o;
+
+		memcpy(s, data, size);
+		s[size] = '\0';
+		if (!hf_scan_order_parse(s, &o) && o != HF_SCAN_ORDER_ADDRESS &&
+		    o != HF_SCAN_ORDER_COVERAGE)
+			__builtin_trap();
 	}
 	return 0;
 }
