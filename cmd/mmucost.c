@@ -2,7 +2,8 @@
 /*
  * mmucost: MMU overhead (page-walk cycles / unhalted cycles) from hardware
  * counters, or any ratio of libpfm4 events (-e), per process; the JSON
- * summary is the weights file of hpcov --promote.
+ * summary is the weights file of hpcov --promote, and --feed hands the
+ * weights to the hawkfetch kernel's khugepaged.
  */
 #include <errno.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 #include "helpers.h"
 #include "cli.h"
+#include "kweight.h"
 #include "output.h"
 #include "perfcount.h"
 #include "perfstat.h"
@@ -26,14 +28,14 @@ static struct args {
 	double interval, duration;
 	const char *from;
 	const char *pmu;
-	bool list_events;
+	bool list_events, feed;
 	char **command;
 	const char *events;		/* -e as given */
 	char *event[MAX_EVENTS];	/* numerators, then the denominator */
 	int nevents;
 } args = { .interval = 1.0 };
 
-enum { OPT_FROM = 0x100, OPT_LIST, OPT_PMU };
+enum { OPT_FROM = 0x100, OPT_LIST, OPT_PMU, OPT_FEED };
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Measure this process (all its threads); repeatable", 0 },
@@ -47,6 +49,9 @@ static const struct argp_option options[] = {
 	{ "list-events", OPT_LIST, NULL, 0, "List the events and their raw encodings", 0 },
 	{ "pmu", OPT_PMU, "NAME", 0, "With --list-events: a libpfm4 PMU name (skx, spr, "
 	  "hsw_ep, amd64_fam19h_zen3, ...) instead of this CPU's", 0 },
+	{ "feed", OPT_FEED, NULL, 0, "At the end, write each process's overhead of the whole "
+	  "run as its khugepaged weight, in per-mille (at least 1), to /proc/PID/khugepaged_weight "
+	  "(hawkfetch kernel; CAP_SYS_NICE; opened before counting starts)", 0 },
 	{ 0 },
 };
 
@@ -60,11 +65,16 @@ static const char doc[] =
 	"PMU. A command after '--' is started and measured with its children; mmucost then "
 	"exits with the command's status. With -j the last line is "
 	"{\"type\":\"summary\",\"processes\":[{\"pid\":...,\"weight\":...}]}: the overhead of "
-	"the whole run per process, the weights file of hpcov(8)'s promotion.\n\n"
+	"the whole run per process, the weights file of hpcov(8)'s promotion. With --feed "
+	"those weights also go to the hawkfetch kernel's khugepaged: round(overhead * 1000), "
+	"1..1000000, written to /proc/PID/khugepaged_weight when counting ends (files opened "
+	"before it starts, so a reused pid never gets the weight) and reported on stdout "
+	"(with -j a {\"type\":\"khugepaged_weights\"} line before the summary).\n\n"
 	"Examples:\n"
 	"  mmucost -p 4242                     every second, until interrupted\n"
 	"  mmucost -i 5 -d 60 -j -- ./workload\n"
 	"  mmucost -j -p 1 -p 2 -d 5 > weights.json   per-process weights for hpcov\n"
+	"  mmucost --feed -p 1 -p 2 -d 5       the same weights into khugepaged (patched kernel)\n"
 	"  mmucost -e perf::PAGE-FAULTS/perf::TASK-CLOCK -p 4242\n"
 	"  mmucost --list-events --pmu skx     events and raw encodings for Skylake-SP\n"
 	"  perf stat -x, -I 1000 -e ... -p 4242 2> counts.csv; mmucost --from counts.csv";
@@ -114,6 +124,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_PMU:
 		args.pmu = arg;
 		break;
+	case OPT_FEED:
+		args.feed = true;
+		break;
 	case ARGP_KEY_ARGS:
 		args.command = state->argv + state->next;
 		break;
@@ -124,6 +137,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--pmu goes with --list-events");
 		if (args.events && (args.from || args.list_events))
 			argp_error(state, "-e goes with -p PID or -- COMMAND");
+		if (args.feed && (args.from || args.list_events))
+			argp_error(state, "--feed goes with -p PID or -- COMMAND");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -274,6 +289,7 @@ struct live {
 	struct hf_pc_set set;		/* the processes */
 	struct hf_mmu_events ev;
 	double start;
+	struct hf_kweight *kw;		/* --feed: parallel to set.proc */
 };
 
 static int open_procs(struct live *l)
@@ -362,6 +378,43 @@ static void summary(const struct live *l, double now)
 	json_object_put(o);
 }
 
+/* --feed: the files, opened before counting (all or nothing). */
+static int feed_open(struct live *l)
+{
+	int err;
+
+	if (!(l->kw = calloc(l->set.nproc + 1, sizeof(*l->kw))))
+		return HF_EXIT_FAIL;
+	for (int i = 0; i < l->set.nproc; i++)
+		l->kw[i].fd = -1;
+	for (int i = 0; i < l->set.nproc; i++)
+		if ((err = hf_kweight_open(&l->kw[i], l->set.proc[i].pid)))
+			return err;
+	return HF_EXIT_OK;
+}
+
+/* --feed: write the whole run's overhead of each process, then report. */
+static int feed_write(const struct live *l)
+{
+	for (int i = 0; i < l->set.nproc; i++) {
+		const struct hf_pc_proc *p = &l->set.proc[i];
+		double v;
+		bool ok = hf_mmu_events_overhead(&l->ev, p->total, &v);
+
+		memcpy(l->kw[i].comm, p->comm, sizeof(l->kw[i].comm));
+		hf_kweight_write(&l->kw[i], v, ok);
+	}
+	return hf_kweight_report(stdout, l->kw, l->set.nproc, hf_opts.json);
+}
+
+static void feed_close(struct live *l)
+{
+	for (int i = 0; l->kw && i < l->set.nproc; i++)
+		hf_kweight_close(&l->kw[i]);
+	free(l->kw);
+	l->kw = NULL;
+}
+
 static void sample(struct live *l, double time_s)
 {
 	uint64_t delta[MAX_EVENTS];
@@ -383,8 +436,11 @@ static int start_command(struct live *l)
 	return HF_EXIT_OK;
 }
 
-static void count_loop(struct live *l)
+/* Count until the end; with --feed, the weights' status. */
+static int count_loop(struct live *l)
 {
+	int err = HF_EXIT_OK;
+
 	live_header(l);
 	l->start = hf_now_s();
 	hf_pc_set_go(&l->set);
@@ -397,7 +453,12 @@ static void count_loop(struct live *l)
 		if (!alive || (args.duration && hf_now_s() - l->start >= args.duration))
 			break;
 	}
+	if (l->kw && hf_opts.json)
+		err = feed_write(l);	/* the summary stays the last line */
 	summary(l, hf_now_s());
+	if (l->kw && !hf_opts.json)
+		err = feed_write(l);
+	return err;
 }
 
 static int run_live(void)
@@ -411,10 +472,13 @@ static int run_live(void)
 		err = start_command(&l);
 	if (!err)
 		err = open_procs(&l);
+	if (!err && args.feed)
+		err = feed_open(&l);
 	if (!err) {
 		hf_catch_stop_signals();
-		count_loop(&l);
+		err = count_loop(&l);
 	}
+	feed_close(&l);
 	status = hf_pc_set_close(&l.set);
 	/* With a command, its status once counting went well. */
 	return err || status < 0 ? err : status;

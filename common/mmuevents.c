@@ -139,6 +139,24 @@ void hf_mmu_events_ratio(const struct hf_mmu_events *ev, const uint64_t *count, 
 	*den = count[ev->nev - 1];
 }
 
+bool hf_mmu_events_overhead(const struct hf_mmu_events *ev, const uint64_t *count, double *v)
+{
+	struct hf_mmu_counts c;
+	struct hf_mmu_result r;
+	uint64_t num, den;
+
+	if (ev->user) {
+		hf_mmu_events_ratio(ev, count, &num, &den);
+		*v = den ? (double)num / den : 0;
+		return den;
+	}
+	c = hf_mmu_events_counts(ev, count);
+	if (hf_mmu_compute(&c, &r))
+		return false;
+	*v = r.value;
+	return true;
+}
+
 /* ---- JSON: interval lines and the summary entries hpcov reads as weights ---- */
 
 const char *hf_mmu_metric_key(enum hf_mmu_metric m)

@@ -41,6 +41,12 @@ struct hf_mmu_counts hf_mmu_events_counts(const struct hf_mmu_events *ev,
 /* -e: sum of the numerators and the denominator. */
 void hf_mmu_events_ratio(const struct hf_mmu_events *ev, const uint64_t *count, uint64_t *num,
 			 uint64_t *den);
+/*
+ * The value hpcov and khugepaged weigh a process by (the summary's
+ * "mmu_overhead" and "weight"): the overhead of the page-walk set, or -e's
+ * sum(NUM) / DENOM. false when there is no base count (nothing to divide by).
+ */
+bool hf_mmu_events_overhead(const struct hf_mmu_events *ev, const uint64_t *count, double *v);
 
 /* "walk_cycle_fraction" or "walks_per_kilo_instruction". */
 const char *hf_mmu_metric_key(enum hf_mmu_metric m);
