@@ -2,7 +2,8 @@
 /*
  * hpcov: access coverage of each 2 MiB region (HawkEye's access_map),
  * ranked; with --promote, collapse the best regions into huge pages in
- * HawkEye's order, fair across processes by MMU-overhead weight.
+ * HawkEye's order, fair across processes by MMU-overhead weight; with
+ * --weights alone, hand those weights to the hawkfetch kernel's khugepaged.
  */
 #include <errno.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 #include "helpers.h"
 #include "cli.h"
+#include "kweight.h"
 #include "output.h"
 #include "promoter.h"
 #include "thp.h"
@@ -20,7 +22,7 @@
 static struct args {
 	double interval;
 	unsigned int rounds;
-	bool promote, watch, dry_run, budget_set;
+	bool promote, watch, dry_run, budget_set, interval_set, rounds_set;
 	unsigned int budget;
 	const char *weights, *from;
 } args = { .interval = 1.0, .rounds = 1, .budget = 8 };
@@ -28,15 +30,17 @@ static struct args {
 enum { OPT_PROMOTE = 0x100, OPT_BUDGET, OPT_WEIGHTS, OPT_FROM, OPT_WATCH, OPT_DRY_RUN };
 
 static const struct argp_option options[] = {
-	{ "interval", 'i', "SEC", 0, "Wait SEC seconds between marking and reading; with "
-	  "--watch, also between promotion rounds (default 1)", 0 },
-	{ "rounds", 'n', "N", 0, "Average the coverage over N rounds (default 1)", 0 },
+	{ "interval", 'i', "SEC", 0, "page_idle: wait SEC seconds between marking and reading; "
+	  "with --watch, also between promotion rounds (access_map: only that) (default 1)", 0 },
+	{ "rounds", 'n', "N", 0, "page_idle: average the coverage over N rounds (default 1; "
+	  "ignored with access_map, already a moving average)", 0 },
 	{ NULL, 0, NULL, 0, "Promotion (process_madvise MADV_COLLAPSE):", 1 },
 	{ "promote", OPT_PROMOTE, NULL, 0, "Collapse the best regions into huge pages: highest "
 	  "coverage first, processes by weight", 1 },
 	{ "budget", OPT_BUDGET, "N", 0, "At most N collapses per round (default 8)", 1 },
 	{ "weights", OPT_WEIGHTS, "FILE", 0, "Process weights from `mmucost -j` in FILE, or - "
-	  "for standard input (default: all equal)", 1 },
+	  "for standard input (default: all equal); without --promote, write them to the "
+	  "hawkfetch kernel's /proc/PID/khugepaged_weight", 1 },
 	{ "from", OPT_FROM, "FILE", 0, "Coverage from a saved `hpcov -j` run in FILE (or -) "
 	  "instead of measuring it (no idle page tracking needed)", 1 },
 	{ "watch", OPT_WATCH, NULL, 0, "A round every SEC seconds until interrupted (with --from: "
@@ -49,9 +53,14 @@ static const char doc[] =
 	"Measure access coverage: how many of each 2 MiB region's 512 base pages a "
 	"process touches in an interval, ranked in HawkEye's promotion order; with "
 	"--promote, act on it.\v"
-	"Marks the process's pages idle in /sys/kernel/mm/page_idle/bitmap (PFNs from "
-	"/proc/PID/pagemap; root only), waits, and counts the pages no longer idle. "
-	"Regions fall into 10 buckets by coverage (bucket 9: 462 or more pages); the "
+	"Source of the coverage (\"source\" in the output): on the hawkfetch kernel with "
+	"khugepaged/scan_order set to coverage, khugepaged's own measurement in "
+	"/proc/PID/access_map (access_map: a moving average of accessed pages per scan; "
+	"ptrace read access suffices; -n is ignored, -i only spaces --watch rounds; a "
+	"region is listed once khugepaged has measured it twice); otherwise it "
+	"marks the process's pages idle in /sys/kernel/mm/page_idle/bitmap (PFNs from "
+	"/proc/PID/pagemap; root only), waits, and counts the pages no longer idle "
+	"(page_idle). Regions fall into 10 buckets by coverage (bucket 9: 462 or more pages); the "
 	"highest buckets gain most from a huge page. Regions already mapped by a huge page "
 	"are listed as such, not as candidates. Memory content is never read.\n\n"
 	"--promote collapses regions with process_madvise(MADV_COLLAPSE): within a process "
@@ -59,20 +68,28 @@ static const char doc[] =
 	"weight / (1 + promotions so far), round-robin among processes within 5% of the "
 	"highest (weights 30 and 10 get promotions 3:1). Regions already huge and regions "
 	"with coverage below 512 - khugepaged/max_ptes_none are skipped.\n\n"
+	"--weights without --promote writes each process's weight from the mmucost -j "
+	"document (or {\"type\":\"weights\",\"processes\":[{\"pid\":P,\"weight\":W}]}) to "
+	"/proc/PID/khugepaged_weight of the hawkfetch kernel, as round(W * 1000) within "
+	"1..1000000 (the MMU overhead in per-mille); -p chooses among its processes. Every "
+	"file is opened and every name checked before anything is written.\n\n"
 	"Examples:\n"
 	"  hpcov --top 20 -A               the 20 best candidates system-wide\n"
 	"  hpcov -p 4242 -i 5 -n 3 -j      three 5-second rounds, as JSON\n"
 	"  hpcov -p 4242 -j > cov.json; hpcov --promote --from cov.json --budget 4\n"
-	"  mmucost -j -p 1 -p 2 -d 5 | hpcov --promote --weights - -p 1 -p 2 --watch";
+	"  mmucost -j -p 1 -p 2 -d 5 | hpcov --promote --weights - -p 1 -p 2 --watch\n"
+	"  mmucost -j -p 1 -p 2 -d 5 | hpcov --weights -   khugepaged's weights (patched kernel)";
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
 	case 'i':
 		args.interval = hf_arg_seconds(arg, state);
+		args.interval_set = true;
 		break;
 	case 'n':
 		args.rounds = hf_arg_u64(arg, 1, 1000, "round count", state);
+		args.rounds_set = true;
 		break;
 	case OPT_PROMOTE:
 		args.promote = true;
@@ -84,6 +101,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_WEIGHTS:
 		args.weights = arg;
+		hf_targets.pids_optional = true;	/* without --promote: the file's */
 		break;
 	case OPT_FROM:
 		args.from = arg;
@@ -96,10 +114,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		args.dry_run = true;
 		break;
 	case ARGP_KEY_END:
-		if (!args.promote && (args.weights || args.from || args.watch || args.dry_run ||
-				      args.budget_set))
-			argp_error(state, "--budget, --weights, --from, --watch and --dry-run go "
-				   "with --promote");
+		if (!args.promote && (args.from || args.watch || args.dry_run || args.budget_set))
+			argp_error(state, "--budget, --from, --watch and --dry-run go with --promote");
+		if (!args.promote && args.weights &&
+		    (hf_targets.all || hf_targets.top || args.interval_set || args.rounds_set))
+			argp_error(state, "--weights without --promote writes the file's weights: "
+				   "-p PID chooses among its processes; -A, --top, -i and -n do "
+				   "not apply");
+		if (args.promote && args.weights && !args.from && !hf_targets.all &&
+		    !hf_targets.pids.n)
+			argp_error(state, "give either -p PID or --all");
 		if (args.from && hf_targets.all)
 			argp_error(state, "--from names the processes: give -p PID to choose "
 				   "among them, not --all");
@@ -127,6 +151,11 @@ static void print_plain(const struct hf_covscan *r, const struct hf_cov_region *
 {
 	size_t rank = 0;
 
+	if (r->source == HF_COV_ACCESS_MAP)
+		printf("# source: access_map (khugepaged's coverage, /proc/PID/access_map)\n");
+	else
+		printf("# source: page_idle (%u round%s of %.3g s)\n", r->rounds,
+		       r->rounds == 1 ? "" : "s", r->interval);
 	printf("%5s %7s %-15s %-16s %8s %6s  %s\n", "RANK", "PID", "COMM", "ADDRESS",
 	       "COVERAGE", "BUCKET", "VMA");
 	for (size_t i = 0; i < n; i++) {
@@ -176,8 +205,11 @@ static void print_json(const struct hf_covscan *r, const struct hf_cov_region *c
 			json_object_array_add(cand, region_json(r, &c[i], ++rank));
 	}
 	hf_json_set_str(o, "type", "coverage");
-	hf_json_set_u64(o, "interval_ms", args.interval * 1000);
-	hf_json_set_u64(o, "rounds", args.rounds);
+	hf_json_set_str(o, "source", hf_cov_source_name(r->source));
+	if (r->source == HF_COV_PAGE_IDLE) {	/* access_map: the kernel's averaging */
+		hf_json_set_u64(o, "interval_ms", args.interval * 1000);
+		hf_json_set_u64(o, "rounds", args.rounds);
+	}
 	hf_json_set_u64(o, "buckets", HF_COV_BUCKETS);
 	json_object_object_add(o, "candidates", cand);
 	json_object_object_add(o, "huge_regions", huge);
@@ -207,6 +239,12 @@ static int report_coverage(void)
 
 	if ((err = open_scan(&scan)))
 		return err;
+	if (scan.source == HF_COV_ACCESS_MAP) {
+		if (args.rounds_set || args.interval_set)
+			hf_warn("-i and -n are ignored: the coverage comes from khugepaged's "
+				"access_map, already averaged over its scans");
+		args.rounds = 1;
+	}
 	for (unsigned int i = 0; i < args.rounds && !(err = hf_covscan_round(&scan)); i++)
 		;
 	ranked = hf_covscan_rank(&scan, &n);
@@ -289,15 +327,21 @@ static void print_step_json(const struct hf_promoter *pr, const struct hf_promot
 	json_object_put(o);
 }
 
+static enum hf_cov_source coverage_source(const struct hf_promoter *pr)
+{
+	return pr->live ? pr->scan.source : HF_COV_FILE;
+}
+
 static void print_summary(const struct hf_promoter *pr)
 {
 	struct json_object *o, *procs;
 
 	if (!hf_opts.json) {
 		printf("# %u rounds: %u promoted, %u failed; skipped in the last round: %zu "
-		       "already huge, %zu with coverage < %u (max_ptes_none %d)\n", pr->round,
-		       pr->promoted, pr->failed, pr->skips.huge, pr->skips.low_coverage,
-		       pr->pol.min_coverage, pr->max_ptes_none);
+		       "already huge, %zu with coverage < %u (max_ptes_none %d); coverage source: "
+		       "%s\n", pr->round, pr->promoted, pr->failed, pr->skips.huge,
+		       pr->skips.low_coverage, pr->pol.min_coverage, pr->max_ptes_none,
+		       hf_cov_source_name(coverage_source(pr)));
 		for (size_t i = 0; i < pr->nproc; i++)
 			printf("# pid %d (%s): weight %.4g, %u planned, %u promoted, %u failed\n",
 			       pr->proc[i].pid, pr->ps[i].comm, pr->proc[i].weight,
@@ -307,6 +351,7 @@ static void print_summary(const struct hf_promoter *pr)
 	o = json_object_new_object();
 	procs = json_object_new_array();
 	hf_json_set_str(o, "type", "promote_summary");
+	hf_json_set_str(o, "source", hf_cov_source_name(coverage_source(pr)));
 	json_object_object_add(o, "dry_run", json_object_new_boolean(args.dry_run));
 	hf_json_set_u64(o, "rounds", pr->round);
 	hf_json_set_u64(o, "budget", pr->pol.budget);
@@ -420,6 +465,79 @@ static int run_promote(void)
 	return err;
 }
 
+/* ---- --weights without --promote: khugepaged's weights ---- */
+
+/* The weights of the -p processes (each must be in the file), else all of them. */
+static int select_weights(struct hf_weight *w, size_t *n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < *n; i++)
+		for (size_t j = 0; j < i; j++)
+			if (w[j].pid == w[i].pid) {
+				hf_err("%s: pid %d is given twice", args.weights, w[i].pid);
+				return HF_EXIT_FAIL;
+			}
+	for (int p = 0; p < hf_targets.pids.n; p++) {
+		size_t i = 0;
+
+		while (i < *n && w[i].pid != hf_targets.pids.pid[p])
+			i++;
+		if (i == *n) {
+			hf_err("pid %d: not in %s (no weight for it)", hf_targets.pids.pid[p],
+			       args.weights);
+			return HF_EXIT_FAIL;
+		}
+	}
+	for (size_t i = 0; i < *n; i++) {
+		bool keep = !hf_targets.pids.n;
+
+		for (int p = 0; p < hf_targets.pids.n; p++)
+			keep |= w[i].pid == hf_targets.pids.pid[p];
+		if (keep)
+			w[k++] = w[i];
+	}
+	*n = k;
+	return HF_EXIT_OK;
+}
+
+/* All or nothing: every file opened and every name checked, then the writes. */
+static int feed_weights(void)
+{
+	struct hf_weight *w = NULL;
+	struct hf_kweight *k = NULL;
+	size_t nw = 0, nk = 0;
+	int err;
+
+	if ((err = read_file_with(args.weights, weights_reader, &w, &nw)) ||
+	    (err = select_weights(w, &nw)))
+		goto out;
+	if (!(k = calloc(nw + 1, sizeof(*k)))) {
+		err = HF_EXIT_FAIL;
+		goto out;
+	}
+	for (; nk < nw; nk++) {
+		if ((err = hf_kweight_open(&k[nk], w[nk].pid)))
+			goto out;
+		if (w[nk].comm[0] && strcmp(w[nk].comm, k[nk].comm)) {
+			hf_err("pid %d: runs '%s', but %s measured '%s' (pid reused?); nothing "
+			       "written", w[nk].pid, k[nk].comm, args.weights, w[nk].comm);
+			err = HF_EXIT_FAIL;
+			nk++;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < nk; i++)
+		hf_kweight_write(&k[i], w[i].weight, true);
+	err = hf_kweight_report(stdout, k, nk, hf_opts.json);
+out:
+	for (size_t i = 0; i < nk; i++)
+		hf_kweight_close(&k[i]);
+	free(k);
+	free(w);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	int err;
@@ -431,5 +549,7 @@ int main(int argc, char **argv)
 		hf_err("/proc: %s", strerror(-err));
 		return HF_EXIT_FAIL;
 	}
+	if (args.weights && !args.promote)
+		return feed_weights();
 	return args.promote ? run_promote() : report_coverage();
 }

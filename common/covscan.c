@@ -5,13 +5,26 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "accessmap.h"
 #include "covscan.h"
 #include "helpers.h"
 #include "procfs.h"
 
 /* ---- one process ---- */
 
-static int open_target(struct hf_cov_target *t, pid_t pid)
+const char *hf_cov_source_name(enum hf_cov_source source)
+{
+	switch (source) {
+	case HF_COV_ACCESS_MAP:
+		return "access_map";
+	case HF_COV_FILE:
+		return "file";
+	default:
+		return "page_idle";
+	}
+}
+
+static int open_target(struct hf_cov_target *t, pid_t pid, enum hf_cov_source source)
 {
 	struct proc_task task;
 	const char *what;
@@ -23,6 +36,8 @@ static int open_target(struct hf_cov_target *t, pid_t pid)
 	if ((err = hf_proc_task_read(pid, &task)) || (err = hf_vmas_read(pid, &t->vmas)))
 		return err;
 	memcpy(t->comm, task.comm, sizeof(t->comm));
+	if (source == HF_COV_ACCESS_MAP)
+		return 0;	/* the kernel measures: no pagemap */
 	if ((err = hf_pagemap_open(&t->pm, pid, 1, &what)))
 		hf_vmas_free(&t->vmas);
 	return err;
@@ -127,6 +142,66 @@ static int account(struct hf_cov_target *t, const struct hf_idle_set *set)
 	return 0;
 }
 
+/* ---- from the kernel's access_map ---- */
+
+static int find_vma(const struct hf_vmas *vmas, uint64_t addr)
+{
+	for (int i = 0; i < vmas->n; i++)
+		if (addr >= vmas->vma[i].start && addr < vmas->vma[i].end)
+			return i;
+	return -1;
+}
+
+/*
+ * The regions khugepaged lists for t, each with its VMA (read again: the
+ * process may have mapped more since); a region no longer mapped is left
+ * out. -EINVAL (a malformed file) has been reported here.
+ */
+static int read_access_map(struct hf_cov_target *t, bool quiet)
+{
+	struct hf_access_map_entry *e = NULL;
+	char msg[512];
+	size_t n = 0, k = 0;
+	int err;
+
+	hf_vmas_free(&t->vmas);
+	if ((err = hf_vmas_read(t->pid, &t->vmas)))
+		return err;
+	if ((err = hf_access_map_read_pid(t->pid, &e, &n, msg, sizeof(msg)))) {
+		if (err == -EINVAL)
+			hf_err("%s", msg);
+		return err;
+	}
+	free(t->snap);
+	t->snap = calloc(n + 1, sizeof(*t->snap));
+	if (!t->snap) {
+		free(e);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int vma = find_vma(&t->vmas, e[i].addr);
+
+		if (vma < 0) {
+			hf_debug("pid %d: region 0x%llx is no longer mapped", t->pid,
+				 (unsigned long long)e[i].addr);
+			continue;
+		}
+		t->snap[k].addr = e[i].addr;
+		t->snap[k].vma = vma;
+		t->snap[k].huge = e[i].huge;
+		t->snap[k++].coverage = e[i].coverage;
+	}
+	t->nsnap = k;
+	free(e);
+	if (!n && !quiet && !t->warned_empty) {
+		t->warned_empty = true;
+		hf_warn("pid %d: /proc/%d/access_map is empty: khugepaged has not measured it "
+			"yet (it registers processes with THP-eligible memory and lists a region "
+			"once it has measured it twice)", t->pid, t->pid);
+	}
+	return 0;
+}
+
 /* ---- the measurement ---- */
 
 static void drop(struct hf_covscan *r, struct hf_cov_target *t, int err)
@@ -144,6 +219,25 @@ static void drop(struct hf_covscan *r, struct hf_cov_target *t, int err)
 	r->status = err == -EPERM || err == -EACCES ? HF_EXIT_NOPERM : HF_EXIT_FAIL;
 }
 
+static int access_map_round(struct hf_covscan *r)
+{
+	if (r->rounds)
+		hf_sleep_s(r->interval, r->stop);
+	for (int i = 0; i < r->nt; i++) {
+		struct hf_cov_target *t = &r->t[i];
+		int err = t->gone ? 0 : read_access_map(t, r->all);
+
+		if (err == -EINVAL) {	/* reported: never skipped quietly */
+			t->gone = true;
+			r->status = HF_EXIT_FAIL;
+		} else if (err) {
+			drop(r, t, err);
+		}
+	}
+	r->rounds++;
+	return HF_EXIT_OK;
+}
+
 int hf_covscan_round(struct hf_covscan *r)
 {
 	struct hf_idle_set set;
@@ -151,6 +245,8 @@ int hf_covscan_round(struct hf_covscan *r)
 	size_t n = 0, cap = 0;
 	int err;
 
+	if (r->source == HF_COV_ACCESS_MAP)
+		return access_map_round(r);
 	for (int i = 0; i < r->nt; i++)
 		if (!r->t[i].gone && (err = snapshot(&r->t[i])))
 			drop(r, &r->t[i], err);
@@ -185,7 +281,8 @@ int hf_covscan_round(struct hf_covscan *r)
 
 struct hf_cov_region *hf_covscan_rank(const struct hf_covscan *r, size_t *n)
 {
-	unsigned int rounds = r->rounds ? r->rounds : 1;
+	/* access_map: the last read, already khugepaged's moving average */
+	unsigned int rounds = r->rounds && r->source == HF_COV_PAGE_IDLE ? r->rounds : 1;
 	struct hf_cov_region *out = NULL;
 
 	*n = 0;
@@ -208,11 +305,18 @@ struct hf_cov_region *hf_covscan_rank(const struct hf_covscan *r, size_t *n)
 }
 
 
-static int open_bitmap(struct hf_covscan *r)
+/* scan_order: its path on the hawkfetch kernel in address order, else NULL. */
+static int open_bitmap(struct hf_covscan *r, const char *scan_order)
 {
 	char path[512];
 	int err = hf_idle_open(&r->idle_fd, path, sizeof(path));
 
+	if (err == -ENOENT && scan_order) {
+		hf_err("khugepaged scans in address order, so /proc/PID/access_map is not filled, "
+		       "and idle page tracking is not available (%s: %s): as root, "
+		       "echo coverage > %s", path, strerror(-err), scan_order);
+		return HF_EXIT_NOFEATURE;
+	}
 	if (err == -ENOENT) {
 		hf_err("idle page tracking is not available (%s: %s): this kernel was built "
 		       "without CONFIG_IDLE_PAGE_TRACKING; hpcov needs it to measure (the "
@@ -228,6 +332,28 @@ static int open_bitmap(struct hf_covscan *r)
 	return HF_EXIT_OK;
 }
 
+/* access_map in coverage order; else page_idle, its bitmap opened. */
+static int choose_source(struct hf_covscan *r)
+{
+	enum hf_scan_order order;
+	char path[512];
+	int err = hf_scan_order_read(&order, path, sizeof(path));
+
+	if (err == -ENOENT)	/* a kernel without the hawkfetch patches */
+		return open_bitmap(r, NULL);
+	if (err) {
+		hf_err("%s: %s", path, err == -EINVAL ? "unrecognised content (expected "
+		       "\"[address] coverage\" or \"address [coverage]\")" : strerror(-err));
+		return HF_EXIT_FAIL;
+	}
+	if (order == HF_SCAN_ORDER_COVERAGE) {
+		r->source = HF_COV_ACCESS_MAP;
+		return HF_EXIT_OK;
+	}
+	hf_debug("%s: address order: measuring through idle page tracking", path);
+	return open_bitmap(r, path);
+}
+
 static int open_targets(struct hf_covscan *r, const struct hf_pids *pids)
 {
 	r->t = calloc(pids->n, sizeof(*r->t));
@@ -235,7 +361,7 @@ static int open_targets(struct hf_covscan *r, const struct hf_pids *pids)
 		return HF_EXIT_FAIL;
 	for (int i = 0; i < pids->n; i++) {
 		struct hf_cov_target *t = &r->t[r->nt];
-		int err = open_target(t, pids->pid[i]);
+		int err = open_target(t, pids->pid[i], r->source);
 
 		if (err == -EPERM || err == -EACCES || !r->all || !err)
 			r->nt++;
@@ -253,7 +379,8 @@ int hf_covscan_open(struct hf_covscan *r, const struct hf_pids *pids, double int
 	r->idle_fd = -1;
 	r->interval = interval;
 	r->all = all;
-	if ((err = open_bitmap(r)))
+	r->source = HF_COV_PAGE_IDLE;
+	if ((err = choose_source(r)))
 		return err;
 	return open_targets(r, pids);
 }

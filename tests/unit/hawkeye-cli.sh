@@ -102,7 +102,7 @@ status "hpcov-promote-from-and-all" 64 "$BUILD/hpcov" --promote --from "$PFX/cov
 status "hpcov-promote-both-stdin" 64 "$BUILD/hpcov" --promote --from - --weights -
 status "hpcov-promote-bad-budget" 64 "$BUILD/hpcov" --promote --from "$PFX/coverage.json" --budget 0
 status "hpcov-promote-no-target" 64 "$BUILD/hpcov" --promote
-grep -q -- "--budget, --weights, --from, --watch and --dry-run go with --promote" <(
+grep -q -- "--budget, --from, --watch and --dry-run go with --promote" <(
 	"$BUILD/hpcov" -p 1 --watch 2>&1) && pass "hpcov-promote-usage-message" ||
 	fail "hpcov-promote-usage-message" "no message naming --promote"
 
@@ -171,6 +171,24 @@ as_user() { if need_root; then setpriv --reuid=65534 --regid=65534 --clear-group
 as_user "$BUILD/hpcov" --promote --from "$PFX/coverage.json" > /dev/null 2> "$tmp/err"; rc=$?
 [ $rc = 77 ] && grep -q "needs root" "$tmp/err" && pass "hpcov-promote-not-root" ||
 	fail "hpcov-promote-not-root" "status $rc: $(cat "$tmp/err")"
+
+# --weights without --promote (khugepaged's weights): the file names the processes.
+status "hpcov-weights-and-all" 64 "$BUILD/hpcov" --weights "$PFX/weights.json" -A
+status "hpcov-weights-and-top" 64 "$BUILD/hpcov" --weights "$PFX/weights.json" --top 3
+status "hpcov-weights-and-interval" 64 "$BUILD/hpcov" --weights "$PFX/weights.json" -i 2
+status "hpcov-weights-and-rounds" 64 "$BUILD/hpcov" --weights "$PFX/weights.json" -n 2
+status "hpcov-promote-weights-no-target" 64 "$BUILD/hpcov" --promote --weights "$PFX/weights.json"
+# A malformed weights file is named before any kernel file is touched.
+status "hpcov-weights-bad-file" 1 "$BUILD/hpcov" --weights "$tmp/bad-w.json"
+grep -q "bad-w.json:2: processes\[0\].weight: must be a finite number >= 0" "$tmp/err" &&
+	pass "hpcov-weights-bad-file-named" || fail "hpcov-weights-bad-file-named" "$(cat "$tmp/err")"
+status "hpcov-weights-pid-not-in-file" 1 "$BUILD/hpcov" --weights "$PFX/weights.json" -p 4242
+grep -q "pid 4242: not in $PFX/weights.json (no weight for it)" "$tmp/err" &&
+	pass "hpcov-weights-pid-not-in-file-named" || fail "hpcov-weights-pid-not-in-file-named" "$(cat "$tmp/err")"
+printf '{"type":"weights","processes":[{"pid":7,"weight":1},{"pid":7,"weight":2}]}\n' > "$tmp/dup-w.json"
+status "hpcov-weights-pid-twice" 1 "$BUILD/hpcov" --weights "$tmp/dup-w.json"
+status "mmucost-feed-with-from" 64 "$BUILD/mmucost" --feed --from "$FIX/zen.csv"
+status "mmucost-feed-with-list-events" 64 "$BUILD/mmucost" --feed --list-events
 
 # mmucost -e
 status "mmucost-events-no-slash" 64 "$BUILD/mmucost" -e perf::PAGE-FAULTS -p 1
