@@ -42,3 +42,43 @@ else
 		fail "hpcov-no-page-idle-host" "status $rc: $(cat "$tmp/err")"
 	fi
 fi
+
+# The hawkfetch kernel's khugepaged interfaces (scan_order, access_map,
+# khugepaged_weight): on a stock kernel every path that needs them says so
+# and exits 69 before measuring or writing anything; the vm tier runs them.
+if [ -e /sys/kernel/mm/transparent_hugepage/khugepaged/scan_order ]; then
+	skip "khugepaged-interfaces-stock" "this kernel has the hawkfetch patches (the vm tier's)"
+	exit 0
+fi
+printf '{"type":"weights","processes":[{"pid":%d,"comm":"bash","weight":0.25}]}\n' $$ > "$tmp/w.json"
+"$BUILD/hpcov" --weights "$tmp/w.json" > "$tmp/out" 2> "$tmp/err"; rc=$?
+if [ $rc = 69 ] && grep -q "khugepaged_weight: no such file: khugepaged weights need the hawkfetch kernel patches" "$tmp/err" &&
+	[ ! -s "$tmp/out" ]; then
+	pass "hpcov-weights-stock-kernel"
+else
+	fail "hpcov-weights-stock-kernel" "status $rc: $(cat "$tmp/err" "$tmp/out")"
+fi
+"$BUILD/hpcov" -j --weights - < "$tmp/w.json" 2> /dev/null |
+	jq -e 'select(.type == "error") | .message | test("hawkfetch kernel patches")' >/dev/null &&
+	pass "hpcov-weights-stock-kernel-json" || fail "hpcov-weights-stock-kernel-json" "no JSON error object"
+# A pid that does not exist: still the kernel is named, not the pid.
+printf '{"type":"weights","processes":[{"pid":999999999,"weight":1}]}\n' > "$tmp/w-gone.json"
+"$BUILD/hpcov" --weights "$tmp/w-gone.json" 2> "$tmp/err" >/dev/null; rc=$?
+[ $rc = 69 ] && grep -q "hawkfetch kernel patches" "$tmp/err" && pass "hpcov-weights-stock-kernel-no-pid" ||
+	fail "hpcov-weights-stock-kernel-no-pid" "status $rc: $(cat "$tmp/err")"
+# mmucost --feed refuses before counting: no interval line, no summary.
+"$BUILD/mmucost" --feed -j -e perf::PAGE-FAULTS/perf::TASK-CLOCK -i 0.1 -d 0.3 -p $$ \
+	> "$tmp/out" 2> "$tmp/err"; rc=$?
+if [ $rc = 69 ] && grep -q "hawkfetch kernel patches" "$tmp/err" &&
+	! jq -e -s 'map(select(.type == "interval" or .type == "summary")) | length > 0' "$tmp/out" >/dev/null; then
+	pass "mmucost-feed-stock-kernel"
+else
+	fail "mmucost-feed-stock-kernel" "status $rc: $(cat "$tmp/err" "$tmp/out")"
+fi
+"$BUILD/mmucost" --feed -e perf::PAGE-FAULTS/perf::TASK-CLOCK -d 0.3 -- true > "$tmp/out" 2> "$tmp/err"; rc=$?
+[ $rc = 69 ] && grep -q "hawkfetch kernel patches" "$tmp/err" && pass "mmucost-feed-command-stock-kernel" ||
+	fail "mmucost-feed-command-stock-kernel" "status $rc: $(cat "$tmp/err")"
+# hpcov without page_idle and without the patches: today's refusal, unchanged (above),
+# and no access_map is read.
+[ ! -e /proc/self/access_map ] && pass "hpcov-no-access-map-stock-kernel" ||
+	fail "hpcov-no-access-map-stock-kernel" "/proc/self/access_map exists without scan_order"
