@@ -13,6 +13,16 @@ bench-hawkeye: all $(TEST_PROGS)
 vm-hpcov-check: all
 	@KERNEL_DIR=$(KERNEL_DIR) BUILD=$(BUILD) bash tests/vm/hpcov-check.sh
 
+.PHONY: vm-khugepaged-check
+# khugepaged by coverage and weight (kernel-patches 0011-0013) in qemu.
+vm-khugepaged-check: all
+	@KERNEL_DIR=$(KERNEL_DIR) BUILD=$(BUILD) bash tests/vm/khugepaged-check.sh
+
+.PHONY: vm-bench-khugepaged
+# khugepaged's scan cost and time to huge, address vs coverage order, in qemu.
+vm-bench-khugepaged:
+	@KERNEL_DIR=$(KERNEL_DIR) bash tests/bench/vm-khugepaged.sh
+
 .PHONY: vm-hpbloat-check
 # hpbloat --recover on the test kernel (MADV_SPLIT_UNDERUSED, debugfs) in qemu.
 vm-hpbloat-check: all

@@ -43,6 +43,7 @@ for tier in $TIERS; do
 			run vm-hpcov 900 make --no-print-directory vm-hpcov-check
 			run vm-prezero 1800 make --no-print-directory vm-prezero-check
 			run vm-hpbloat 1800 make --no-print-directory vm-hpbloat-check
+			run vm-khugepaged 1800 make --no-print-directory vm-khugepaged-check
 		fi
 		;;
 	esac

@@ -1,37 +1,82 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * touchset: known access coverage per 2 MiB region, for hpcov's tests.
+ * touchset: known access coverage per 2 MiB region, for hpcov's and
+ * khugepaged's tests.
  *
- *   touchset [-a] K...
+ *   touchset [-a | -k | -r] K...
  *
- * Each K makes one 2 MiB-aligned region of base pages (MADV_NOHUGEPAGE;
- * with -a no advice, so MADV_COLLAPSE may promote it: THP mode madvise),
- * all 512 pages written once (so all are present), then reads pages
- * 0..K-1 of every region over and over, every 10 ms, until killed.
- * Prints "region ADDR K" per region, then "ready PID".
+ * Each K makes one 2 MiB-aligned region of base pages, all 512 pages
+ * written once (so all are present), then reads pages 0..K-1 of every
+ * region over and over, every 10 ms, until killed. Prints "region ADDR K"
+ * per region, then "ready PID".
+ *   (default)  MADV_NOHUGEPAGE: the regions stay base pages
+ *   -a         no advice, so MADV_COLLAPSE may promote them (THP madvise)
+ *   -k         MADV_HUGEPAGE once all are populated, for khugepaged; each region
+ *              found PMD-mapped (pagemap + kpageflags, root) is reported
+ *              once as "huge NS ADDR K", NS its CLOCK_MONOTONIC time in ns
+ *   -r         as -k, but read-only (mprotect) once populated, so that
+ *              khugepaged scans the regions and never collapses them
  */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
 
 #define HPAGE (2UL << 20)
 #define PAGE 4096UL
+#define KPF_THP 22
+
+/* Is the page at @addr part of a transparent huge page? */
+static int is_thp(int pagemap, int kpageflags, uintptr_t addr)
+{
+	uint64_t ent, flags;
+
+	if (pread(pagemap, &ent, 8, addr / PAGE * 8) != 8 || !(ent >> 63))
+		return 0;
+	ent &= (1ULL << 55) - 1;
+	if (pread(kpageflags, &flags, 8, ent * 8) != 8)
+		return 0;
+	return flags >> KPF_THP & 1;
+}
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
 
 int main(int argc, char **argv)
 {
-	int advise = !(argc > 1 && !strcmp(argv[1], "-a"));
-	int n = argc - 2 + advise;
-	char **arg = argv + 2 - advise;
+	int mode = argc > 1 && (!strcmp(argv[1], "-a") || !strcmp(argv[1], "-k") ||
+				!strcmp(argv[1], "-r")) ? argv[1][1] : 0;
+	int readonly = mode == 'r';
+	int n = argc - 1 - !!mode;
+	char **arg = argv + 1 + !!mode;
 	volatile char **region = calloc(n > 0 ? n : 1, sizeof(*region));
 	unsigned long *k = calloc(n > 0 ? n : 1, sizeof(*k));
+	char *huge = calloc(n > 0 ? n : 1, 1);
+	int pagemap = -1, kpageflags = -1;
 	unsigned long sum = 0;
 
-	if (n < 1 || !region || !k) {
-		fprintf(stderr, "usage: touchset [-a] K...\n");
+	if (n < 1 || !region || !k || !huge) {
+		fprintf(stderr, "usage: touchset [-a | -k | -r] K...\n");
 		return 2;
+	}
+	if (readonly)
+		mode = 'k';
+	if (mode == 'k') {
+		pagemap = open("/proc/self/pagemap", O_RDONLY);
+		kpageflags = open("/proc/kpageflags", O_RDONLY);
+		if (pagemap < 0 || kpageflags < 0) {
+			perror("touchset: pagemap or kpageflags");
+			return 1;
+		}
 	}
 	for (int i = 0; i < n; i++) {
 		char *p = mmap(NULL, 2 * HPAGE, PROT_READ | PROT_WRITE,
@@ -43,12 +88,18 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		p = (char *)(((uintptr_t)p + HPAGE - 1) & ~(HPAGE - 1));
-		if (advise)
+		if (mode != 'a')
 			madvise(p, HPAGE, MADV_NOHUGEPAGE);
 		for (unsigned long off = 0; off < HPAGE; off += PAGE)
 			p[off] = 1;
 		region[i] = p;
 		printf("region %p %lu\n", (void *)p, k[i]);
+	}
+	/* All at once: khugepaged must not find some regions eligible and others not yet */
+	for (int i = 0; mode == 'k' && i < n; i++) {
+		madvise((void *)region[i], HPAGE, MADV_HUGEPAGE);
+		if (readonly)
+			mprotect((void *)region[i], HPAGE, PROT_READ);
 	}
 	printf("ready %d\n", getpid());
 	fflush(stdout);
@@ -56,6 +107,13 @@ int main(int argc, char **argv)
 		for (int i = 0; i < n; i++)
 			for (unsigned long j = 0; j < k[i]; j++)
 				sum += region[i][j * PAGE];
+		for (int i = 0; mode == 'k' && i < n; i++) {
+			if (huge[i] || !is_thp(pagemap, kpageflags, (uintptr_t)region[i]))
+				continue;
+			huge[i] = 1;
+			printf("huge %llu %p %lu\n", now_ns(), (void *)region[i], k[i]);
+			fflush(stdout);
+		}
 		usleep(10000);
 	}
 	return sum == 0;
