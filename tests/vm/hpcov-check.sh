@@ -59,11 +59,8 @@ echo HFC-END
 reboot -f
 EOG
 chmod +x "$ird/init"
-(cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) > "$tmp/initrd.gz"
-timeout -k 10 900 qemu-system-x86_64 -accel tcg -smp 2 -m 256M -nodefaults -display none \
-	-no-reboot -serial "file:$tmp/serial.log" -kernel "$KERNEL_DIR/bzImage" \
-	-initrd "$tmp/initrd.gz" -append "console=ttyS0 loglevel=4 panic=-1" </dev/null >"$tmp/qemu.log" 2>&1
-tr -d '\r' < "$tmp/serial.log" > "$tmp/log"
+vm_run_init "$ird" 900 256M
+cp "$ird.log" "$tmp/log"
 if ! grep -q '^HFC-END' "$tmp/log"; then
 	tail -20 "$tmp/log" >&2; fail vm-hpcov "the guest did not finish"; exit 0
 fi

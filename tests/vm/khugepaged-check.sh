@@ -11,7 +11,8 @@
 #    hpcov's idle-page-tracking measurement of the same workload; hpcov
 #    reads it (source access_map);
 #  - weights 30 and 10 (written by hpcov --weights) get huge pages about
-#    3:1, equal weights in strict turn;
+#    3:1, equal weights in strict turn; mmucost --feed writes its own
+#    measure over a weight;
 #  - a write made while khugepaged clears accessed bits is never lost
 #    (dirtykeep: the page goes to swap and comes back with it);
 #  - processes exiting while khugepaged scans and promotes them, and
@@ -34,6 +35,8 @@ ird=$tmp/ird
 mkdir -p "$ird"/{bin,proc,sys,dev,tmp}
 if ! gcc -static -o "$ird/bin/hpcov" "$B/cmd/hpcov.o" "$B/libhawkfetch.a" -lbpf -lelf -lz -ljson-c \
 	2>"$tmp/ld.log" ||
+   ! gcc -static -o "$ird/bin/mmucost" "$B/cmd/mmucost.o" "$B/libhawkfetch.a" -lpfm -lbpf -lelf -lz \
+	-ljson-c -lstdc++ -lm 2>>"$tmp/ld.log" ||
    ! gcc -O2 -static -o "$ird/bin/touchset" tests/workloads/touchset.c 2>>"$tmp/ld.log" ||
    ! gcc -O2 -static -o "$ird/bin/dirtykeep" tests/workloads/dirtykeep.c 2>>"$tmp/ld.log" ||
    ! gcc -O2 -static -o "$ird/bin/dropcap" tests/workloads/dropcap.c 2>>"$tmp/ld.log"; then
@@ -55,8 +58,9 @@ echo madvise > \$T/enabled
 echo 512 > \$K/pages_to_scan; echo 100 > \$K/scan_sleep_millisecs
 # waitfor FILE PATTERN N SECONDS: until FILE has N lines matching PATTERN
 waitfor() {
-	i=0; while [ \$(grep -c "\$2" \$1) -lt \$3 ] && [ \$i -lt \$((\$4 * 20)) ]; do
-		sleep 0.05; i=\$((i + 1)); done
+	end=\$((\$(cut -d. -f1 /proc/uptime) + \$4))
+	while [ "\$(grep -c "\$2" \$1 2>/dev/null)" -lt \$3 ] 2>/dev/null || [ ! -s \$1 ]; do
+		[ \$(cut -d. -f1 /proc/uptime) -ge \$end ] && break; sleep 0.05; done
 }
 pidof_ts() { sed -n 's/^ready //p' \$1; }
 # Workloads start with khugepaged paused, so that it measures them from
@@ -98,6 +102,10 @@ for w in "30 10" "10 10"; do
 	echo "HFK: weight-read-\$1-\$2 \$(cat /proc/\$a/khugepaged_weight) \$(cat /proc/\$b/khugepaged_weight)"
 	resume
 	waitfor /tmp/wa '^huge' 16 120
+	if [ \$1 = 30 ]; then	# mmucost --feed overwrites 30 with its own measure
+		mmucost --feed -d 1 -e perf::PAGE-FAULTS/perf::TASK-CLOCK -p \$a > /tmp/feed.out 2>&1
+		echo "HFK: feed-rc \$? \$(cat /proc/\$a/khugepaged_weight)"; show feed-out /tmp/feed.out
+	fi
 	sed "s/^huge /HFK: w\$1-\$2 a /" /tmp/wa | grep '^HFK'; sed "s/^huge /HFK: w\$1-\$2 b /" /tmp/wb | grep '^HFK'
 	kill \$a \$b
 done
@@ -122,13 +130,9 @@ echo HFK-END
 reboot -f
 EOG
 chmod +x "$ird/init"
-(cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) > "$tmp/initrd.gz"
 truncate -s 128M "$tmp/vda.img"
-timeout -k 10 1500 qemu-system-x86_64 -accel tcg -smp 2 -m 512M -nodefaults -display none \
-	-no-reboot -serial "file:$tmp/serial.log" -kernel "$KERNEL_DIR/bzImage" \
-	-initrd "$tmp/initrd.gz" -append "console=ttyS0 loglevel=4 panic=-1" \
-	-drive "file=$tmp/vda.img,if=virtio,format=raw" </dev/null >"$tmp/qemu.log" 2>&1
-tr -d '\r' < "$tmp/serial.log" > "$tmp/log"
+vm_run_init "$ird" 1500 512M -drive "file=$tmp/vda.img,if=virtio,format=raw"
+cp "$ird.log" "$tmp/log"
 [ -n "${KEEP_LOG:-}" ] && cp "$tmp/log" "$KEEP_LOG"
 if ! grep -q '^HFK-END' "$tmp/log"; then
 	tail -30 "$tmp/log" >&2; fail vm-khugepaged "the guest did not finish"; exit 0
@@ -185,6 +189,9 @@ check "vm-khugepaged: weights 30 and 10 get huge pages about 3:1 (first 16: $a t
 read -r a b streak < <(split w10-10)
 check "vm-khugepaged: equal weights take turns (first 16: $a to $b, longest streak $streak)" \
 	ok '[ "$a" = 8 ] && [ "$b" = 8 ] && [ "$streak" = 1 ]'
+read -r frc fweight <<<"$(r feed-rc)"
+check "vm-khugepaged: mmucost --feed writes its measure as the weight (30 became ${fweight:-?}: $(r feed-out | grep -m1 khugepaged_weight))" \
+	ok '[ "$frc" = 0 ] && [ "$fweight" != 30 ] && [ -n "$fweight" ]'
 check "vm-khugepaged: opening a weight for writing without CAP_SYS_NICE fails ($(r nice-err | head -1))" \
 	ok '[ "$(r nice-rc)" != 0 ] && [ "$(r nice-weight)" = 1 ]'
 

@@ -83,6 +83,20 @@ vm_boot() {
 		</dev/null >"$VM_BUILD/$name.qemu.log" 2>&1
 }
 
+# vm_run_init DIR TIMEOUT MEM [QEMU_ARG...]: pack DIR (with its /init) into
+# an initramfs beside it and boot it under TCG; the serial log, with the
+# carriage returns dropped, ends up in DIR.log.
+vm_run_init() {
+	local dir=$1 secs=$2 mem=$3
+	shift 3
+	(cd "$dir" && find . | cpio -o -H newc --quiet | gzip -1) > "$dir.initrd.gz"
+	timeout -k 10 "$secs" qemu-system-x86_64 -accel tcg -smp 2 -m "$mem" -nodefaults \
+		-display none -no-reboot -serial "file:$dir.serial" -kernel "$KERNEL_DIR/bzImage" \
+		-initrd "$dir.initrd.gz" -append "console=ttyS0 loglevel=4 panic=-1" "$@" \
+		</dev/null >"$dir.qemu.log" 2>&1
+	tr -d '\r' < "$dir.serial" > "$dir.log"
+}
+
 # vm_splats: the lines of a kernel log (stdin) that report a WARN, BUG,
 # Oops, lockdep or RCU splat.
 vm_splats() {
