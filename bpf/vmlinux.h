@@ -1,5 +1,5 @@
 /* From the BTF of the patched test kernel: Debian linux-source-6.12
- * 6.12.117-1~deb12u1 + kernel-patches/ (kernel-64853ddaadcb6a5e); make vmlinux-h. */
+ * 6.12.117-1~deb12u1 + kernel-patches/ (kernel-a1c8d31eb8f82b35); make vmlinux-h. */
 #define HF_VMLINUX_FETCHBPF 1
 #ifndef __VMLINUX_H__
 #define __VMLINUX_H__
