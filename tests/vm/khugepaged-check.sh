@@ -36,7 +36,7 @@ mkdir -p "$ird"/{bin,proc,sys,dev,tmp}
 if ! gcc -static -o "$ird/bin/hpcov" "$B/cmd/hpcov.o" "$B/libhawkfetch.a" -lbpf -lelf -lz -ljson-c \
 	2>"$tmp/ld.log" ||
    ! gcc -static -o "$ird/bin/mmucost" "$B/cmd/mmucost.o" "$B/libhawkfetch.a" -lpfm -lbpf -lelf -lz \
-	-ljson-c -lstdc++ -lm 2>>"$tmp/ld.log" ||
+	-ljson-c 2>>"$tmp/ld.log" ||
    ! gcc -O2 -static -o "$ird/bin/touchset" tests/workloads/touchset.c 2>>"$tmp/ld.log" ||
    ! gcc -O2 -static -o "$ird/bin/dirtykeep" tests/workloads/dirtykeep.c 2>>"$tmp/ld.log" ||
    ! gcc -O2 -static -o "$ird/bin/dropcap" tests/workloads/dropcap.c 2>>"$tmp/ld.log"; then
@@ -55,6 +55,9 @@ mount -t tmpfs tmpfs /tmp
 mkswap /dev/vda >/dev/null && swapon /dev/vda
 T=/sys/kernel/mm/transparent_hugepage; K=\$T/khugepaged
 echo madvise > \$T/enabled
+# A weight registers /init with khugepaged, so its list is never empty and
+# a new process does not wake it: pause() below holds.
+echo 1 > /proc/1/khugepaged_weight
 echo 512 > \$K/pages_to_scan; echo 100 > \$K/scan_sleep_millisecs
 # waitfor FILE PATTERN N SECONDS: until FILE has N lines matching PATTERN
 waitfor() {

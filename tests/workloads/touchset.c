@@ -43,6 +43,26 @@ static int is_thp(int pagemap, int kpageflags, uintptr_t addr)
 	return flags >> KPF_THP & 1;
 }
 
+/*
+ * MADV_HUGEPAGE on all regions in one call, which holds the mmap lock for
+ * writing throughout: khugepaged never finds some regions eligible and
+ * others not yet. The span between them is all mapped (the gaps are the
+ * rest of each region's mapping).
+ */
+static void advise_all(volatile char **region, int n)
+{
+	uintptr_t lo = UINTPTR_MAX, hi = 0;
+
+	for (int i = 0; i < n; i++) {
+		if ((uintptr_t)region[i] < lo)
+			lo = (uintptr_t)region[i];
+		if ((uintptr_t)region[i] + HPAGE > hi)
+			hi = (uintptr_t)region[i] + HPAGE;
+	}
+	if (madvise((void *)lo, hi - lo, MADV_HUGEPAGE))
+		perror("touchset: MADV_HUGEPAGE");
+}
+
 static unsigned long long now_ns(void)
 {
 	struct timespec ts;
@@ -95,12 +115,10 @@ int main(int argc, char **argv)
 		region[i] = p;
 		printf("region %p %lu\n", (void *)p, k[i]);
 	}
-	/* All at once: khugepaged must not find some regions eligible and others not yet */
-	for (int i = 0; mode == 'k' && i < n; i++) {
-		madvise((void *)region[i], HPAGE, MADV_HUGEPAGE);
-		if (readonly)
-			mprotect((void *)region[i], HPAGE, PROT_READ);
-	}
+	if (mode == 'k')
+		advise_all(region, n);
+	for (int i = 0; readonly && i < n; i++)
+		mprotect((void *)region[i], HPAGE, PROT_READ);
 	printf("ready %d\n", getpid());
 	fflush(stdout);
 	for (;;) {
