@@ -33,9 +33,10 @@ mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs 
 mount -t tmpfs tmpfs /tmp
 T=/sys/kernel/mm/transparent_hugepage; K=\$T/khugepaged
 echo madvise > \$T/enabled
-# A weight registers /init with khugepaged, so its list is never empty and
-# a new process does not wake it: pause() below holds.
-echo 1 > /proc/1/khugepaged_weight
+# A weight registers an idle process with khugepaged, so that its list is
+# never empty and a new process does not wake it: pause() below holds.
+# (Not /init: khugepaged would register every process it forks.)
+sleep 1000000 & echo 1 > /proc/\$!/khugepaged_weight
 for d in /proc/[0-9]*; do [ "\$(cat \$d/comm)" = khugepaged ] && kh=\${d#/proc/}; done
 cpu() { awk '{ print \$14 + \$15 }' /proc/\$kh/stat; }	# clock ticks
 up() { cut -d' ' -f1 /proc/uptime; }

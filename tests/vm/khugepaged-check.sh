@@ -55,9 +55,10 @@ mount -t tmpfs tmpfs /tmp
 mkswap /dev/vda >/dev/null && swapon /dev/vda
 T=/sys/kernel/mm/transparent_hugepage; K=\$T/khugepaged
 echo madvise > \$T/enabled
-# A weight registers /init with khugepaged, so its list is never empty and
-# a new process does not wake it: pause() below holds.
-echo 1 > /proc/1/khugepaged_weight
+# A weight registers an idle process with khugepaged, so that its list is
+# never empty and a new process does not wake it: pause() below holds.
+# (Not /init: khugepaged would register every process it forks.)
+sleep 1000000 & echo 1 > /proc/\$!/khugepaged_weight
 echo 512 > \$K/pages_to_scan; echo 100 > \$K/scan_sleep_millisecs
 # waitfor FILE PATTERN N SECONDS: until FILE has N lines matching PATTERN
 waitfor() {

@@ -5,7 +5,8 @@
  *
  *   touchset [-a | -k | -r] K...
  *
- * Each K makes one 2 MiB-aligned region of base pages, all 512 pages
+ * Each K makes one 2 MiB-aligned region of base pages (one mapping, the
+ * first K's region at the highest address), all 512 pages
  * written once (so all are present), then reads pages 0..K-1 of every
  * region over and over, every 10 ms, until killed. Prints "region ADDR K"
  * per region, then "ready PID".
@@ -43,26 +44,6 @@ static int is_thp(int pagemap, int kpageflags, uintptr_t addr)
 	return flags >> KPF_THP & 1;
 }
 
-/*
- * MADV_HUGEPAGE on all regions in one call, which holds the mmap lock for
- * writing throughout: khugepaged never finds some regions eligible and
- * others not yet. The span between them is all mapped (the gaps are the
- * rest of each region's mapping).
- */
-static void advise_all(volatile char **region, int n)
-{
-	uintptr_t lo = UINTPTR_MAX, hi = 0;
-
-	for (int i = 0; i < n; i++) {
-		if ((uintptr_t)region[i] < lo)
-			lo = (uintptr_t)region[i];
-		if ((uintptr_t)region[i] + HPAGE > hi)
-			hi = (uintptr_t)region[i] + HPAGE;
-	}
-	if (madvise((void *)lo, hi - lo, MADV_HUGEPAGE))
-		perror("touchset: MADV_HUGEPAGE");
-}
-
 static unsigned long long now_ns(void)
 {
 	struct timespec ts;
@@ -83,6 +64,7 @@ int main(int argc, char **argv)
 	char *huge = calloc(n > 0 ? n : 1, 1);
 	int pagemap = -1, kpageflags = -1;
 	unsigned long sum = 0;
+	char *base;
 
 	if (n < 1 || !region || !k || !huge) {
 		fprintf(stderr, "usage: touchset [-a | -k | -r] K...\n");
@@ -98,27 +80,37 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	/* One mapping, no gap between regions; the first K at the top */
+	base = mmap(NULL, (n + 1) * HPAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED) {
+		perror("touchset: mmap");
+		return 1;
+	}
+	base = (char *)(((uintptr_t)base + HPAGE - 1) & ~(HPAGE - 1));
+	if (mode != 'a')
+		madvise(base, n * HPAGE, MADV_NOHUGEPAGE);
 	for (int i = 0; i < n; i++) {
-		char *p = mmap(NULL, 2 * HPAGE, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		char *p = base + (n - 1 - i) * HPAGE;
 
 		k[i] = strtoul(arg[i], NULL, 0);
-		if (p == MAP_FAILED || k[i] > 512) {
-			fprintf(stderr, "touchset: bad K or mmap failed\n");
+		if (k[i] > 512) {
+			fprintf(stderr, "touchset: K above 512: %s\n", arg[i]);
 			return 1;
 		}
-		p = (char *)(((uintptr_t)p + HPAGE - 1) & ~(HPAGE - 1));
-		if (mode != 'a')
-			madvise(p, HPAGE, MADV_NOHUGEPAGE);
 		for (unsigned long off = 0; off < HPAGE; off += PAGE)
 			p[off] = 1;
 		region[i] = p;
 		printf("region %p %lu\n", (void *)p, k[i]);
 	}
-	if (mode == 'k')
-		advise_all(region, n);
-	for (int i = 0; readonly && i < n; i++)
-		mprotect((void *)region[i], HPAGE, PROT_READ);
+	/*
+	 * One call, which holds the mmap lock for writing throughout:
+	 * khugepaged never finds some regions eligible and others not yet.
+	 */
+	if (mode == 'k' && madvise(base, n * HPAGE, MADV_HUGEPAGE))
+		perror("touchset: MADV_HUGEPAGE");
+	if (readonly)
+		mprotect(base, n * HPAGE, PROT_READ);
 	printf("ready %d\n", getpid());
 	fflush(stdout);
 	for (;;) {
