@@ -16,11 +16,7 @@
 . "$(dirname "$0")/vm-lib.sh"
 cd "$(dirname "$0")/../.."
 B=${BUILD:-build}
-need_root || { skip vm-hpbloat "needs root"; exit 0; }
-for t in qemu-system-x86_64 busybox cpio jq; do
-	command -v $t >/dev/null || { skip vm-hpbloat "$t missing"; exit 0; }
-done
-[ -s "${KERNEL_DIR:-/nonexistent}/bzImage" ] || { skip vm-hpbloat "no test kernel built (make kernel)"; exit 0; }
+vm_guest_prereqs vm-hpbloat qemu-system-x86_64 busybox cpio jq || exit 0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 ird=$tmp/ird
 mkdir -p "$ird/bin"

@@ -24,12 +24,7 @@
 . "$(dirname "$0")/vm-lib.sh"
 cd "$(dirname "$0")/../.."
 B=${BUILD:-build}
-need_root || { skip vm-khugepaged "needs root"; exit 0; }
-for t in qemu-system-x86_64 busybox cpio jq; do
-	command -v $t >/dev/null || { skip vm-khugepaged "$t missing"; exit 0; }
-done
-[ -s "${KERNEL_DIR:-/nonexistent}/bzImage" ] ||
-	{ skip vm-khugepaged "no test kernel built (make kernel)"; exit 0; }
+vm_guest_prereqs vm-khugepaged qemu-system-x86_64 busybox cpio jq || exit 0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 ird=$tmp/ird
 mkdir -p "$ird"/{bin,proc,sys,dev,tmp}

@@ -12,11 +12,7 @@
 . "$(dirname "$0")/vm-lib.sh"
 cd "$(dirname "$0")/../.."
 B=${BUILD:-build}
-need_root || { skip vm-prezero "needs root"; exit 0; }
-for t in qemu-system-x86_64 busybox cpio; do
-	command -v $t >/dev/null || { skip vm-prezero "$t missing"; exit 0; }
-done
-[ -s "${KERNEL_DIR:-/nonexistent}/bzImage" ] || { skip vm-prezero "no test kernel built (make kernel)"; exit 0; }
+vm_guest_prereqs vm-prezero qemu-system-x86_64 busybox cpio || exit 0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 ird=$tmp/ird
 mkdir -p "$ird"/{proc,sys,dev,tmp}

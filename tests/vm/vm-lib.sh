@@ -83,6 +83,19 @@ vm_boot() {
 		</dev/null >"$VM_BUILD/$name.qemu.log" 2>&1
 }
 
+# vm_guest_prereqs NAME TOOL...: root, the tools and a built test kernel
+# (KERNEL_DIR), or a SKIP line for NAME naming what is missing (returns 1).
+vm_guest_prereqs() {
+	local name=$1 t
+	shift
+	need_root || { skip "$name" "needs root"; return 1; }
+	for t in "$@"; do
+		command -v "$t" >/dev/null || { skip "$name" "$t missing"; return 1; }
+	done
+	[ -s "${KERNEL_DIR:-/nonexistent}/bzImage" ] ||
+		{ skip "$name" "no test kernel built (make kernel)"; return 1; }
+}
+
 # vm_run_init DIR TIMEOUT MEM [QEMU_ARG...]: pack DIR (with its /init) into
 # an initramfs beside it and boot it under TCG; the serial log, with the
 # carriage returns dropped, ends up in DIR.log.
