@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The FetchBPF policy API: write a swap-in prefetching policy once, run it
- * in the patched kernel (struct_ops "fetchbpf_ops") and in fbload's replay
- * (a SEC("syscall") program run with BPF_PROG_TEST_RUN on any kernel).
+ * in the patched kernel (struct_ops "fetchbpf_ops") and in fbload's replay:
+ * as BPF (a SEC("syscall") program run with BPF_PROG_TEST_RUN on any
+ * kernel) and as ordinary C (the native engine: no root, no BPF).
  *
  *	#include "vmlinux.h"
  *	#include "policy.h"
  *
- *	const volatile __u32 pages = 8;		// a parameter: fbload -o pages=16
+ *	FB_PARAM(__u32, pages, 8);		// a parameter: fbload -o pages=16
  *
  *	static __always_inline int mine_prefetch(struct fb_prefetch *p,
  *						 const struct fb_fault *f)
@@ -31,21 +32,34 @@
  *		decide: queue pages with the request calls below and return
  *		FB_DONE, or FB_FALLBACK to let the kernel do its own readahead.
  *
- * Compile the same source twice: plain for the kernel and with -DFB_REPLAY
- * for replay (the Makefile does). Parameters are `const volatile` globals
- * (.rodata), set by fbload before load; names starting with "fb_" are
- * internal. Per-process state belongs in BPF maps keyed by f->pid
- * (fb_state()). Loops: use bpf_loop() (fb_prefetch_run() does for the
- * common case), and keep counters a loop carries in a map value rather
- * than on the stack; the verifier then checks one step instead of
- * following every value.
+ * Compile the same source three times: plain for the kernel, with
+ * -DFB_REPLAY for BPF replay and with -DFB_NATIVE as C for native replay
+ * (the Makefile does all three for bpf/policies/). Parameters are declared
+ * with FB_PARAM(TYPE, NAME, DEFAULT), an unsigned integer: a `const
+ * volatile` global in .rodata for BPF (set by fbload before load), a
+ * global fbload sets by name in the native build; names starting with
+ * "fb_" are internal. Per-process state belongs in BPF maps keyed by
+ * f->pid (fb_state()); the native build has array, hash and LRU hash
+ * maps. Loops: use bpf_loop() (fb_prefetch_run() does for the common
+ * case), and keep what a loop carries from step to step in a map value
+ * rather than on the stack; the verifier then checks one step instead of
+ * following every value, and the count of instructions it checks does not
+ * grow with the loop (fbload list -v shows it; built-in policies stay
+ * below 100,000, a tenth of the kernel's limit).
  */
 #ifndef HF_POLICY_H
 #define HF_POLICY_H
 
+#ifdef FB_NATIVE
+#include "policy_native.h"	/* the BPF API in user space */
+#else
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+
+/* A parameter, set by fbload before load (policy_native.h: the native one). */
+#define FB_PARAM(type, name, init) const volatile type name = (init)
+#endif
 
 #define FB_PAGE_SHIFT	12
 #define FB_PAGE_SIZE	(1ULL << FB_PAGE_SHIFT)
@@ -129,15 +143,19 @@ static __always_inline void fb_prefetch_run(struct fb_prefetch *p, __u64 addr, _
 		bpf_loop(count > FB_MAX_REQ ? FB_MAX_REQ : count, fb_run_step, &c, 0);
 }
 
-/* Per-process state: look up, creating a zeroed entry on first use. */
-static __always_inline void *fb_state(void *map, __u32 pid, const void *zero)
-{
-	void *v = bpf_map_lookup_elem(map, &pid);
-
-	if (v)
-		return v;
-	bpf_map_update_elem(map, &pid, zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(map, &pid);
-}
+/*
+ * Per-process state: look up, creating a zeroed entry on first use. A
+ * macro, so that the native build sees the map's declared type.
+ */
+#define fb_state(map, pid, zero) ({					\
+	__u32 fb__pid = (pid);						\
+	void *fb__v = bpf_map_lookup_elem(map, &fb__pid);		\
+									\
+	if (!fb__v) {							\
+		bpf_map_update_elem(map, &fb__pid, zero, BPF_NOEXIST);	\
+		fb__v = bpf_map_lookup_elem(map, &fb__pid);		\
+	}								\
+	fb__v;								\
+})
 
 #endif /* HF_POLICY_H */

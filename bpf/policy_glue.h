@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The glue behind bpf/policy.h: what FB_POLICY() expands to and how the
- * request calls are carried out, for the two builds of a policy source,
- * plain for the kernel (struct_ops "fetchbpf_ops") and with -DFB_REPLAY for
- * fbload's replay (a SEC("syscall") program run with BPF_PROG_TEST_RUN).
- * Policies include policy.h, never this file.
+ * request calls are carried out, for the three builds of a policy source:
+ * plain for the kernel (struct_ops "fetchbpf_ops"), and for fbload's
+ * replay with -DFB_REPLAY (a SEC("syscall") program run with
+ * BPF_PROG_TEST_RUN) or -DFB_NATIVE (ordinary C in fbload). Both replay
+ * builds share one step per record, so they decide alike by construction
+ * where the policy does. Policies include policy.h, never this file.
  */
 #ifndef HF_POLICY_GLUE_H
 #define HF_POLICY_GLUE_H
@@ -15,16 +17,22 @@ struct fb_callbacks {
 	int (*prefetch)(struct fb_prefetch *p, const struct fb_fault *f);
 };
 
-/* clang folds the calls through this constant into direct calls. */
+/* The compilers fold the calls through this constant into direct calls. */
+#ifdef FB_NATIVE
+#define FB_DEFINE(NAME, DESC, ...)					\
+static const struct fb_callbacks fb__cb = { __VA_ARGS__ }
+#else
 #define FB_DEFINE(NAME, DESC, ...)					\
 static const struct fb_callbacks fb__cb = { __VA_ARGS__ };		\
 const char fb_policy_name[] SEC(".rodata") = #NAME;			\
 const char fb_policy_desc[] SEC(".rodata") = DESC
+#endif
 
 /* ---------------------------------------------------------------------
- * Replay: the glue fbload runs with BPF_PROG_TEST_RUN over batches.
+ * Replay: the glue fbload runs over batches of records, as BPF with
+ * BPF_PROG_TEST_RUN or natively.
  * ------------------------------------------------------------------- */
-#ifdef FB_REPLAY
+#if defined(FB_REPLAY) || defined(FB_NATIVE)
 
 #include "fb_replay.h"
 
@@ -33,14 +41,6 @@ struct fb_prefetch {
 	__u32 pid;
 	__u32 rec;		/* index of the faulting record in the batch */
 };
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__type(key, __u32);
-	__type(value, struct fb_replay_batch);
-} fb_batch SEC(".maps");
 
 /*
  * Pages queued earlier in the same batch, so that a fault on one of them is
@@ -117,9 +117,8 @@ static __always_inline bool fb_inflight_take(__u32 pid, __u64 page)
 	return true;
 }
 
-#define FB_POLICY(NAME, DESC, ...)					\
-FB_DEFINE(NAME, DESC, __VA_ARGS__);					\
-									\
+/* One record of the batch: its hit, its history, and on a miss its requests. */
+#define FB_REPLAY_STEP							\
 struct fb_loop_ctx { struct fb_replay_batch *b; };			\
 									\
 static int fb_replay_one(__u32 fb__i, struct fb_loop_ctx *fb__lc)	\
@@ -155,26 +154,81 @@ static int fb_replay_one(__u32 fb__i, struct fb_loop_ctx *fb__lc)	\
 	return 0;							\
 }									\
 									\
-SEC("syscall")								\
-int fb_replay(void *ctx)						\
+/* The batch's records in order; a new generation of in-flight pages. */ \
+static __always_inline void fb_replay_batch_run(struct fb_replay_batch *fb__b) \
 {									\
-	struct fb_loop_ctx fb__lc;					\
-	__u32 fb__zero = 0, fb__n;					\
+	struct fb_loop_ctx fb__lc = { .b = fb__b };			\
+	__u32 fb__n;							\
 									\
-	fb__lc.b = bpf_map_lookup_elem(&fb_batch, &fb__zero);		\
-	if (!fb__lc.b)							\
-		return 1;						\
 	fb_gen++;							\
 	if (!fb_gen)							\
 		fb_gen = 1;						\
-	fb__lc.b->n_out = 0;						\
-	fb__n = fb__lc.b->n_in;						\
+	fb__b->n_out = 0;						\
+	fb__n = fb__b->n_in;						\
 	if (fb__n > FB_REPLAY_BATCH)					\
 		fb__n = FB_REPLAY_BATCH;				\
 	bpf_loop(fb__n, fb_replay_one, &fb__lc, 0);			\
+}
+
+#ifdef FB_NATIVE
+
+/* The policy as fbload's native engine sees it: fb_native_NAME. */
+#define FB_POLICY(NAME, DESC, ...)					\
+FB_DEFINE(NAME, DESC, __VA_ARGS__);					\
+FB_REPLAY_STEP								\
+									\
+static void fb_native_reset(void)					\
+{									\
+	fb_native_maps_reset(&fb_native_maps);				\
+	fb_native_params_reset();					\
+	memset(fb_inflight, 0, sizeof(fb_inflight));			\
+	fb_gen = 0;							\
+}									\
+									\
+static int fb_native_run(struct fb_replay_batch *fb__b)		\
+{									\
+	fb_replay_batch_run(fb__b);					\
+	return fb_native_maps.error;					\
+}									\
+									\
+const struct fb_native_policy fb_native_##NAME = {			\
+	.name = #NAME,							\
+	.params = fb_native_params,					\
+	.nparams = &fb_native_nparams,					\
+	.maps = &fb_native_maps,					\
+	.reset = fb_native_reset,					\
+	.run = fb_native_run,						\
+}
+
+#else /* FB_REPLAY */
+
+/* The batch, shared with fbload: an mmapped array of one element. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct fb_replay_batch);
+} fb_batch SEC(".maps");
+
+#define FB_POLICY(NAME, DESC, ...)					\
+FB_DEFINE(NAME, DESC, __VA_ARGS__);					\
+FB_REPLAY_STEP								\
+									\
+SEC("syscall")								\
+int fb_replay(void *ctx)						\
+{									\
+	__u32 fb__zero = 0;						\
+	struct fb_replay_batch *fb__b = bpf_map_lookup_elem(&fb_batch, &fb__zero); \
+									\
+	if (!fb__b)							\
+		return 1;						\
+	fb_replay_batch_run(fb__b);					\
 	return 0;							\
 }									\
 char LICENSE[] SEC("license") = "GPL"
+
+#endif /* FB_NATIVE */
 
 /* ---------------------------------------------------------------------
  * Kernel: struct_ops fetchbpf_ops, as defined by the FetchBPF patches.
@@ -288,6 +342,6 @@ struct fetchbpf_ops fb_ops = {						\
 };									\
 char LICENSE[] SEC("license") = "GPL"
 
-#endif /* FB_REPLAY */
+#endif /* FB_REPLAY || FB_NATIVE */
 
 #endif /* HF_POLICY_GLUE_H */

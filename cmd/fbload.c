@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include "bpfutil.h"
 #include "cli.h"
 #include "feature.h"
@@ -26,7 +27,8 @@
 
 /* ---- the commands ---- */
 
-static int do_replay(void), do_attach(void), do_detach(void), do_list(void), do_stats(void);
+static int do_replay(void), do_attach(void), do_detach(void), do_list(void), do_stats(void),
+	   do_verify(void);
 
 struct command {
 	const char *name;
@@ -40,6 +42,7 @@ static const struct command commands[] = {
 	{ "detach", do_detach, 0, MAX_POLICIES },
 	{ "list", do_list, 0, 0 },
 	{ "stats", do_stats, 0, 0 },
+	{ "verify", do_verify, 0, MAX_POLICIES },
 };
 
 static const struct command *find_command(const char *name)
@@ -61,9 +64,11 @@ static struct args {
 	int npolicies;
 	struct replay_opts opts;
 	bool decisions;
-} args = { .opts = { .buffer_pages = 4096, .resident = 4096, .batch = FB_REPLAY_BATCH } };
+	uint64_t max_insns;
+} args = { .max_insns = 1000000, .opts = { .buffer_pages = 4096, .resident = 4096, .batch = FB_REPLAY_BATCH } };
 
-enum { OPT_DETACH = 0x100, OPT_STATS, OPT_BATCH, OPT_DECISIONS, OPT_RESIDENT };
+enum { OPT_DETACH = 0x100, OPT_STATS, OPT_BATCH, OPT_DECISIONS, OPT_RESIDENT, OPT_ENGINE,
+       OPT_MAX_INSNS };
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Replay (any kernel):", 2 },
@@ -76,12 +81,17 @@ static const struct argp_option options[] = {
 	  "swapped out (default 4096; 0: off)", 0 },
 	{ "all-faults", 'a', NULL, 0, "Replay minor faults too (default: swap-ins, major "
 	  "faults and swap-cache hits)", 0 },
-	{ "batch", OPT_BATCH, "N", 0, "Records per BPF run, 1 to 512 (default 512; 1 gives "
+	{ "engine", OPT_ENGINE, "native|bpf", 0, "Run the policies as C compiled into fbload "
+	  "(native: no root, no BPF, any kernel; the default for built-ins) or as BPF in this "
+	  "kernel (the default for a .bpf.o; needs root)", 0 },
+	{ "batch", OPT_BATCH, "N", 0, "Records per policy run, 1 to 512 (default 512; 1 gives "
 	  "the policy exact hit flags under eviction pressure)", 0 },
 	{ "decisions", OPT_DECISIONS, NULL, 0, "Print every fault: hit or miss, and the pages "
 	  "its miss requested", 0 },
 	{ NULL, 0, NULL, 0, "Policies:", 3 },
 	{ "set", 'o', "[POLICY.]KEY=VALUE", 0, "Set a policy parameter (repeatable)", 0 },
+	{ "max-insns", OPT_MAX_INSNS, "N", 0, "verify: fail when a program needs more than N "
+	  "verified instructions (default 1000000, the kernel's limit)", 0 },
 	{ NULL, 0, NULL, 0, "Aliases of the commands:", 4 },
 	{ "attach", 'A', NULL, 0, "The attach command", 0 },
 	{ "list", 'l', NULL, 0, "The list command", 0 },
@@ -99,10 +109,14 @@ static const char doc[] =
 	"  attach POLICY       attach to the patched kernel; stays after exit\n"
 	"  detach [POLICY...]  detach the attached policy (or those named)\n"
 	"  list                built-in policies, parameters, what is attached\n"
-	"  stats               accuracy and coverage from the kernel's counters\n\n"
+	"  stats               accuracy and coverage from the kernel's counters\n"
+	"  verify [POLICY...]  load each policy's BPF programs (all built-ins when\n"
+	"                      none is named) and show what the verifier processed\n\n"
 	"Without a command: replay when standard input is not a terminal or -r is "
 	"given, attach otherwise. POLICY is a built-in name (see fbload list) or the "
-	"path of a policy object (./mypolicy.bpf.o).\n\n"
+	"path of a policy object (./mypolicy.bpf.o). Replay runs built-in policies "
+	"natively (compiled into fbload: no root, any kernel) unless --engine bpf asks "
+	"for their BPF code in this kernel, which decides alike; a .bpf.o runs as BPF.\n\n"
 	"Examples:\n"
 	"  fbtrace -p 4242 | fbload leap                 what Leap would catch, live\n"
 	"  fbload replay -r trace.txt leap readahead stride\n"
@@ -113,7 +127,7 @@ static const char doc[] =
 static void set_command(const struct command *c, struct argp_state *state)
 {
 	if (args.cmd && args.cmd != c)
-		argp_error(state, "replay, attach, detach, list and stats exclude each other");
+		argp_error(state, "replay, attach, detach, list, stats and verify exclude each other");
 	args.cmd = c;
 }
 
@@ -172,6 +186,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_DECISIONS:
 		args.decisions = true;
 		break;
+	case OPT_ENGINE:
+		if (!strcmp(arg, "native"))
+			args.opts.engine = FB_ENGINE_NATIVE;
+		else if (!strcmp(arg, "bpf"))
+			args.opts.engine = FB_ENGINE_BPF;
+		else
+			argp_error(state, "--engine %s: expected native or bpf", arg);
+		break;
+	case OPT_MAX_INSNS:
+		args.max_insns = hf_arg_u64(arg, 1, UINT32_MAX, "instruction count", state);
+		break;
 	case 'o':
 		if (!strchr(arg, '=') || arg[0] == '=')
 			argp_error(state, "-o %s: expected KEY=VALUE or POLICY.KEY=VALUE", arg);
@@ -206,7 +231,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 static const struct argp_child children[] = { HF_COMMON_CHILD, { 0 } };
 static const struct argp argp = {
 	options, parse_opt,
-	"[replay] [-r FILE] POLICY...\nattach POLICY\ndetach [POLICY...]\nlist\nstats",
+	"[replay] [-r FILE] POLICY...\nattach POLICY\ndetach [POLICY...]\nlist\nstats\n"
+	"verify [POLICY...]",
 	doc, children, NULL, NULL,
 };
 
@@ -252,13 +278,13 @@ static int do_replay(void)
 	args.opts.sets = args.sets;
 	args.opts.nsets = args.nsets;
 	args.opts.on_record = args.decisions ? fb_report_decision : NULL;
-	err = hf_require_bpf_privileges();
-	if (!err)
-		err = replay_run_open(run, args.policies, args.npolicies, &args.opts);
+	err = replay_run_open(run, args.policies, args.npolicies, &args.opts);
 	if (!err)
 		err = replay_from(run);
-	if (!err)
+	if (!err) {
 		fb_report_replay(run, strcmp(args.replay, "-") ? args.replay : "stdin");
+		err = replay_run_status(run);
+	}
 	replay_run_close(run);
 	free(run);
 	return err;
@@ -279,12 +305,12 @@ static int require_fetchbpf(const char *what)
 static int do_attach(void)
 {
 	struct fb_policy p;
-	int err = fb_policy_open(&p, args.policies[0], false);
+	int err = fb_policy_open(&p, args.policies[0], FB_USE_ATTACH);
 
 	if (!err)
 		err = fb_policy_apply_sets(&p, 1, args.sets, args.nsets);
 	if (!err && !(err = require_fetchbpf("attaching a policy")) &&
-	    !(err = hf_require_bpf_privileges()) && !(err = fb_policy_load(&p)))
+	    !(err = hf_require_bpf_privileges()) && !(err = fb_policy_load(&p, false)))
 		err = fb_policy_attach(&p);
 	if (!err && hf_opts.json) {
 		struct json_object *o = json_object_new_object();
@@ -363,6 +389,74 @@ static int do_stats(void)
 		return HF_EXIT_NOFEATURE;
 	}
 	fb_report_stats(k, n, active);
+	return HF_EXIT_OK;
+}
+
+/* ---- verify ---- */
+
+/* Load one build of a policy; a row per program, or one for a refusal. */
+static int verify_build(const char *name, enum fb_use use, struct fb_verify_row *rows, int max)
+{
+	struct fb_prog_insns progs[8];
+	struct fb_policy p;
+	int n = 0, err = fb_policy_open(&p, name, use);
+
+	if (err)
+		return -err;
+	if (fb_policy_load(&p, true)) {
+		rows[n] = (struct fb_verify_row){ .insns = p.load_insns };
+		snprintf(rows[n].error, sizeof(rows[n].error), "%s", p.load_error);
+		n++;
+	} else {
+		int np = fb_policy_verified(&p, progs, ARRAY_SIZE(progs));
+
+		for (int i = 0; i < np && n < max; i++, n++) {
+			rows[n] = (struct fb_verify_row){ .insns = progs[i].verified_insns };
+			snprintf(rows[n].program, sizeof(rows[n].program), "%.31s", progs[i].name);
+			rows[n].ok = progs[i].verified_insns <= args.max_insns;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf(rows[i].policy, sizeof(rows[i].policy), "%s", name);
+		rows[i].build = use == FB_USE_ATTACH ? "kernel" : "replay";
+	}
+	fb_policy_close(&p);
+	return n;
+}
+
+/* Each named policy (every built-in without names) through this kernel's verifier. */
+static int do_verify(void)
+{
+	static struct fb_verify_row rows[MAX_POLICIES * 16];
+	bool patched = hf_kernel_has_struct(FB_STRUCT_OPS);
+	const char *names[MAX_POLICIES];
+	int n = 0, nnames = args.npolicies, err;
+	struct utsname u;
+
+	if ((err = hf_require_bpf_privileges()))
+		return err;
+	memcpy(names, args.policies, sizeof(names));
+	if (!nnames) {
+		size_t nb;
+		const struct fb_builtin *b = fb_builtins(&nb);
+
+		for (size_t i = 0; i < nb && i < MAX_POLICIES; i++)
+			names[nnames++] = b[i].name;
+	}
+	for (int i = 0; i < nnames; i++) {
+		int got = verify_build(names[i], FB_USE_REPLAY_BPF, rows + n, 8);
+
+		if (got < 0)
+			return -got;
+		n += got;
+		if (patched && (got = verify_build(names[i], FB_USE_ATTACH, rows + n, 8)) > 0)
+			n += got;
+	}
+	uname(&u);
+	fb_report_verify(rows, n, u.release, args.max_insns);
+	for (int i = 0; i < n; i++)
+		if (!rows[i].ok)
+			return HF_EXIT_FAIL;
 	return HF_EXIT_OK;
 }
 

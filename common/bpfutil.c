@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,19 +41,50 @@ static void print_trimmed(const char *msg)
 	fputs(msg, stderr);
 }
 
+static char *capture;		/* hf_libbpf_capture() */
+static size_t capture_len;
+
+/* Keep the end of a verifier log in the capture buffer. */
+static bool capture_log(const char *msg)
+{
+	const char *log = strstr(msg, LOG_BEGIN), *end = log ? strstr(log, LOG_END) : NULL;
+	size_t n;
+
+	if (!capture || !end)
+		return false;
+	log += strlen(LOG_BEGIN);
+	n = end - log;
+	if (n >= capture_len)
+		log = end - (n = capture_len - 1);
+	memcpy(capture, log, n);
+	capture[n] = '\0';
+	return true;
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	bool captured;
 	char *msg;
 
 	if (level == LIBBPF_DEBUG && !hf_opts.verbose)
 		return 0;
-	if (hf_opts.verbose)
-		return vfprintf(stderr, fmt, ap);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		return 0;
-	print_trimmed(msg);
+	captured = capture_log(msg);
+	if (hf_opts.verbose)
+		fputs(msg, stderr);
+	else if (!captured)
+		print_trimmed(msg);
 	free(msg);
 	return 0;
+}
+
+void hf_libbpf_capture(char *buf, size_t len)
+{
+	capture = len ? buf : NULL;
+	capture_len = len;
+	if (capture)
+		capture[0] = '\0';
 }
 
 void hf_libbpf_init(void)

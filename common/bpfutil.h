@@ -12,6 +12,12 @@
  */
 void hf_libbpf_init(void);
 
+/*
+ * From now on keep the end of the next verifier log in buf (len bytes)
+ * instead of printing it (still printed with -v); len 0 stops.
+ */
+void hf_libbpf_capture(char *buf, size_t len);
+
 /* A set of links, detached together. */
 struct hf_links {
 	struct bpf_link **link;

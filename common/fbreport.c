@@ -67,10 +67,19 @@ static void print_replay_json(const struct replay_run *run, const char *source, 
 	hf_json_set_u64(o, "duration_ns", run->duration_ns);
 	hf_json_set_u64(o, "records_per_sec", (uint64_t)rate);
 	for (int i = 0; i < run->n; i++) {
-		struct json_object *p = stats_json(&run->lane[i].st);
+		const struct fb_policy *pol = &run->pol[i];
+		struct json_object *p = replay_run_loaded(run, i) ? stats_json(&run->lane[i].st) :
+					json_object_new_object();
 
-		hf_json_set_str(p, "policy", run->pol[i].name);
-		json_object_object_add(p, "parameters", fb_report_params_json(&run->pol[i]));
+		hf_json_set_str(p, "policy", pol->name);
+		hf_json_set_str(p, "engine", fb_use_name(pol->use));
+		json_object_object_add(p, "loaded",
+				       json_object_new_boolean(replay_run_loaded(run, i)));
+		if (!replay_run_loaded(run, i)) {
+			hf_json_set_str(p, "error", pol->load_error);
+			hf_json_set_u64(p, "processed_insns", pol->load_insns);
+		}
+		json_object_object_add(p, "parameters", fb_report_params_json(pol));
 		json_object_array_add(arr, p);
 	}
 	json_object_object_add(o, "policies", arr);
@@ -85,6 +94,10 @@ static void print_replay_text(const struct replay_run *run, double rate)
 	for (int i = 0; i < run->n; i++) {
 		const struct replay_stats *s = &run->lane[i].st;
 
+		if (!replay_run_loaded(run, i)) {
+			printf("%-12s not loaded: %s\n", run->pol[i].name, run->pol[i].load_error);
+			continue;
+		}
 		printf("%-12s %10llu %10llu %10llu %10llu %8.3f %8.3f\n", run->pol[i].name,
 		       (unsigned long long)s->faults, (unsigned long long)s->prefetched,
 		       (unsigned long long)s->hits, (unsigned long long)(s->faults - s->hits),
@@ -244,7 +257,7 @@ static struct json_object *builtins_json(void)
 		struct json_object *o;
 		struct fb_policy p;
 
-		if (fb_policy_open(&p, b[i].name, true))
+		if (fb_policy_open(&p, b[i].name, FB_USE_REPLAY_NATIVE))
 			continue;
 		o = json_object_new_object();
 		hf_json_set_str(o, "policy", b[i].name);
@@ -288,7 +301,7 @@ static void print_builtins_text(void)
 		struct fb_policy p;
 		char text[256];
 
-		if (fb_policy_open(&p, b[i].name, true))
+		if (fb_policy_open(&p, b[i].name, FB_USE_REPLAY_NATIVE))
 			continue;
 		params_text(&p, text, sizeof(text));
 		printf("%-10s %s\n%-10s %s\n", b[i].name, b[i].description, "", text);
@@ -326,5 +339,56 @@ void fb_report_list(void)
 	} else {
 		print_builtins_text();
 		print_attached_text(&a);
+	}
+}
+
+/* ---- verify ---- */
+
+static struct json_object *verify_row_json(const struct fb_verify_row *r)
+{
+	struct json_object *o = json_object_new_object();
+
+	hf_json_set_str(o, "policy", r->policy);
+	hf_json_set_str(o, "build", r->build);
+	json_object_object_add(o, "loaded", json_object_new_boolean(!r->error[0]));
+	if (r->error[0]) {
+		hf_json_set_str(o, "error", r->error);
+		hf_json_set_u64(o, "processed_insns", r->insns);
+	} else {
+		hf_json_set_str(o, "program", r->program);
+		hf_json_set_u64(o, "verified_insns", r->insns);
+	}
+	json_object_object_add(o, "within_margin", json_object_new_boolean(r->ok));
+	return o;
+}
+
+void fb_report_verify(const struct fb_verify_row *rows, int n, const char *kernel,
+		      uint64_t max_insns)
+{
+	if (hf_opts.json) {
+		struct json_object *o = json_object_new_object();
+		struct json_object *arr = json_object_new_array();
+
+		hf_json_set_str(o, "type", "verify");
+		hf_json_set_str(o, "kernel", kernel);
+		hf_json_set_u64(o, "max_insns", max_insns);
+		for (int i = 0; i < n; i++)
+			json_object_array_add(arr, verify_row_json(&rows[i]));
+		json_object_object_add(o, "programs", arr);
+		hf_json_emit(stdout, o);
+		json_object_put(o);
+		return;
+	}
+	printf("%-12s %-7s %-12s %14s  (kernel %s, margin %llu)\n", "POLICY", "BUILD", "PROGRAM",
+	       "VERIFIED_INSNS", kernel, (unsigned long long)max_insns);
+	for (int i = 0; i < n; i++) {
+		const struct fb_verify_row *r = &rows[i];
+
+		if (r->error[0])
+			printf("%-12s %-7s refused after %llu instructions: %s\n", r->policy,
+			       r->build, (unsigned long long)r->insns, r->error);
+		else
+			printf("%-12s %-7s %-12s %14llu%s\n", r->policy, r->build, r->program,
+			       (unsigned long long)r->insns, r->ok ? "" : "  above the margin");
 	}
 }

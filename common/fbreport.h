@@ -24,4 +24,16 @@ void fb_report_stats(const struct fb_kstat *k, int n, const char *active);
 /* The built-in policies with their parameters, and what is attached. */
 void fb_report_list(void);
 
+/* One program of fbload verify, or a build the kernel refused. */
+struct fb_verify_row {
+	char policy[64];
+	const char *build;		/* "replay" or "kernel" */
+	char program[32];
+	char error[256];		/* empty: loaded */
+	uint64_t insns;			/* verified, or processed before refusing */
+	bool ok;			/* loaded, within max_insns */
+};
+void fb_report_verify(const struct fb_verify_row *rows, int n, const char *kernel,
+		      uint64_t max_insns);
+
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
+#include "bpfutil.h"
 #include "cli.h"
 #include "feature.h"
 #include "hf.h"
@@ -52,6 +54,24 @@ bool fb_policy_is_path(const char *s)
 	return strchr(s, '/') || (n > 2 && !strcmp(s + n - 2, ".o"));
 }
 
+const char *fb_use_name(enum fb_use use)
+{
+	return use == FB_USE_REPLAY_NATIVE ? "native" : use == FB_USE_REPLAY_BPF ? "bpf" : "kernel";
+}
+
+int fb_replay_use(const char *name, enum fb_engine e)
+{
+	bool builtin = !fb_policy_is_path(name) && fb_builtin_find(name);
+
+	if (e == FB_ENGINE_BPF || (e == FB_ENGINE_AUTO && !builtin))
+		return FB_USE_REPLAY_BPF;
+	if (builtin)
+		return FB_USE_REPLAY_NATIVE;
+	hf_err("%s: a policy object replays only with the BPF engine (--engine bpf, the "
+	       "default for objects); the native engine runs the built-in policies", name);
+	return -1;
+}
+
 static int check_shape(struct fb_policy *p, bool replay)
 {
 	struct bpf_program *prog;
@@ -81,11 +101,13 @@ static int check_shape(struct fb_policy *p, bool replay)
 }
 
 int fb_policy_open_mem(struct fb_policy *p, const char *name, const void *elf, size_t size,
-		       bool replay)
+		       enum fb_use use)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name);
+	bool replay = use != FB_USE_ATTACH;
 
 	memset(p, 0, sizeof(*p));
+	p->use = use;
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	p->obj = bpf_object__open_mem(elf, size, &opts);
 	if (!p->obj) {
@@ -95,9 +117,12 @@ int fb_policy_open_mem(struct fb_policy *p, const char *name, const void *elf, s
 	return check_shape(p, replay);
 }
 
-int fb_policy_open_file(struct fb_policy *p, const char *path, bool replay)
+int fb_policy_open_file(struct fb_policy *p, const char *path, enum fb_use use)
 {
+	bool replay = use != FB_USE_ATTACH;
+
 	memset(p, 0, sizeof(*p));
+	p->use = use;
 	snprintf(p->name, sizeof(p->name), "%s", path);
 	if (access(path, R_OK)) {
 		hf_err("%s: %s", path, strerror(errno));
@@ -126,23 +151,62 @@ static const char *replay_sibling(const char *name, char *buf, size_t len)
 	return buf;
 }
 
-int fb_policy_open(struct fb_policy *p, const char *name, bool replay)
+/*
+ * A built-in's native build keeps its state in its globals: one user at a
+ * time, marked here.
+ */
+static bool native_busy[ARRAY_SIZE(builtins)];
+
+static int open_native(struct fb_policy *p, const struct fb_builtin *b)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", b->name);
+	if (native_busy[b - builtins]) {
+		hf_err("%s: named twice; the native engine runs a policy once per replay "
+		       "(--engine bpf runs each copy in its own BPF object)", b->name);
+		return HF_EXIT_USAGE;
+	}
+	native_busy[b - builtins] = true;
+	p->use = FB_USE_REPLAY_NATIVE;
+	p->native = b->native;
+	p->native->reset();
+	return HF_EXIT_OK;
+}
+
+static void close_native(struct fb_policy *p)
+{
+	native_busy[fb_builtin_find(p->name) - builtins] = false;
+	free(p->batch);
+}
+
+int fb_policy_open(struct fb_policy *p, const char *name, enum fb_use use)
 {
 	const struct fb_builtin *b = fb_builtin_find(name);
 	char sibling[PATH_MAX];
 	const void *elf;
 	size_t size;
 
-	if (fb_policy_is_path(name) || !b)
-		return fb_policy_open_file(p, replay ? replay_sibling(name, sibling,
-						sizeof(sibling)) : name, replay);
-	elf = replay ? b->replay_elf(&size) : b->kern_elf(&size);
-	return fb_policy_open_mem(p, name, elf, size, replay);
+	if (fb_policy_is_path(name) || !b) {
+		if (use == FB_USE_REPLAY_NATIVE) {
+			hf_err("%s: not a built-in policy; the native engine runs only those",
+			       name);
+			return HF_EXIT_USAGE;
+		}
+		return fb_policy_open_file(p, use == FB_USE_REPLAY_BPF ?
+					   replay_sibling(name, sibling, sizeof(sibling)) : name,
+					   use);
+	}
+	if (use == FB_USE_REPLAY_NATIVE)
+		return open_native(p, b);
+	elf = use == FB_USE_REPLAY_BPF ? b->replay_elf(&size) : b->kern_elf(&size);
+	return fb_policy_open_mem(p, name, elf, size, use);
 }
 
 void fb_policy_close(struct fb_policy *p)
 {
-	if (p->batch)
+	if (p->native)
+		close_native(p);
+	else if (p->batch)
 		munmap(p->batch, p->batch_size);
 	bpf_object__close(p->obj);
 	memset(p, 0, sizeof(*p));
@@ -170,17 +234,33 @@ typedef int (*param_fn)(void *ctx, const char *name, unsigned int size, void *da
  * Call fn on each parameter with a pointer into a copy of .rodata; when fn
  * returns > 0 the copy becomes the map's initial value (a parameter was set).
  */
+static int for_each_native_param(const struct fb_policy *p, param_fn fn, void *ctx)
+{
+	int ret = 0;
+
+	for (int i = 0; i < *p->native->nparams && !ret; i++) {
+		struct fb_native_param *q = &p->native->params[i];
+
+		ret = fn(ctx, q->name, q->size, q->addr);
+	}
+	return ret;
+}
+
 static int for_each_param(const struct fb_policy *p, param_fn fn, void *ctx)
 {
-	struct btf *btf = bpf_object__btf(p->obj);
-	struct bpf_map *map = rodata_map(p);
 	const struct btf_var_secinfo *vsi;
 	const struct btf_type *sec;
+	struct bpf_map *map;
+	struct btf *btf;
 	const void *init;
 	char *data = NULL;
 	size_t size;
 	int id, ret = 0;
 
+	if (p->native)
+		return for_each_native_param(p, fn, ctx);
+	btf = bpf_object__btf(p->obj);
+	map = rodata_map(p);
 	if (!btf || !map)
 		return 0;
 	init = bpf_map__initial_value(map, &size);
@@ -361,28 +441,47 @@ int fb_policy_apply_sets(struct fb_policy *pol, int n, const char *const *sets, 
 
 /* ---- loading and running ---- */
 
-int fb_policy_load(struct fb_policy *p)
+/*
+ * The verifier's reason and instruction count from the end of its log:
+ * "processed N insns (limit ...)" follows the line that says why.
+ */
+static void verifier_reason(struct fb_policy *p, char *log, int err)
 {
-	struct bpf_map *batch;
+	char *line, *save, *reason = NULL;
+
+	snprintf(p->load_error, sizeof(p->load_error), "%s", strerror(-err));
+	for (line = strtok_r(log, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "processed %" SCNu64 " insns", &p->load_insns) == 1)
+			break;
+		if (*line && strncmp(line, "verification time", 17) &&
+		    strncmp(line, "stack depth", 11))
+			reason = line;
+	}
+	if (reason)
+		snprintf(p->load_error, sizeof(p->load_error), "%s", reason);
+}
+
+static int load_bpf(struct fb_policy *p, bool quiet)
+{
+	static char log[8192];
 	int err;
 
-	if (p->ops && !hf_kernel_has_struct(FB_STRUCT_OPS)) {
-		hf_err("this kernel lacks the FetchBPF patches (no struct %s in its BTF), so "
-		       "policies cannot be attached; boot a kernel built from kernel-patches/, "
-		       "or predict what %s would do with replay: fbtrace ... | fbload %s",
-		       FB_STRUCT_OPS, p->name, p->name);
-		return HF_EXIT_NOFEATURE;
-	}
+	hf_libbpf_capture(log, sizeof(log));
 	err = bpf_object__load(p->obj);
-	if (err) {
-		hf_err("%s: loading the BPF programs failed: %s%s", p->name, strerror(-err),
-		       err == -EACCES || err == -EINVAL ?
-		       " (the verifier's reason is in the log above)" : "");
-		return HF_EXIT_FAIL;
-	}
-	if (!p->replay)
+	hf_libbpf_capture(NULL, 0);
+	if (!err)
 		return HF_EXIT_OK;
-	batch = bpf_object__find_map_by_name(p->obj, "fb_batch");
+	verifier_reason(p, log, err);
+	if (!quiet)
+		hf_err("%s: the kernel refused its BPF programs: %s%s", p->name, p->load_error,
+		       p->load_insns ? " (the verifier's log: fbload -v)" : "");
+	return HF_EXIT_FAIL;
+}
+
+static int map_batch(struct fb_policy *p)
+{
+	struct bpf_map *batch = bpf_object__find_map_by_name(p->obj, "fb_batch");
+
 	if (!batch || !(bpf_map__map_flags(batch) & BPF_F_MMAPABLE) ||
 	    bpf_map__value_size(batch) != sizeof(struct fb_replay_batch)) {
 		hf_err("%s: no mmapable fb_batch map of the size this fbload expects; rebuild "
@@ -400,12 +499,62 @@ int fb_policy_load(struct fb_policy *p)
 	return HF_EXIT_OK;
 }
 
+int fb_policy_load(struct fb_policy *p, bool quiet)
+{
+	int err;
+
+	if (p->native) {
+		p->batch = calloc(1, sizeof(*p->batch));
+		if (!p->batch) {
+			hf_err("%s: the replay batch: %s", p->name, strerror(ENOMEM));
+			return HF_EXIT_FAIL;
+		}
+		return HF_EXIT_OK;
+	}
+	if (p->ops && !hf_kernel_has_struct(FB_STRUCT_OPS)) {
+		hf_err("this kernel lacks the FetchBPF patches (no struct %s in its BTF), so "
+		       "policies cannot be attached; boot a kernel built from kernel-patches/, "
+		       "or predict what %s would do with replay: fbtrace ... | fbload %s",
+		       FB_STRUCT_OPS, p->name, p->name);
+		return HF_EXIT_NOFEATURE;
+	}
+	if ((err = load_bpf(p, quiet)))
+		return err;
+	return p->replay ? map_batch(p) : HF_EXIT_OK;
+}
+
+int fb_policy_verified(const struct fb_policy *p, struct fb_prog_insns *out, int max)
+{
+	struct bpf_program *prog;
+	int n = 0;
+
+	if (!p->obj)
+		return 0;
+	bpf_object__for_each_program(prog, p->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0 || n == max)
+			continue;
+		snprintf(out[n].name, sizeof(out[n].name), "%s", bpf_program__name(prog));
+		out[n].verified_insns = bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 :
+					info.verified_insns;
+		n++;
+	}
+	return n;
+}
+
 int fb_policy_run_batch(void *policy, struct fb_replay_batch *b)
 {
 	struct fb_policy *p = policy;
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	int err;
 
+	if (p->native) {
+		p->runs++;
+		return p->native->run(b);
+	}
 	err = bpf_prog_test_run_opts(bpf_program__fd(p->replay), &opts);
 	if (err)
 		return -errno;

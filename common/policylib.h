@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * FetchBPF policies as BPF objects: built in (embedded ELF) or a user's
- * .bpf.o; parameters (.rodata globals) set before load; the replay entry
- * run over batches with BPF_PROG_TEST_RUN; the struct_ops attached to the
- * patched kernel.
+ * FetchBPF policies: built in (embedded ELF, and compiled as C into
+ * fbload) or a user's .bpf.o; parameters set before load; replay over
+ * batches, natively or with BPF_PROG_TEST_RUN; the struct_ops attached to
+ * the patched kernel.
  */
 #ifndef HF_POLICY_LIB_H
 #define HF_POLICY_LIB_H
@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include <bpf/libbpf.h>
+#include "fb_native.h"
 #include "fb_replay.h"
 #include "helpers.h"
 
@@ -21,15 +22,35 @@
 #define FB_PIN_DIR "/sys/fs/bpf/fetchbpf"
 #define FB_SYSFS_DIR "/sys/kernel/mm/fetchbpf"
 
+/* What a policy is opened for. */
+enum fb_use {
+	FB_USE_ATTACH,			/* its struct_ops, for the patched kernel */
+	FB_USE_REPLAY_BPF,		/* its replay program, BPF_PROG_TEST_RUN */
+	FB_USE_REPLAY_NATIVE,		/* a built-in compiled as C into fbload */
+};
+
+/* The replay engine asked for: native for built-ins, BPF for objects. */
+enum fb_engine { FB_ENGINE_AUTO, FB_ENGINE_NATIVE, FB_ENGINE_BPF };
+
 struct fb_policy {
 	char name[64];			/* built-in name or the file's path */
+	enum fb_use use;
 	struct bpf_object *obj;
 	struct bpf_program *replay;	/* fb_replay (replay objects) */
 	struct bpf_map *ops;		/* the struct_ops map (kernel objects) */
-	struct fb_replay_batch *batch;	/* the mmapped fb_batch map */
+	const struct fb_native_policy *native;	/* FB_USE_REPLAY_NATIVE */
+	struct fb_replay_batch *batch;	/* the mmapped fb_batch map, or malloc'd */
 	size_t batch_size;
-	uint64_t runs;			/* BPF_PROG_TEST_RUN calls */
+	uint64_t runs;			/* batches run */
+	char load_error[256];		/* why loading failed: the verifier's reason */
+	uint64_t load_insns;		/* instructions the verifier processed then */
 };
+
+/* How a use is named in messages and reports: "native", "bpf", "kernel". */
+const char *fb_use_name(enum fb_use use);
+
+/* The replay use of policy name under engine e, or -1 (message printed). */
+int fb_replay_use(const char *name, enum fb_engine e);
 
 /* A parameter: a global `const volatile` integer in .rodata. */
 struct fb_param {
@@ -51,6 +72,7 @@ struct fb_builtin {
 	const char *description;
 	const void *(*replay_elf)(size_t *size);
 	const void *(*kern_elf)(size_t *size);
+	const struct fb_native_policy *native;
 };
 const struct fb_builtin *fb_builtins(size_t *n);
 const struct fb_builtin *fb_builtin_find(const char *name);
@@ -61,9 +83,10 @@ bool fb_policy_is_path(const char *s);
 
 /*
  * Open a built-in policy or a file (X.bpf.o replays through X.replay.bpf.o
- * when that exists). 0 or an hf_exit status; the message is printed.
+ * when that exists) for use. A built-in runs natively once at a time.
+ * 0 or an hf_exit status; the message is printed.
  */
-int fb_policy_open(struct fb_policy *p, const char *name, bool replay);
+int fb_policy_open(struct fb_policy *p, const char *name, enum fb_use use);
 
 /*
  * Open a policy object from memory (built-ins) or a file. For replay the
@@ -72,8 +95,8 @@ int fb_policy_open(struct fb_policy *p, const char *name, bool replay);
  * 0 or an hf_exit status; the message is printed.
  */
 int fb_policy_open_mem(struct fb_policy *p, const char *name, const void *elf, size_t size,
-		       bool replay);
-int fb_policy_open_file(struct fb_policy *p, const char *path, bool replay);
+		       enum fb_use use);
+int fb_policy_open_file(struct fb_policy *p, const char *path, enum fb_use use);
 void fb_policy_close(struct fb_policy *p);
 
 /* The parameters, as compiled in (or as set). Returns the count, <= max. */
@@ -88,10 +111,23 @@ int fb_policy_set(struct fb_policy *p, const char *key, const char *value);
  */
 int fb_policy_apply_sets(struct fb_policy *pol, int n, const char *const *sets, int nsets);
 
-/* Load (verifier), and for replay map the batch. 0 or an hf_exit status. */
-int fb_policy_load(struct fb_policy *p);
+/*
+ * Load (verifier), and for replay map the batch; natively only the batch.
+ * 0 or an hf_exit status. When the verifier refuses a program, the reason
+ * and its instruction count are in p->load_error and p->load_insns, and
+ * the message is left to the caller (quiet true) or printed.
+ */
+int fb_policy_load(struct fb_policy *p, bool quiet);
 
-/* replay_run_fn for struct fb_policy: one BPF_PROG_TEST_RUN. */
+/* A loaded BPF program and the instructions the kernel's verifier processed. */
+struct fb_prog_insns {
+	char name[32];
+	uint64_t verified_insns;	/* bpf_prog_info.verified_insns; 0: unknown */
+};
+/* The programs of a loaded BPF policy; returns the count, <= max. */
+int fb_policy_verified(const struct fb_policy *p, struct fb_prog_insns *out, int max);
+
+/* replay_run_fn for struct fb_policy: one batch, natively or with BPF_PROG_TEST_RUN. */
 int fb_policy_run_batch(void *policy, struct fb_replay_batch *b);
 
 /* Register the struct_ops with the kernel and pin it. 0 or hf_exit status. */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "feature.h"
 #include "hf.h"
 #include "replayrun.h"
 
@@ -9,10 +10,9 @@ static int open_lane(struct replay_run *run, int i)
 {
 	const struct replay_opts *o = &run->opts;
 	struct fb_policy *p = &run->pol[i];
-	int err = fb_policy_load(p);
 
-	if (err)
-		return err;
+	if (fb_policy_load(p, false))
+		return HF_EXIT_OK;	/* reported; the others replay */
 	if (replay_lane_init(&run->lane[i], p->name, fb_policy_run_batch, p, p->batch,
 			     o->buffer_pages, o->resident)) {
 		hf_err("a %u-page prefetch buffer: %s", o->buffer_pages, strerror(ENOMEM));
@@ -31,7 +31,13 @@ int replay_run_open(struct replay_run *run, const char *const *policies, int n,
 	memset(run, 0, sizeof(*run));
 	run->opts = *opts;
 	for (int i = 0; i < n && i < REPLAY_MAX_POLICIES; i++) {
-		if ((err = fb_policy_open(&run->pol[i], policies[i], true)))
+		int use = fb_replay_use(policies[i], opts->engine);
+
+		if (use < 0)
+			return HF_EXIT_USAGE;
+		if (use == FB_USE_REPLAY_BPF && (err = hf_require_bpf_privileges()))
+			return err;
+		if ((err = fb_policy_open(&run->pol[i], policies[i], use)))
 			return err;
 		run->n++;
 	}
@@ -46,7 +52,7 @@ int replay_run_open(struct replay_run *run, const char *const *policies, int n,
 static int feed(struct replay_run *run, const struct fault_record *recs, uint32_t n)
 {
 	for (int i = 0; i < run->n; i++) {
-		int err = replay_lane_batch(&run->lane[i], recs, n);
+		int err = replay_run_loaded(run, i) ? replay_lane_batch(&run->lane[i], recs, n) : 0;
 
 		if (err) {
 			hf_err("%s: running the replay program: %s", run->pol[i].name,
@@ -91,6 +97,14 @@ int replay_run_stream(struct replay_run *run, FILE *in, const char *name,
 	run->duration_ns = hf_now_ns() - start;
 	record_reader_free(rd);
 	return err;
+}
+
+int replay_run_status(const struct replay_run *run)
+{
+	for (int i = 0; i < run->n; i++)
+		if (!replay_run_loaded(run, i))
+			return HF_EXIT_FAIL;
+	return HF_EXIT_OK;
 }
 
 void replay_run_close(struct replay_run *run)

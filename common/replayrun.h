@@ -15,6 +15,7 @@
 #define REPLAY_MAX_POLICIES 16
 
 struct replay_opts {
+	enum fb_engine engine;		/* native for built-ins unless asked */
 	uint32_t buffer_pages;		/* the simulated prefetch buffer */
 	uint32_t resident;		/* recently faulted pages still mapped; 0: off */
 	uint32_t batch;			/* records per BPF run, 1..FB_REPLAY_BATCH */
@@ -34,6 +35,8 @@ struct replay_run {
 
 /*
  * Open, configure and load the replay build of each policy and its lane.
+ * A policy the kernel refuses is reported (replay_run_loaded() false, its
+ * reason in pol[i].load_error) and the others replay without it.
  * 0 or an hf_exit status (message printed); replay_run_close() either way.
  */
 int replay_run_open(struct replay_run *run, const char *const *policies, int n,
@@ -45,5 +48,14 @@ int replay_run_open(struct replay_run *run, const char *const *policies, int n,
 int replay_run_stream(struct replay_run *run, FILE *in, const char *name,
 		      volatile sig_atomic_t *stop, int stops);
 void replay_run_close(struct replay_run *run);
+
+/* Did policy i load? */
+static inline bool replay_run_loaded(const struct replay_run *run, int i)
+{
+	return run->lane[i].buf != NULL;
+}
+
+/* The policies that did not load: 0, or HF_EXIT_FAIL after a replay without them. */
+int replay_run_status(const struct replay_run *run);
 
 #endif

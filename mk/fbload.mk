@@ -1,10 +1,12 @@
 # fbload and the policy library (bpf/policies/): each policy source is
-# compiled twice, as the struct_ops object for the patched kernel and with
-# -DFB_REPLAY as the replay object; fbload embeds both (skeleton ELF bytes).
+# compiled three times: as the struct_ops object for the patched kernel and
+# with -DFB_REPLAY as the BPF replay object, which fbload embeds (skeleton
+# ELF bytes), and with -DFB_NATIVE as C for the native replay engine, an
+# object in libhawkfetch.a that exports only fb_native_NAME.
 BINS     += fbload
 POLICIES := $(sort $(notdir $(basename $(basename $(wildcard bpf/policies/*.bpf.c)))))
 POLICY_SKELS := $(foreach p,$(POLICIES),$(BUILD)/policy_$(p)_replay.skel.h $(BUILD)/policy_$(p)_kern.skel.h)
-POLICY_DEPS  := bpf/vmlinux.h bpf/policy.h bpf/fb_replay.h
+POLICY_DEPS  := bpf/vmlinux.h bpf/policy.h bpf/policy_glue.h bpf/fb_replay.h
 
 $(BUILD)/bpf/policies/%.replay.bpf.o: bpf/policies/%.bpf.c $(POLICY_DEPS) | $(DEPS)
 	@mkdir -p $(@D)
@@ -15,6 +17,16 @@ $(BUILD)/bpf/policies/%.kern.bpf.o: bpf/policies/%.bpf.c $(POLICY_DEPS) | $(DEPS
 	@mkdir -p $(@D)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# bpf/native/ first for quoted includes: its vmlinux.h stands in for the kernel's.
+$(BUILD)/native/%.o: bpf/policies/%.bpf.c $(POLICY_DEPS) bpf/policy_glue.h bpf/policy_native.h \
+		bpf/fb_native.h bpf/native/vmlinux.h | $(DEPS)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -DFB_NATIVE -iquote bpf/native -c $< -o $@.tmp && \
+		objcopy --keep-global-symbol=fb_native_$* $@.tmp $@ && rm -f $@.tmp
+POLICY_NATIVE_OBJ := $(POLICIES:%=$(BUILD)/native/%.o)
+$(BUILD)/libhawkfetch.a: $(POLICY_NATIVE_OBJ)
 
 $(BUILD)/policy_%_replay.skel.h: $(BUILD)/bpf/policies/%.replay.bpf.o
 	$(call msg,GEN-SKEL,$@)
@@ -41,11 +53,13 @@ $(BUILD)/policies.h: $(POLICY_SKELS) $(wildcard bpf/policies/*.bpf.c) $(BUILD)/p
 	  for p in $(POLICIES); do \
 		echo "#include \"policy_$${p}_replay.skel.h\""; \
 		echo "#include \"policy_$${p}_kern.skel.h\""; \
+		echo "extern const struct fb_native_policy fb_native_$${p};"; \
 	  done; \
 	  echo '#define FB_BUILTIN_POLICIES \'; \
 	  for p in $(POLICIES); do \
 		echo "	{ \"$$p\", $$(awk -f mk/policy-desc.awk bpf/policies/$$p.bpf.c), \\"; \
-		echo "	  policy_$${p}_replay__elf_bytes, policy_$${p}_kern__elf_bytes }, \\"; \
+		echo "	  policy_$${p}_replay__elf_bytes, policy_$${p}_kern__elf_bytes, \\"; \
+		echo "	  &fb_native_$${p} }, \\"; \
 	  done; \
 	  echo; } > $@.tmp && mv $@.tmp $@
 

@@ -29,7 +29,7 @@
 
 #define LEAP_HISTORY 32U	/* Leap's init_swap_trend(32), a power of two */
 
-const volatile __u32 max_window = 8;
+FB_PARAM(__u32, max_window, 8);
 
 struct leap_state {
 	__s64 offset[LEAP_HISTORY];

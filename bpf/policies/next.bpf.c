@@ -9,7 +9,7 @@
 #include "vmlinux.h"
 #include "policy.h"
 
-const volatile __u32 pages = 8;
+FB_PARAM(__u32, pages, 8);
 
 static __always_inline int next_prefetch(struct fb_prefetch *p, const struct fb_fault *f)
 {

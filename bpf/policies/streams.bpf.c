@@ -40,10 +40,10 @@
 
 #define STREAMS_N 8
 
-const volatile __u32 degree = 16;
-const volatile __u32 min_window = 4;
-const volatile __u32 confidence = 2;
-const volatile __u32 max_distance = 16;
+FB_PARAM(__u32, degree, 16);
+FB_PARAM(__u32, min_window, 4);
+FB_PARAM(__u32, confidence, 2);
+FB_PARAM(__u32, max_distance, 16);
 
 struct streams_stream {
 	__u64 last;		/* page of its latest fault */

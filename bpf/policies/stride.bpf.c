@@ -21,9 +21,9 @@
 
 #define STRIDE_STREAMS 8
 
-const volatile __u32 degree = 16;
-const volatile __u32 confidence = 2;
-const volatile __u32 max_distance = 256;
+FB_PARAM(__u32, degree, 16);
+FB_PARAM(__u32, confidence, 2);
+FB_PARAM(__u32, max_distance, 256);
 
 struct stride_stream {
 	__u64 last;
