@@ -38,7 +38,7 @@
 #include "vmlinux.h"
 #include "policy.h"
 
-#define STREAMS_N 8
+#define STREAMS_N 8	/* a power of two: the scan masks its index */
 
 FB_PARAM(__u32, degree, 16);
 FB_PARAM(__u32, min_window, 4);
@@ -60,6 +60,10 @@ struct streams_state {
 	__u32 cur;		/* the stream of the latest fault */
 	__s64 last_off;		/* swap slot of the latest miss */
 	__u32 lhits;		/* hits since then no stream predicted */
+	/* the scan of the streams, kept here rather than on the stack so the
+	 * verifier checks one step of it (see policy.h) */
+	__u64 page, best_d;
+	__u32 best, next, lru, lru_used;
 };
 
 struct {
@@ -71,11 +75,47 @@ struct {
 
 static const struct streams_state streams_zero;
 
+struct streams_scan {
+	struct streams_state *st;
+};
+
+/*
+ * Stream i: the first that predicted this page, the nearest within
+ * max_distance, and the least recently used.
+ */
+static int streams_scan_step(__u32 i, struct streams_scan *sc)
+{
+	struct streams_state *st = sc->st;
+	struct streams_stream *c = &st->s[i & (STREAMS_N - 1)];
+	__u64 d;
+
+	if (!c->used) {
+		if (st->lru_used) {
+			st->lru = i;
+			st->lru_used = 0;
+		}
+		return 0;
+	}
+	if (c->stride && st->page == c->last + c->stride && st->next == STREAMS_N)
+		st->next = i;
+	d = fb_absdiff(st->page, c->last);
+	if (d && d <= max_distance && d < st->best_d) {
+		st->best = i;
+		st->best_d = d;
+	}
+	if (c->used < st->lru_used) {
+		st->lru = i;
+		st->lru_used = c->used;
+	}
+	return 0;
+}
+
 static __always_inline void streams_fault(const struct fb_fault *f)
 {
 	struct streams_state *st = fb_state(&streams_states, f->pid, &streams_zero);
-	__u64 page = fb_page(f->addr), best_d = ~0ULL;
-	__u32 best = STREAMS_N, next = STREAMS_N, lru = 0, lru_used = ~0U;
+	struct streams_scan sc = { .st = st };
+	__u64 page = fb_page(f->addr);
+	__u32 best, next, lru;
 	struct streams_stream *s;
 
 	if (!st)
@@ -83,29 +123,15 @@ static __always_inline void streams_fault(const struct fb_fault *f)
 	st->clock++;
 	if (!st->clock)
 		st->clock = 1;
-	for (__u32 i = 0; i < STREAMS_N; i++) {
-		struct streams_stream *c = &st->s[i];
-		__u64 d;
-
-		if (!c->used) {
-			if (lru_used) {
-				lru = i;
-				lru_used = 0;
-			}
-			continue;
-		}
-		if (c->stride && page == c->last + c->stride && next == STREAMS_N)
-			next = i;
-		d = fb_absdiff(page, c->last);
-		if (d && d <= max_distance && d < best_d) {
-			best = i;
-			best_d = d;
-		}
-		if (c->used < lru_used) {
-			lru = i;
-			lru_used = c->used;
-		}
-	}
+	st->page = page;
+	st->best_d = ~0ULL;
+	st->best = st->next = STREAMS_N;
+	st->lru = 0;
+	st->lru_used = ~0U;
+	bpf_loop(STREAMS_N, streams_scan_step, &sc, 0);
+	best = st->best;
+	next = st->next;
+	lru = st->lru;
 	if (next < STREAMS_N)
 		best = next;
 	/* a hit that no confident stream predicted: the kernel's readahead's */

@@ -19,7 +19,7 @@
 #include "vmlinux.h"
 #include "policy.h"
 
-#define STRIDE_STREAMS 8
+#define STRIDE_STREAMS 8	/* a power of two: the scan masks its index */
 
 FB_PARAM(__u32, degree, 16);
 FB_PARAM(__u32, confidence, 2);
@@ -36,6 +36,10 @@ struct stride_state {
 	struct stride_stream s[STRIDE_STREAMS];
 	__u32 clock;
 	__u32 cur;		/* the stream of the latest fault */
+	/* the scan of the streams, kept here rather than on the stack so the
+	 * verifier checks one step of it (see policy.h) */
+	__u64 page, best_d;
+	__u32 best, lru, lru_used;
 };
 
 struct {
@@ -47,36 +51,54 @@ struct {
 
 static const struct stride_state stride_zero;
 
+struct stride_scan {
+	struct stride_state *st;
+};
+
+/* Stream i: the nearest within max_distance, and the least recently used. */
+static int stride_scan_step(__u32 i, struct stride_scan *c)
+{
+	struct stride_state *st = c->st;
+	struct stride_stream *s = &st->s[i & (STRIDE_STREAMS - 1)];
+	__u64 d;
+
+	if (!s->used) {			/* never used: the best victim */
+		if (st->lru_used) {
+			st->lru = i;
+			st->lru_used = 0;
+		}
+		return 0;
+	}
+	d = fb_absdiff(st->page, s->last);
+	if (d <= max_distance && d < st->best_d) {
+		st->best = i;
+		st->best_d = d;
+	}
+	if (s->used < st->lru_used) {
+		st->lru = i;
+		st->lru_used = s->used;
+	}
+	return 0;
+}
+
 static __always_inline void stride_fault(const struct fb_fault *f)
 {
 	struct stride_state *st = fb_state(&stride_states, f->pid, &stride_zero);
-	__u64 page = fb_page(f->addr), best_d = ~0ULL;
-	__u32 best = STRIDE_STREAMS, lru = 0, lru_used = ~0U;
+	struct stride_scan c = { .st = st };
+	__u64 page = fb_page(f->addr);
+	__u32 best, lru;
 
 	if (!st)
 		return;
 	st->clock++;
-	for (__u32 i = 0; i < STRIDE_STREAMS; i++) {
-		struct stride_stream *s = &st->s[i];
-		__u64 d;
-
-		if (!s->used) {			/* never used: the best victim */
-			if (lru_used) {
-				lru = i;
-				lru_used = 0;
-			}
-			continue;
-		}
-		d = fb_absdiff(page, s->last);
-		if (d <= max_distance && d < best_d) {
-			best = i;
-			best_d = d;
-		}
-		if (s->used < lru_used) {
-			lru = i;
-			lru_used = s->used;
-		}
-	}
+	st->page = page;
+	st->best_d = ~0ULL;
+	st->best = STRIDE_STREAMS;
+	st->lru = 0;
+	st->lru_used = ~0U;
+	bpf_loop(STRIDE_STREAMS, stride_scan_step, &c, 0);
+	best = st->best;
+	lru = st->lru;
 	if (best < STRIDE_STREAMS) {
 		struct stride_stream *s = &st->s[best];
 		__s64 delta = (__s64)(page - s->last);
