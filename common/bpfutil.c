@@ -70,7 +70,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 		return 0;
 	if (vasprintf(&msg, fmt, ap) < 0)
 		return 0;
-	captured = capture_log(msg);
+	captured = capture_log(msg) || capture;	/* the caller reports it */
 	if (hf_opts.verbose)
 		fputs(msg, stderr);
 	else if (!captured)

@@ -14,7 +14,8 @@ void hf_libbpf_init(void);
 
 /*
  * From now on keep the end of the next verifier log in buf (len bytes)
- * instead of printing it (still printed with -v); len 0 stops.
+ * and print none of libbpf's messages, which the caller reports in its own
+ * words (with -v they are printed as well); len 0 stops.
  */
 void hf_libbpf_capture(char *buf, size_t len);
 

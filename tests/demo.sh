@@ -2,6 +2,9 @@
 # make demo: record a bundled swap-in workload with fbtrace on this (stock)
 # kernel, then replay the trace through leap, readahead and stride side by
 # side with fbload: what each policy would have prefetched, and how well.
+# Replay runs the policies natively, then again as BPF in this kernel's
+# verifier and interpreter/JIT: the two tables must be identical. A failing
+# step exits non-zero (tests/host/demo.sh runs this under make check).
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib.sh
@@ -28,7 +31,18 @@ run() {	# TITLE STRIDE
 	fi
 	grep '^fbtrace:' "$HF_TMP/err"
 	echo "\$ fbload replay -r trace.txt leap readahead stride"
-	fbload replay -r "$HF_TMP/trace-$2.txt" leap readahead stride
+	fbload replay -r "$HF_TMP/trace-$2.txt" leap readahead stride | tee "$HF_TMP/native" ||
+		return 1
+	echo "\$ fbload replay --engine bpf -r trace.txt leap readahead stride   (the same, as BPF)"
+	fbload replay --engine bpf -r "$HF_TMP/trace-$2.txt" leap readahead stride > "$HF_TMP/bpf" ||
+		return 1
+	if cmp -s "$HF_TMP/native" "$HF_TMP/bpf"; then
+		echo "(identical: the policies' BPF code in this kernel decides as the native build)"
+	else
+		diff "$HF_TMP/native" "$HF_TMP/bpf"
+		echo "make demo: the native and BPF engines disagree" >&2
+		return 1
+	fi
 }
 
 echo "vm.page-cluster=0 while recording: the kernel reads nothing ahead, so every"

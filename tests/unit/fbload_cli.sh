@@ -117,3 +117,26 @@ if clang -g -target bpf -c "$root/btf.c" -o "$root/sys/kernel/btf/vmlinux" 2>/de
 else
 	fail "cli: --stats fixture" "clang cannot build the BTF blob"
 fi
+
+# -- replay with the native engine: no root, no BPF, any kernel
+trace=$(mktemp); trap 'rm -f "$trace"' EXIT
+tests/gentrace.sh stride 5000 3 > "$trace"; chmod 644 "$trace"	# read as nobody
+out=$(as_user "$fbload" -j replay -r "$trace" leap readahead stride next streams 2>&1); rc=$?
+jq -e '(.policies | length) == 5 and all(.policies[]; .engine == "native" and .loaded and
+	.faults == 5000) and (.policies[] | select(.policy == "stride") | .coverage > 0.9)' \
+	<<<"$out" >/dev/null
+check "cli: replay of every built-in runs natively as an unprivileged user (rc $rc)" [ $? -eq 0 ]
+err=$(as_user "$fbload" --engine bpf replay -r "$trace" leap 2>&1); rc=$?
+[ $rc -eq 77 ] || ! need_root
+check "cli: --engine bpf needs root (exit 77) when not root" [ $? -eq 0 ]
+as_user "$fbload" verify >/dev/null 2>&1; rc=$?
+[ $rc -eq 77 ] || ! need_root
+check "cli: verify needs root (exit 77) when not root" [ $? -eq 0 ]
+err=$("$fbload" --engine jit -r "$trace" leap 2>&1)
+[ $? -eq 64 ] && grep -q "expected native or bpf" <<<"$err"
+check "cli: --engine takes native or bpf (exit 64)" [ $? -eq 0 ]
+err=$(as_user "$fbload" -r "$trace" leap leap 2>&1)
+[ $? -eq 64 ] && grep -q "leap: named twice" <<<"$err"
+check "cli: a built-in named twice is refused natively (exit 64)" [ $? -eq 0 ]
+"$fbload" --help | grep -q -- "--engine=native|bpf" && "$fbload" --help | grep -q "verify \[POLICY"
+check "cli: --help names --engine and verify" [ $? -eq 0 ]

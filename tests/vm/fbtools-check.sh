@@ -8,7 +8,11 @@
 # for BPF leap; BPF leap as good as native Leap: three alternating runs of
 # each, means within twice their run-to-run range (at least 1 point).
 # Also checks fbtrace on the patched kernel: every swap-in record carries
-# its swap entry, and swap-cache hits are recorded.
+# its swap entry, and swap-cache hits are recorded; and a second verifier,
+# the 6.12 guest's: every built-in policy's replay and struct_ops programs
+# verify within the margin (100,000 instructions), and replay of each run's
+# trace (with swap slots) through every built-in decides alike with the
+# BPF engine in the guest's kernel and the native engine.
 # Part of the vm tier: `make vm-fbtools-check` (tests/run.sh runs it after
 # vm-check). Needs: qemu-system-x86_64, busybox, the kernel of `make kernel`
 # (KERNEL_DIR, set by mk/kernel.mk), static libbpf/libelf/libz/libjson-c.
@@ -69,6 +73,14 @@ for i in 2 3; do
 	fbload --detach > /dev/null
 	echo leap > $S/native_policy && run native$i
 	echo none > $S/native_policy
+done
+fbload -j verify --max-insns 100000 | sed "s/^/HFB: verify /"
+for p in leap readahead stride next streams; do
+	for t in leap stride native; do
+		n=$(fbload --decisions -r /tmp/trace.$t $p | md5sum)
+		b=$(fbload --engine bpf --decisions -r /tmp/trace.$t $p | md5sum)
+		[ "$n" = "$b" ] && echo "HFB: engines $p $t same" || echo "HFB: engines $p $t differ"
+	done
 done
 dmesg | sed 's/^/HFK: /'
 echo HFB-END
@@ -156,6 +168,17 @@ else
 fi
 out=$(sed -n 's/^out \([a-z0-9]*\) verified 2048$/\1/p' "$tmp/r" | wc -l)
 check "fbload-vm: data read back intact in all 9 runs" [ "$out" -eq 9 ]
+# The guest's verifier: 5 built-ins x (replay + 4 struct_ops programs).
+v=$(sed -n 's/^verify //p' "$tmp/r")
+if jq -e '(.programs | length) == 25 and all(.programs[]; .loaded and .within_margin)' \
+	<<<"$v" >/dev/null 2>&1; then
+	pass "fbload-vm: every built-in's replay and struct_ops programs verify on $(jq -r .kernel <<<"$v") within 100,000 instructions (largest $(jq '[.programs[].verified_insns] | max' <<<"$v"))"
+else
+	fail fbload-vm "fbload verify in the guest: $(jq -c '[.programs[] | select(.within_margin | not)]' <<<"$v" 2>/dev/null || echo "${v:-no output}")"
+fi
+same=$(grep -c '^engines .* same$' "$tmp/r") differ=$(grep '^engines .* differ$' "$tmp/r" | cut -d' ' -f2,3 | tr '\n' ' ')
+check "fbload-vm: the BPF engine in the guest and the native engine decide alike on 15 traces with swap slots${differ:+ (differ: $differ)}" \
+	[ "$same" -eq 15 ]
 splat=$(tr -d '\r' < "$tmp/serial.log" | vm_splats | head -3)
 if [ -z "$splat" ]; then pass "fbload-vm: guest kernel log has no WARN, BUG, Oops or lockdep splat"
 else fail fbload-vm "guest kernel log: $splat"; fi
