@@ -85,8 +85,8 @@ struct replay_lane {
 	replay_run_fn run;
 	void *ctx;
 	struct fb_replay_batch *batch;	/* where run() reads and writes */
-	struct pbuf *buf;
-	struct pbuf *resident;		/* recently faulted pages; NULL: not modelled */
+	struct pbuf *buf;		/* with the resident model in its table */
+	uint32_t resident;		/* recently faulted pages modelled; 0: none */
 	uint32_t gen;
 	struct replay_stats st;
 };
