@@ -4,6 +4,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include "cli.h"
 
 const char *argp_program_version = "hawkfetch " HF_VERSION;
@@ -39,6 +41,45 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 }
 
 const struct argp hf_common_argp = { common_options, parse_common, NULL, NULL, NULL, NULL, NULL };
+
+enum { OPT_OPENMETRICS = 0x1100, OPT_TEXTFILE };
+
+static const struct argp_option metrics_options[] = {
+	{ "openmetrics", OPT_OPENMETRICS, NULL, 0, "Print the numbers as metrics for Prometheus "
+	  "(text exposition format, # UNIT and # EOF) instead of plain text", 0 },
+	{ "textfile", OPT_TEXTFILE, "DIR", 0, "Also write them to DIR/hawkfetch_TOOL.prom for "
+	  "node_exporter's textfile collector, atomically (rewritten every interval in "
+	  "watch modes)", 0 },
+	{ 0 },
+};
+
+static error_t parse_metrics(int key, char *arg, struct argp_state *state)
+{
+	struct stat st;
+
+	errno = 0;
+	switch (key) {
+	case OPT_OPENMETRICS:
+		hf_opts.openmetrics = true;
+		break;
+	case OPT_TEXTFILE:
+		if (stat(arg, &st) || !S_ISDIR(st.st_mode) || access(arg, W_OK | X_OK))
+			argp_error(state, "--textfile %s: %s (a directory this user can write)",
+				   arg, errno ? strerror(errno) : strerror(ENOTDIR));
+		hf_opts.textfile = arg;
+		break;
+	case ARGP_KEY_END:
+		if (hf_opts.openmetrics && hf_opts.json)
+			argp_error(state, "--openmetrics and --json exclude each other");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+const struct argp hf_metrics_argp = { metrics_options, parse_metrics, NULL, NULL, NULL, NULL,
+				      NULL };
 
 int hf_parse_u64(const char *s, int base, uint64_t *out)
 {

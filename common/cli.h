@@ -13,6 +13,14 @@ extern const struct argp hf_common_argp;
 
 #define HF_COMMON_CHILD { &hf_common_argp, 0, "Common options:", 1 }
 
+/*
+ * --openmetrics and --textfile DIR (common/metrics.h), for the tools that
+ * report metrics: include as an argp child beside HF_COMMON_CHILD.
+ */
+extern const struct argp hf_metrics_argp;
+
+#define HF_METRICS_CHILD { &hf_metrics_argp, 0, "Metrics for Prometheus:", 2 }
+
 /* Parsers for option values: on bad input they call argp_error (exit 64). */
 pid_t hf_arg_pid(const char *arg, struct argp_state *state);
 double hf_arg_seconds(const char *arg, struct argp_state *state);

@@ -34,6 +34,8 @@ struct hf_common_opts {
 	bool json;
 	bool pretty;
 	bool verbose;
+	bool openmetrics;	/* --openmetrics (HF_METRICS_CHILD) */
+	const char *textfile;	/* --textfile DIR (HF_METRICS_CHILD) */
 };
 extern struct hf_common_opts hf_opts;
 
