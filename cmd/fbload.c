@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "feature.h"
 #include "helpers.h"
+#include "metrics.h"
 #include "fbreport.h"
 #include "output.h"
 #include "policylib.h"
@@ -65,10 +66,11 @@ static struct args {
 	struct replay_opts opts;
 	bool decisions;
 	uint64_t max_insns;
+	double interval;		/* stats: 0, once */
 } args = { .max_insns = 1000000, .opts = { .buffer_pages = 4096, .resident = 4096, .batch = FB_REPLAY_BATCH } };
 
 enum { OPT_DETACH = 0x100, OPT_STATS, OPT_BATCH, OPT_DECISIONS, OPT_RESIDENT, OPT_ENGINE,
-       OPT_MAX_INSNS };
+       OPT_MAX_INSNS, OPT_INTERVAL };
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Replay (any kernel):", 2 },
@@ -92,6 +94,8 @@ static const struct argp_option options[] = {
 	{ "set", 'o', "[POLICY.]KEY=VALUE", 0, "Set a policy parameter (repeatable)", 0 },
 	{ "max-insns", OPT_MAX_INSNS, "N", 0, "verify: fail when a program needs more than N "
 	  "verified instructions (default 1000000, the kernel's limit)", 0 },
+	{ "interval", 'i', "SEC", 0, "stats: report every SEC seconds until interrupted (with "
+	  "--textfile: rewrite the file)", 0 },
 	{ NULL, 0, NULL, 0, "Aliases of the commands:", 4 },
 	{ "attach", 'A', NULL, 0, "The attach command", 0 },
 	{ "list", 'l', NULL, 0, "The list command", 0 },
@@ -162,6 +166,10 @@ static void check_args(struct argp_state *state)
 			   "are compared with replay)" : "%s takes no POLICY", args.cmd->name);
 	if (!args.replay)
 		args.replay = "-";
+	if (args.decisions && hf_opts.openmetrics)
+		argp_error(state, "--decisions and --openmetrics both write to standard output");
+	if (args.interval && args.cmd->run != do_stats)
+		argp_error(state, "--interval goes with stats");
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -193,6 +201,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			args.opts.engine = FB_ENGINE_BPF;
 		else
 			argp_error(state, "--engine %s: expected native or bpf", arg);
+		break;
+	case 'i':
+		args.interval = hf_arg_seconds(arg, state);
 		break;
 	case OPT_MAX_INSNS:
 		args.max_insns = hf_arg_u64(arg, 1, UINT32_MAX, "instruction count", state);
@@ -228,7 +239,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp_child children[] = { HF_COMMON_CHILD, { 0 } };
+static const struct argp_child children[] = { HF_COMMON_CHILD, HF_METRICS_CHILD, { 0 } };
 static const struct argp argp = {
 	options, parse_opt,
 	"[replay] [-r FILE] POLICY...\nattach POLICY\ndetach [POLICY...]\nlist\nstats\n"
@@ -282,8 +293,13 @@ static int do_replay(void)
 	if (!err)
 		err = replay_from(run);
 	if (!err) {
-		fb_report_replay(run, strcmp(args.replay, "-") ? args.replay : "stdin");
-		err = replay_run_status(run);
+		const char *source = strcmp(args.replay, "-") ? args.replay : "stdin";
+
+		fb_report_replay(run, source);
+		if (hf_metrics_wanted())
+			err = fb_report_replay_metrics(run, source);
+		if (!err)
+			err = replay_run_status(run);
 	}
 	replay_run_close(run);
 	free(run);
@@ -373,23 +389,42 @@ out:
 	return err;
 }
 
-/* The kernel's counters, per policy that has been attached since boot. */
-static int do_stats(void)
+/*
+ * The kernel's counters, per policy attached since boot. As metrics, also
+ * the node's swap readahead, which any kernel has (FetchBPF's counters
+ * only where it is patched).
+ */
+static int stats_once(void)
 {
 	struct fb_kstat k[MAX_POLICIES];
+	bool patched = hf_kernel_has_struct(FB_STRUCT_OPS);
 	char active[64];
-	int n, err = require_fetchbpf("reading policy counters");
+	int n = 0, err;
 
-	if (err)
-		return err;
-	n = fb_kernel_stats(k, MAX_POLICIES, active, sizeof(active));
-	if (n < 0) {
+	if (!patched && !hf_metrics_wanted())
+		return require_fetchbpf("reading policy counters");
+	if (patched && (n = fb_kernel_stats(k, MAX_POLICIES, active, sizeof(active))) < 0) {
 		hf_err("%s/stats: %s; the kernel has the struct_ops type but not the "
 		       "counters this fbload reads", FB_SYSFS_DIR, strerror(-n));
 		return HF_EXIT_NOFEATURE;
 	}
-	fb_report_stats(k, n, active);
+	if (hf_metrics_wanted() && (err = fb_report_stats_metrics(patched ? k : NULL, n, active)))
+		return err;
+	if (patched && !hf_opts.openmetrics)
+		fb_report_stats(k, n, active);
 	return HF_EXIT_OK;
+}
+
+static int do_stats(void)
+{
+	int err = stats_once();
+
+	if (!args.interval)
+		return err;
+	hf_catch_stop_signals();
+	while (!err && hf_sleep_s(args.interval, &hf_stop))
+		err = stats_once();
+	return err;
 }
 
 /* ---- verify ---- */

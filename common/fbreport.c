@@ -9,7 +9,9 @@
 #include "feature.h"
 #include "fbreport.h"
 #include "hf.h"
+#include "metrics.h"
 #include "output.h"
+#include "procfs.h"
 
 struct json_object *fb_report_params_json(const struct fb_policy *p)
 {
@@ -115,13 +117,59 @@ static void print_replay_text(const struct replay_run *run, double rate)
 				 (unsigned long long)run->lane[i].st.feedback_diff);
 }
 
+/* A replay's counts per policy, labelled with the policy, engine and trace. */
+static void replay_metrics(struct hf_metrics *m, const struct replay_run *run, const char *source)
+{
+	static const struct {
+		const char *name, *unit, *help;
+	} fam[] = {
+		{ "hawkfetch_replay_faults_total", NULL, "Faults replayed." },
+		{ "hawkfetch_replay_prefetched_total", NULL, "Pages a policy put in the buffer." },
+		{ "hawkfetch_replay_hits_total", NULL, "Faults on a page the policy prefetched." },
+		{ "hawkfetch_replay_accuracy_ratio", "ratio", "Hits / prefetched in replay." },
+		{ "hawkfetch_replay_coverage_ratio", "ratio", "Hits / faults in replay." },
+	};
+
+	for (size_t f = 0; f < ARRAY_SIZE(fam); f++) {
+		hf_metrics_family(m, fam[f].name, f < 3 ? HF_COUNTER : HF_GAUGE, fam[f].unit,
+				  fam[f].help);
+		for (int i = 0; i < run->n; i++) {
+			const struct replay_stats *st = &run->lane[i].st;
+			const char *pol = run->pol[i].name, *eng = fb_use_name(run->pol[i].use);
+			uint64_t counts[] = { st->faults, st->prefetched, st->hits };
+
+			if (!replay_run_loaded(run, i))
+				continue;
+			if (f < 3)
+				hf_metrics_u64(m, counts[f], "policy", pol, "engine", eng, "trace",
+					       source, NULL);
+			else
+				hf_metrics_double(m, f == 3 ? replay_accuracy(st) : replay_coverage(st),
+						  "policy", pol, "engine", eng, "trace", source, NULL);
+		}
+	}
+}
+
+int fb_report_replay_metrics(const struct replay_run *run, const char *source)
+{
+	struct hf_metrics *m = hf_metrics_new("fbload");
+	int err;
+
+	if (!m)
+		return HF_EXIT_FAIL;
+	replay_metrics(m, run, source);
+	err = hf_metrics_emit(m);
+	hf_metrics_free(m);
+	return err;
+}
+
 void fb_report_replay(const struct replay_run *run, const char *source)
 {
 	double rate = run->duration_ns ? run->records * 1e9 / run->duration_ns : 0;
 
 	if (hf_opts.json)
 		print_replay_json(run, source, rate);
-	else
+	else if (!hf_opts.openmetrics)	/* fb_report_replay_metrics() prints */
 		print_replay_text(run, rate);
 	if (!run->records)
 		hf_warn("no fault records to replay%s", run->skipped ?
@@ -209,6 +257,74 @@ static void stats_text(const struct fb_kstat *k, int n, const char *active)
 		       fb_kstat_coverage(&k[i]));
 	printf("%s\n", strcmp(active, "none") ? "* attached now" :
 	       "no policy is attached now");
+}
+
+/* The node's swap readahead in /proc/vmstat, any kernel. */
+static void vmstat_metrics(struct hf_metrics *m)
+{
+	static const char *const names[] = { "swap_ra", "swap_ra_hit", "pswpin", "pswpout" };
+	static const char *const help[] = {
+		"Pages the kernel read ahead on swap-in (vmstat swap_ra), any policy.",
+		"Read-ahead swap pages later used (vmstat swap_ra_hit).",
+		"Pages read from swap (vmstat pswpin).",
+		"Pages written to swap (vmstat pswpout).",
+	};
+	static const char *const family[] = {
+		"hawkfetch_swap_readahead_pages_total", "hawkfetch_swap_readahead_hits_total",
+		"hawkfetch_swap_in_pages_total", "hawkfetch_swap_out_pages_total",
+	};
+	uint64_t v[ARRAY_SIZE(names)];
+
+	if (hf_vmstat_read(names, v, ARRAY_SIZE(names)) != (int)ARRAY_SIZE(names))
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		hf_metrics_family(m, family[i], HF_COUNTER, NULL, help[i]);
+		hf_metrics_u64(m, v[i], NULL);
+	}
+}
+
+/* FetchBPF's counters per policy attached since boot (patched kernel). */
+static void kstat_metrics(struct hf_metrics *m, const struct fb_kstat *k, int n,
+			  const char *active)
+{
+	static const char *const family[] = {
+		"hawkfetch_fetchbpf_faults_total", "hawkfetch_fetchbpf_prefetched_total",
+		"hawkfetch_fetchbpf_hits_total", "hawkfetch_fetchbpf_rejected_total",
+	};
+	static const char *const help[] = {
+		"Swap-in faults seen by the attached policy.",
+		"Pages the policy had the kernel read ahead.",
+		"Faults on a page the policy read ahead.",
+		"Requests the kernel refused.",
+	};
+
+	for (size_t f = 0; f < ARRAY_SIZE(family); f++) {
+		hf_metrics_family(m, family[f], HF_COUNTER, NULL, help[f]);
+		for (int i = 0; i < n; i++) {
+			uint64_t v[] = { k[i].faults, k[i].prefetched, k[i].hits, k[i].rejected };
+
+			hf_metrics_u64(m, v[f], "policy", k[i].name, NULL);
+		}
+	}
+	hf_metrics_family(m, "hawkfetch_fetchbpf_policy_active", HF_GAUGE, NULL,
+			  "1 for the policy attached now, 0 for one attached before.");
+	for (int i = 0; i < n; i++)
+		hf_metrics_u64(m, !strcmp(k[i].name, active), "policy", k[i].name, NULL);
+}
+
+int fb_report_stats_metrics(const struct fb_kstat *k, int n, const char *active)
+{
+	struct hf_metrics *m = hf_metrics_new("fbload");
+	int err;
+
+	if (!m)
+		return HF_EXIT_FAIL;
+	vmstat_metrics(m);
+	if (k)
+		kstat_metrics(m, k, n, active);
+	err = hf_metrics_emit(m);
+	hf_metrics_free(m);
+	return err;
 }
 
 void fb_report_stats(const struct fb_kstat *k, int n, const char *active)

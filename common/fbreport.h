@@ -21,6 +21,14 @@ void fb_report_decision(void *ctx, const struct fault_record *r, bool hit,
 			const uint64_t *req, uint32_t nreq);
 /* The kernel's counters of n policies, active marked. */
 void fb_report_stats(const struct fb_kstat *k, int n, const char *active);
+
+/*
+ * As metrics (--openmetrics, --textfile): the replay's counts per policy;
+ * the node's swap readahead from /proc/vmstat and, when k is not NULL,
+ * FetchBPF's counters. 0 or HF_EXIT_FAIL (message printed).
+ */
+int fb_report_replay_metrics(const struct replay_run *run, const char *source);
+int fb_report_stats_metrics(const struct fb_kstat *k, int n, const char *active);
 /* The built-in policies with their parameters, and what is attached. */
 void fb_report_list(void);
 

@@ -194,3 +194,27 @@ int hf_kernel_cmdline_param(const char *name, char *out, size_t len)
 	}
 	return err;
 }
+
+int hf_vmstat_read(const char *const *names, uint64_t *values, int n)
+{
+	char path[512], line[256];
+	int found = 0;
+	FILE *f = fopen(hf_path(path, sizeof(path), "/proc/vmstat"), "re");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char name[128];
+		unsigned long long v;
+
+		if (sscanf(line, "%127s %llu", name, &v) != 2)
+			continue;
+		for (int i = 0; i < n; i++)
+			if (!strcmp(name, names[i])) {
+				values[i] = v;
+				found++;
+			}
+	}
+	fclose(f);
+	return found;
+}

@@ -56,4 +56,10 @@ int hf_kernel_cmdline_param(const char *name, char *out, size_t len);
 /* Read a whole small file into buf (NUL-terminated); returns length or -errno. */
 ssize_t hf_read_file(const char *path, char *buf, size_t len);
 
+/*
+ * The /proc/vmstat counters named in names[0..n): values[i] is set for
+ * each one found. Returns how many were found, or -errno.
+ */
+int hf_vmstat_read(const char *const *names, uint64_t *values, int n);
+
 #endif
