@@ -24,7 +24,7 @@ ARCH       ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 BUILD_DEBS := clang llvm libbpf-dev bpftool libjson-c-dev libelf-dev zlib1g-dev \
               libpfm4-dev
 DEB_DEPS   := $(BUILD_DEBS) pkg-config jq bpftrace util-linux procps e2fsprogs \
-              libclang-rt-14-dev groff-base
+              libclang-rt-14-dev groff-base prometheus prometheus-node-exporter curl
 
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
