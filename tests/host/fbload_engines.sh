@@ -44,7 +44,10 @@ same() {
 keep() { cp "$1" "$work/native" "$work/bpf" /tmp/ 2>/dev/null; echo "kept in /tmp: $(basename "$1"), native, bpf"; }
 
 # -- the fixtures and the patterns the quality tests use
-for t in tests/fixtures/traces/*.txt; do
+for z in tests/fixtures/traces/*.txt.gz; do
+	zcat "$z" > "$work/$(basename "$z" .gz)"
+done
+for t in tests/fixtures/traces/*.txt "$work"/*.txt; do
 	if same "$t" && same "$t" --batch 1 -b 4; then pass "engines: $(basename "$t") decides alike"
 	else fail "engines: $(basename "$t")" "native and bpf differ ($(keep "$t"))"; fi
 done
