@@ -114,3 +114,64 @@ int hf_cgroup_resolve(const char *path, struct hf_cgroup *cg)
 	}
 	return 0;
 }
+
+int hf_cgroup_of_pid(pid_t pid, char *path, size_t len)
+{
+	char file[512], *buf, *save, *found = NULL;
+	bool v1 = false;
+	ssize_t n;
+	int err = -ENOENT;
+
+	if (!(buf = malloc(1 << 16)))
+		return -ENOMEM;
+	n = hf_read_file(hf_path(file, sizeof(file), "/proc/%d/cgroup", pid), buf, 1 << 16);
+	if (n < 0) {
+		free(buf);
+		return n == -ESRCH ? -ENOENT : n;
+	}
+	/* HIERARCHY-ID:CONTROLLER,...:PATH; the path may hold ':' itself. */
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *ctl = strchr(l, ':'), *p = ctl ? strchr(ctl + 1, ':') : NULL;
+		bool memory = false;
+
+		if (!p)
+			continue;
+		*p++ = '\0';
+		*ctl++ = '\0';
+		for (char *c = ctl, *next; c; c = next) {
+			next = strchr(c, ',');
+			if (next)
+				*next++ = '\0';
+			memory |= !strcmp(c, "memory");
+		}
+		if (memory) {
+			found = p;
+			v1 = true;
+		} else if (!v1 && !strcmp(l, "0") && !*ctl) {
+			found = p;
+		}
+	}
+	if (found) {
+		err = strlen(found) < len ? 0 : -ENAMETOOLONG;
+		if (!err)
+			strcpy(path, found);
+	}
+	/*
+	 * An exited task (a zombie) shows the root cgroup: read the state
+	 * after the cgroup, so that a live state proves the path was too.
+	 */
+	if (!err) {
+		char *state;
+
+		n = hf_read_file(hf_path(file, sizeof(file), "/proc/%d/stat", pid), buf, 1 << 16);
+		state = n > 0 ? strrchr(buf, ')') : NULL;
+		if (n < 0)
+			err = n == -ESRCH ? -ENOENT : n;
+		else if (!state || state[1] != ' ')
+			err = -EINVAL;
+		else if (state[2] == 'Z' || state[2] == 'X')
+			err = -ESRCH;
+	}
+	free(buf);
+	return err;
+}

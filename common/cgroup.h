@@ -3,7 +3,9 @@
 #ifndef HF_CGROUP_H
 #define HF_CGROUP_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct hf_cgroup {
 	uint64_t id;		/* kernfs node id == inode number on 64-bit */
@@ -13,5 +15,15 @@ struct hf_cgroup {
 
 /* 0, or -errno with a message naming path and cause printed. */
 int hf_cgroup_resolve(const char *path, struct hf_cgroup *cg);
+
+/*
+ * The cgroup of process pid, from /proc/PID/cgroup: its path in the cgroup
+ * v1 hierarchy of the memory controller if it has one, else its cgroup v2
+ * path ("0::PATH"), e.g. "/system.slice/job.service" (relative to the
+ * hierarchy's root, as the kernel shows it). 0, or -ENOENT (no such
+ * process, or neither line), -ESRCH (it has exited: a zombie shows the
+ * root cgroup), -ENAMETOOLONG, another -errno.
+ */
+int hf_cgroup_of_pid(pid_t pid, char *path, size_t len);
 
 #endif
