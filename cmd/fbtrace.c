@@ -15,20 +15,25 @@
 #include "cli.h"
 #include "faultstats.h"
 #include "feature.h"
+#include "metrics.h"
 #include "output.h"
 #include "procfs.h"
 #include "record.h"
+#include "taskstats.h"
 #include "fbtrace.h"
 #include "fbtrace.skel.h"
 
 #define POLL_MS 50
 #define SUMMARY_ROWS 20
+/* How often the cgroups of running processes are read again. */
+#define CGROUP_REFRESH_NS 1000000000ULL
 
 static struct args {
 	struct hf_pids pids;
 	const char *cgroup;
 	const char *output;
 	double duration;
+	double interval;
 	bool all_faults;
 	bool no_summary;
 	unsigned int buffer_mib;
@@ -43,6 +48,9 @@ static const struct argp_option options[] = {
 	{ "all-faults", 'a', NULL, 0, "Trace minor faults too, not only major faults and swap-ins", 0 },
 	{ "output", 'o', "FILE", 0, "Write records to FILE instead of standard output", 0 },
 	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 0 },
+	{ "interval", 'i', "SEC", 0, "Periodic mode: every SEC seconds, also write the per-cgroup "
+	  "summary so far (rewrite the --textfile file; or print it: with --openmetrics on "
+	  "standard output, with -j as a JSON line, else on standard error)", 0 },
 	{ "buffer-size", 'b', "MIB", 0, "Ring buffer size in MiB, a power of two (default 16)", 0 },
 	{ "no-summary", OPT_NO_SUMMARY, NULL, 0, "Do not print the summary at the end", 0 },
 	{ 0 },
@@ -56,7 +64,14 @@ static const char doc[] =
 	"  fbtrace -p 4242                 swap-ins and major faults of one process\n"
 	"  fbtrace -j -d 10 -c /sys/fs/cgroup/memory/job > trace.jsonl\n"
 	"  fbtrace -a -- ./workload        every fault of a command\n"
-	"  fbtrace -p 4242 | fbload leap   replay a live trace through Leap";
+	"  fbtrace -p 4242 | fbload leap   replay a live trace through Leap\n"
+	"  fbtrace --openmetrics -o trace.txt -- ./workload\n"
+	"                                  the summary as metrics for Prometheus\n"
+	"  fbtrace -o /dev/null -i 15 --textfile /var/lib/prometheus/node-exporter\n"
+	"                                  faults and swap-in delay per cgroup for\n"
+	"                                  node_exporter, rewritten every 15 s\n\n"
+	"The swap-in delay (time waited for swap-ins) comes from the kernel's delay "
+	"accounting: enable it with 'sysctl kernel.task_delayacct=1'.";
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
@@ -76,6 +91,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'd':
 		args.duration = hf_arg_seconds(arg, state);
 		break;
+	case 'i':
+		args.interval = hf_arg_seconds(arg, state);
+		break;
 	case 'b':
 		args.buffer_mib = hf_arg_u64(arg, 1, 1024, "buffer size", state);
 		if (args.buffer_mib & (args.buffer_mib - 1))
@@ -90,6 +108,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (args.command && (args.pids.n || args.cgroup))
 			argp_error(state, "a command cannot be combined with -p or -c");
+		if (hf_opts.openmetrics && !args.output)
+			argp_error(state, "--openmetrics prints the summary on standard "
+				   "output, where the records would go too: write them to a "
+				   "file with -o FILE (-o /dev/null to drop them)");
+		if (hf_opts.openmetrics && args.no_summary)
+			argp_error(state, "--openmetrics prints the summary; it cannot be combined "
+				   "with --no-summary");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -97,7 +122,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp_child children[] = { HF_COMMON_CHILD, { 0 } };
+static const struct argp_child children[] = { HF_COMMON_CHILD, HF_METRICS_CHILD, { 0 } };
 static const struct argp argp = { options, parse_opt, "[-- COMMAND [ARG...]]", doc,
 				  children, NULL, NULL };
 
@@ -110,18 +135,33 @@ struct session {
 	FILE *out;
 	struct record_writer writer;
 	struct fault_stats stats;
+	struct hf_taskstats *ts;	/* NULL: the swap-in delay is unknown */
+	struct exit_note *notes;	/* exit notifications being applied */
+	size_t nnotes, notes_cap;
 	pid_t child;
-	bool child_reaped;
+	bool child_exited;	/* exited, not yet reaped */
 	int child_status;
 	int go_pipe;		/* written to release the command */
 	int write_errno;
 	uint64_t start_ns;
+	uint64_t next_tick_ns;	/* of -i */
+	uint64_t next_cgroup_ns;
 };
+
+/* An exit notification of taskstats, kept until its records are counted. */
+struct exit_note {
+	enum hf_taskstats_kind kind;
+	uint32_t id, tgid;
+	struct hf_delay d;
+};
+
+static void read_cgroup(struct fault_stats_pid *p);
 
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
 	const struct fbtrace_event *e = data;
+	struct fault_stats_pid *p;
 	struct fault_record r = {
 		.time_ns = e->time_ns,
 		.addr = e->addr,
@@ -136,12 +176,157 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e))
 		return 0;
 	memcpy(r.comm, e->comm, sizeof(r.comm));
-	fault_stats_add(&s->stats, &r);
+	p = fault_stats_add(&s->stats, &r);
+	if (p && !p->cgroup && !p->gone)
+		read_cgroup(p);		/* first seen */
 	if (record_write(&s->writer, &r) && !s->write_errno) {
 		s->write_errno = errno ? errno : EIO;
 		return -s->write_errno;	/* stops the poll: output is gone */
 	}
 	return 0;
+}
+
+/* ---- cgroups and swap-in delay of the traced processes ---- */
+
+/*
+ * The process's cgroup as /proc/PID/cgroup shows it now. A process is
+ * counted in the cgroup it was last seen in while running: read when its
+ * first record comes and every second after, never from a zombie.
+ */
+static void read_cgroup(struct fault_stats_pid *p)
+{
+	char path[4096];
+	int err = hf_cgroup_of_pid(p->pid, path, sizeof(path));
+
+	if (!err)
+		fault_stats_set_cgroup(p, path);
+	else if (err == -ENOENT)
+		p->gone = true;	/* reaped: nothing more to read */
+}
+
+/*
+ * Where a process's swap-in delay comes from. The kernel keeps it per
+ * task while the task exists; a query for a thread group
+ * (TASKSTATS_CMD_ATTR_TGID) adds up its live threads and those that
+ * exited while it had more than one. Once a process is reaped its delays
+ * are gone. Most traced processes are not fbtrace's children (-p, -c, the
+ * whole system, the children of a command), so fbtrace cannot hold their
+ * exit until it has read them. Instead it registers for taskstats' exit
+ * notifications on every CPU (TASKSTATS_CMD_ATTR_REGISTER_CPUMASK): each
+ * exiting task sends its own delays (AGGR_PID) and the last task of a
+ * multi-threaded process also the whole process's (AGGR_TGID). The
+ * delays of a single-threaded process are its one task's. Processes still
+ * running are queried at every interval and at the end. The command
+ * started after "--" is not reaped before that last query either
+ * (waitid() with WNOWAIT), which covers it even without notifications.
+ */
+static void on_exit_note(void *ctx, enum hf_taskstats_kind kind, uint32_t id, uint32_t tgid,
+			 const struct hf_delay *d)
+{
+	struct session *s = ctx;
+
+	if (s->nnotes == s->notes_cap) {
+		s->notes_cap = s->notes_cap ? s->notes_cap * 2 : 64;
+		s->notes = realloc(s->notes, s->notes_cap * sizeof(*s->notes));
+		if (!s->notes)
+			abort();
+	}
+	s->notes[s->nnotes++] = (struct exit_note){ kind, id, tgid, *d };
+}
+
+static void apply_exits(struct session *s)
+{
+	int err;
+
+	if (!s->ts)
+		return;
+	s->nnotes = 0;
+	err = hf_taskstats_drain(s->ts, on_exit_note, s);
+	if (err < 0)
+		hf_debug("taskstats exit notifications: %s", strerror(-err));
+	if (!s->nnotes)
+		return;
+	/*
+	 * A process's records were written before it exited, so before its
+	 * notification was read: count them now, or its entry may not exist.
+	 */
+	ring_buffer__consume(s->rb);
+	for (size_t i = 0; i < s->nnotes; i++) {
+		const struct exit_note *n = &s->notes[i];
+
+		fault_stats_delay_exit(&s->stats, n->kind == HF_TASKSTATS_TGID, n->id, n->tgid,
+				       n->d.count, n->d.total_ns);
+	}
+}
+
+static void query_delay(struct session *s, struct fault_stats_pid *p)
+{
+	struct hf_delay d, leader;
+	int err = hf_taskstats_query(s->ts, HF_TASKSTATS_TGID, p->pid, &d);
+
+	if (err == -ESRCH) {
+		p->gone = true;
+		return;
+	}
+	if (err) {
+		hf_debug("pid %d: taskstats: %s", p->pid, strerror(-err));
+		return;
+	}
+	/*
+	 * An exited process not yet reaped whose only thread was its first
+	 * reads as zero as a thread group (exited threads count there only
+	 * once a second one existed): its first task holds its delays.
+	 */
+	if (!d.count && !d.total_ns &&
+	    !hf_taskstats_query(s->ts, HF_TASKSTATS_PID, p->pid, &leader))
+		d = leader;
+	fault_stats_delay_live(p, d.count, d.total_ns);
+}
+
+/* Read the cgroups of the running processes, and with delays their delays. */
+static void refresh(struct session *s, bool delays)
+{
+	apply_exits(s);
+	for (unsigned int i = 0; i < s->stats.nslots; i++) {
+		struct fault_stats_pid *p = &s->stats.slot[i];
+
+		if (!p->pid || p->gone)
+			continue;
+		read_cgroup(p);
+		if (delays && s->ts && !p->gone && p->delay_state != FAULT_DELAY_FINAL)
+			query_delay(s, p);
+	}
+}
+
+/* Never fails: without delay accounting the delay is unknown, and said so. */
+static void delay_setup(struct session *s)
+{
+	struct hf_delay d;
+	int on = hf_delayacct_enabled(), err;
+
+	if (on == 0) {
+		hf_warn("swap-in delay unknown: the kernel's delay accounting is off; enable it "
+			"with 'sysctl kernel.task_delayacct=1' (or boot with 'delayacct'); only "
+			"delays after that are counted");
+		return;
+	}
+	err = hf_taskstats_open(&s->ts);
+	if (!err)
+		err = hf_taskstats_query(s->ts, HF_TASKSTATS_TGID, getpid(), &d);
+	if (err) {
+		hf_warn("swap-in delay unknown: %s", err == -ENOENT ?
+			"the kernel has no taskstats (CONFIG_TASKSTATS)" : err == -EPERM ?
+			"reading taskstats needs CAP_NET_ADMIN" : strerror(-err));
+		hf_taskstats_close(s->ts);
+		s->ts = NULL;
+		return;
+	}
+	err = hf_taskstats_listen(s->ts);
+	if (err)
+		hf_warn("taskstats exit notifications: %s; the swap-in delay of processes that "
+			"exit during the trace is unknown", err == -EINVAL ?
+			"not available outside the initial user and PID namespaces" :
+			strerror(-err));
 }
 
 /* Check the PIDs to trace and put their thread-group ids in the map. */
@@ -277,6 +462,7 @@ static int setup(struct session *s)
 		hf_err("opening the BPF object: %s", strerror(errno));
 		return HF_EXIT_FAIL;
 	}
+	delay_setup(s);		/* listening before the command can exit */
 	if (args.command && (err = start_command(s)))
 		return err;
 	configure(s, args.cgroup ? &cg : NULL, patched);
@@ -303,11 +489,72 @@ static bool targets_gone(void)
 	return true;
 }
 
+/* The command has exited; WNOWAIT leaves it unreaped, its delays readable. */
 static bool child_exited(struct session *s)
 {
-	if (!s->child_reaped && hf_child_exited(s->child, &s->child_status))
-		s->child_reaped = true;
-	return s->child_reaped;
+	siginfo_t si = { 0 };
+
+	if (!s->child_exited && s->child > 0 &&
+	    !waitid(P_PID, s->child, &si, WEXITED | WNOHANG | WNOWAIT) && si.si_pid == s->child)
+		s->child_exited = true;
+	return s->child_exited;
+}
+
+static uint64_t lost_events(struct session *s)
+{
+	return hf_percpu_sum(bpf_map__fd(s->skel->maps.counters), FBTRACE_LOST);
+}
+
+/* -i: the per-cgroup summary so far. */
+static void tick(struct session *s)
+{
+	uint64_t lost = lost_events(s), elapsed = hf_now_ns() - s->start_ns;
+	const uint64_t *t = s->stats.total;
+	int err;
+
+	refresh(s, true);
+	if (hf_metrics_wanted()) {
+		struct hf_metrics *m = hf_metrics_new("fbtrace");
+
+		if (!m)
+			return;
+		fault_stats_metrics(&s->stats, m, lost, false);
+		if (hf_opts.textfile) {
+			err = hf_metrics_textfile(m, hf_opts.textfile);
+			if (err)
+				hf_warn("%s/hawkfetch_fbtrace.prom: %s", hf_opts.textfile,
+					strerror(-err));
+		} else if ((err = hf_metrics_write(m, stdout))) {
+			hf_warn("writing metrics to standard output: %s", strerror(-err));
+		}
+		hf_metrics_free(m);
+	} else if (hf_opts.json) {
+		struct json_object *o = json_object_new_object();
+
+		hf_json_set_str(o, "type", "interval");
+		hf_json_set_u64(o, "elapsed_ns", elapsed);
+		hf_json_set_u64(o, "faults", fault_stats_sum(&s->stats));
+		hf_json_set_u64(o, "lost_events", lost);
+		fault_stats_cgroups_to_json(&s->stats, o);
+		hf_json_emit(s->out, o);
+		json_object_put(o);
+	} else {
+		fprintf(stderr, "fbtrace: after %.2f s: %llu faults (swapin %llu, major %llu, "
+			"minor %llu), %llu lost events\n", elapsed / 1e9,
+			(unsigned long long)fault_stats_sum(&s->stats),
+			(unsigned long long)t[FAULT_SWAPIN], (unsigned long long)t[FAULT_MAJOR],
+			(unsigned long long)t[FAULT_MINOR], (unsigned long long)lost);
+		fault_stats_print_cgroups(&s->stats, stderr, SUMMARY_ROWS);
+	}
+}
+
+static int poll_timeout_ms(const struct session *s)
+{
+	uint64_t now = hf_now_ns();
+
+	if (!args.interval || s->next_tick_ns >= now + POLL_MS * 1000000ULL)
+		return POLL_MS;
+	return s->next_tick_ns > now ? (s->next_tick_ns - now + 999999) / 1000000 : 0;
 }
 
 static int trace_loop(struct session *s)
@@ -315,14 +562,29 @@ static int trace_loop(struct session *s)
 	uint64_t deadline = args.duration ? s->start_ns + args.duration * 1e9 : 0;
 	bool done = false;
 
+	s->next_tick_ns = s->start_ns + args.interval * 1e9;
+	s->next_cgroup_ns = s->start_ns + CGROUP_REFRESH_NS;
+
 	while (!done) {
-		/* Woken when 1/8 of the buffer is pending; otherwise every POLL_MS. */
-		int n = ring_buffer__poll(s->rb, POLL_MS);
+		/*
+		 * Woken when 1/8 of the buffer is pending; otherwise every POLL_MS,
+		 * or sooner for the next interval.
+		 */
+		int n = ring_buffer__poll(s->rb, poll_timeout_ms(s));
 
 		if (n >= 0 || n == -EINTR)
 			n = ring_buffer__consume(s->rb);
 		if (n < 0 && n != -EINTR)
 			break;
+		apply_exits(s);
+		if (args.interval && hf_now_ns() >= s->next_tick_ns) {
+			tick(s);
+			while (s->next_tick_ns <= hf_now_ns())
+				s->next_tick_ns += args.interval * 1e9;
+		} else if (hf_now_ns() >= s->next_cgroup_ns) {
+			refresh(s, false);
+			s->next_cgroup_ns = hf_now_ns() + CGROUP_REFRESH_NS;
+		}
 		fflush(s->out);
 		done = hf_stop || (deadline && hf_now_ns() >= deadline) || child_exited(s) ||
 		       (!s->child && args.pids.n && targets_gone());
@@ -335,6 +597,39 @@ static int trace_loop(struct session *s)
 		return HF_EXIT_FAIL;
 	}
 	return HF_EXIT_OK;
+}
+
+/*
+ * The summary as metrics: all of it on standard output (--openmetrics);
+ * in the textfile (--textfile) only what stays bounded in a long trace of
+ * many processes: the cgroups and the lost events.
+ */
+static int emit_metrics(struct session *s, uint64_t lost)
+{
+	struct hf_metrics *m;
+	int err, ret = HF_EXIT_OK;
+
+	if (hf_opts.openmetrics) {
+		if (!(m = hf_metrics_new("fbtrace")))
+			return HF_EXIT_FAIL;
+		fault_stats_metrics(&s->stats, m, lost, true);
+		if ((err = hf_metrics_write(m, stdout))) {
+			hf_err("writing metrics to standard output: %s", strerror(-err));
+			ret = HF_EXIT_FAIL;
+		}
+		hf_metrics_free(m);
+	}
+	if (hf_opts.textfile) {
+		if (!(m = hf_metrics_new("fbtrace")))
+			return HF_EXIT_FAIL;
+		fault_stats_metrics(&s->stats, m, lost, false);
+		if ((err = hf_metrics_textfile(m, hf_opts.textfile))) {
+			hf_err("%s/hawkfetch_fbtrace.prom: %s", hf_opts.textfile, strerror(-err));
+			ret = HF_EXIT_FAIL;
+		}
+		hf_metrics_free(m);
+	}
+	return ret;
 }
 
 static void print_summary(struct session *s, uint64_t lost)
@@ -359,6 +654,7 @@ static void print_summary(struct session *s, uint64_t lost)
 		(unsigned long long)t[FAULT_SWAPIN], (unsigned long long)t[FAULT_MAJOR],
 		(unsigned long long)t[FAULT_MINOR], (unsigned long long)lost);
 	fault_stats_print(&s->stats, stderr, SUMMARY_ROWS);
+	fault_stats_print_cgroups(&s->stats, stderr, SUMMARY_ROWS);
 }
 
 static void teardown(struct session *s)
@@ -372,6 +668,8 @@ static void teardown(struct session *s)
 	if (s->out && s->out != stdout)
 		fclose(s->out);
 	fault_stats_free(&s->stats);
+	hf_taskstats_close(s->ts);
+	free(s->notes);
 }
 
 static int open_output(struct session *s)
@@ -393,7 +691,7 @@ int main(int argc, char **argv)
 {
 	struct session s = { .go_pipe = -1 };
 	uint64_t lost;
-	int err;
+	int err, merr;
 
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	hf_libbpf_init();
@@ -412,21 +710,27 @@ int main(int argc, char **argv)
 	if (s.child > 0)
 		hf_spawn_release(&s.go_pipe);
 	err = trace_loop(&s);
-	lost = hf_percpu_sum(bpf_map__fd(s.skel->maps.counters), FBTRACE_LOST);
-	if (!args.no_summary)
+	lost = lost_events(&s);
+	refresh(&s, true);	/* the command, if it exited, is not reaped yet */
+	if (hf_taskstats_lost(s.ts))
+		hf_warn("taskstats exit notifications were lost: the swap-in delay of some "
+			"processes that exited is missing or low");
+	merr = hf_metrics_wanted() ? emit_metrics(&s, lost) : HF_EXIT_OK;
+	if (!args.no_summary && !hf_opts.openmetrics)
 		print_summary(&s, lost);
 	if (lost)
 		hf_warn("%llu events lost: the ring buffer was full; raise --buffer-size",
 			(unsigned long long)lost);
 	if (s.child > 0) {
 		/* Stopped by -d or a signal: the command does not outlive its trace. */
-		if (!s.child_reaped) {
+		if (!s.child_exited)
 			kill(s.child, SIGTERM);
-			waitpid(s.child, &s.child_status, 0);
-		}
+		waitpid(s.child, &s.child_status, 0);
 		if (!err)
 			err = hf_exit_status_of(s.child_status);
 	}
+	if (!err)
+		err = merr;
 	teardown(&s);
 	return err;
 }
