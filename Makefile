@@ -112,13 +112,31 @@ $(BUILD)/%: $(BUILD)/cmd/%.o $(BUILD)/libhawkfetch.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
+# The systemd units (mk/systemd/) go where systemd looks for those of this
+# PREFIX (/usr/lib/systemd/system, /usr/local/lib/systemd/system); their
+# metrics go to node_exporter's textfile directory (Debian's default).
+# Their config, /etc/hawkfetch/hawkfetch.conf, is installed only if absent.
+UNITDIR      ?= $(PREFIX)/lib/systemd/system
+TEXTFILE_DIR ?= /var/lib/prometheus/node-exporter
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)/etc/hawkfetch
 	install -m 755 $(BINS:%=$(BUILD)/%) $(DESTDIR)$(PREFIX)/sbin/
 	install -m 644 $(BINS:%=man/man8/%.8) $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 644 $(BINS:%=completions/%) \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/
+	for f in mk/systemd/*.service; do \
+		sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@TEXTFILE_DIR@|$(TEXTFILE_DIR)|g' $$f \
+			> $(DESTDIR)$(UNITDIR)/$${f##*/} && chmod 644 $(DESTDIR)$(UNITDIR)/$${f##*/} || exit 1; \
+	done
+	[ -e $(DESTDIR)/etc/hawkfetch/hawkfetch.conf ] || \
+		{ sed -e 's|@TEXTFILE_DIR@|$(TEXTFILE_DIR)|g' mk/systemd/hawkfetch.conf \
+			> $(DESTDIR)/etc/hawkfetch/hawkfetch.conf && \
+		  chmod 644 $(DESTDIR)/etc/hawkfetch/hawkfetch.conf; }
+	@case $(UNITDIR) in /usr/lib/systemd/system|/usr/local/lib/systemd/system|/lib/systemd/system|/etc/systemd/system) ;; \
+	*) echo "note: systemd does not look for units in $(UNITDIR): systemctl link them, or install them with UNITDIR=/etc/systemd/system" >&2 ;; esac
 
 clean:
 	rm -rf $(BUILD)
