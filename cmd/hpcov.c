@@ -14,6 +14,7 @@
 #include "helpers.h"
 #include "cli.h"
 #include "kweight.h"
+#include "metrics.h"
 #include "output.h"
 #include "promoter.h"
 #include "thp.h"
@@ -127,6 +128,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (args.from && hf_targets.all)
 			argp_error(state, "--from names the processes: give -p PID to choose "
 				   "among them, not --all");
+		if (hf_metrics_wanted() && args.weights && !args.promote)
+			argp_error(state, "--weights without --promote writes khugepaged's weights "
+				   "and has no metrics (drop --openmetrics and --textfile)");
 		if (args.weights && args.from && !strcmp(args.weights, "-") &&
 		    !strcmp(args.from, "-"))
 			argp_error(state, "--weights and --from cannot both read standard input");
@@ -137,7 +141,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp_child children[] = { HF_TARGETS_CHILD, HF_COMMON_CHILD, { 0 } };
+static const struct argp_child children[] = {
+	HF_TARGETS_CHILD, HF_COMMON_CHILD, HF_METRICS_CHILD, { 0 }
+};
 static const struct argp argp = { options, parse_opt, NULL, doc, children, NULL, NULL };
 
 /* ---- coverage report ---- */
@@ -217,6 +223,125 @@ static void print_json(const struct hf_covscan *r, const struct hf_cov_region *c
 	json_object_put(o);
 }
 
+/* ---- metrics (--openmetrics, --textfile) ---- */
+
+/* One process's regions by bucket, as the metrics give them. */
+struct cov_proc {
+	pid_t pid;
+	char comm[16];
+	unsigned int bucket[HF_COV_BUCKETS];	/* regions not yet huge */
+	unsigned int huge;			/* regions mapped by a huge page */
+	unsigned int planned, promoted, failed;	/* --promote */
+	double weight;
+};
+
+static void cov_count(struct cov_proc *p, unsigned int coverage, bool huge)
+{
+	if (huge)
+		p->huge++;
+	else
+		p->bucket[hf_cov_bucket(coverage)]++;
+}
+
+/* The coverage histogram and huge regions per process; the promotion counters. */
+static void coverage_metrics(struct hf_metrics *m, const struct cov_proc *p, size_t n,
+			     const struct hf_promoter *pr)
+{
+	char pid[16], bucket[8];
+
+	hf_metrics_family(m, "hawkfetch_hpcov_regions", HF_GAUGE, NULL,
+			  "2 MiB regions not mapped by a huge page, by HawkEye's coverage bucket "
+			  "(accessed base pages of 512: 0 is 0-51, 1 52-102, 2 103-153, 3 154-205, "
+			  "4 206-256, 5 257-307, 6 308-359, 7 360-410, 8 411-461, 9 462-512).");
+	for (size_t i = 0; i < n; i++) {
+		snprintf(pid, sizeof(pid), "%d", p[i].pid);
+		for (unsigned int b = 0; b < HF_COV_BUCKETS; b++) {
+			snprintf(bucket, sizeof(bucket), "%u", b);
+			hf_metrics_u64(m, p[i].bucket[b], "pid", pid, "comm", p[i].comm,
+				       "bucket", bucket, NULL);
+		}
+	}
+	hf_metrics_family(m, "hawkfetch_hpcov_huge_regions", HF_GAUGE, NULL,
+			  "2 MiB regions mapped by a huge page.");
+	for (size_t i = 0; i < n; i++) {
+		snprintf(pid, sizeof(pid), "%d", p[i].pid);
+		hf_metrics_u64(m, p[i].huge, "pid", pid, "comm", p[i].comm, NULL);
+	}
+	if (!pr)
+		return;
+	hf_metrics_family(m, "hawkfetch_hpcov_planned_regions_total", HF_COUNTER, NULL,
+			  "Regions hpcov --promote chose to collapse (with --dry-run: would have) "
+			  "since it started.");
+	for (size_t i = 0; i < n; i++) {
+		snprintf(pid, sizeof(pid), "%d", p[i].pid);
+		hf_metrics_u64(m, p[i].planned, "pid", pid, "comm", p[i].comm, NULL);
+	}
+	hf_metrics_family(m, "hawkfetch_hpcov_promoted_regions_total", HF_COUNTER, NULL,
+			  "Regions hpcov --promote collapsed into a huge page since it started.");
+	for (size_t i = 0; i < n; i++) {
+		snprintf(pid, sizeof(pid), "%d", p[i].pid);
+		hf_metrics_u64(m, p[i].promoted, "pid", pid, "comm", p[i].comm, NULL);
+	}
+	hf_metrics_family(m, "hawkfetch_hpcov_promotion_failures_total", HF_COUNTER, NULL,
+			  "Collapses by hpcov --promote that failed since it started.");
+	for (size_t i = 0; i < n; i++) {
+		snprintf(pid, sizeof(pid), "%d", p[i].pid);
+		hf_metrics_u64(m, p[i].failed, "pid", pid, "comm", p[i].comm, NULL);
+	}
+	hf_metrics_family(m, "hawkfetch_hpcov_weight", HF_GAUGE, NULL,
+			  "The weight hpcov --promote shares huge pages by (--weights; 1 "
+			  "without).");
+	for (size_t i = 0; i < n; i++) {
+		snprintf(pid, sizeof(pid), "%d", p[i].pid);
+		hf_metrics_double(m, p[i].weight, "pid", pid, "comm", p[i].comm, NULL);
+	}
+	hf_metrics_family(m, "hawkfetch_hpcov_promotion_rounds_total", HF_COUNTER, NULL,
+			  "Promotion rounds since hpcov --promote started.");
+	hf_metrics_u64(m, pr->round, NULL);
+}
+
+/* Print and/or write the metrics of the processes; HF_EXIT_OK or HF_EXIT_FAIL. */
+static int emit_metrics(const struct cov_proc *p, size_t n, const struct hf_promoter *pr)
+{
+	struct hf_metrics *m = hf_metrics_new("hpcov");
+	int status;
+
+	if (!m)
+		abort();
+	coverage_metrics(m, p, n, pr);
+	status = hf_metrics_emit(m);
+	hf_metrics_free(m);
+	return status;
+}
+
+/* A measurement: every process with a region (the histogram ignores --top). */
+static int scan_metrics(const struct hf_covscan *r, const struct hf_cov_region *c, size_t n)
+{
+	struct cov_proc *p = calloc(r->nt + 1, sizeof(*p));
+	size_t np = 0;
+	int status;
+
+	if (!p)
+		abort();
+	for (int t = 0; t < r->nt; t++) {
+		p[t].pid = r->t[t].pid;
+		memcpy(p[t].comm, r->t[t].comm, sizeof(p[t].comm));
+	}
+	for (size_t i = 0; i < n; i++)
+		cov_count(&p[c[i].owner], c[i].coverage, c[i].huge);
+	for (int t = 0; t < r->nt; t++) {
+		unsigned int regions = p[t].huge;
+
+		for (unsigned int b = 0; b < HF_COV_BUCKETS; b++)
+			regions += p[t].bucket[b];
+		if (regions && !r->t[t].gone)
+			p[np++] = p[t];
+	}
+	status = emit_metrics(p, np, NULL);
+	free(p);
+	return status;
+}
+
 static int open_scan(struct hf_covscan *scan)
 {
 	int err;
@@ -235,7 +360,7 @@ static int report_coverage(void)
 	struct hf_covscan scan;
 	struct hf_cov_region *ranked;
 	size_t n;
-	int err;
+	int err, mstatus = HF_EXIT_OK;
 
 	if ((err = open_scan(&scan)))
 		return err;
@@ -248,11 +373,17 @@ static int report_coverage(void)
 	for (unsigned int i = 0; i < args.rounds && !(err = hf_covscan_round(&scan)); i++)
 		;
 	ranked = hf_covscan_rank(&scan, &n);
-	if (!err && (n || !scan.status))
-		hf_opts.json ? print_json(&scan, ranked, n) : print_plain(&scan, ranked, n);
+	if (!err && (n || !scan.status)) {
+		if (hf_metrics_wanted())
+			mstatus = scan_metrics(&scan, ranked, n);
+		if (hf_opts.json)
+			print_json(&scan, ranked, n);
+		else if (!hf_opts.openmetrics)	/* the metrics replace the report */
+			print_plain(&scan, ranked, n);
+	}
 	free(ranked);
 	hf_covscan_close(&scan);
-	return err ? err : scan.status;
+	return err ? err : scan.status ? scan.status : mstatus;
 }
 
 /* ---- promotion ---- */
@@ -325,6 +456,42 @@ static void print_step_json(const struct hf_promoter *pr, const struct hf_promot
 	}
 	hf_json_emit(stdout, o);
 	json_object_put(o);
+}
+
+/* --openmetrics: the metrics after each round replace the plain lines. */
+static void report_nothing(const struct hf_promoter *pr, const struct hf_promote_region *r,
+			   size_t i, const struct hf_collapse_result *res)
+{
+	(void)pr; (void)r; (void)i; (void)res;
+}
+
+/* After a round: the processes still promoted, their regions and counters. */
+static int promote_metrics(const struct hf_promoter *pr)
+{
+	struct cov_proc *p = calloc(pr->nproc + 1, sizeof(*p));
+	size_t np = 0;
+	int status;
+
+	if (!p)
+		abort();
+	for (size_t i = 0; i < pr->nproc; i++) {
+		if (pr->proc[i].exited)
+			continue;
+		p[np] = (struct cov_proc){ .pid = pr->proc[i].pid, .weight = pr->proc[i].weight,
+			.planned = pr->proc[i].granted, .promoted = pr->ps[i].promoted,
+			.failed = pr->ps[i].failed };
+		memcpy(p[np].comm, pr->ps[i].comm, sizeof(p[np].comm));
+		np++;
+	}
+	for (size_t j = 0; j < pr->nreg; j++)
+		for (size_t i = 0; i < np; i++)
+			if (p[i].pid == pr->reg[j].pid) {
+				cov_count(&p[i], pr->reg[j].coverage, pr->reg[j].huge);
+				break;
+			}
+	status = emit_metrics(p, np, pr);
+	free(p);
+	return status;
 }
 
 static enum hf_cov_source coverage_source(const struct hf_promoter *pr)
@@ -416,7 +583,8 @@ static int promote_setup(struct hf_promoter *pr)
 	pr->from_name = args.from;
 	pr->dry_run = args.dry_run;
 	pr->stop = &hf_stop;
-	pr->report = hf_opts.json ? print_step_json : print_step_plain;
+	pr->report = hf_opts.json ? print_step_json : hf_opts.openmetrics ? report_nothing :
+		     print_step_plain;
 	/* --dry-run --from reads nothing but its files: no root, no kernel support. */
 	pr->live = !args.from;
 	if ((!args.dry_run || pr->live) && (err = check_can_collapse()))
@@ -440,7 +608,7 @@ static int promote_setup(struct hf_promoter *pr)
 static int run_promote(void)
 {
 	struct hf_promoter pr = { .start_ns = hf_now_ns() };
-	int err = promote_setup(&pr);
+	int err = promote_setup(&pr), mstatus = HF_EXIT_OK;
 
 	hf_catch_stop_signals();
 	while (!err && !hf_stop) {
@@ -450,6 +618,8 @@ static int run_promote(void)
 			break;
 		hf_promoter_refresh(&pr);
 		planned = hf_stop ? 0 : hf_promoter_round(&pr);
+		if (hf_metrics_wanted() && promote_metrics(&pr))
+			mstatus = HF_EXIT_FAIL;
 		if (!args.watch || (!pr.live && (!planned || args.dry_run)))
 			break;	/* a file's coverage does not change between rounds */
 		if (hf_promoter_all_exited(&pr))
@@ -457,12 +627,12 @@ static int run_promote(void)
 		if (!pr.live)
 			hf_sleep_s(args.interval, &hf_stop);
 	}
-	if (!err)
+	if (!err && !hf_opts.openmetrics)	/* else the last round's metrics */
 		print_summary(&pr);
 	if (!err && pr.failed && !pr.promoted)
 		err = HF_EXIT_FAIL;	/* every collapse failed: say so in the status */
 	hf_promoter_free(&pr);
-	return err;
+	return err ? err : mstatus;
 }
 
 /* ---- --weights without --promote: khugepaged's weights ---- */
