@@ -15,6 +15,7 @@
 #include "helpers.h"
 #include "cli.h"
 #include "kweight.h"
+#include "metrics.h"
 #include "output.h"
 #include "perfcount.h"
 #include "perfstat.h"
@@ -139,6 +140,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "-e goes with -p PID or -- COMMAND");
 		if (args.feed && (args.from || args.list_events))
 			argp_error(state, "--feed goes with -p PID or -- COMMAND");
+		if (hf_metrics_wanted() && args.list_events)
+			argp_error(state, "--list-events lists encodings and has no metrics (drop "
+				   "--openmetrics and --textfile)");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -146,7 +150,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp_child children[] = { HF_COMMON_CHILD, { 0 } };
+static const struct argp_child children[] = { HF_COMMON_CHILD, HF_METRICS_CHILD, { 0 } };
 static const struct argp argp = { options, parse_opt, "[-- COMMAND [ARG...]]", doc,
 				  children, NULL, NULL };
 
@@ -196,45 +200,140 @@ static void print_header(enum hf_mmu_metric metric, bool pid)
 		       "INSTRUCTIONS", "WALKS_PKI");
 }
 
+/* ---- metrics (--openmetrics, --textfile) ---- */
+
+static int metrics_status = HF_EXIT_OK;	/* HF_EXIT_FAIL once a write failed */
+
+/* One process's numbers (p NULL: --from's, which has no process). */
+struct msample {
+	const struct hf_pc_proc *p;
+	bool have_ratio;
+	double ratio;			/* the overhead of the last interval */
+	const char *metric;		/* which ratio it is */
+	int nev;
+	const char *event[MAX_EVENTS];
+	uint64_t count[MAX_EVENTS];	/* since the start */
+};
+
+/* The overhead of counts by role, in base units (walks per instruction on AMD). */
+static void ratio_of_counts(struct msample *s, const struct hf_mmu_counts *c)
+{
+	struct hf_mmu_result r;
+
+	s->have_ratio = !hf_mmu_compute(c, &r);
+	s->metric = r.metric == HF_MMU_CYCLE_FRACTION ? "walk_cycle_fraction" :
+		    "walks_per_instruction";
+	s->ratio = r.metric == HF_MMU_CYCLE_FRACTION ? r.value : r.value / 1000;
+}
+
+/* Counts by role, as counters named by their roles. */
+static void counts_by_role(struct msample *s, const struct hf_mmu_counts *c)
+{
+	for (int i = 0; i < HF_MMU_NROLES; i++)
+		if (c->have & 1u << i) {
+			s->event[s->nev] = hf_mmu_role_key[i];
+			s->count[s->nev++] = c->v[i];
+		}
+}
+
+static void sample_labels(struct hf_metrics *m, const struct msample *s, bool counter, int e)
+{
+	char pid[16];
+
+	if (!s->p) {
+		if (counter)
+			hf_metrics_u64(m, s->count[e], "event", s->event[e], NULL);
+		else
+			hf_metrics_double(m, s->ratio, "metric", s->metric, NULL);
+		return;
+	}
+	snprintf(pid, sizeof(pid), "%d", s->p->pid);
+	if (counter)
+		hf_metrics_u64(m, s->count[e], "pid", pid, "comm", s->p->comm, "event",
+			       s->event[e], NULL);
+	else
+		hf_metrics_double(m, s->ratio, "pid", pid, "comm", s->p->comm, "metric",
+				  s->metric, NULL);
+}
+
+static void emit_metrics(const struct msample *s, int n)
+{
+	struct hf_metrics *m = hf_metrics_new("mmucost");
+
+	if (!m)
+		abort();
+	hf_metrics_family(m, "hawkfetch_mmucost_overhead_ratio", HF_GAUGE, NULL,
+			  "MMU overhead in the last interval: page-walk cycles / unhalted cycles "
+			  "(metric walk_cycle_fraction), page walks / instructions on AMD "
+			  "(walks_per_instruction), or sum(NUM) / DENOM of -e (event_ratio).");
+	for (int i = 0; i < n; i++)
+		if (s[i].have_ratio)
+			sample_labels(m, &s[i], false, 0);
+	hf_metrics_family(m, "hawkfetch_mmucost_events_total", HF_COUNTER, NULL,
+			  "Events counted since mmucost started (--from: in the file so far), by "
+			  "page-walk role (load_walk_cycles, cycles, ...) or as -e named them.");
+	for (int i = 0; i < n; i++)
+		for (int e = 0; e < s[i].nev; e++)
+			sample_labels(m, &s[i], true, e);
+	if (hf_metrics_emit(m))
+		metrics_status = HF_EXIT_FAIL;
+	hf_metrics_free(m);
+}
+
 /* ---- --from FILE ---- */
+
+struct from_state {
+	bool header;			/* MMU counts were found */
+	struct hf_mmu_counts total;	/* the file's so far, for the counters */
+};
 
 static int from_interval(const struct hf_perfstat_interval *iv, void *ctx)
 {
-	bool *header = ctx;
+	struct from_state *st = ctx;
 	struct hf_mmu_result r;
+	struct msample s = { 0 };
 
-	if (!*header) {
+	if (!st->header && !hf_opts.openmetrics) {
 		hf_mmu_compute(&iv->counts, &r);
 		print_header(r.metric, false);
-		*header = true;
 	}
-	print_interval(iv->timed ? iv->time_s : -1, NULL, &iv->counts);
+	st->header = true;
+	if (!hf_opts.openmetrics)
+		print_interval(iv->timed ? iv->time_s : -1, NULL, &iv->counts);
+	if (!hf_metrics_wanted())
+		return 0;
+	for (int i = 0; i < HF_MMU_NROLES; i++)
+		st->total.v[i] += iv->counts.v[i];
+	st->total.have |= iv->counts.have;
+	ratio_of_counts(&s, &iv->counts);
+	counts_by_role(&s, &st->total);
+	emit_metrics(&s, 1);
 	return 0;
 }
 
 static int run_from(void)
 {
 	FILE *f = strcmp(args.from, "-") ? fopen(args.from, "re") : stdin;
-	bool header = false;
+	struct from_state st = { 0 };
 	int line, err;
 
 	if (!f) {
 		hf_err("%s: %s", args.from, strerror(errno));
 		return HF_EXIT_FAIL;
 	}
-	err = hf_perfstat_read(f, from_interval, &header, &line);
+	err = hf_perfstat_read(f, from_interval, &st, &line);
 	if (f != stdin)
 		fclose(f);
 	if (err == -EINVAL) {
 		hf_err("%s:%d: not a line of `perf stat -x,` output", args.from, line);
 		return HF_EXIT_FAIL;
 	}
-	if (!header) {
+	if (!st.header) {
 		hf_err("%s: no page-walk or cycle counts found (expected events such as "
 		       "dtlb_load_misses.walk_active and cycles)", args.from);
 		return HF_EXIT_FAIL;
 	}
-	return HF_EXIT_OK;
+	return metrics_status;
 }
 
 /* ---- --list-events ---- */
@@ -338,7 +437,7 @@ static void report(const struct live *l, double time_s, const struct hf_pc_proc 
 
 static void live_header(const struct live *l)
 {
-	if (hf_opts.json)
+	if (hf_opts.json || hf_opts.openmetrics)
 		return;
 	if (!args.events) {
 		print_header(l->ev.metric, true);
@@ -354,6 +453,8 @@ static void summary(const struct live *l, double now)
 {
 	struct json_object *o, *procs;
 
+	if (hf_opts.openmetrics)
+		return;		/* the last interval's metrics stand */
 	if (!hf_opts.json) {
 		for (int i = 0; i < l->set.nproc; i++)
 			report(l, -1, &l->set.proc[i], l->set.proc[i].total);
@@ -404,7 +505,9 @@ static int feed_write(const struct live *l)
 		memcpy(l->kw[i].comm, p->comm, sizeof(l->kw[i].comm));
 		hf_kweight_write(&l->kw[i], v, ok);
 	}
-	return hf_kweight_report(stdout, l->kw, l->set.nproc, hf_opts.json);
+	/* With --openmetrics stdout holds only metrics: the writes go to stderr. */
+	return hf_kweight_report(hf_opts.openmetrics ? stderr : stdout, l->kw, l->set.nproc,
+				 hf_opts.json);
 }
 
 static void feed_close(struct live *l)
@@ -415,14 +518,57 @@ static void feed_close(struct live *l)
 	l->kw = NULL;
 }
 
+/* The metrics of an interval: its overhead, and the counts since the start. */
+static void live_metrics(const struct live *l, uint64_t (*delta)[MAX_EVENTS])
+{
+	struct msample *s = calloc(l->set.nproc + 1, sizeof(*s));
+
+	if (!s)
+		abort();
+	for (int i = 0; i < l->set.nproc; i++) {
+		const struct hf_pc_proc *p = &l->set.proc[i];
+
+		s[i].p = p;
+		if (!l->ev.user) {
+			struct hf_mmu_counts d = hf_mmu_events_counts(&l->ev, delta[i]);
+			struct hf_mmu_counts t = hf_mmu_events_counts(&l->ev, p->total);
+
+			ratio_of_counts(&s[i], &d);
+			counts_by_role(&s[i], &t);
+			continue;
+		}
+		s[i].metric = "event_ratio";
+		s[i].have_ratio = hf_mmu_events_overhead(&l->ev, delta[i], &s[i].ratio);
+		/* An event given twice counts the same: one series. */
+		for (int e = 0; e < l->ev.nev; e++) {
+			int k = 0;
+
+			while (k < s[i].nev && strcmp(s[i].event[k], l->ev.name[e]))
+				k++;
+			if (k < s[i].nev)
+				continue;
+			s[i].event[s[i].nev] = l->ev.name[e];
+			s[i].count[s[i].nev++] = p->total[e];
+		}
+	}
+	emit_metrics(s, l->set.nproc);
+	free(s);
+}
+
 static void sample(struct live *l, double time_s)
 {
-	uint64_t delta[MAX_EVENTS];
+	uint64_t (*delta)[MAX_EVENTS] = calloc(l->set.nproc + 1, sizeof(*delta));
 
+	if (!delta)
+		abort();
 	for (int i = 0; i < l->set.nproc; i++) {
-		hf_pc_sample(&l->set.proc[i], delta);
-		report(l, time_s, &l->set.proc[i], delta);
+		hf_pc_sample(&l->set.proc[i], delta[i]);
+		if (!hf_opts.openmetrics)	/* else the metrics replace the lines */
+			report(l, time_s, &l->set.proc[i], delta[i]);
 	}
+	if (hf_metrics_wanted())
+		live_metrics(l, delta);
+	free(delta);
 }
 
 static int start_command(struct live *l)
@@ -480,8 +626,10 @@ static int run_live(void)
 	}
 	feed_close(&l);
 	status = hf_pc_set_close(&l.set);
-	/* With a command, its status once counting went well. */
-	return err || status < 0 ? err : status;
+	/* With a command, its status once counting (and writing metrics) went well. */
+	if (err || metrics_status)
+		return err ? err : metrics_status;
+	return status < 0 ? HF_EXIT_OK : status;
 }
 
 int main(int argc, char **argv)
