@@ -8,6 +8,7 @@
 #include <time.h>
 #include "helpers.h"
 #include "cli.h"
+#include "metrics.h"
 #include "output.h"
 #include "prezeroctl.h"
 #include "procfs.h"
@@ -102,6 +103,8 @@ static void check_args(struct argp_state *state)
 			 args.verb->usage);
 	else if (args.watch_opts && args.verb->run != cmd_watch)
 		snprintf(msg, sizeof(msg), "-i and -n go with watch");
+	else if (hf_metrics_wanted() && args.verb->run != cmd_status && args.verb->run != cmd_watch)
+		snprintf(msg, sizeof(msg), "--openmetrics and --textfile go with status and watch");
 	else if (args.verb->run == cmd_set)
 		hf_prezero_parse_settings(args.argv, args.argc, UINT64_MAX, set, msg, sizeof(msg));
 	else if (args.verb->run == cmd_now)
@@ -144,7 +147,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp_child children[] = { HF_COMMON_CHILD, { 0 } };
+static const struct argp_child children[] = { HF_COMMON_CHILD, HF_METRICS_CHILD, { 0 } };
 static const struct argp argp = {
 	options, parse_opt,
 	"[status]\nenable | disable\nset KEY=VALUE...\nnow SIZE\nwatch [-i SEC] [-n COUNT]",
@@ -176,12 +179,74 @@ static int no_prezero(int err)
 	}
 
 	hf_prezero_stock_read(&s);
-	if (!hf_opts.json)
+	if (!hf_opts.json && !hf_opts.openmetrics)	/* stdout holds metrics or nothing */
 		print_stock(&s);
 	hf_err_detail(hf_prezero_stock_json(&s), "%s: %s: this kernel lacks the hawkfetch "
 		      "pre-zeroing patches (kernel-patches/); build and boot the patched kernel "
 		      "(make kernel)", HF_PREZERO_DIR, strerror(-err));
 	return HF_EXIT_NOFEATURE;
+}
+
+/* ---- metrics (--openmetrics, --textfile) ---- */
+
+/* The status as metrics: print and/or write them. HF_EXIT_OK or HF_EXIT_FAIL. */
+static int emit_metrics(const struct hf_prezero *pz)
+{
+	struct hf_metrics *m = hf_metrics_new("prezero-ctl");
+	const uint64_t *k = pz->knob, *c = pz->counter;
+	char node[16];
+	int status;
+
+	if (!m)
+		abort();
+	hf_metrics_family(m, "hawkfetch_prezero_enabled", HF_GAUGE, NULL,
+			  "1 when the background zeroing thread is enabled (knob enabled).");
+	hf_metrics_u64(m, k[HF_PZ_ENABLED], NULL);
+	hf_metrics_family(m, "hawkfetch_prezero_forced_off", HF_GAUGE, NULL,
+			  "1 when the kernel forces pre-zeroing off; reason: disabled_by "
+			  "(init_on_free, page_poisoning, debug_pagealloc, kasan; none when 0).");
+	hf_metrics_u64(m, hf_prezero_forced_off(pz), "reason", pz->disabled_by, NULL);
+	hf_metrics_family(m, "hawkfetch_prezero_pool_bytes", HF_GAUGE, "bytes",
+			  "Free memory zeroed ahead and not yet used, per NUMA node.");
+	for (int i = 0; i < pz->nnode; i++) {
+		snprintf(node, sizeof(node), "%d", pz->node[i].id);
+		hf_metrics_u64(m, pz->node[i].zeroed_pages * HF_PAGE_SIZE, "node", node, NULL);
+	}
+	hf_metrics_family(m, "hawkfetch_prezero_target_bytes", HF_GAUGE, "bytes",
+			  "Zeroed free memory the thread keeps per NUMA node (knob target_kbytes).");
+	for (int i = 0; i < pz->nnode; i++) {
+		snprintf(node, sizeof(node), "%d", pz->node[i].id);
+		hf_metrics_u64(m, k[HF_PZ_TARGET_KBYTES] * 1024, "node", node, NULL);
+	}
+	hf_metrics_family(m, "hawkfetch_prezero_batch_bytes", HF_GAUGE, "bytes",
+			  "Memory zeroed per wake-up of the thread (knob batch_blocks, 2 MiB each).");
+	hf_metrics_u64(m, k[HF_PZ_BATCH_BLOCKS] * HF_HPAGE_SIZE, NULL);
+	hf_metrics_family(m, "hawkfetch_prezero_sleep_seconds", HF_GAUGE, "seconds",
+			  "Pause between the thread's batches (knob sleep_millisecs).");
+	hf_metrics_double(m, k[HF_PZ_SLEEP_MILLISECS] / 1e3, NULL);
+	hf_metrics_family(m, "hawkfetch_prezero_nontemporal", HF_GAUGE, NULL,
+			  "1 when zeroing uses non-temporal stores (knob nontemporal).");
+	hf_metrics_u64(m, k[HF_PZ_NONTEMPORAL], NULL);
+	hf_metrics_family(m, "hawkfetch_prezero_zeroed_bytes_total", HF_COUNTER, "bytes",
+			  "Memory zeroed by the background thread since boot (prezero_zeroed).");
+	hf_metrics_u64(m, c[HF_PZ_ZEROED] * HF_PAGE_SIZE, NULL);
+	hf_metrics_family(m, "hawkfetch_prezero_zeroed_direct_bytes_total", HF_COUNTER, "bytes",
+			  "Memory zeroed through zero_now_kbytes (prezero-ctl now) since boot "
+			  "(prezero_zeroed_direct).");
+	hf_metrics_u64(m, c[HF_PZ_ZEROED_DIRECT] * HF_PAGE_SIZE, NULL);
+	hf_metrics_family(m, "hawkfetch_prezero_dropped_bytes_total", HF_COUNTER, "bytes",
+			  "Zeroed free memory whose mark was dropped unused since boot "
+			  "(prezero_dropped).");
+	hf_metrics_u64(m, c[HF_PZ_DROPPED] * HF_PAGE_SIZE, NULL);
+	hf_metrics_family(m, "hawkfetch_prezero_thp_faults_total", HF_COUNTER, NULL,
+			  "THP faults since boot: served a pre-zeroed page (result prezeroed, "
+			  "thp_fault_prezeroed) or zeroing it in the fault (zeroed, "
+			  "thp_fault_zeroed).");
+	hf_metrics_u64(m, c[HF_PZ_THP_PREZEROED], "result", "prezeroed", NULL);
+	hf_metrics_u64(m, c[HF_PZ_THP_ZEROED], "result", "zeroed", NULL);
+	status = hf_metrics_emit(m);
+	hf_metrics_free(m);
+	return status;
 }
 
 /* ---- status ---- */
@@ -255,19 +320,21 @@ static int cmd_status(void)
 
 	if (status)
 		return status;
+	if (hf_metrics_wanted())
+		status = emit_metrics(&pz);
 	if (hf_opts.json) {
 		struct json_object *o = hf_prezero_status_json(&pz);
 
 		hf_json_emit(stdout, o);
 		json_object_put(o);
-	} else {
+	} else if (!hf_opts.openmetrics) {	/* else the metrics replace the status */
 		print_state(&pz);
 		print_nodes(&pz);
 		print_knobs(&pz);
 		print_counters(&pz);
 	}
 	hf_prezero_free(&pz);
-	return HF_EXIT_OK;
+	return status;
 }
 
 /* ---- enable, disable, set ---- */
@@ -417,12 +484,30 @@ static int read_counters(uint64_t *c)
 	return err ? HF_EXIT_FAIL : HF_EXIT_OK;
 }
 
+/*
+ * With metrics: everything read again (knobs, nodes) and the metrics
+ * written; a failed write sets *mstatus and watching goes on.
+ */
+static int read_with_metrics(uint64_t *c, int *mstatus)
+{
+	struct hf_prezero pz;
+	int status = hf_prezero_load(&pz);
+
+	if (status)
+		return status;
+	memcpy(c, pz.counter, sizeof(pz.counter));
+	if (emit_metrics(&pz))
+		*mstatus = HF_EXIT_FAIL;
+	hf_prezero_free(&pz);
+	return HF_EXIT_OK;
+}
+
 static int cmd_watch(void)
 {
 	uint64_t first[HF_PZ_NCOUNTERS], prev[HF_PZ_NCOUNTERS], cur[HF_PZ_NCOUNTERS];
 	uint64_t step = args.interval * 1e9, start, t, n = 0;
 	struct hf_prezero pz;
-	int status = hf_prezero_load(&pz);
+	int status = hf_prezero_load(&pz), mstatus = HF_EXIT_OK;
 
 	if (status)
 		return status;
@@ -430,7 +515,7 @@ static int cmd_watch(void)
 	memcpy(prev, first, sizeof(prev));
 	hf_prezero_free(&pz);
 	hf_catch_stop_signals();
-	if (!hf_opts.json)
+	if (!hf_opts.json && !hf_opts.openmetrics)
 		printf("%9s %10s %10s %10s %13s %10s %6s %9s\n", "TIME_S", "ZEROED/S", "DIRECT/S",
 		       "DROPPED/S", "THP_PREZEROED", "THP_ZEROED", "HIT%", "POOL_MIB");
 	start = t = hf_now_ns();
@@ -438,16 +523,18 @@ static int cmd_watch(void)
 	while ((!args.count || n < args.count) && hf_sleep_until(start + (n + 1) * step, &hf_stop)) {
 		uint64_t now = hf_now_ns();
 
-		if ((status = read_counters(cur)))
+		status = hf_metrics_wanted() ? read_with_metrics(cur, &mstatus) : read_counters(cur);
+		if (status)
 			break;
-		print_interval(NULL, now - start, now - t, prev, cur);
+		if (!hf_opts.openmetrics)	/* else the metrics replace the rows */
+			print_interval(NULL, now - start, now - t, prev, cur);
 		memcpy(prev, cur, sizeof(prev));
 		t = now;
 		n++;
 	}
-	if (n > 1)
+	if (n > 1 && !hf_opts.openmetrics)
 		print_interval("total", t - start, t - start, first, prev);
-	return status;
+	return status ? status : mstatus;
 }
 
 int main(int argc, char **argv)
