@@ -4,7 +4,8 @@
 #   make check      deps, then the unit, host and vm test tiers; ends with
 #                   "N passed, N failed, N skipped" (unit-check, host-check: one tier)
 #   make demo       deps, then the main job: trace a bundled workload and show what fbtrace sees
-#   make install    deps, then PREFIX=/usr/local DESTDIR= : binaries, man pages, completions
+#   make install    deps, then PREFIX=/usr/local DESTDIR= : binaries, man pages, completions,
+#                   systemd units (mk/systemd/) and /etc/hawkfetch/hawkfetch.conf
 #   make V=1        show the commands instead of a line per target
 
 .DEFAULT_GOAL := all

@@ -105,7 +105,7 @@ void hf_metrics_double(struct hf_metrics *m, double value, ...)
 	va_start(ap, value);
 	put_labels(m->out, ap);
 	va_end(ap);
-	fprintf(m->out, " %.6g\n", value);
+	fprintf(m->out, " %.15g\n", value);	/* seconds keep microseconds up to 10^9 s */
 }
 
 int hf_metrics_write(const struct hf_metrics *m, FILE *out)
