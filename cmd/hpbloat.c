@@ -7,7 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "bloatreport.h"
+#include "cgroup.h"
 #include "cli.h"
+#include "metrics.h"
 #include "output.h"
 #include "pagemap.h"
 #include "procfs.h"
@@ -83,6 +85,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (hf_recover_args.recover && (args.regions || args.vmas || hf_targets.top))
 			argp_error(state, "--recover reports per process and region; drop -r/--vmas/"
 				   "--top (--budget limits what it takes)");
+		if (hf_opts.openmetrics && (args.regions || args.vmas))
+			argp_error(state, "--openmetrics gives metrics per process and per cgroup; "
+				   "-r and --vmas choose rows of the plain or JSON report");
+		if (hf_metrics_wanted() && hf_recover_args.recover && !hf_recover_args.watch)
+			argp_error(state, "metrics come from a scan or from --watch; a one-off "
+				   "--recover reports in plain text or JSON (drop --openmetrics and "
+				   "--textfile)");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -91,7 +100,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp_child children[] = {
-	HF_TARGETS_CHILD, HF_RECOVER_CHILD, HF_COMMON_CHILD, { 0 }
+	HF_TARGETS_CHILD, HF_RECOVER_CHILD, HF_COMMON_CHILD, HF_METRICS_CHILD, { 0 }
 };
 static const struct argp argp = { options, parse_opt, NULL, doc, children, NULL, NULL };
 
@@ -264,6 +273,120 @@ static void print_json(const struct hf_bloat_report *rep)
 	json_object_put(o);
 }
 
+/* ---- metrics (--openmetrics, --textfile) ---- */
+
+struct cgroup_sum {
+	char *path;
+	struct hf_bloat_count c;
+};
+
+static void add_count(struct hf_bloat_count *to, const struct hf_bloat_count *c)
+{
+	to->huge_pages += c->huge_pages;
+	to->zero_subpages += c->zero_subpages;
+}
+
+/* Every scanned process's counts, summed by the cgroup its memory is charged to. */
+static struct cgroup_sum *sum_cgroups(const struct hf_bloat_report *rep, size_t *n)
+{
+	struct cgroup_sum *cg = calloc(rep->nproc + 1, sizeof(*cg));
+	char path[4096];
+
+	*n = 0;
+	if (!cg)
+		abort();
+	for (int i = 0; i < rep->nproc; i++) {
+		size_t j = 0;
+		int err = hf_cgroup_of_pid(rep->proc[i].pid, path, sizeof(path));
+
+		if (err) {
+			hf_debug("pid %d: cgroup: %s; left out of the cgroup metrics",
+				 rep->proc[i].pid, strerror(-err));
+			continue;
+		}
+		while (j < *n && strcmp(cg[j].path, path))
+			j++;
+		if (j == *n && !(cg[(*n)++].path = strdup(path)))
+			abort();
+		add_count(&cg[j].c, &rep->proc[i].c);
+	}
+	return cg;
+}
+
+enum bloat_value { BLOAT_BYTES, ZERO_SUBPAGES, HUGE_PAGES };
+
+static uint64_t bloat_value(const struct hf_bloat_count *c, enum bloat_value v)
+{
+	return v == BLOAT_BYTES ? c->zero_subpages * HF_PAGE_SIZE :
+	       v == ZERO_SUBPAGES ? c->zero_subpages : c->huge_pages;
+}
+
+static const struct {
+	const char *name, *unit, *help, *cgroup_help;
+} bloat_family[] = {
+	[BLOAT_BYTES] = { "bloat_bytes", "bytes",
+		"Zero-filled 4 KiB subpages inside the transparent huge pages of a process, "
+		"in bytes.",
+		"Zero-filled 4 KiB subpages inside the transparent huge pages of the scanned "
+		"processes of a cgroup, in bytes." },
+	[ZERO_SUBPAGES] = { "zero_subpages", NULL,
+		"Zero-filled 4 KiB subpages inside the transparent huge pages of a process.",
+		"Zero-filled 4 KiB subpages inside the transparent huge pages of the scanned "
+		"processes of a cgroup." },
+	[HUGE_PAGES] = { "huge_pages", NULL,
+		"Transparent huge pages (2 MiB, PMD-mapped) of a process.",
+		"Transparent huge pages (2 MiB, PMD-mapped) of the scanned processes of a "
+		"cgroup." },
+};
+
+/* Per process (the --top most bloated; all without it) and per cgroup (all). */
+static void bloat_metrics(struct hf_metrics *m, const struct hf_bloat_report *rep)
+{
+	size_t n, ncg;
+	struct hf_bloat_row *rows = hf_bloat_report_rank(rep, HF_BLOAT_BY_PROC, hf_targets.top, &n);
+	struct cgroup_sum *cg = sum_cgroups(rep, &ncg);
+	char name[128], pid[16];
+
+	for (size_t f = 0; f < ARRAY_SIZE(bloat_family); f++) {
+		snprintf(name, sizeof(name), "hawkfetch_hpbloat_%s", bloat_family[f].name);
+		hf_metrics_family(m, name, HF_GAUGE, bloat_family[f].unit, bloat_family[f].help);
+		for (size_t i = 0; i < n; i++) {
+			snprintf(pid, sizeof(pid), "%d", rows[i].proc->pid);
+			hf_metrics_u64(m, bloat_value(&rows[i].proc->c, f), "pid", pid,
+				       "comm", rows[i].proc->comm, NULL);
+		}
+	}
+	for (size_t f = 0; f < ARRAY_SIZE(bloat_family); f++) {
+		snprintf(name, sizeof(name), "hawkfetch_hpbloat_cgroup_%s", bloat_family[f].name);
+		hf_metrics_family(m, name, HF_GAUGE, bloat_family[f].unit,
+				  bloat_family[f].cgroup_help);
+		for (size_t j = 0; j < ncg; j++)
+			hf_metrics_u64(m, bloat_value(&cg[j].c, f), "cgroup", cg[j].path, NULL);
+	}
+	for (size_t j = 0; j < ncg; j++)
+		free(cg[j].path);
+	free(cg);
+	free(rows);
+}
+
+/* Print and/or write the metrics; frees m. HF_EXIT_OK or HF_EXIT_FAIL. */
+static int emit_metrics(struct hf_metrics *m)
+{
+	int status = hf_metrics_emit(m);
+
+	hf_metrics_free(m);
+	return status;
+}
+
+static struct hf_metrics *new_metrics(void)
+{
+	struct hf_metrics *m = hf_metrics_new("hpbloat");
+
+	if (!m)
+		abort();
+	return m;
+}
+
 /* ---- recovery ---- */
 
 static const char *mech_text(enum hf_recover_mech m)
@@ -352,6 +475,8 @@ static void print_event(struct json_object *ev)
 	struct json_object *v, *t;
 	const char *type;
 
+	if (hf_opts.openmetrics)
+		return;		/* the metrics replace the plain lines */
 	if (hf_opts.json) {
 		hf_json_emit(stdout, ev);
 		return;
@@ -373,6 +498,43 @@ static void print_event(struct json_object *ev)
 	putchar('\n');
 }
 
+/* --watch with metrics: what the tick scans with, and its status. */
+static struct {
+	const struct hf_watch_opts *opts;
+	struct hf_bloat_scanner scanner;
+	int status;
+} wm;
+
+/* Every interval: the targets scanned again, and the recovery so far. */
+static void watch_tick(const struct hf_watch_totals *t, const struct hf_mem_state *ms)
+{
+	struct hf_bloat_report rep = { 0 };
+	struct hf_pids pids = { 0 };
+	struct hf_metrics *m = new_metrics();
+
+	hf_watch_pids(wm.opts, &pids);
+	hf_bloat_report_scan(&rep, &wm.scanner, &pids, wm.opts->all, true);
+	free(pids.pid);
+	bloat_metrics(m, &rep);
+	hf_bloat_report_free(&rep);
+	hf_metrics_family(m, "hawkfetch_hpbloat_recovered_bytes_total", HF_COUNTER, "bytes",
+			  "Zero subpages given back by recovery since hpbloat --watch started, "
+			  "in bytes.");
+	hf_metrics_u64(m, t->returned * HF_PAGE_SIZE, NULL);
+	hf_metrics_family(m, "hawkfetch_hpbloat_split_huge_pages_total", HF_COUNTER, NULL,
+			  "Huge pages split by recovery since hpbloat --watch started.");
+	hf_metrics_u64(m, t->regions_split, NULL);
+	hf_metrics_family(m, "hawkfetch_hpbloat_recovery_rounds_total", HF_COUNTER, NULL,
+			  "Recovery rounds since hpbloat --watch started.");
+	hf_metrics_u64(m, t->rounds, NULL);
+	hf_metrics_family(m, "hawkfetch_hpbloat_memory_available_ratio", HF_GAUGE, NULL,
+			  "Memory available, of the system or of the cgroup's limit: what the "
+			  "--low and --high marks apply to.");
+	hf_metrics_double(m, ms->avail_pct / 100, NULL);
+	if (emit_metrics(m))
+		wm.status = HF_EXIT_FAIL;
+}
+
 static int watch(const struct hf_thp_policy *pol, struct hf_recover_env *env)
 {
 	struct hf_watch_opts o = {
@@ -386,7 +548,17 @@ static int watch(const struct hf_thp_policy *pol, struct hf_recover_env *env)
 
 	if (!args.cgroup)
 		o.pids = hf_targets.pids;
+	if (hf_metrics_wanted()) {
+		if ((err = hf_bloat_scanner_init(&wm.scanner, pol, CHUNK))) {
+			hf_err("scan buffer: %s", strerror(-err));
+			return HF_EXIT_FAIL;
+		}
+		wm.opts = &o;
+		o.tick = watch_tick;
+	}
 	err = hf_recover_watch(&o, env, pol, &t);
+	if (o.tick)
+		hf_bloat_scanner_free(&wm.scanner);
 	if (err) {
 		hf_err("--watch: %s", strerror(-err));
 		return HF_EXIT_FAIL;
@@ -396,7 +568,7 @@ static int watch(const struct hf_thp_policy *pol, struct hf_recover_env *env)
 
 		hf_json_emit(stdout, s);
 		json_object_put(s);
-	} else {
+	} else if (!hf_opts.openmetrics) {	/* else the last interval's metrics */
 		printf("\nWatched %.1f s (%s): %llu starts, %llu stops at the high mark, %llu rounds, "
 		       "split %llu huge pages, %llu KiB given back; %.1f%% available now.\n",
 		       t.elapsed_s, t.signal ? strsignal(t.signal) : "duration over",
@@ -404,7 +576,7 @@ static int watch(const struct hf_thp_policy *pol, struct hf_recover_env *env)
 		       (unsigned long long)t.rounds, (unsigned long long)t.regions_split,
 		       (unsigned long long)KIB(t.returned), t.last.avail_pct);
 	}
-	return HF_EXIT_OK;
+	return wm.status;
 }
 
 int main(int argc, char **argv)
@@ -454,10 +626,18 @@ int main(int argc, char **argv)
 	if (hf_recover_args.recover) {
 		err = recover(&rep, &env);
 		status = err > status ? err : status;
-	} else if (hf_opts.json) {
-		print_json(&rep);
 	} else {
-		print_plain(&rep);
+		if (hf_metrics_wanted()) {
+			struct hf_metrics *m = new_metrics();
+
+			bloat_metrics(m, &rep);
+			err = emit_metrics(m);
+			status = err > status ? err : status;
+		}
+		if (hf_opts.json)
+			print_json(&rep);
+		else if (!hf_opts.openmetrics)	/* the metrics replace the report */
+			print_plain(&rep);
 	}
 	hf_recover_env_close(&env);
 	hf_bloat_report_free(&rep);

@@ -17,8 +17,7 @@
 #include "proclist.h"
 #include "recwatch.h"
 
-/* The processes to look at this round. */
-static void round_pids(const struct hf_watch_opts *o, struct hf_pids *pids)
+void hf_watch_pids(const struct hf_watch_opts *o, struct hf_pids *pids)
 {
 	pids->n = 0;
 	if (o->all)
@@ -83,7 +82,7 @@ static struct json_object *recover_round(const struct hf_watch_opts *o, struct h
 
 	need = want_kib > m->avail_kib ? (want_kib - m->avail_kib) / (HF_PAGE_SIZE / 1024) : 1;
 	budget = o->budget && o->budget < need ? o->budget : need;
-	round_pids(o, &pids);
+	hf_watch_pids(o, &pids);
 	n = scan_round(s, &pids, &procs);
 	free(pids.pid);
 	if (!procs || hf_recover_plan(&run, procs, n, o->min_zero, budget)) {
@@ -154,6 +153,8 @@ int hf_recover_watch(const struct hf_watch_opts *o, struct hf_recover_env *env,
 				tot->stops_empty++;
 			}
 		}
+		if (o->tick)
+			o->tick(tot, &m);
 		hf_sleep_s(o->interval, &hf_stop);
 	}
 	tot->signal = hf_stop ? hf_stop_signal : 0;

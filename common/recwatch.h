@@ -5,6 +5,8 @@
 
 #include "recover.h"
 
+struct hf_watch_totals;
+
 struct hf_watch_opts {
 	bool all;
 	const char *cgroup;		/* its processes, and its limit for the marks */
@@ -16,6 +18,11 @@ struct hf_watch_opts {
 	uint64_t budget;		/* zero subpages per round; 0: what high needs */
 	/* Each event ("start", "round", "stop"); the callee must not keep it. */
 	void (*emit)(struct json_object *ev);
+	/*
+	 * Optional: once per interval, after its round if there was one, with
+	 * the totals so far and the memory state the marks were checked on.
+	 */
+	void (*tick)(const struct hf_watch_totals *tot, const struct hf_mem_state *m);
 };
 
 struct hf_watch_totals {
@@ -26,6 +33,9 @@ struct hf_watch_totals {
 	double elapsed_s;
 	int signal;			/* the signal that stopped it, 0: duration */
 };
+
+/* The processes of a round: --all's, the cgroup's (re-read) and the pids. */
+void hf_watch_pids(const struct hf_watch_opts *o, struct hf_pids *pids);
 
 /*
  * Run until SIGINT/SIGTERM/SIGHUP or o->duration; events go to o->emit.
