@@ -31,8 +31,18 @@ scrape >/dev/null || { fail metrics-e2e "node_exporter did not answer: $(tail -3
 # value NAME: the sample of a series without labels (or the first one).
 value() { scrape | awk -v n="$1" '$1 == n || index($1, n "{") == 1 { print $2; exit }'; }
 
+delayacct=$(cat /proc/sys/kernel/task_delayacct)
+echo 1 > /proc/sys/kernel/task_delayacct
+cleanup() {
+	kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null
+	echo "$delayacct" > /proc/sys/kernel/task_delayacct
+	hf_swap_teardown
+}
 fbload stats -i 0.2 --textfile "$dir" > /dev/null 2>&1 &
 pids+=($!)
+fbtrace -c "$HF_CG" -i 0.2 --textfile "$dir" -o /dev/null > /dev/null 2>&1 &
+pids+=($!)
+sleep 1
 for i in $(seq 50); do [ -n "$(value hawkfetch_swap_in_pages_total)" ] && break; sleep 0.1; done
 before=$(value hawkfetch_swap_in_pages_total)
 "$B/workloads/swapseq" -c "$HF_CG" -n 2048 -s 1 > /dev/null 2>&1
@@ -44,3 +54,13 @@ check "metrics-e2e: node_exporter serves fbload's hawkfetch_swap_in_pages_total,
 	[ $? -eq 0 ]
 scrape | grep -E '^(# (HELP|TYPE) )?hawkfetch_' | promtool check metrics
 check "metrics-e2e: the scraped hawkfetch series pass promtool" [ $? -eq 0 ]
+
+# fbtrace's per-cgroup series: the workload's cgroup, its swap-ins and delay.
+cg=/${HF_CG#/sys/fs/cgroup/*/}
+[ -d /sys/fs/cgroup/memory ] || cg=/${HF_CG#/sys/fs/cgroup/}
+series() { scrape | awk -v s="$1" 'index($1, s) == 1 { print $2; exit }'; }
+faults=$(series "hawkfetch_fbtrace_cgroup_faults_total{cgroup=\"$cg\",kind=\"swapin\"}")
+delay=$(series "hawkfetch_fbtrace_cgroup_swapin_delays_total{cgroup=\"$cg\"}")
+[ "${faults:-0}" -ge 2048 ] && [ "${delay:-0}" -gt 0 ]
+check "metrics-e2e: node_exporter serves fbtrace's per-cgroup series for $cg: ${faults:-none} swap-ins, ${delay:-none} swap-in delays" \
+	[ $? -eq 0 ]
