@@ -53,9 +53,13 @@ promcheck() {
 }
 
 # value FILE SERIES: the series' value in the last exposition of FILE.
-value() { awk -v s="$2" '/^# EOF$/ { last = cur; cur = ""; next } $1 == s { cur = $2 } END { print last }' "$1"; }
+# (A label value may hold spaces: the series is the line less its last field.)
+value() {
+	awk -v s="$2" '/^# EOF$/ { last = cur; cur = ""; next }
+		substr($0, 1, length($0) - length($NF) - 1) == s { cur = $NF } END { print last }' "$1"
+}
 # values FILE SERIES: its value in each exposition, one per line.
-values() { awk -v s="$2" '$1 == s { print $2 }' "$1"; }
+values() { awk -v s="$2" 'substr($0, 1, length($0) - length($NF) - 1) == s { print $NF }' "$1"; }
 
 # textfile NAME DIR TOOL: the file is there, mode 0644, alone, and valid.
 textfile() {

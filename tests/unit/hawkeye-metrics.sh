@@ -45,7 +45,11 @@ promcheck() {
 
 # value FILE SERIES: the value of the series (name{labels} exactly) in the
 # last exposition of FILE.
-value() { awk -v s="$2" '/^# EOF$/ { last = cur; cur = ""; next } $1 == s { cur = $2 } END { print last }' "$1"; }
+# (A label value may hold spaces: the series is the line less its last field.)
+value() {
+	awk -v s="$2" '/^# EOF$/ { last = cur; cur = ""; next }
+		substr($0, 1, length($0) - length($NF) - 1) == s { cur = $NF } END { print last }' "$1"
+}
 
 # textfile NAME DIR TOOL: DIR/hawkfetch_TOOL.prom is there, mode 0644, passes
 # promtool, and no temporary file is left beside it.
@@ -140,6 +144,39 @@ dry --budget 4 --textfile "$tmp/tf" | cmp -s - "$tmp/plain" && pass "hpcov-textf
 	fail "hpcov-textfile-plain-unchanged" "plain output changed"
 textfile "hpcov-textfile" "$tmp/tf" hpcov
 rm -rf "$tmp/tf"
+# ---- hpcov's measurement: khugepaged's access_map in a sysroot (no root) ----
+AM=$tmp/amroot
+mkdir -p "$AM/sys/kernel/mm/transparent_hugepage/khugepaged"
+echo "address [coverage]" > "$AM/sys/kernel/mm/transparent_hugepage/khugepaged/scan_order"
+echo 511 > "$AM/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none"
+for p in 4242 4243; do
+	mkdir -p "$AM/proc/$p"
+	cp "$FIX/sysroot/proc/4242/stat" "$FIX/sysroot/proc/4242/status" "$AM/proc/$p/"
+	printf '7f0000000000-7f0001000000 rw-p 00000000 00:00 0 \n' > "$AM/proc/$p/maps"
+done
+# 4242: one huge region and coverages 500, 462, 461, 100, 0; 4243: none measured yet.
+printf '%s\n' "7f0000000000 512 9 1" "7f0000200000 500 9 0" "7f0000400000 462 9 0" \
+	"7f0000600000 461 8 0" "7f0000800000 100 1 0" "7f0000a00000 0 0 0" > "$AM/proc/4242/access_map"
+: > "$AM/proc/4243/access_map"
+am() { HAWKFETCH_SYSROOT=$AM "$BUILD/hpcov" -p 4242 -p 4243 "$@"; }
+am --openmetrics --top 1 > "$tmp/am.om" 2> "$tmp/err"; rc=$?
+l='pid="4242",comm="my (odd) comm"'
+[ $rc = 0 ] && promcheck "hpcov-access-map-promtool" "$tmp/am.om" 1 || fail "hpcov-access-map-promtool" "status $rc: $(cat "$tmp/err")"
+want=$(am -j 2>/dev/null | jq -r '.candidates | group_by(.bucket)[] | "\(.[0].bucket) \(length)"')
+got=$(awk -v l="$l" 'index($0, "hawkfetch_hpcov_regions{" l) == 1 && $NF != 0 {
+	match($0, /bucket="[0-9]"/); print substr($0, RSTART + 8, 1), $NF }' "$tmp/am.om")
+[ "$got" = "$want" ] && [ "$want" = "$(printf '0 1\n1 1\n8 1\n9 2')" ] &&
+	[ "$(value "$tmp/am.om" "hawkfetch_hpcov_huge_regions{$l}")" = 1 ] &&
+	! grep -q 'pid="4243"' "$tmp/am.om" && ! grep -q promot "$tmp/am.om" &&
+	pass "hpcov-access-map-histogram (--top ignored, no series without regions)" ||
+	fail "hpcov-access-map-histogram" "got '$got', want '$want': $(grep -v '^#' "$tmp/am.om")"
+mkdir "$tmp/tf"
+am > "$tmp/plain" 2>/dev/null
+am --textfile "$tmp/tf" 2>/dev/null | cmp -s - "$tmp/plain" && pass "hpcov-access-map-textfile-plain-unchanged" ||
+	fail "hpcov-access-map-textfile-plain-unchanged" "plain output changed"
+textfile "hpcov-access-map-textfile" "$tmp/tf" hpcov
+rm -rf "$tmp/tf"
+
 # No idle page tracking: 69 as before, stdout empty, the reason on stderr.
 mkdir "$tmp/tf"
 HAWKFETCH_SYSROOT=$FIX/sysroot status "hpcov-no-page-idle-openmetrics" 69 "$BUILD/hpcov" --top 20 --openmetrics --textfile "$tmp/tf"
