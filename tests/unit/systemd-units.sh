@@ -92,6 +92,7 @@ declare -A caps=(
 	[hawkfetch-mmucost-textfile.service]="CAP_PERFMON"
 	[hawkfetch-prezero.service]=""
 	[hawkfetch-fbload-textfile.service]=""
+	[hawkfetch-fbtrace-textfile.service]="CAP_BPF CAP_NET_ADMIN CAP_PERFMON CAP_SYS_RESOURCE"
 	[hawkfetch-prezero-textfile.service]=""
 )
 hardening=(ProtectSystem=strict ProtectHome=yes PrivateTmp=yes PrivateDevices=yes
