@@ -5,19 +5,28 @@
 #include "replay.h"
 
 /*
- * The buffer: pages in one node array, found through an open-addressing
- * table (linear probing, backward-shift deletion, at most half full). A
- * table slot holds the key's hash beside the node index, so that probing
- * past other keys and moving entries on deletion never touch their nodes.
+ * The buffer: pages in one node array, each on up to two exact LRU lists
+ * of their own capacities: the buffer's, and the resident model's of a
+ * lane, so that one lookup tells a fault or a request whether its page
+ * is buffered and whether it is resident (two tables took up to six).
+ * Memory is fixed by the two capacities.
  *
- * A lane's resident model lives in its buffer's table: a node is on the
- * buffer's LRU list, on the resident one, or on both, each list an exact
- * LRU of its own capacity. One lookup then tells a fault or a request
- * whether its page is buffered and whether it is resident, where two
- * tables took up to six (the resident model's insert per fault evicted
- * and probed again). Memory is fixed by the two capacities.
+ * Nodes are found through a table of 32-byte buckets of 3 entries, at
+ * most half full: the tag of each entry's hash beside its node index, so
+ * that probing past other keys never touches their nodes. An entry goes
+ * to the first bucket from its home with room, and each full bucket it
+ * passes counts it, so that a lookup stops at the first bucket that no
+ * entry passed and a deletion just clears its slot. Linear probing's
+ * deletion, which moved the entries after it back one by one, and its
+ * probe loops were mostly mispredicted branches: most of a replay of
+ * random faults.
  */
 enum lru { LRU_BUF, LRU_RES, LRU_COUNT };
+
+/* For the per-record helpers: their calls and register saves were 7% of a replay. */
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
 
 struct pbuf_node {
 	uint64_t page;
@@ -30,6 +39,15 @@ struct pbuf_node {
 #define NIL UINT32_MAX
 #define OFF (UINT32_MAX - 1)
 
+#define SLOTS 3			/* a bucket's entries */
+
+/* 32 bytes: two to a cache line, one line per probe. */
+struct pbuf_bucket {
+	uint32_t tag[SLOTS];		/* of the key's hash; 0: empty slot */
+	uint32_t node[SLOTS];
+	uint64_t passed;		/* entries past this bucket from a home at or before it */
+};
+
 struct pbuf_lru {
 	uint32_t head, tail;		/* head: most recent */
 	uint32_t size, capacity;
@@ -38,40 +56,63 @@ struct pbuf_lru {
 struct pbuf {
 	struct pbuf_lru lru[LRU_COUNT];
 	uint32_t free;			/* unused nodes, through next[0] */
-	uint32_t mask;			/* table size - 1 */
-	uint64_t *table;		/* hash << 32 | node index + 1; 0: empty */
+	uint32_t mask;			/* buckets - 1 */
+	struct pbuf_bucket *table;
 	struct pbuf_node *node;
 };
 
-static inline uint32_t key_hash(uint64_t page, uint32_t pid)
+static inline uint64_t key_hash(uint64_t page, uint32_t pid)
 {
-	uint64_t h = (page ^ ((uint64_t)pid << 40)) * 0x9E3779B97F4A7C15ULL;
+	return (page ^ ((uint64_t)pid << 40)) * 0x9E3779B97F4A7C15ULL;
+}
 
-	return h >> 32;
+/* The key's home bucket: from the high bits, which mix all of the key's. */
+static inline uint32_t hash_home(const struct pbuf *b, uint64_t h)
+{
+	return (h >> 32) & b->mask;
+}
+
+/* The key's tag; never 0, so that it matches no empty slot. */
+static inline uint32_t hash_tag(uint64_t h)
+{
+	return h >> 32 | 1;
+}
+
+/* Zeroed and cache-line aligned, so that no bucket or node straddles two lines. */
+static void *zalloc_lines(size_t size)
+{
+	void *p;
+
+	size = (size + 63) & ~(size_t)63;	/* aligned_alloc() wants a multiple */
+	p = aligned_alloc(64, size);
+	if (p)
+		memset(p, 0, size);
+	return p;
 }
 
 /* capacity pages in the buffer, resident in the resident list (0: none). */
 static struct pbuf *pbuf_alloc(uint32_t capacity, uint32_t resident)
 {
 	struct pbuf *b = calloc(1, sizeof(*b));
-	uint64_t nodes = (uint64_t)capacity + resident;
-	uint32_t slots = 2;
+	uint64_t nodes = (uint64_t)capacity + resident, buckets = 1;
 
 	if (!b || !capacity || nodes > (1U << 30))
 		goto fail;
-	while (slots < 2 * nodes)
-		slots <<= 1;
-	b->mask = slots - 1;
-	b->table = calloc(slots, sizeof(*b->table));
-	b->node = calloc(nodes, sizeof(*b->node));
+	while (buckets * SLOTS < 2 * nodes)	/* at most half full */
+		buckets <<= 1;
+	b->mask = buckets - 1;
+	b->table = zalloc_lines(buckets * sizeof(*b->table));
+	b->node = zalloc_lines(nodes * sizeof(*b->node));
 	if (!b->table || !b->node)
 		goto fail;
 	for (int l = 0; l < LRU_COUNT; l++)
 		b->lru[l].head = b->lru[l].tail = NIL;
 	b->lru[LRU_BUF].capacity = capacity;
 	b->lru[LRU_RES].capacity = resident;
-	for (uint32_t i = 0; i < nodes; i++)
+	for (uint32_t i = 0; i < nodes; i++) {
+		b->node[i].prev[LRU_BUF] = b->node[i].prev[LRU_RES] = OFF;
 		b->node[i].next[0] = i + 1 < nodes ? i + 1 : NIL;
+	}
 	b->free = 0;
 	return b;
 fail:
@@ -99,69 +140,80 @@ uint32_t pbuf_size(const struct pbuf *b)
 	return b->lru[LRU_BUF].size;
 }
 
-static inline uint32_t slot_node(uint64_t slot)
-{
-	return (uint32_t)slot - 1;
-}
-
 static inline bool on_list(const struct pbuf *b, uint32_t n, enum lru l)
 {
 	return b->node[n].prev[l] != OFF;
 }
 
-/* The table slot holding the key (hash h), or the empty slot where it would go. */
-static inline uint32_t find_slot(const struct pbuf *b, uint64_t page, uint32_t pid, uint32_t h)
+/* The node with the key (hash h), or NIL. */
+static inline uint32_t lookup(const struct pbuf *b, uint64_t page, uint32_t pid, uint64_t h)
 {
-	uint32_t i = h & b->mask;
+	uint32_t tag = hash_tag(h);
 
-	for (uint64_t t; (t = b->table[i]); i = (i + 1) & b->mask) {
-		const struct pbuf_node *x = &b->node[slot_node(t)];
+	for (uint32_t i = hash_home(b, h);; i = (i + 1) & b->mask) {
+		const struct pbuf_bucket *k = &b->table[i];
 
-		if (t >> 32 == h && x->page == page && x->pid == pid)
-			break;
-	}
-	return i;
-}
+#pragma GCC unroll 4
+		for (int j = 0; j < SLOTS; j++) {
+			uint32_t n = k->node[j];
 
-/* The node in slot i, or NIL for an empty slot. */
-static inline uint32_t slot_get(const struct pbuf *b, uint32_t i)
-{
-	return b->table[i] ? slot_node(b->table[i]) : NIL;
-}
-
-/* The table slot pointing at node n (which is in the table). */
-static uint32_t node_slot(const struct pbuf *b, uint32_t n)
-{
-	const struct pbuf_node *x = &b->node[n];
-	uint32_t i = key_hash(x->page, x->pid) & b->mask;
-
-	while (slot_node(b->table[i]) != n)
-		i = (i + 1) & b->mask;
-	return i;
-}
-
-static void table_delete(struct pbuf *b, uint32_t i)
-{
-	uint32_t j = i;
-
-	b->table[i] = 0;
-	for (;;) {
-		uint32_t home;
-
-		j = (j + 1) & b->mask;
-		if (!b->table[j])
-			return;
-		home = (b->table[j] >> 32) & b->mask;
-		/* Move j back to i unless its home lies cyclically in (i, j]. */
-		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
-			b->table[i] = b->table[j];
-			b->table[j] = 0;
-			i = j;
+			if (k->tag[j] == tag && b->node[n].page == page && b->node[n].pid == pid)
+				return n;
 		}
+		if (!k->passed)
+			return NIL;
 	}
 }
 
-static void lru_unlink(struct pbuf *b, enum lru l, uint32_t n)
+/* Bit j: slot j of the bucket has this tag (0: is empty). */
+static inline unsigned int tag_slots(const struct pbuf_bucket *k, uint32_t tag)
+{
+	unsigned int m = 0;
+
+#pragma GCC unroll 4
+	for (int j = 0; j < SLOTS; j++)
+		m |= (unsigned int)(k->tag[j] == tag) << j;
+	return m;
+}
+
+/* Enter node n (hash h) in the first bucket from its home with room. */
+static __always_inline void table_put(struct pbuf *b, uint32_t n, uint64_t h)
+{
+	uint32_t i = hash_home(b, h);
+	unsigned int empty, j;
+
+	while (!(empty = tag_slots(&b->table[i], 0))) {
+		b->table[i].passed++;
+		i = (i + 1) & b->mask;
+	}
+	j = __builtin_ctz(empty);
+	b->table[i].tag[j] = hash_tag(h);
+	b->table[i].node[j] = n;
+}
+
+/* Take node n's entry out of the table. */
+static __always_inline void table_del(struct pbuf *b, uint32_t n)
+{
+	uint64_t h = key_hash(b->node[n].page, b->node[n].pid);
+	uint32_t i = hash_home(b, h), tag = hash_tag(h);
+	unsigned int at;
+
+	/* Which slot, found without a branch per slot: one would mispredict. */
+	for (;; i = (i + 1) & b->mask) {
+		struct pbuf_bucket *k = &b->table[i];
+
+		at = 0;
+#pragma GCC unroll 4
+		for (int j = 0; j < SLOTS; j++)
+			at |= (unsigned int)((k->tag[j] == tag) & (k->node[j] == n)) << j;
+		if (at)
+			break;
+		k->passed--;
+	}
+	b->table[i].tag[__builtin_ctz(at)] = 0;
+}
+
+static __always_inline void lru_unlink(struct pbuf *b, enum lru l, uint32_t n)
 {
 	struct pbuf_node *x = &b->node[n];
 	struct pbuf_lru *q = &b->lru[l];
@@ -178,7 +230,7 @@ static void lru_unlink(struct pbuf *b, enum lru l, uint32_t n)
 	q->size--;
 }
 
-static void lru_push_front(struct pbuf *b, enum lru l, uint32_t n)
+static __always_inline void lru_push_front(struct pbuf *b, enum lru l, uint32_t n)
 {
 	struct pbuf_node *x = &b->node[n];
 	struct pbuf_lru *q = &b->lru[l];
@@ -201,40 +253,38 @@ static inline void lru_touch(struct pbuf *b, enum lru l, uint32_t n)
 	lru_push_front(b, l, n);
 }
 
-/* Give node n, on no list any more and in table slot i, back. */
-static void node_release(struct pbuf *b, uint32_t n, uint32_t i)
+/* Node n is on no list any more: out of the table, back to the free list. */
+static __always_inline void node_free(struct pbuf *b, uint32_t n)
 {
-	table_delete(b, i);
+	table_del(b, n);
 	b->node[n].next[0] = b->free;
 	b->free = n;
 }
 
-/*
- * Room for one more page on list l: its least recently used page leaves
- * (and the table, unless the other list holds it). True when the table
- * changed, so that a slot found before is stale.
- */
-static bool lru_make_room(struct pbuf *b, enum lru l)
+/* Take node n off list l, and free it if no list holds it now. */
+static inline void lru_remove(struct pbuf *b, enum lru l, uint32_t n)
+{
+	lru_unlink(b, l, n);
+	if (!on_list(b, n, !l))
+		node_free(b, n);
+}
+
+/* Room for one more page on list l: its least recently used page leaves. */
+static inline void lru_make_room(struct pbuf *b, enum lru l)
 {
 	uint32_t n = b->lru[l].tail;
 
-	if (b->lru[l].size < b->lru[l].capacity)
-		return false;
-	lru_unlink(b, l, n);
-	if (on_list(b, n, !l))
-		return false;
-	node_release(b, n, node_slot(b, n));
-	return true;
+	if (b->lru[l].size == b->lru[l].capacity)
+		lru_remove(b, l, n);
 }
 
 /*
- * A node for a key not in the table, at its empty slot i (or, if
- * stale, after it: no key between its home and the first empty slot is
- * ours). Its list must have room: then a node is free, as every node in
+ * A node for a key (hash h) not in the table, on no list yet. The caller
+ * made room on the list it goes to: then a node is free, as every node in
  * use is on a list.
  */
-static uint32_t node_new(struct pbuf *b, uint64_t page, uint32_t pid, uint32_t h, uint32_t i,
-			 bool stale)
+static __always_inline uint32_t node_new(struct pbuf *b, uint64_t page, uint32_t pid,
+					 uint64_t h)
 {
 	uint32_t n = b->free;
 	struct pbuf_node *x = &b->node[n];
@@ -242,76 +292,74 @@ static uint32_t node_new(struct pbuf *b, uint64_t page, uint32_t pid, uint32_t h
 	b->free = x->next[0];
 	x->page = page;
 	x->pid = pid;
-	x->claim = 0;
-	x->prev[LRU_BUF] = x->prev[LRU_RES] = OFF;
-	if (stale)
-		for (i = h & b->mask; b->table[i]; i = (i + 1) & b->mask)
-			;
-	b->table[i] = (uint64_t)h << 32 | (n + 1);
+	table_put(b, n, h);
 	return n;
 }
 
 /*
- * Put the key (hash h, node n or NIL, table slot i) at the front of the
- * buffer: 1 when it was not buffered, 0 when it was.
+ * Put the key (hash h, node n or NIL) at the front of the buffer: 1 when
+ * it was not buffered, 0 when it was.
  */
-static int buf_add(struct pbuf *b, uint64_t page, uint32_t pid, uint32_t h, uint32_t n,
-		   uint32_t i, uint64_t *evicted)
+static __always_inline int buf_add(struct pbuf *b, uint64_t page, uint32_t pid, uint64_t h,
+				   uint32_t n, uint64_t *evicted)
 {
-	bool stale;
-
 	if (n != NIL && on_list(b, n, LRU_BUF)) {
 		lru_touch(b, LRU_BUF, n);
 		return 0;
 	}
 	if (b->lru[LRU_BUF].size == b->lru[LRU_BUF].capacity)
 		(*evicted)++;
-	stale = lru_make_room(b, LRU_BUF);
+	lru_make_room(b, LRU_BUF);
 	if (n == NIL)
-		n = node_new(b, page, pid, h, i, stale);
+		n = node_new(b, page, pid, h);
 	b->node[n].claim = 0;
 	lru_push_front(b, LRU_BUF, n);
 	return 1;
 }
 
+/* The node buffered with key k, or NIL. */
+static inline uint32_t buf_find(const struct pbuf *b, struct pbuf_key k)
+{
+	uint32_t n = lookup(b, k.page, k.pid, key_hash(k.page, k.pid));
+
+	return n != NIL && on_list(b, n, LRU_BUF) ? n : NIL;
+}
+
 bool pbuf_contains(const struct pbuf *b, struct pbuf_key k)
 {
-	uint32_t n = slot_get(b, find_slot(b, k.page, k.pid, key_hash(k.page, k.pid)));
-
-	return n != NIL && on_list(b, n, LRU_BUF);
+	return buf_find(b, k) != NIL;
 }
 
 bool pbuf_take(struct pbuf *b, struct pbuf_key k)
 {
-	uint32_t i = find_slot(b, k.page, k.pid, key_hash(k.page, k.pid)), n = slot_get(b, i);
+	uint32_t n = buf_find(b, k);
 
-	if (n == NIL || !on_list(b, n, LRU_BUF))
+	if (n == NIL)
 		return false;
-	lru_unlink(b, LRU_BUF, n);
-	if (!on_list(b, n, LRU_RES))
-		node_release(b, n, i);
+	lru_remove(b, LRU_BUF, n);
+	return true;
+}
+
+static inline bool buf_claim(struct pbuf *b, struct pbuf_key k, uint32_t gen)
+{
+	uint32_t n = buf_find(b, k);
+
+	if (n == NIL || b->node[n].claim == gen)
+		return false;
+	b->node[n].claim = gen;
 	return true;
 }
 
 bool pbuf_claim(struct pbuf *b, struct pbuf_key k, uint32_t gen)
 {
-	uint32_t n = slot_get(b, find_slot(b, k.page, k.pid, key_hash(k.page, k.pid)));
-	struct pbuf_node *x;
-
-	if (n == NIL || !on_list(b, n, LRU_BUF))
-		return false;
-	x = &b->node[n];
-	if (x->claim == gen)
-		return false;
-	x->claim = gen;
-	return true;
+	return buf_claim(b, k, gen);
 }
 
 int pbuf_insert(struct pbuf *b, struct pbuf_key k, uint64_t *evicted)
 {
-	uint32_t h = key_hash(k.page, k.pid), i = find_slot(b, k.page, k.pid, h);
+	uint64_t h = key_hash(k.page, k.pid);
 
-	return buf_add(b, k.page, k.pid, h, slot_get(b, i), i, evicted);
+	return buf_add(b, k.page, k.pid, h, lookup(b, k.page, k.pid, h), evicted);
 }
 
 /* ---- lanes ---- */
@@ -357,11 +405,10 @@ static void fill_batch(struct replay_lane *l, const struct fault_record *recs, u
 	for (uint32_t i = 0; i < n; i++) {
 		const struct fault_record *r = &recs[i];
 		uint32_t pid = r->pid;
-		struct pbuf_key fk = { .page = vpage(r->addr), .pid = pid };
-		bool buffered = pbuf_claim(l->buf, fk, l->gen) ||
+		bool buffered = buf_claim(l->buf, (struct pbuf_key){ vpage(r->addr), pid }, l->gen) ||
 				(r->swap_offset >= 0 &&
-				 pbuf_claim(l->buf, (struct pbuf_key){ .page = ppage(r->swap_offset) },
-					    l->gen));
+				 buf_claim(l->buf, (struct pbuf_key){ .page = ppage(r->swap_offset) },
+					   l->gen));
 
 		b->in[i].addr = r->addr;
 		b->in[i].swap_offset = r->swap_offset;
@@ -380,27 +427,26 @@ static void fill_batch(struct replay_lane *l, const struct fault_record *recs, u
 static bool fault(struct replay_lane *l, const struct fault_record *r)
 {
 	struct pbuf *b = l->buf;
-	uint64_t page = vpage(r->addr);
-	uint32_t pid = r->pid, h = key_hash(page, pid);
-	uint32_t i = find_slot(b, page, pid, h), n = slot_get(b, i);
-	bool hit = n != NIL && on_list(b, n, LRU_BUF), moved = false;
+	uint64_t page = vpage(r->addr), h = key_hash(page, r->pid);
+	uint32_t n = lookup(b, page, r->pid, h);
+	bool hit = n != NIL && on_list(b, n, LRU_BUF);
 
 	if (hit)
 		lru_unlink(b, LRU_BUF, n);
-	else if (r->swap_offset >= 0)	/* releasing the slot's node moves entries */
-		moved = hit = pbuf_take(b, (struct pbuf_key){ .page = ppage(r->swap_offset) });
+	else if (r->swap_offset >= 0)
+		hit = pbuf_take(b, (struct pbuf_key){ .page = ppage(r->swap_offset) });
 	if (!l->resident) {
-		if (n != NIL && !on_list(b, n, LRU_BUF))	/* taken: slot i is current */
-			node_release(b, n, i);
+		if (n != NIL && !on_list(b, n, LRU_BUF))	/* taken */
+			node_free(b, n);
 		return hit;
 	}
 	if (n != NIL && on_list(b, n, LRU_RES)) {
 		lru_touch(b, LRU_RES, n);
 		return hit;
 	}
-	moved |= lru_make_room(b, LRU_RES);
+	lru_make_room(b, LRU_RES);
 	if (n == NIL)
-		n = node_new(b, page, pid, h, i, moved);
+		n = node_new(b, page, r->pid, h);
 	lru_push_front(b, LRU_RES, n);
 	return hit;
 }
@@ -410,8 +456,8 @@ static void request(struct replay_lane *l, const struct fault_record *r, uint64_
 {
 	struct replay_stats *st = &l->st;
 	struct pbuf *b = l->buf;
-	uint64_t page = v & FB_REPLAY_PHYS ? ppage(v) : v & FB_REPLAY_PAGE_MASK;
-	uint32_t pid = v & FB_REPLAY_PHYS ? 0 : r->pid, h, i, n;
+	uint64_t page = v & FB_REPLAY_PHYS ? ppage(v) : v & FB_REPLAY_PAGE_MASK, h;
+	uint32_t pid = v & FB_REPLAY_PHYS ? 0 : r->pid, n;
 
 	if ((pid == (uint32_t)r->pid && page == vpage(r->addr)) ||
 	    (r->swap_offset >= 0 && !pid && page == ppage(r->swap_offset))) {
@@ -419,11 +465,10 @@ static void request(struct replay_lane *l, const struct fault_record *r, uint64_
 		return;
 	}
 	h = key_hash(page, pid);
-	i = find_slot(b, page, pid, h);
-	n = slot_get(b, i);
+	n = lookup(b, page, pid, h);
 	if (n != NIL && on_list(b, n, LRU_RES))
 		st->rejected++;
-	else if (buf_add(b, page, pid, h, n, i, &st->evicted))
+	else if (buf_add(b, page, pid, h, n, &st->evicted))
 		st->prefetched++;
 	else
 		st->redundant++;
@@ -433,7 +478,7 @@ int replay_lane_batch(struct replay_lane *l, const struct fault_record *recs, ui
 {
 	struct fb_replay_batch *b = l->batch;
 	struct replay_stats *st = &l->st;
-	uint32_t o = 0;
+	uint32_t o = 0, n_out;
 	int err;
 
 	if (n > FB_REPLAY_BATCH)
@@ -445,6 +490,7 @@ int replay_lane_batch(struct replay_lane *l, const struct fault_record *recs, ui
 	if (err)
 		return err;
 
+	n_out = b->n_out < FB_REPLAY_OUT ? b->n_out : FB_REPLAY_OUT;
 	for (uint32_t i = 0; i < n; i++) {
 		const struct fault_record *r = &recs[i];
 		bool hit = fault(l, r);
@@ -456,7 +502,7 @@ int replay_lane_batch(struct replay_lane *l, const struct fault_record *recs, ui
 		if (l->on_record)
 			l->on_record(l->record_ctx, r, hit, (const uint64_t *)&b->out[o],
 				     o + nreq <= b->n_out ? nreq : b->n_out - o);
-		for (uint32_t j = 0; j < nreq && o < b->n_out && o < FB_REPLAY_OUT; j++, o++)
+		for (uint32_t j = 0; j < nreq && o < n_out; j++, o++)
 			request(l, r, b->out[o]);
 	}
 	return 0;
