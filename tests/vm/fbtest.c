@@ -345,6 +345,7 @@ static int policy_attach(const char *file, const char *map, struct policy *p)
 		err = -ENOENT;
 		goto out;
 	}
+	errno = 0;	/* libbpf 1.1 returns NULL and errno as it finds it */
 	p->link = bpf_map__attach_struct_ops(m);
 	if (p->link)
 		return 0;
@@ -522,6 +523,224 @@ static void check_native(void)
 		pass("native-deselect");
 	else
 		fail("native-deselect", "native_policy is '%s'", buf);
+}
+
+/*
+ * Native Leap's window at page_cluster 6 (1 << 6 slots, above the 32
+ * requests of a fault): it must stay a power of two, 32 at most, since
+ * the cluster path aligns it to its size. It used to be 33, whose mask
+ * (~32) made a fault read the 32 slots after its own, not the aligned
+ * block around it. Each round takes a fresh 64-slot block of the region's
+ * swap slots, faults one slot of its lower half (a miss: Leap reads its
+ * window), then touches what came in (hits, in random order so that no
+ * trend appears), which grows the next window: 4, 8, 16, 32, 32, ...
+ * Every miss must read exactly the other slots of the window-aligned block
+ * of 2^k slots around its own (prefetched + 1 a power of two), and the
+ * window must reach 32.
+ */
+#define LEAP_ROUNDS	12
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Swap type << 58 | offset of each page of @r (0 if not swapped out). */
+#define SLOT_OFFSET(s)	((unsigned long long)((s) & ((1ULL << 58) - 1)))
+
+static void region_slots(struct region *r, uint64_t *slot)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	size_t i;
+	uint64_t e;
+
+	for (i = 0; i < r->pages; i++) {
+		off_t off = ((uintptr_t)r->base / PAGE + i) * 8;
+
+		slot[i] = 0;
+		if (fd >= 0 && pread(fd, &e, 8, off) == 8 && (e >> 62 & 1))
+			slot[i] = (e & 0x1f) << 58 | (e >> 5 & ((1ULL << 50) - 1));
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Pages of @r in memory or in the swap cache (mincore), once reads settle. */
+static void region_incore(struct region *r, unsigned char *vec)
+{
+	size_t n = 0, last = (size_t)-1, i;
+	int stable = 0, tries;
+
+	for (tries = 0; tries < 200 && stable < 3; tries++) {
+		if (mincore(r->base, r->pages * PAGE, vec))
+			return;
+		for (n = 0, i = 0; i < r->pages; i++)
+			n += vec[i] & 1;
+		stable = n == last ? stable + 1 : 0;
+		last = n;
+		usleep(2000);
+	}
+}
+
+static void check_leap_window(void)
+{
+	const char *test = "leap-window-page-cluster-6";
+	unsigned char *before = NULL, *after = NULL;
+	uint64_t *slot = NULL, seed = 0x1eab;
+	size_t *in = NULL, pg, i, j, nin;
+	long d, full = 0, rounds = 0;
+	char pc[16] = "3", why[256] = "";
+	struct region r;
+
+	if (region_map(&r, 2048, 91))
+		return;
+	region_fill(&r);
+	before = malloc(r.pages);
+	after = malloc(r.pages);
+	slot = calloc(r.pages, sizeof(*slot));
+	in = calloc(r.pages, sizeof(*in));
+	read_str("/proc/sys/vm/page-cluster", pc, sizeof(pc));
+	if (!before || !after || !slot || !in ||
+	    write_str("/proc/sys/vm/page-cluster", "6") ||
+	    write_str(FB "native_policy", "leap") || !region_swapout(&r)) {
+		fail(test, "setup failed");
+		goto out;
+	}
+	region_slots(&r, slot);
+	/*
+	 * Warm-up: random misses over the first 256 pages fill Leap's history
+	 * with deltas of no majority (an empty history is a trend of 0).
+	 */
+	for (i = 0; i < 48; i++)
+		*(volatile char *)(r.base + (xorshift(&seed) % 256) * PAGE);
+	for (pg = 256; pg + 64 <= r.pages && rounds < LEAP_ROUNDS; pg++) {
+		uint64_t base = slot[pg], o;
+		struct pstats s0, s1;
+		size_t miss;
+
+		/* a fresh, aligned block of 64 slots, all of them ours */
+		if (!base || base & 63)
+			continue;
+		for (i = 1; i < 64; i++)
+			if (slot[pg + i] != base + i)
+				break;
+		if (i < 64)
+			continue;
+		/* none of it read yet (the warm-up's windows may reach it) */
+		region_incore(&r, before);
+		for (i = 0; i < 64; i++)
+			if (before[pg + i] & 1)
+				break;
+		if (i < 64)
+			continue;
+		miss = pg + xorshift(&seed) % 32;	/* the lower half */
+		o = slot[miss];
+		policy_stats("leap", &s0);
+		*(volatile char *)(r.base + miss * PAGE);
+		policy_stats("leap", &s1);
+		region_incore(&r, after);
+		d = s1.prefetched - s0.prefetched;
+		if (d + 1 == 32)
+			full++;
+		for (nin = 0, i = 0; i < r.pages; i++) {
+			if (i == miss || (before[i] & 1) || !(after[i] & 1))
+				continue;
+			in[nin++] = i;
+			if (!why[0] && d >= 0 &&
+			    (slot[i] & ~(uint64_t)d) != (o & ~(uint64_t)d))
+				snprintf(why, sizeof(why),
+					 "miss at slot %#llx read slot %#llx, outside its aligned window of %ld",
+					 SLOT_OFFSET(o), SLOT_OFFSET(slot[i]), d + 1);
+		}
+		printf("# %s: round %ld, miss at slot %#llx: prefetched +%ld, %zu came in\n",
+		       test, rounds, SLOT_OFFSET(o), d, nin);
+		if (!why[0] && (d < 0 || (d + 1) & d))
+			snprintf(why, sizeof(why),
+				 "miss at slot %#llx prefetched %ld slots: a window of %ld, not a power of two",
+				 SLOT_OFFSET(o), d, d + 1);
+		else if (!why[0] && nin > (size_t)d)
+			snprintf(why, sizeof(why), "%zu pages came in for %ld prefetches",
+				 nin, d);
+		/* hits, in random order: the next window grows */
+		for (i = nin; i > 1; i--) {
+			size_t t;
+
+			j = xorshift(&seed) % i;
+			t = in[i - 1];
+			in[i - 1] = in[j];
+			in[j] = t;
+		}
+		for (i = 0; i < nin; i++)
+			*(volatile char *)(r.base + in[i] * PAGE);
+		rounds++;
+		pg += 63;
+	}
+	if (why[0])
+		fail(test, "%s", why);
+	else if (rounds < LEAP_ROUNDS)
+		fail(test, "only %ld aligned 64-slot blocks of the region's swap slots", rounds);
+	else if (full < 2)
+		fail(test, "the window reached 32 in %ld of %ld rounds (want 2 or more)",
+		     full, rounds);
+	else if (region_verify(&r, 1))
+		fail(test, "region corrupted");
+	else
+		pass(test);
+out:
+	write_str(FB "native_policy", "none");
+	write_str("/proc/sys/vm/page-cluster", pc);
+	free(before);
+	free(after);
+	free(slot);
+	free(in);
+	munmap(r.base, r.pages * PAGE);
+}
+
+/*
+ * A BPF init() that returns anything but 0 fails the attachment, with its
+ * errno if it is one, EPROTO if not; nothing is attached. A positive value
+ * used to pass through as the bpf() syscall's result (libbpf 1.1 then
+ * failed with no errno; a link-based attach takes it for a link fd).
+ */
+static void check_init_sanitized(void)
+{
+	static const struct {
+		const char *map;
+		int want;
+	} cases[] = {
+		{ "bpf_init_one", -EPROTO },
+		{ "bpf_init_below_errno", -EPROTO },
+		{ "bpf_init_nospc", -ENOSPC },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char test[64];
+		struct policy p;
+		int err;
+
+		snprintf(test, sizeof(test), "bpf-init-refused-%s", cases[i].map + 9);
+		err = policy_attach("badinit.bpf.o", cases[i].map, &p);
+		if (!err) {
+			char active[64] = "?";
+
+			read_str(FB "active", active, sizeof(active));
+			fail(test, "attach reported success (active policy: %s)", active);
+			policy_detach(&p);
+		} else if (err == -ENOEXEC || err == -ENOENT) {
+			fail(test, "cannot load badinit.bpf.o");
+		} else if (err != cases[i].want) {
+			fail(test, "error %d (%s), want %d (%s)", err, strerror(-err),
+			     cases[i].want, strerror(-cases[i].want));
+		} else if (!active_is("none")) {
+			fail(test, "a policy is active");
+		} else {
+			pass(test);
+		}
+	}
 }
 
 static void check_bpf_nextn(void)
@@ -1126,6 +1345,7 @@ static int cmd_check(const char *dir)
 	check_interface();
 	check_no_policy();
 	check_native();
+	check_leap_window();
 	obj = policy_open("nextn.bpf.o");
 	if (!obj) {
 		fail("bpf-load", "cannot load nextn.bpf.o");
@@ -1136,6 +1356,7 @@ static int cmd_check(const char *dir)
 	check_bpf_nextn();
 	check_fallback_counts();
 	check_refused();
+	check_init_sanitized();
 	check_adversarial("/dev/vda");
 	check_tracepoint();
 	check_exact_faults();
