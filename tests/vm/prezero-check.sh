@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
-# Pre-zeroing on the patched kernel, in a qemu guest (TCG), booted twice:
-# as configured, and with init_on_alloc=1. The guest (prezero-guest.sh)
+# Pre-zeroing on the patched kernel, in a qemu guest (TCG), booted as
+# configured and with init_on_alloc=1. The guest (prezero-guest.sh)
 # dirties THP-sized memory with a pattern, frees it, lets kprezerod zero
 # free blocks and faults THPs again, with pre-zeroing off, on, under
 # concurrent compaction, toggled under load, and after hugetlb pages were
 # written and freed. Checks: no byte is ever handed out dirty; the fault
 # counters add up to thp_fault_alloc; off means the unpatched fault path;
 # bad knob values are refused; the kernel log (DEBUG_VM + lockdep) is clean.
+# Two more boots: a marked block split by order-0 allocations (the pool
+# counts whole pageblocks only, and is refilled), and a hibernation to a
+# disk with its resume (the image carries no mark).
 # Part of the vm tier: `make vm-prezero-check`. Needs KERNEL_DIR (mk/kernel.mk).
+# PREZERO_BOOTS picks the boots (default: main init_on_alloc split hibernate).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/vm-lib.sh"
 cd "$(dirname "$0")/../.."
 B=${BUILD:-build}
 vm_guest_prereqs vm-prezero qemu-system-x86_64 busybox cpio || exit 0
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+boots=" ${PREZERO_BOOTS:-main init_on_alloc split hibernate} "
+want() { [ -z "${boots##* $1 *}" ]; }
+# KEEP_LOGS=DIR keeps the guests' serial logs there.
+tmp=$(mktemp -d); trap '[ -n "${KEEP_LOGS:-}" ] && cp "$tmp"/*.log "$KEEP_LOGS"/; rm -rf "$tmp"' EXIT
 ird=$tmp/ird
 mkdir -p "$ird"/{proc,sys,dev,tmp}
-bins="tests/workloads/thpzero.c"
+bins="tests/workloads/thpzero.c tests/vm/prezero_split.c tests/vm/thawfault.c"
 [ -f "$B/cmd/prezero-ctl.o" ] && bins="$bins $B/cmd/prezero-ctl.o"
 vm_static_bins "$ird" $bins || { fail vm-prezero "cannot link the guest binaries statically"; exit 0; }
 [ -f tests/vm/prezero-ctl-guest.sh ] && install -m 755 tests/vm/prezero-ctl-guest.sh "$ird/bin/"
@@ -60,6 +67,7 @@ boot() {	# NAME APPEND
 }
 
 for mode in main init_on_alloc; do
+	want $mode || continue
 	append="hf.mode=$mode"; [ $mode = init_on_alloc ] && append="$append init_on_alloc=1"
 	boot $mode "$append" || continue
 	log=$tmp/$mode.log
@@ -89,6 +97,60 @@ for mode in main init_on_alloc; do
 		fail vm-prezero "$mode: on: prezeroed $pre + zeroed $zer vs thp_fault_alloc $alloc (want equal, most prezeroed)"
 	fi
 done
+
+# A marked block split by order-0 allocations (prezero_split.c): only
+# blocks of pageblock order keep the mark, so the pool counts what THP
+# faults can take, and kprezerod refills it once it is used up.
+if want split && boot split "hf.mode=split"; then
+	log=$tmp/split.log
+	read -r pool0 first after1 < <(facts "$log" | awk '$1 == "split" && $2 == "pool" { print $3, $5, $7 }')
+	read -r kib after2 < <(facts "$log" | awk '$1 == "split" && $2 == "order0_kib" { print $3, $5 }')
+	read -r pre dirty < <(facts "$log" | awk '$1 == "split" && $2 == "thp_faults" { print $5, $7 }')
+	if [ "$(facts "$log" | sed -n 's/^split rc //p')" != 0 ] || [ "${first:-0}" != 1 ] ||
+	   [ "${after1:-0}" -lt 512 ]; then
+		fail vm-prezero "split: setup: pool ${pool0:-?}, first THP prezeroed ${first:-?}, then pool ${after1:-?} (want a marked half left)"
+	else
+		name="split: after order-0 allocations (${kib:-?} KiB) split a marked block, nr_free_zeroed is ${after2:-?}"
+		if [ -n "$after2" ] && [ $((after2 % 512)) = 0 ]; then pass "vm-prezero: $name, whole pageblocks only"
+		else fail vm-prezero "$name, not a multiple of 512: marks kept below pageblock order"; fi
+		name="split: ${pre:-?} of 8 THP faults after the split pre-zeroed, ${dirty:-?} dirty bytes"
+		if [ "${pre:-0}" -ge 1 ] && [ "${dirty:-1}" = 0 ]; then pass "vm-prezero: $name: kprezerod refilled the pool"
+		else fail vm-prezero "$name (want 1 or more, and 0 dirty)"; fi
+	fi
+fi
+
+# Hibernation (0007): the snapshot drops the marks where it walks the free
+# lists, so the image carries none. The first boot fills the pool and
+# hibernates to vda with target_kbytes 0 (kprezerod zeroes no more); the
+# second resumes the image, in which thawfault faults 32 THPs as soon as it
+# is thawed (before the PM notifiers run): none may be served a pre-zeroed
+# block (only a mark restored with the image could serve it; the old
+# series dropped them from a PM_POST_HIBERNATION notifier, too late), every
+# byte zero, no DEBUG_VM "not zero" warning.
+truncate -s 512M "$tmp/hib.img"
+hib_disk=(-drive "file=$tmp/hib.img,if=virtio,format=raw")
+for b in hibernate resumed; do
+	want hibernate || continue
+	VM_SMP=2 vm_run_initrd "$tmp/initrd.gz" "$tmp/$b.log" 512M \
+		"hf.mode=$b resume=/dev/vda no_console_suspend" "${hib_disk[@]}"
+done
+log=$tmp/hibernate.log
+if ! want hibernate; then
+	:
+elif ! grep -q '^HFZ: hibernating' "$log" || ! grep -q '^HFZ: resumed rc 0' "$tmp/resumed.log" ||
+   ! grep -q '^HFZ-END' "$tmp/resumed.log"; then
+	tail -5 "$log" "$tmp/resumed.log" >&2
+	fail vm-prezero "hibernate: no hibernation and resume ($(grep -h -m1 -E '^HFZ: (resumed|resume failed)' "$tmp/resumed.log"))"
+else
+	splat=$(cat "$log" "$tmp/resumed.log" | sed 's/^HFK: //' | vm_splats | head -3)
+	if [ -z "$splat" ]; then pass "vm-prezero: hibernate: kernel log clean across hibernation and resume (no zeroed page found dirty)"
+	else fail vm-prezero "hibernate: kernel log: $splat"; fi
+	read -r gap n pre d < <(facts "$tmp/resumed.log" | awk '$1 == "thaw" && $2 == "gap_ms" { print $3, $5, $7, $9 }')
+	name="hibernate: ${n:-?} THPs faulted on thaw (frozen ${gap:-?} ms, pool before $(facts "$log" | awk '$1 == "hib0" && $2 == "nr_free_zeroed" { print $3 }') pages): ${pre:-?} served a pre-zeroed block, ${d:-?} dirty bytes"
+	if [ "${pre:-1}" = 0 ] && [ "${d:-1}" = 0 ]; then pass "vm-prezero: $name: the image carried no mark"
+	else fail vm-prezero "$name (want 0 and 0: a mark restored with the image)"; fi
+	check_zero "$tmp/resumed.log" resumed "THPs faulted after resume from hibernation"
+fi
 
 log=$tmp/main.log
 [ -s "$log" ] || exit 0

@@ -4,7 +4,10 @@
 #   HFZ-END                 the run completed
 # The host makes the verdicts; the guest only measures. hf.mode=main runs
 # every scenario, hf.mode=init_on_alloc (booted with init_on_alloc=1) the
-# zeroing checks only, hf.mode=bench the benchmark (tests/bench/vm-prezero.sh).
+# zeroing checks only, hf.mode=split a marked block split by order-0
+# allocations, hf.mode=hibernate a hibernation and its resume (with
+# hf.mode=resumed on the resuming boot), hf.mode=bench the benchmark
+# (tests/bench/vm-prezero.sh).
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
@@ -92,6 +95,45 @@ if [ $mode = main ]; then
 	if [ -x /bin/prezero-ctl-guest.sh ]; then
 		/bin/prezero-ctl-guest.sh 2>&1 | sed 's/^/HFZ: ctl /'
 	fi
+fi
+if [ $mode = split ]; then
+	# A pool of one order-10 block, split by order-0 allocations after a
+	# THP took half of it (prezero_split.c): the pool must count only what
+	# a THP fault can take, or kprezerod never refills it.
+	echo 1024 > $S/target_kbytes
+	echo 1 > $S/enabled; fill 256
+	prezero_split > /tmp/out 2>&1; echo "HFZ: split rc $?"
+	sed 's/^/HFZ: /' /tmp/out
+	echo 0 > $S/enabled
+fi
+if [ $mode = hibernate ]; then
+	# Hibernation to vda (prezero-check.sh boots twice): fill the pool,
+	# hibernate; the second boot (resume=/dev/vda) restores this kernel,
+	# which goes on after the write to /sys/power/state. The image must
+	# carry no mark: thawfault's THP faults, made as soon as it is thawed
+	# (before the PM notifiers run), must find none, and be zero.
+	mkswap /dev/vda > /dev/null && swapon /dev/vda
+	echo 131072 > $S/target_kbytes
+	echo 1 > $S/enabled; fill 32768
+	# no more zeroing: a fault after resume can only find a mark that
+	# came back with the image
+	echo 0 > $S/target_kbytes
+	thawfault 32 > /tmp/thaw 2>&1 & thaw=$!
+	sleep 1
+	snap hib0
+	echo reboot > /sys/power/disk
+	echo "HFZ: hibernating"
+	echo disk > /sys/power/state; rc=$?
+	echo "HFZ: resumed rc $rc"
+	i=0; while kill -0 $thaw 2> /dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	kill $thaw 2> /dev/null; wait $thaw; echo "HFZ: thaw rc $?"
+	sed 's/^/HFZ: /' /tmp/thaw
+	snap hib1
+	run resumed -n 16 -r 2
+	swapoff /dev/vda
+fi
+if [ $mode = resumed ]; then
+	echo "HFZ: resume failed: this is a fresh boot"
 fi
 if [ $mode = bench ]; then
 	# per-fault latency: off vs on with a filled pool (medians, one boot)

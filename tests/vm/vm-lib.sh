@@ -147,10 +147,12 @@ vm_report() {
 	return $failed
 }
 
-# vm_run_initrd INITRD LOG MEM APPEND: boot the test kernel on INITRD with
-# no disks, serial console to LOG (carriage returns stripped).
+# vm_run_initrd INITRD LOG MEM APPEND [QEMU_ARG...]: boot the test kernel
+# on INITRD (no disks unless QEMU_ARGs add some), serial console to LOG
+# (carriage returns stripped).
 vm_run_initrd() {
 	local initrd=$1 log=$2 mem=$3 append=$4 khz
+	shift 4
 	# A fine-grained clocksource (see vm_boot), not jiffies.
 	khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
 	[ -n "$khz" ] && append="tsc_early_khz=$khz tsc=reliable $append"
@@ -158,7 +160,7 @@ vm_run_initrd() {
 		-accel tcg -smp "$VM_SMP" -m "$mem" -nodefaults -display none \
 		-no-reboot -serial "file:$log.raw" -kernel "$KERNEL_DIR/bzImage" \
 		-initrd "$initrd" -append "console=ttyS0 loglevel=4 panic=-1 $append" \
-		</dev/null >"$log.qemu" 2>&1
+		"$@" </dev/null >"$log.qemu" 2>&1
 	tr -d '\r\000' < "$log.raw" > "$log" 2>/dev/null || : > "$log"
 }
 
