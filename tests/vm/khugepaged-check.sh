@@ -17,6 +17,10 @@
 #    (dirtykeep: the page goes to swap and comes back with it);
 #  - processes exiting while khugepaged scans and promotes them, and
 #    readers of their access_map: no splat, and khugepaged still works;
+#  - a candidate queue from vmalloc() (fail_page_alloc on khugepaged's
+#    larger allocations) left by a phase cut short by a switch to address
+#    order, freed when its process is killed mid-scan: no sleeping
+#    function called under khugepaged_mm_lock;
 #  - writing a weight needs CAP_SYS_NICE; the guest's kernel log is clean
 #    (lockdep and DEBUG_VM are on in the test kernel).
 # Part of the vm tier: `make vm-khugepaged-check`. Needs KERNEL_DIR.
@@ -34,7 +38,8 @@ if ! gcc -static -o "$ird/bin/hpcov" "$B/cmd/hpcov.o" "$B/libhawkfetch.a" -lbpf 
 	-ljson-c 2>>"$tmp/ld.log" ||
    ! gcc -O2 -static -o "$ird/bin/touchset" tests/workloads/touchset.c 2>>"$tmp/ld.log" ||
    ! gcc -O2 -static -o "$ird/bin/dirtykeep" tests/workloads/dirtykeep.c 2>>"$tmp/ld.log" ||
-   ! gcc -O2 -static -o "$ird/bin/dropcap" tests/workloads/dropcap.c 2>>"$tmp/ld.log"; then
+   ! gcc -O2 -static -o "$ird/bin/dropcap" tests/workloads/dropcap.c 2>>"$tmp/ld.log" ||
+   ! gcc -O2 -static -o "$ird/bin/sparse_regions" tests/vm/sparse_regions.c 2>>"$tmp/ld.log"; then
 	grep -v "warning: Using" "$tmp/ld.log" >&2
 	fail vm-khugepaged "cannot link the guest binaries statically"
 	exit 0
@@ -123,6 +128,39 @@ for i in \$(seq 30); do
 	kill -9 \$p
 done
 echo 100 > \$K/scan_sleep_millisecs
+
+# A candidate queue from vmalloc() freed when its mm exits mid-scan: it
+# must be freed outside khugepaged_mm_lock (vfree() may sleep).
+# fail_page_alloc fails khugepaged's allocations of order 2 and above
+# (huge pages included), so the queue of 1200 candidates (19 KiB) falls
+# back to vmalloc(); once a phase of collapsing has sorted it, switch to
+# address order (the queue stays) and kill the process while khugepaged
+# scans it (its failed collapses count in thp_collapse_alloc_failed).
+mount -t debugfs debugfs /sys/kernel/debug
+D=/sys/kernel/debug/fail_page_alloc
+vq() { grep -cE ' (sort_candidates|take_best_region|promote_one|khugepaged_do_scan|khugepaged)\+0x' /proc/vmallocinfo; }
+caf() { awk '\$1 == "thp_collapse_alloc_failed" { print \$2 }' /proc/vmstat; }
+kh=\$(for c in /proc/[0-9]*/comm; do [ "\$(cat \$c)" = khugepaged ] && { c=\${c%/comm}; echo \${c#/proc/}; }; done)
+echo "HFK: vq-khugepaged-pid \$kh"
+if [ -d \$D ] && [ -n "\$kh" ]; then
+	echo 0 > \$D/verbose; echo N > \$D/ignore-gfp-wait; echo 2 > \$D/min-order
+	echo Y > \$D/task-filter; echo 1 > \$D/interval; echo -1 > \$D/times
+	echo 100 > \$D/probability; echo 1 > /proc/\$kh/make-it-fail
+	echo 65536 > \$K/pages_to_scan; echo 10 > \$K/alloc_sleep_millisecs
+	echo 10 > \$K/scan_sleep_millisecs
+	sparse_regions 1200 > /tmp/sp & waitfor /tmp/sp ready 1 30; p=\$(pidof_ts /tmp/sp)
+	i=0; while [ "\$(vq)" = 0 ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i + 1)); done
+	echo "HFK: vq-sorted \$(vq) after \$((i / 10)) s"
+	echo address > \$K/scan_order
+	c=\$(caf); i=0; while [ \$(caf) -lt \$((c + 2)) ] && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i + 1)); done
+	echo "HFK: vq-scanning \$((\$(caf) - c))"
+	kill -9 \$p; wait \$p 2>/dev/null
+	i=0; while [ "\$(vq)" != 0 ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done
+	echo "HFK: vq-after-exit \$(vq)"
+	echo 0 > /proc/\$kh/make-it-fail; echo 0 > \$D/probability
+	echo coverage > \$K/scan_order; echo 512 > \$K/pages_to_scan
+	echo 60000 > \$K/alloc_sleep_millisecs; echo 100 > \$K/scan_sleep_millisecs
+fi
 pause; run last 512 512; resume; waitfor /tmp/last '^huge' 2 60; echo "HFK: last \$(grep -c '^huge' /tmp/last)"
 dmesg | sed 's/^/HFKLOG: /'
 echo HFK-END
@@ -199,5 +237,13 @@ read -r _ _ pages _ passes _ swapped _ lost <<<"$dk"
 check "vm-khugepaged: no write lost while khugepaged clears accessed bits ($dk)" \
 	ok '[ "$(r dirtykeep-rc)" = 0 ] && [ "${lost:-1}" = 0 ] && [ "${swapped:-0}" -gt 0 ] && [ "${passes:-0}" -gt 1 ]'
 check "vm-khugepaged: khugepaged still collapses after 30 processes exited mid-scan" [ "$(r last)" = 2 ]
+read -r vqs _ vqsec _ <<<"$(r vq-sorted)"
+atomic=$(sed -n 's/^HFKLOG: //p' "$tmp/log" | grep -m1 'sleeping function called from invalid context')
+if [ "${vqs:-0}" -lt 1 ]; then
+	fail vm-khugepaged "vmalloc()ed queue: no candidate queue in /proc/vmallocinfo (khugepaged pid '$(r vq-khugepaged-pid)', fail_page_alloc present?)"
+else
+	check "vm-khugepaged: a vmalloc()ed candidate queue (sorted after ${vqsec}s) is freed when its mm exits mid-scan ($(r vq-scanning) failed collapses seen first; left: $(r vq-after-exit)), outside khugepaged_mm_lock${atomic:+: $atomic}" \
+		ok '[ "$(r vq-after-exit)" = 0 ] && [ -z "$atomic" ] && [ "$(r vq-scanning)" -ge 2 ]'
+fi
 splat=$(sed -n 's/^HFKLOG: //p' "$tmp/log" | vm_splats | head -3)
 check "vm-khugepaged: guest kernel log clean (lockdep, DEBUG_VM)${splat:+: $splat}" [ -z "$splat" ]
