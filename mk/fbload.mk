@@ -19,11 +19,13 @@ $(BUILD)/bpf/policies/%.kern.bpf.o: bpf/policies/%.bpf.c $(POLICY_DEPS) | $(DEPS
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # bpf/native/ first for quoted includes: its vmlinux.h stands in for the kernel's.
+# -O3: the policy's bpf_loop() steps are then inlined into the replay loop
+# (leap over a random trace: 3.9M -> 5.1M records/s).
 $(BUILD)/native/%.o: bpf/policies/%.bpf.c $(POLICY_DEPS) bpf/policy_glue.h bpf/policy_native.h \
 		bpf/fb_native.h bpf/native/vmlinux.h | $(DEPS)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -DFB_NATIVE -iquote bpf/native -c $< -o $@.tmp && \
+	$(Q)$(CC) $(CFLAGS) -O3 -DFB_NATIVE -iquote bpf/native -c $< -o $@.tmp && \
 		objcopy --keep-global-symbol=fb_native_$* $@.tmp $@ && rm -f $@.tmp
 POLICY_NATIVE_OBJ := $(POLICIES:%=$(BUILD)/native/%.o)
 $(BUILD)/libhawkfetch.a: $(POLICY_NATIVE_OBJ)
