@@ -78,28 +78,7 @@ else
 fi
 
 # -- one policy the kernel refuses does not sink the others
-cat > "$work/bad.bpf.c" <<'EOC'
-#include "vmlinux.h"
-#include "policy.h"
-struct big { __u64 v[8]; };
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16);
-	__type(key, __u32);
-	__type(value, struct big);
-} m SEC(".maps");
-static const struct big zero;
-static __always_inline int bad_prefetch(struct fb_prefetch *p, const struct fb_fault *f)
-{
-	struct big *b = fb_state(&m, f->pid, &zero);
-
-	if (b)
-		b->v[f->addr & 15] = 1;		/* 8 of the 16 indexes are out of bounds */
-	return FB_DONE;
-}
-FB_POLICY(bad, "reads past a map value", .prefetch = bad_prefetch);
-EOC
-clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -Ibpf -DFB_REPLAY -c "$work/bad.bpf.c" \
+clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -Ibpf -DFB_REPLAY -c tests/fixtures/policies/bad.bpf.c \
 	-o "$work/bad.replay.bpf.o"
 "$fbload" --engine bpf -r "$work/p1" leap "$work/bad.replay.bpf.o" stride \
 	> "$work/out" 2> "$work/err"

@@ -144,28 +144,7 @@ else
 fi
 
 # -- a policy the verifier rejects: the verifier's reason is shown
-cat > "$work/bad.bpf.c" <<'EOC'
-#include "vmlinux.h"
-#include "policy.h"
-struct big { __u64 v[8]; };
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16);
-	__type(key, __u32);
-	__type(value, struct big);
-} m SEC(".maps");
-static const struct big zero;
-static __always_inline int bad_prefetch(struct fb_prefetch *p, const struct fb_fault *f)
-{
-	struct big *b = fb_state(&m, f->pid, &zero);
-
-	if (b)
-		b->v[f->addr & 15] = 1;		/* 8 of the 16 indexes are out of bounds */
-	return FB_DONE;
-}
-FB_POLICY(bad, "reads past a map value", .prefetch = bad_prefetch);
-EOC
-clang $cflags -DFB_REPLAY -c "$work/bad.bpf.c" -o "$work/bad.replay.bpf.o"
+clang $cflags -DFB_REPLAY -c tests/fixtures/policies/bad.bpf.c -o "$work/bad.replay.bpf.o"
 err=$("$fbload" -r "$work/seq" "$work/bad.replay.bpf.o" 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "refused its BPF programs: ." <<<"$err"
 check "policy: a verifier rejection exits 1 and shows the verifier's reason" [ $? -eq 0 ]
