@@ -7,9 +7,10 @@
 # written and freed. Checks: no byte is ever handed out dirty; the fault
 # counters add up to thp_fault_alloc; off means the unpatched fault path;
 # bad knob values are refused; the kernel log (DEBUG_VM + lockdep) is clean.
-# Two more boots: a marked block split by order-0 allocations (the pool
-# counts whole pageblocks only, and is refilled), and a hibernation to a
-# disk with its resume (the image carries no mark).
+# Two more scenarios: a marked block split by order-0 allocations (one
+# boot: the pool counts whole pageblocks only, and is refilled), and a
+# hibernation to a disk with its resume (two boots: the image carries no
+# mark).
 # Part of the vm tier: `make vm-prezero-check`. Needs KERNEL_DIR (mk/kernel.mk).
 # PREZERO_BOOTS picks the boots (default: main init_on_alloc split hibernate).
 . "$(dirname "$0")/../lib.sh"
