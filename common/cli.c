@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include "cli.h"
+#include "output.h"
 
 const char *argp_program_version = "hawkfetch " HF_VERSION;
 /* argp prints "Report bugs to %s." */
@@ -21,10 +23,93 @@ static const struct argp_option common_options[] = {
 	{ 0 },
 };
 
+/*
+ * A bad command line is reported like every other error: "PROG: message"
+ * on stderr and, when -j (or --json, --pretty) is anywhere on it, also
+ * {"type":"error",...} on stdout. argp prints its message to the state's
+ * err_stream and exits (64): the stream is captured from the start of
+ * parsing, and an exit handler reports what it holds.
+ */
+static char *usage_text;
+static size_t usage_len;
+static FILE *usage_stream;
+static bool usage_json;
+/* argp's state while parsing: getopt prints what it refuses to stderr itself. */
+static const struct argp_state *usage_state;
+
+static bool wants_json(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--json") || !strcmp(a, "--pretty") ||
+		    (a[0] == '-' && a[1] != '-' && a[1] && strspn(a + 1, "jv") == strlen(a + 1) &&
+		     strchr(a + 1, 'j')))
+			return true;
+	}
+	return false;
+}
+
+static void report_usage_error(void)
+{
+	char bad[256], *nl;
+
+	if (!usage_stream)
+		return;
+	fclose(usage_stream);
+	usage_stream = NULL;
+	if (!usage_text || !*usage_text)
+		return;
+	fputs(usage_text, stderr);
+	if (usage_json) {
+		const char *msg = usage_text;
+		size_t prefix = strlen(program_invocation_short_name);
+
+		if (!strncmp(msg, program_invocation_short_name, prefix) && !strncmp(msg + prefix, ": ", 2))
+			msg += prefix + 2;
+		if ((nl = strchr(msg, '\n')))
+			*nl = '\0';
+		if (!strncmp(msg, "Try `", 5) && usage_state && usage_state->next > 0 &&
+		    usage_state->next <= usage_state->argc) {
+			snprintf(bad, sizeof(bad), "unrecognized option or missing argument: '%.200s'",
+				 usage_state->argv[usage_state->next - 1]);
+			msg = bad;
+		}
+		hf_json_error(stdout, msg, NULL);
+		fflush(stdout);
+	}
+}
+
+static void capture_usage_errors(struct argp_state *state)
+{
+	usage_json = wants_json(state->argc, state->argv);
+	usage_state = state;
+	usage_stream = open_memstream(&usage_text, &usage_len);
+	if (!usage_stream)
+		return;
+	state->err_stream = usage_stream;
+	atexit(report_usage_error);
+}
+
+/* Parsed: from now on argp's messages (none expected) go to stderr. */
+static void release_usage_errors(struct argp_state *state)
+{
+	state->err_stream = stderr;
+	usage_state = NULL;
+	report_usage_error();
+}
+
 static error_t parse_common(int key, char *arg, struct argp_state *state)
 {
-	(void)arg; (void)state;
+	(void)arg;
 	switch (key) {
+	case ARGP_KEY_INIT:
+		capture_usage_errors(state);
+		break;
+	case ARGP_KEY_FINI:
+		release_usage_errors(state);
+		break;
+
 	case 'j':
 		hf_opts.json = true;
 		break;

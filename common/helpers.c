@@ -121,3 +121,35 @@ int hf_exit_status_of(int status)
 {
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
+
+ssize_t hf_getline_max(char **line, size_t *cap, FILE *f, size_t max)
+{
+	size_t n = 0;
+	int c;
+
+	errno = 0;
+	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+		if (n == max)
+			return -E2BIG;
+		if (n + 1 >= *cap) {
+			size_t want = *cap ? *cap * 2 : 256;
+			char *p;
+
+			if (want > max + 1)
+				want = max + 1;
+			if (!(p = realloc(*line, want)))
+				return -ENOMEM;
+			*line = p;
+			*cap = want;
+		}
+		(*line)[n++] = c;
+	}
+	if (c == EOF && ferror(f))
+		return errno ? -errno : -EIO;
+	if (c == EOF && !n)
+		return -1;
+	if (!*line && !(*line = calloc(1, *cap = 1)))
+		return -ENOMEM;
+	(*line)[n] = '\0';
+	return n;
+}

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include "clock.h"
 
@@ -29,6 +30,19 @@ static inline double hf_ratio(uint64_t part, uint64_t whole)
 {
 	return whole ? (double)part / whole : 0;
 }
+
+/* ---- input ---- */
+
+/* Lines longer than this are refused by every reader of a pipe document. */
+#define HF_LINE_MAX 65536
+
+/*
+ * Read one line (without its newline) into *line, growing *cap but never
+ * beyond max bytes: the length, -1 at the end of input, -E2BIG for a line
+ * longer than max (so /dev/zero cannot grow the reader without bound), or
+ * -errno on a read error.
+ */
+ssize_t hf_getline_max(char **line, size_t *cap, FILE *f, size_t max);
 
 /* ---- stop signals ---- */
 

@@ -102,7 +102,9 @@ else fail fbtrace_metrics "fbtrace(8) METRICS lacks: ${missing:-the section}"; f
 refused() {	# NAME MESSAGE-PATTERN ARGS...
 	local name=$1 pattern=$2 rc; shift 2
 	"$B/fbtrace" "$@" > "$tmp/out" 2> "$tmp/err"; rc=$?
-	if [ $rc = 64 ] && grep -q -- "$pattern" "$tmp/err" && [ ! -s "$tmp/out" ]; then
+	# stdout: nothing, or with -j the error as a JSON document
+	if [ $rc = 64 ] && grep -q -- "$pattern" "$tmp/err" &&
+	   { [ ! -s "$tmp/out" ] || jq -e '.type == "error"' "$tmp/out" >/dev/null; }; then
 		pass "fbtrace_metrics_cli: $name: exit 64"
 	else
 		fail "fbtrace_metrics_cli" "$name: exit $rc, stderr: $(head -2 "$tmp/err")"

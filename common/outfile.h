@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Output files that never lose data: -o FILE is written to a temporary
+ * file beside it and renamed over FILE only when the tool succeeded, so a
+ * failure (a bad pid, a full disk) leaves what was there; every write is
+ * checked at the end (fflush, ferror, fsync of the file, fclose), so a
+ * full disk is an error naming the file, never a silent success. Standard
+ * output gets the same final check (hf_stdout_close()).
+ *
+ *	struct hf_outfile o;
+ *	FILE *f = hf_outfile_open(&o, path);	// NULL: message printed
+ *	...
+ *	err = hf_outfile_commit(&o, err);	// renames on success, else removes
+ */
+#ifndef HF_OUTFILE_H
+#define HF_OUTFILE_H
+
+#include <stdio.h>
+
+struct hf_outfile {
+	FILE *f;
+	char path[4096];		/* the FILE asked for */
+	char tmp[4096];			/* where it is written until committed */
+};
+
+/*
+ * Open a temporary file in path's directory (mode 0644 less the umask,
+ * as fopen would make path). NULL with the message printed on failure.
+ */
+FILE *hf_outfile_open(struct hf_outfile *o, const char *path);
+/*
+ * End the output: when status is 0, check every write, then rename the
+ * temporary file over path; otherwise (or if a check fails) remove it
+ * and leave path as it was. Returns status, or HF_EXIT_FAIL with the
+ * message naming path when the output could not be completed.
+ */
+int hf_outfile_commit(struct hf_outfile *o, int status);
+
+/*
+ * Check the writes to stdout (flush, error flag) before exiting: returns
+ * status, or HF_EXIT_FAIL with "standard output: REASON" printed when it
+ * was 0 and a write failed. EPIPE (a reader that went away) is left to
+ * the caller's SIGPIPE policy and reported as such.
+ */
+int hf_stdout_close(int status);
+
+/*
+ * Write len bytes and check: 0, or -errno (short write, EIO, ENOSPC).
+ */
+int hf_write_all(FILE *f, const void *buf, size_t len);
+
+#endif
