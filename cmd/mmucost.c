@@ -328,6 +328,14 @@ static int run_from(void)
 		hf_err("%s:%d: not a line of `perf stat -x,` output", args.from, line);
 		return HF_EXIT_FAIL;
 	}
+	if (err == -E2BIG) {
+		hf_err("%s:%d: line longer than %d bytes", args.from, line, HF_LINE_MAX);
+		return HF_EXIT_FAIL;
+	}
+	if (err < 0) {
+		hf_err("%s:%d: %s", args.from, line, strerror(-err));
+		return HF_EXIT_FAIL;
+	}
 	if (!st.header) {
 		hf_err("%s: no page-walk or cycle counts found (expected events such as "
 		       "dtlb_load_misses.walk_active and cycles)", args.from);

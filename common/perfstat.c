@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "helpers.h"
 #include "hf.h"
 #include "perfstat.h"
 
@@ -67,12 +68,19 @@ int hf_perfstat_read(FILE *f, hf_perfstat_cb cb, void *ctx, int *line)
 	int ret = 0;
 
 	*line = 0;
-	while (!ret && getline(&buf, &cap, f) > 0) {
+	while (!ret) {
+		ssize_t len = hf_getline_max(&buf, &cap, f, HF_LINE_MAX);
 		const char *event;
 		double value;
 		int err, role;
 
+		if (len == -1)
+			break;
 		++*line;
+		if (len < 0) {		/* -E2BIG (/dev/zero), a read error */
+			ret = len;
+			break;
+		}
 		memset(&row, 0, sizeof(row));
 		err = parse_row(buf, &row, &value, &event);
 		if (err < 0)

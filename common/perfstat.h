@@ -21,7 +21,8 @@ typedef int (*hf_perfstat_cb)(const struct hf_perfstat_interval *iv, void *ctx);
 
 /*
  * Read f to the end. Returns 0, the callback's non-zero value, or -EINVAL
- * with *line set to the number of the first malformed line.
+ * with *line set to the number of the first malformed line (-E2BIG: that
+ * line is longer than HF_LINE_MAX bytes; -errno: a read error).
  */
 int hf_perfstat_read(FILE *f, hf_perfstat_cb cb, void *ctx, int *line);
 

@@ -164,25 +164,53 @@ static int bad(struct reader *rd, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static int slurp(FILE *f, char **buf, size_t *len)
+/*
+ * Read f whole, refusing a line longer than HF_DOC_LINE_MAX (/dev/zero must
+ * not grow the reader without bound): -E2BIG with *line set to its number.
+ */
+static int slurp(FILE *f, char **buf, size_t *len, int *line)
 {
-	size_t cap = 65536;
+	size_t cap = 65536, linelen = 0;
 
 	*len = 0;
+	*line = 1;
+	errno = 0;
 	*buf = malloc(cap);
 	while (*buf) {
 		size_t got = fread(*buf + *len, 1, cap - *len - 1, f);
 
+		for (size_t i = *len; i < *len + got; i++) {
+			if ((*buf)[i] == '\n') {
+				++*line;
+				linelen = 0;
+			} else if (++linelen > HF_DOC_LINE_MAX) {
+				free(*buf);
+				*buf = NULL;
+				return -E2BIG;
+			}
+		}
 		*len += got;
 		if (got == 0)
 			break;
-		if (*len + 1 == cap)
-			*buf = realloc(*buf, cap *= 2);
+		if (*len + 1 == cap) {
+			char *p = realloc(*buf, cap *= 2);
+
+			if (!p)
+				free(*buf);
+			*buf = p;
+		}
 	}
 	if (!*buf)
 		return -ENOMEM;
 	(*buf)[*len] = '\0';
-	return ferror(f) ? -EIO : 0;
+	if (ferror(f)) {
+		int e = errno ? errno : EIO;
+
+		free(*buf);
+		*buf = NULL;
+		return -e;
+	}
+	return 0;
 }
 
 static int count_lines(const char *s, size_t n)
@@ -202,7 +230,13 @@ static int read_docs(FILE *f, struct reader *rd, doc_cb cb, void *ctx)
 	struct json_tokener *tok = json_tokener_new();
 	size_t len, off = 0;
 	char *buf;
-	int err = slurp(f, &buf, &len);
+	int where, err = slurp(f, &buf, &len, &where);
+
+	if (err == -E2BIG) {
+		json_tokener_free(tok);
+		rd->line = where;
+		return bad(rd, "line longer than %d bytes", HF_DOC_LINE_MAX);
+	}
 
 	while (!err && tok) {
 		struct json_object *doc;

@@ -76,6 +76,13 @@ struct hf_weight {
 };
 
 /*
+ * The readers below take JSON Lines or pretty-printed documents; a line
+ * longer than this (a coverage report of every region is one line; /dev/zero
+ * has none) is refused as "FILE:N: line longer than 16777216 bytes".
+ */
+#define HF_DOC_LINE_MAX (16 << 20)
+
+/*
  * Read mmucost -j output (JSON Lines; the last {"type":"summary"} document's
  * "processes" [{"pid","weight"},...]), or a hand-written
  * {"type":"weights","processes":[...]}. Returns 0, or -EINVAL with err

