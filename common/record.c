@@ -297,6 +297,9 @@ struct record_reader {
 	bool eof;
 	bool skip;		/* inside an over-long line: drop up to its newline */
 	bool careful;		/* no fast_text_line(): for tests */
+	bool stopped;		/* *stop reached stops: the input ends here */
+	volatile sig_atomic_t *stop;	/* record_reader_stop() */
+	int stops;
 	unsigned long lineno;
 	enum form form;
 	int ncols;
@@ -344,6 +347,17 @@ void record_reader_free(struct record_reader *rd)
 	free(rd->buf);
 	free(rd->name);
 	free(rd);
+}
+
+void record_reader_stop(struct record_reader *rd, volatile sig_atomic_t *stop, int stops)
+{
+	rd->stop = stop;
+	rd->stops = stops;
+}
+
+static bool stopping(struct record_reader *rd)
+{
+	return rd->stop && *rd->stop >= rd->stops;
 }
 
 void record_reader_careful(struct record_reader *rd)
@@ -753,7 +767,18 @@ static int fill(struct record_reader *rd)
 	if (room > READ_BLOCK)
 		room = READ_BLOCK;
 	if (rd->fd >= 0) {
-		n = read(rd->fd, rd->buf + rd->end, room);
+		/*
+		 * A signal handler installed without SA_RESTART interrupts a
+		 * read blocked on a pipe: the input ends here once the stop
+		 * count is reached, and the read goes on otherwise.
+		 */
+		do {
+			if (stopping(rd)) {
+				rd->stopped = true;
+				return 0;
+			}
+			n = read(rd->fd, rd->buf + rd->end, room);
+		} while (n < 0 && errno == EINTR);
 	} else {
 		n = fread(rd->buf + rd->end, 1, room, rd->in);
 		if (!n && ferror(rd->in))
@@ -803,7 +828,7 @@ static int next_line(struct record_reader *rd, char **line, size_t *len)
 			rd->skip = true;
 			return fail(rd->err, sizeof(rd->err), "line longer than %d bytes", MAX_LINE);
 		}
-		if (rd->eof)
+		if (rd->eof || rd->stopped)
 			return 0;
 		/* Keep the partial line, move it to the front, read more. */
 		if (rd->pos) {

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include "fault_kind.h"	/* bpf/: shared with fbtrace.bpf.c */
 
@@ -62,6 +63,11 @@ int record_read(struct record_reader *rd, struct fault_record *r);
 const char *record_reader_error(const struct record_reader *rd);
 unsigned long record_reader_line(const struct record_reader *rd);
 void record_reader_free(struct record_reader *rd);
+/*
+ * Stop reading when *stop reaches stops: a read interrupted by a signal
+ * (EINTR) then ends the input, as its end would; before that it goes on.
+ */
+void record_reader_stop(struct record_reader *rd, volatile sig_atomic_t *stop, int stops);
 /*
  * Parse every line the careful way, as the fast path for common text
  * lines must agree with (the fuzzer and unit tests compare the two).

@@ -76,6 +76,8 @@ int replay_run_stream(struct replay_run *run, FILE *in, const char *name,
 		hf_err("%s: %s", name, strerror(errno));
 		return HF_EXIT_FAIL;
 	}
+	if (stop)
+		record_reader_stop(rd, stop, stops);
 	while (!(stop && *stop >= stops) && (ret = record_read(rd, &recs[n])) > 0) {
 		if (!replay_wants(&recs[n], run->opts.all_faults)) {
 			run->skipped++;
