@@ -6,6 +6,7 @@
  * The work is in common/policylib.c and common/replayrun.c.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,7 @@ static struct args {
 	bool decisions;
 	uint64_t max_insns;
 	double interval;		/* stats: 0, once */
+	bool guessed;			/* replay because stdin is not a terminal */
 } args = { .max_insns = 1000000, .opts = { .buffer_pages = 4096, .resident = 4096, .batch = FB_REPLAY_BATCH } };
 
 enum { OPT_DETACH = 0x100, OPT_STATS, OPT_BATCH, OPT_DECISIONS, OPT_RESIDENT, OPT_ENGINE,
@@ -158,8 +160,10 @@ static void add_policy(char *arg, struct argp_state *state)
 static void check_args(struct argp_state *state)
 {
 	/* The pipeline fbtrace ... | fbload leap replays. */
-	if (!args.cmd)
+	if (!args.cmd) {
 		args.cmd = find_command(args.replay || !isatty(STDIN_FILENO) ? "replay" : "attach");
+		args.guessed = args.cmd->run == do_replay;
+	}
 	if (args.npolicies < args.cmd->min_policies)
 		argp_error(state, "%s: no POLICY given", args.cmd->name);
 	if (args.npolicies > args.cmd->max_policies)
@@ -262,6 +266,27 @@ static int stops_needed(FILE *in)
 	return in == stdin && fstat(STDIN_FILENO, &st) == 0 && S_ISFIFO(st.st_mode) ? 2 : 1;
 }
 
+/*
+ * SIGINT and SIGHUP count one stop each, SIGTERM stops at once; without
+ * SA_RESTART, so that a read blocked on a pipe returns (the reader reads
+ * on until enough stops are counted).
+ */
+static void on_replay_signal(int sig)
+{
+	hf_stop_signal = sig;
+	hf_stop += sig == SIGTERM ? 2 : 1;
+}
+
+static void catch_replay_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_replay_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 static int replay_from(struct replay_run *run)
 {
 	bool from_stdin = !strcmp(args.replay, "-");
@@ -272,7 +297,7 @@ static int replay_from(struct replay_run *run)
 		hf_err("%s: %s", args.replay, strerror(errno));
 		return HF_EXIT_FAIL;
 	}
-	hf_catch_stop_signals();
+	catch_replay_signals();
 	err = replay_run_stream(run, in, from_stdin ? "<stdin>" : args.replay, &hf_stop,
 				stops_needed(in));
 	if (!from_stdin)
@@ -293,6 +318,14 @@ static int do_replay(void)
 	err = replay_run_open(run, args.policies, args.npolicies, &args.opts);
 	if (!err)
 		err = replay_from(run);
+	if (!err && !run->records) {
+		/* cron, ssh -T, systemd: a stdin that is not a terminal and has nothing */
+		hf_err("no fault records in %s%s%s", strcmp(args.replay, "-") ? args.replay :
+		       "standard input", run->skipped ? " (only minor faults; -a replays them)" : "",
+		       args.guessed ? " (standard input is not a terminal, so fbload replays it; "
+		       "fbload attach POLICY attaches)" : "");
+		err = HF_EXIT_FAIL;
+	}
 	if (!err) {
 		const char *source = strcmp(args.replay, "-") ? args.replay : "stdin";
 

@@ -171,9 +171,6 @@ void fb_report_replay(const struct replay_run *run, const char *source)
 		print_replay_json(run, source, rate);
 	else if (!hf_opts.openmetrics)	/* fb_report_replay_metrics() prints */
 		print_replay_text(run, rate);
-	if (!run->records)
-		hf_warn("no fault records to replay%s", run->skipped ?
-			" (only minor faults; -a replays them)" : "");
 }
 
 void fb_report_decision(void *ctx, const struct fault_record *r, bool hit,
