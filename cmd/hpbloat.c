@@ -10,6 +10,7 @@
 #include "cgroup.h"
 #include "cli.h"
 #include "metrics.h"
+#include "outfile.h"
 #include "output.h"
 #include "pagemap.h"
 #include "procfs.h"
@@ -579,7 +580,7 @@ static int watch(const struct hf_thp_policy *pol, struct hf_recover_env *env)
 	return wm.status;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	struct hf_bloat_scanner scanner;
 	struct hf_recover_env env = { .debugfs_fd = -1 };
@@ -642,4 +643,11 @@ int main(int argc, char **argv)
 	hf_recover_env_close(&env);
 	hf_bloat_report_free(&rep);
 	return status;
+}
+
+/* The final check of every write to standard output: a full disk is exit 1. */
+int main(int argc, char **argv)
+{
+	hf_stdout_track();
+	return hf_stdout_finish(run(argc, argv));
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "helpers.h"
+#include "outfile.h"
 #include "cli.h"
 #include "kweight.h"
 #include "metrics.h"
@@ -708,7 +709,7 @@ out:
 	return err;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	int err;
 
@@ -722,4 +723,11 @@ int main(int argc, char **argv)
 	if (args.weights && !args.promote)
 		return feed_weights();
 	return args.promote ? run_promote() : report_coverage();
+}
+
+/* The final check of every write to standard output: a full disk is exit 1. */
+int main(int argc, char **argv)
+{
+	hf_stdout_track();
+	return hf_stdout_finish(run(argc, argv));
 }

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "helpers.h"
+#include "outfile.h"
+#include "targets.h"
 #include "cli.h"
 #include "kweight.h"
 #include "metrics.h"
@@ -640,7 +642,7 @@ static int run_live(void)
 	return status < 0 ? HF_EXIT_OK : status;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -658,4 +660,11 @@ int main(int argc, char **argv)
 		return err ? err : list_events(pmu, set);
 	}
 	return run_live();
+}
+
+/* The final check of every write to standard output: a full disk is exit 1. */
+int main(int argc, char **argv)
+{
+	hf_stdout_track();
+	return hf_stdout_finish(run(argc, argv));
 }

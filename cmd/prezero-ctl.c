@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 #include "helpers.h"
+#include "outfile.h"
+#include "targets.h"
 #include "cli.h"
 #include "metrics.h"
 #include "output.h"
@@ -537,7 +539,7 @@ static int cmd_watch(void)
 	return status ? status : mstatus;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	int err;
 
@@ -546,4 +548,11 @@ int main(int argc, char **argv)
 	if ((err = hf_prezero_probe()))
 		return no_prezero(err);
 	return args.verb->run();
+}
+
+/* The final check of every write to standard output: a full disk is exit 1. */
+int main(int argc, char **argv)
+{
+	hf_stdout_track();
+	return hf_stdout_finish(run(argc, argv));
 }

@@ -1,4 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "hf.h"
+#include "outfile.h"
 #include "proclist.h"
 #include "targets.h"
 
@@ -46,4 +52,49 @@ const struct argp hf_targets_argp = { target_options, parse_target, NULL, NULL, 
 int hf_targets_expand(void)
 {
 	return hf_targets.all ? hf_proc_list_tgids(&hf_targets.pids) : 0;
+}
+
+/* ---- standard output ---- */
+
+static int stdout_errno;
+
+static ssize_t stdout_write(void *cookie, const char *buf, size_t len)
+{
+	size_t done = 0;
+
+	(void)cookie;
+	while (done < len) {
+		ssize_t n = write(STDOUT_FILENO, buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			stdout_errno = n < 0 ? errno : EIO;
+			return done ? (ssize_t)done : -1;
+		}
+		done += n;
+	}
+	return done;
+}
+
+void hf_stdout_track(void)
+{
+	cookie_io_functions_t io = { .write = stdout_write };
+	FILE *f = fopencookie(NULL, "w", io);
+
+	if (f)
+		stdout = f;
+}
+
+int hf_stdout_finish(int status)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return status;
+	if (!stdout_errno)
+		return hf_stdout_close(status);
+	if (!status) {
+		hf_warn("standard output: %s", strerror(stdout_errno));
+		return HF_EXIT_FAIL;
+	}
+	return status;
 }

@@ -28,4 +28,15 @@ extern const struct argp hf_targets_argp;
 /* With --all, fill hf_targets.pids from /proc. 0 or -errno. */
 int hf_targets_expand(void);
 
+/*
+ * Standard output that remembers why a write failed: hf_stdout_track()
+ * (first thing in main, before setvbuf) puts stdout on a stream writing
+ * to fd 1 that keeps the errno of a failed write, which line buffering
+ * would otherwise lose before the end; hf_stdout_finish(status) is
+ * hf_stdout_close() with that reason ("standard output: No space left on
+ * device", exit 1).
+ */
+void hf_stdout_track(void);
+int hf_stdout_finish(int status);
+
 #endif

