@@ -592,6 +592,9 @@ static int start_command(struct live *l)
 	return HF_EXIT_OK;
 }
 
+/* How often the sleep checks that the command or processes still run. */
+#define WAKE_S 0.05
+
 /* Count until the end; with --feed, the weights' status. */
 static int count_loop(struct live *l)
 {
@@ -600,13 +603,26 @@ static int count_loop(struct live *l)
 	live_header(l);
 	l->start = hf_now_s();
 	hf_pc_set_go(&l->set);
-	while (!hf_stop) {
-		bool alive;
+	for (unsigned long n = 1; !hf_stop; n++) {
+		double due = l->start + n * args.interval;
+		bool alive, last;
 
-		hf_sleep_s(args.interval, &hf_stop);
-		alive = hf_pc_set_alive(&l->set);
+		/*
+		 * Sleep until the earliest of the next interval, the deadline
+		 * (-d) and the end of the command or processes, checked every
+		 * WAKE_S: an interval longer than the run never delays its end,
+		 * and the last, partial interval is reported.
+		 */
+		if (args.duration && due > l->start + args.duration)
+			due = l->start + args.duration;
+		while ((alive = hf_pc_set_alive(&l->set)) && !hf_stop && hf_now_s() < due) {
+			double left = due - hf_now_s();
+
+			hf_sleep_s(left < WAKE_S ? left : WAKE_S, &hf_stop);
+		}
+		last = !alive || (args.duration && hf_now_s() - l->start >= args.duration);
 		sample(l, hf_now_s() - l->start);
-		if (!alive || (args.duration && hf_now_s() - l->start >= args.duration))
+		if (last)
 			break;
 	}
 	if (l->kw && hf_opts.json)

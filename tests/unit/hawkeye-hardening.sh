@@ -73,3 +73,28 @@ if [ -w /dev/full ]; then
 else
 	skip hardening-dev-full "no writable /dev/full"
 fi
+
+# ---- 3. mmucost stops at -d and at the command's exit, whatever -i ----
+# timed NAME MAX_S EXPECTED_STATUS CMD...: also finishes within MAX_S seconds.
+timed() {
+	local name=$1 max=$2 want=$3 t0 t1; shift 3
+	t0=$(date +%s%N)
+	run "$name" "$want" timeout 20 "$@"
+	t1=$(date +%s%N)
+	[ $(( (t1 - t0) / 1000000 )) -le $(( ${max%.*} * 1000 + ${max#*.} * 100 )) ] &&
+		pass "$name-time" || fail "$name-time" "took $(( (t1 - t0) / 1000000 )) ms, at most $max s"
+}
+EV=perf::PAGE-FAULTS/perf::TASK-CLOCK
+if "$BUILD/mmucost" -e $EV:u -d 0.1 -- true > /dev/null 2>&1 || "$BUILD/mmucost" -e $EV -d 0.1 -- true > /dev/null 2>&1; then
+	timed mmucost-duration-before-interval 2.0 0 "$BUILD/mmucost" -e $EV -d 1 -i 5 -p $$
+	[ "$(grep -c '^ *1\.0' "$tmp/out")" = 1 ] && pass mmucost-duration-partial-row ||
+		fail mmucost-duration-partial-row "no row at 1.0 s: $(cat "$tmp/out")"
+	timed mmucost-duration-under-interval 1.0 0 "$BUILD/mmucost" -e $EV -d 0.3 -p $$
+	grep -q '^ *0\.3' "$tmp/out" && pass mmucost-duration-under-interval-row ||
+		fail mmucost-duration-under-interval-row "no row at 0.3 s: $(cat "$tmp/out")"
+	timed mmucost-command-ends-run 1.5 0 "$BUILD/mmucost" -e $EV -i 5 -- true
+	timed mmucost-huge-interval 2.0 0 "$BUILD/mmucost" -e $EV -i 1e9 -d 1 -p $$
+	timed mmucost-command-status 1.5 3 "$BUILD/mmucost" -e $EV -i 5 -- sh -c 'echo ending >&2; exit 3'
+else
+	skip mmucost-duration "no software perf events here"
+fi
