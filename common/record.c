@@ -295,6 +295,8 @@ struct record_reader {
 	size_t cap;		/* BUF_SIZE_SMALL..BUF_SIZE */
 	size_t pos, end;	/* unparsed input: buf[pos..end) */
 	bool eof;
+	bool unterminated;	/* the line read last had no newline: the input ended in it */
+	bool whole_file;	/* the error is about the input, not a line: no number */
 	bool skip;		/* inside an over-long line: drop up to its newline */
 	bool careful;		/* no fast_text_line(): for tests */
 	bool stopped;		/* *stop reached stops: the input ends here */
@@ -442,8 +444,12 @@ static int parse_opt_int(const char *s, int64_t max, int64_t *out)
 		*out = -1;
 		return 0;
 	}
-	if (parse_dec(s, &v) || v > (uint64_t)max)
-		return -EINVAL;
+	int e = parse_dec(s, &v);
+
+	if (e)
+		return e;
+	if (v > (uint64_t)max)
+		return -ERANGE;
 	*out = v;
 	return 0;
 }
@@ -486,22 +492,30 @@ static int parse_kind(const char *s, size_t len, enum fault_kind *kind)
 	return -EINVAL;
 }
 
+/* Why a number column is bad: "" or " (number too large)". */
+static const char *too_large(int err)
+{
+	return err == -ERANGE ? " (number too large)" : "";
+}
+
 static int parse_field(enum column col, const char *s, size_t len, struct fault_record *r,
 		       char *err, size_t errlen)
 {
 	uint64_t u;
 	int64_t v;
+	int e;
 
 	switch (col) {
 	case COL_TIME:
-		if (parse_dec(s, &u))
-			return fail(err, errlen, "bad time_ns '%s'", s);
+		if ((e = parse_dec(s, &u)))
+			return fail(err, errlen, "bad time_ns '%s'%s", s, too_large(e));
 		r->time_ns = u;
 		break;
 	case COL_PID:
 	case COL_TID:
-		if (parse_dec(s, &u) || u > INT32_MAX)
-			return fail(err, errlen, "bad %s '%s'", column_names[col], s);
+		if ((e = parse_dec(s, &u)) || u > INT32_MAX)
+			return fail(err, errlen, "bad %s '%s'%s", column_names[col], s,
+				    too_large(e ? e : -ERANGE));
 		*(col == COL_PID ? &r->pid : &r->tid) = u;
 		break;
 	case COL_COMM:
@@ -513,17 +527,18 @@ static int parse_field(enum column col, const char *s, size_t len, struct fault_
 			return fail(err, errlen, "bad kind '%s' (expected minor, major or swapin)", s);
 		break;
 	case COL_ADDR:
-		if (parse_addr(s, &r->addr))
-			return fail(err, errlen, "bad addr '%s' (expected 0x followed by hex digits)", s);
+		if ((e = parse_addr(s, &r->addr)))
+			return fail(err, errlen, "bad addr '%s' (%s)", s, e == -ERANGE ?
+				    "number too large" : "expected 0x followed by hex digits");
 		break;
 	case COL_SWAP_TYPE:
-		if (parse_opt_int(s, MAX_SWAP_TYPE, &v))
-			return fail(err, errlen, "bad swap_type '%s'", s);
+		if ((e = parse_opt_int(s, MAX_SWAP_TYPE, &v)))
+			return fail(err, errlen, "bad swap_type '%s'%s", s, too_large(e));
 		r->swap_type = v;
 		break;
 	case COL_SWAP_OFFSET:
-		if (parse_opt_int(s, INT64_MAX, &v))
-			return fail(err, errlen, "bad swap_offset '%s'", s);
+		if ((e = parse_opt_int(s, INT64_MAX, &v)))
+			return fail(err, errlen, "bad swap_offset '%s'%s", s, too_large(e));
 		r->swap_offset = v;
 		break;
 	case COL_CACHE_HIT:
@@ -628,8 +643,12 @@ static int json_field(const char *key, struct json_object *v, struct fault_recor
 		return 0;
 	if (!strcmp(key, "addr")) {
 		if (json_object_is_type(v, json_type_string)) {
-			if (parse_addr(json_object_get_string(v), &r->addr))
-				return fail(err, errlen, "bad addr '%s'", json_object_get_string(v));
+			int e = parse_addr(json_object_get_string(v), &r->addr);
+
+			if (e)
+				return fail(err, errlen, "bad addr '%s' (%s)", json_object_get_string(v),
+					    e == -ERANGE ? "number too large" :
+					    "expected 0x followed by hex digits");
 			return 0;
 		}
 		if (json_object_is_type(v, json_type_int) && json_object_get_int64(v) >= 0) {
@@ -709,20 +728,28 @@ static int parse_json_object(struct json_object *o, struct fault_record *r,
 	return 1;
 }
 
+/* last: the line ended the input without a newline (it may be cut off). */
 static int parse_json(struct json_tokener *tok, const char *line, size_t len,
-		      struct fault_record *r, char *err, size_t errlen)
+		      struct fault_record *r, char *err, size_t errlen, bool last)
 {
+	enum json_tokener_error e;
 	struct json_object *o;
 	int ret;
 
 	json_tokener_reset(tok);
 	o = json_tokener_parse_ex(tok, line, len);
-	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != len) {
+	e = json_tokener_get_error(tok);
+	if (o && e == json_tokener_success && json_tokener_get_parse_end(tok) != len) {
 		json_object_put(o);
-		return fail(err, errlen, "invalid JSON (%s)",
-			    o ? "trailing characters" :
-			    json_tokener_error_desc(json_tokener_get_error(tok)));
+		return fail(err, errlen, "invalid JSON: more text after the object");
+	}
+	if (!o && e == json_tokener_continue)
+		return fail(err, errlen, last ? "truncated JSON at end of file" :
+			    "JSON object not closed on its line (JSON Lines: one object "
+			    "per line)");
+	if (!o || e != json_tokener_success) {
+		json_object_put(o);
+		return fail(err, errlen, "invalid JSON: %s", json_tokener_error_desc(e));
 	}
 	ret = parse_json_object(o, r, err, errlen);
 	json_object_put(o);
@@ -733,7 +760,7 @@ int record_parse_json_line(const char *line, size_t len, struct fault_record *r,
 			   char *err, size_t errlen)
 {
 	struct json_tokener *tok = json_tokener_new();
-	int ret = parse_json(tok, line, len, r, err, errlen);
+	int ret = parse_json(tok, line, len, r, err, errlen, false);
 
 	json_tokener_free(tok);
 	return ret;
@@ -784,6 +811,10 @@ static int fill(struct record_reader *rd)
 		if (!n && ferror(rd->in))
 			n = -1;
 	}
+	if (n < 0 && errno == EISDIR) {
+		rd->whole_file = true;
+		return fail(rd->err, sizeof(rd->err), "is a directory, not a fault trace");
+	}
 	if (n < 0)
 		return fail(rd->err, sizeof(rd->err), "read error: %s", strerror(errno));
 	rd->end += n;
@@ -815,6 +846,7 @@ static int next_line(struct record_reader *rd, char **line, size_t *len)
 
 			rd->lineno++;
 			rd->pos += n + !!nl;
+			rd->unterminated = !nl;
 			if (n + !!nl > MAX_LINE)
 				return fail(rd->err, sizeof(rd->err), "line longer than %d bytes",
 					    MAX_LINE);
@@ -1189,7 +1221,7 @@ static int read_line(struct record_reader *rd, struct fault_record *r)
 	if (rd->form == FORM_JSON) {
 		if (!rd->tok && !(rd->tok = json_tokener_new()))
 			return fail(rd->err, sizeof(rd->err), "out of memory");
-		return parse_json(rd->tok, p, len, r, rd->err, sizeof(rd->err));
+		return parse_json(rd->tok, p, len, r, rd->err, sizeof(rd->err), rd->unterminated);
 	}
 	if (*p == '#')
 		return parse_header(rd, p);
@@ -1206,8 +1238,11 @@ int record_read(struct record_reader *rd, struct fault_record *r)
 		if (ret == 2)
 			return 0;
 		if (ret < 0) {
-			snprintf(rd->msg, sizeof(rd->msg), "%s:%lu: %s", rd->name,
-				 rd->lineno, rd->err);
+			if (rd->whole_file)
+				snprintf(rd->msg, sizeof(rd->msg), "%s: %s", rd->name, rd->err);
+			else
+				snprintf(rd->msg, sizeof(rd->msg), "%s:%lu: %s", rd->name,
+					 rd->lineno, rd->err);
 			return -1;
 		}
 	}
