@@ -120,17 +120,25 @@ int fb_policy_open_mem(struct fb_policy *p, const char *name, const void *elf, s
 int fb_policy_open_file(struct fb_policy *p, const char *path, enum fb_use use)
 {
 	bool replay = use != FB_USE_ATTACH;
+	struct stat st;
+	char why[128];
 
 	memset(p, 0, sizeof(*p));
 	p->use = use;
 	snprintf(p->name, sizeof(p->name), "%s", path);
-	if (access(path, R_OK)) {
+	if (access(path, R_OK) || stat(path, &st)) {
 		hf_err("%s: %s", path, strerror(errno));
+		return HF_EXIT_FAIL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		hf_err("%s: is a directory, not a BPF object", path);
 		return HF_EXIT_FAIL;
 	}
 	p->obj = bpf_object__open_file(path, NULL);
 	if (!p->obj) {
-		hf_err("%s: not a BPF object libbpf can open: %s", path, strerror(errno));
+		/* libbpf's own codes (LIBBPF_ERRNO__*, from 4000) need its strerror */
+		libbpf_strerror(errno, why, sizeof(why));
+		hf_err("%s: not a BPF object libbpf can open: %s", path, why);
 		return HF_EXIT_FAIL;
 	}
 	return check_shape(p, replay);
