@@ -181,6 +181,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
 	case 'r':
+		if (args.replay)
+			argp_error(state, "-r %s: -r %s was given already; one trace per replay",
+				   arg, args.replay);
 		args.replay = arg;
 		set_command(find_command("replay"), state);
 		break;
