@@ -252,6 +252,30 @@ static struct json_object *policy_json(const struct hf_thp_policy *pol)
 	return o;
 }
 
+/* The processes that could not be scanned: [{"pid":N,"message":"..."}]. */
+static struct json_object *errors_json(const struct hf_bloat_report *rep)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (int i = 0; i < rep->nerr; i++) {
+		struct json_object *e = json_object_new_object();
+
+		if (rep->err[i].pid)
+			hf_json_set_u64(e, "pid", rep->err[i].pid);
+		hf_json_set_str(e, "message", rep->err[i].msg);
+		json_object_array_add(arr, e);
+	}
+	return arr;
+}
+
+static struct json_object *errors_detail(const struct hf_bloat_report *rep)
+{
+	struct json_object *d = json_object_new_object();
+
+	json_object_object_add(d, "errors", errors_json(rep));
+	return d;
+}
+
 static void print_json(const struct hf_bloat_report *rep)
 {
 	struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
@@ -270,6 +294,8 @@ static void print_json(const struct hf_bloat_report *rep)
 	hf_json_set_u64(total, "scanned_bytes", rep->scanned_bytes);
 	hf_json_set_u64(total, "scan_time_ns", rep->scan_ns);
 	json_object_object_add(o, "total", total);
+	if (rep->nerr)
+		json_object_object_add(o, "errors", errors_json(rep));
 	hf_json_emit(stdout, o);
 	json_object_put(o);
 }
@@ -598,6 +624,7 @@ static int run(int argc, char **argv)
 		hf_err("/proc: %s", strerror(-err));
 		return HF_EXIT_FAIL;
 	}
+	hf_pids_dedup(&hf_targets.pids);	/* -p 7 -p 7: one row */
 	hf_thp_policy_read(&rep.policy);
 	if (hf_recover_args.recover) {
 		/* Refuse before touching anything when nothing can split safely. */
@@ -621,8 +648,13 @@ static int run(int argc, char **argv)
 				      hf_targets.all || args.cgroup);
 	hf_bloat_scanner_free(&scanner);
 	if (status && !rep.nproc) {
+		/* Nothing scanned: one error document, every failure in it. */
+		if (hf_opts.json && rep.nerr)
+			hf_json_error(stdout, rep.err[0].msg, rep.nerr < 2 ? NULL :
+				      errors_detail(&rep));
 		hf_recover_env_close(&env);
-		return status;	/* nothing scanned: the errors said it all */
+		hf_bloat_report_free(&rep);
+		return status;	/* the errors said it all */
 	}
 	if (hf_recover_args.recover) {
 		err = recover(&rep, &env);

@@ -720,6 +720,9 @@ static int run(int argc, char **argv)
 		hf_err("/proc: %s", strerror(-err));
 		return HF_EXIT_FAIL;
 	}
+	/* -p: each once; a kernel thread or a zombie is refused before measuring. */
+	if (!hf_targets.all && (err = hf_targets_check(&hf_targets.pids)))
+		return err;
 	if (args.weights && !args.promote)
 		return feed_weights();
 	return args.promote ? run_promote() : report_coverage();

@@ -637,8 +637,12 @@ static int run_live(void)
 {
 	struct live l = { .set = HF_PC_SET_INIT };
 	int status;
-	int err = args.events ? hf_mmu_events_user(&l.ev, args.event, args.nevents) :
-				hf_mmu_events_hw(&l.ev, args.pmu);
+	int err = hf_targets_check(&args.pids);	/* kernel threads, zombies, -p twice */
+
+	if (err)
+		return err;
+	err = args.events ? hf_mmu_events_user(&l.ev, args.event, args.nevents) :
+			    hf_mmu_events_hw(&l.ev, args.pmu);
 
 	if (!err && args.command)
 		err = start_command(&l);

@@ -1,32 +1,54 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "bloatreport.h"
 #include "helpers.h"
 #include "hf.h"
+#include "targets.h"
+
+/* Name the failure on stderr and keep it for the report's one document. */
+static void add_error(struct hf_bloat_report *rep, pid_t pid, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void add_error(struct hf_bloat_report *rep, pid_t pid, const char *fmt, ...)
+{
+	struct hf_bloat_error *e;
+	va_list ap;
+
+	if (HF_GROW(rep->err, rep->errcap, (size_t)rep->nerr + 1))
+		abort();
+	e = &rep->err[rep->nerr++];
+	e->pid = pid;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	hf_warn("%s", e->msg);
+}
 
 /* Explain a failed scan of a process the user named; returns an exit status. */
-static int scan_error(pid_t pid, int err, const char *what)
+static int scan_error(struct hf_bloat_report *rep, pid_t pid, int err, const char *what)
 {
 	switch (err) {
 	case -ENOENT:
-		hf_err("pid %d: no such process", pid);
+		add_error(rep, pid, "pid %d: no such process", pid);
 		return HF_EXIT_FAIL;
 	case -ESRCH:
-		hf_err("pid %d: exited during the scan", pid);
+		add_error(rep, pid, "pid %d: exited during the scan", pid);
 		return HF_EXIT_FAIL;
 	case -EPERM:
 	case -EACCES:
 		if (geteuid() == 0)
-			hf_err("pid %d: %s: %s (ptrace access check)", pid, what, strerror(-err));
+			add_error(rep, pid, "pid %d: %s: %s (ptrace access check)", pid, what,
+				  strerror(-err));
 		else
-			hf_err("pid %d: %s: %s; page frame numbers need CAP_SYS_ADMIN "
-			       "(run as root)", pid, what, strerror(-err));
+			add_error(rep, pid, "pid %d: %s: %s; page frame numbers need CAP_SYS_ADMIN "
+				  "(run as root)", pid, what, strerror(-err));
 		return HF_EXIT_NOPERM;
 	default:
-		hf_err("pid %d: %s: %s", pid, what, strerror(-err));
+		add_error(rep, pid, "pid %d: %s: %s", pid, what, strerror(-err));
 		return HF_EXIT_FAIL;
 	}
 }
@@ -53,14 +75,21 @@ static int scan_one(struct hf_bloat_report *rep, struct hf_bloat_scanner *s, pid
 {
 	struct hf_bloat_proc p;
 	const char *what;
-	int err = hf_bloat_scan(s, pid, &p, &what);
+	char why[256];
+	int err;
+
+	if (!skip_unreadable && hf_target_refusal(pid, why, sizeof(why))) {
+		add_error(rep, pid, "%s", why);
+		return HF_EXIT_FAIL;
+	}
+	err = hf_bloat_scan(s, pid, &p, &what);
 
 	if (!err && all && !p.c.huge_pages && !p.c.huge_zero_pages)
 		err = -ENODATA;		/* nothing to report */
 	if (err) {
 		hf_bloat_proc_free(&p);
 		if (!skip_unreadable)
-			return scan_error(pid, err, what);
+			return scan_error(rep, pid, err, what);
 		*denied += err == -EPERM || err == -EACCES;
 		hf_debug("pid %d: skipped: %s", pid, strerror(-err));
 		return HF_EXIT_OK;
@@ -85,8 +114,8 @@ int hf_bloat_report_scan(struct hf_bloat_report *rep, struct hf_bloat_scanner *s
 			status = err;
 	}
 	if (all && denied && geteuid() != 0) {
-		hf_err("%d processes could not be read: page frame numbers need "
-		       "CAP_SYS_ADMIN (run as root)", denied);
+		add_error(rep, 0, "%d processes could not be read: page frame numbers need "
+			  "CAP_SYS_ADMIN (run as root)", denied);
 		return HF_EXIT_NOPERM;
 	}
 	return status;
@@ -98,6 +127,10 @@ void hf_bloat_report_free(struct hf_bloat_report *rep)
 		hf_bloat_proc_free(&rep->proc[i]);
 	free(rep->proc);
 	rep->proc = NULL;
+	free(rep->err);
+	rep->err = NULL;
+	rep->nerr = 0;
+	rep->errcap = 0;
 	rep->nproc = 0;
 	rep->cap = 0;
 }

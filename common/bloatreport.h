@@ -21,13 +21,25 @@ struct hf_bloat_report {
 	size_t cap;
 	struct hf_bloat_count total;
 	uint64_t scanned_bytes, scan_ns;
+	/*
+	 * The processes that could not be scanned, each also named on
+	 * stderr: with -j they go into the one document (an "errors" field,
+	 * or the error document when nothing was scanned), never as
+	 * documents of their own.
+	 */
+	struct hf_bloat_error {
+		pid_t pid;		/* 0: not about one process */
+		char msg[256];
+	} *err;
+	int nerr;
+	size_t errcap;
 };
 
 /*
  * Scan every pid into rep. With skip_unreadable (--all, a cgroup), a
  * process that cannot be read is skipped (all: and one without huge pages
- * too), else it is an error named on stderr. Returns the worst hf_exit
- * status.
+ * too), else it is an error named on stderr and kept in rep->err (a
+ * kernel thread or a zombie too). Returns the worst hf_exit status.
  */
 int hf_bloat_report_scan(struct hf_bloat_report *rep, struct hf_bloat_scanner *s,
 			 const struct hf_pids *pids, bool all, bool skip_unreadable);

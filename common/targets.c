@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include "hf.h"
 #include "outfile.h"
+#include "procfs.h"
 #include "proclist.h"
 #include "targets.h"
 
@@ -52,6 +54,73 @@ const struct argp hf_targets_argp = { target_options, parse_target, NULL, NULL, 
 int hf_targets_expand(void)
 {
 	return hf_targets.all ? hf_proc_list_tgids(&hf_targets.pids) : 0;
+}
+
+/* ---- targets that cannot be measured ---- */
+
+/* A zombie: the whole process has exited (State Z, no thread left running). */
+static bool pid_zombie(pid_t pid)
+{
+	char path[64], line[256], state = 0;
+	int threads = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "State:", 6))
+			sscanf(line + 6, " %c", &state);
+		else if (!strncmp(line, "Threads:", 8))
+			threads = atoi(line + 8);
+	}
+	fclose(f);
+	return (state == 'Z' || state == 'X') && threads <= 1;
+}
+
+const char *hf_target_refusal(pid_t pid, char *buf, size_t len)
+{
+	struct proc_task t;
+
+	if (hf_proc_task_read(pid, &t))
+		return NULL;
+	if (t.kthread)
+		snprintf(buf, len, "pid %d (%s): a kernel thread, which has no user address space",
+			 pid, t.comm);
+	else if (pid_zombie(pid))
+		snprintf(buf, len, "pid %d (%s): a zombie: it has exited (and waits for its "
+			 "parent to reap it)", pid, t.comm);
+	else
+		return NULL;
+	return buf;
+}
+
+void hf_pids_dedup(struct hf_pids *pids)
+{
+	int n = 0;
+
+	for (int i = 0; i < pids->n; i++) {
+		int j;
+
+		for (j = 0; j < n && pids->pid[j] != pids->pid[i]; j++)
+			;
+		if (j == n)
+			pids->pid[n++] = pids->pid[i];
+	}
+	pids->n = n;
+}
+
+int hf_targets_check(struct hf_pids *pids)
+{
+	char why[256];
+
+	hf_pids_dedup(pids);
+	for (int i = 0; i < pids->n; i++)
+		if (hf_target_refusal(pids->pid[i], why, sizeof(why))) {
+			hf_err("%s", why);
+			return HF_EXIT_FAIL;
+		}
+	return HF_EXIT_OK;
 }
 
 /* ---- standard output ---- */

@@ -29,6 +29,26 @@ extern const struct argp hf_targets_argp;
 int hf_targets_expand(void);
 
 /*
+ * Why pid cannot be measured though it exists: a kernel thread ("pid 2
+ * (kthreadd): a kernel thread, which has no user address space") or a
+ * zombie ("pid N (comm): a zombie: it has exited"), written into buf;
+ * NULL when it can (or does not exist: the tool says "no such process").
+ */
+const char *hf_target_refusal(pid_t pid, char *buf, size_t len);
+
+/*
+ * Drop repeated pids from pids, keeping the first of each (-p 7 -p 7
+ * reports 7 once).
+ */
+void hf_pids_dedup(struct hf_pids *pids);
+
+/*
+ * hf_pids_dedup(), then refuse any of pids that is a kernel thread or a
+ * zombie (hf_target_refusal()): 0, or HF_EXIT_FAIL with the reason printed.
+ */
+int hf_targets_check(struct hf_pids *pids);
+
+/*
  * Standard output that remembers why a write failed: hf_stdout_track()
  * (first thing in main, before setvbuf) puts stdout on a stream writing
  * to fd 1 that keeps the errno of a failed write, which line buffering

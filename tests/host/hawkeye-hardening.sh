@@ -53,3 +53,30 @@ if mount -t tmpfs -o size=64k tmpfs "$tmp/full" 2>/dev/null; then
 else
 	skip hardening-full-tmpfs "cannot mount a tmpfs"
 fi
+
+# ---- 5. hpbloat -j: one document, the failures inside it ----
+gone=$(sh -c 'echo $$')
+run hpbloat-json-one-document 1 "$BUILD/hpbloat" -j -p $$ -p "$gone"
+json_ok hpbloat-json-one-document-parses "$tmp/out"
+[ "$(wc -l < "$tmp/out")" = 1 ] && python3 -c '
+import json,sys
+d = json.load(open(sys.argv[1]))
+assert d["type"] == "bloat", d
+assert [p["pid"] for p in d["processes"]] == [int(sys.argv[2])], d
+assert d["errors"] == [{"pid": int(sys.argv[3]), "message": "pid %s: no such process" % sys.argv[3]}], d
+' "$tmp/out" $$ "$gone" && pass hpbloat-json-errors-field || fail hpbloat-json-errors-field "$(cat "$tmp/out")"
+err_has hpbloat-json-one-document-stderr "pid $gone: no such process"
+"$BUILD/hpbloat" -j -p "$gone" -p 999999999 > "$tmp/out" 2> "$tmp/err"
+[ "$(wc -l < "$tmp/out")" = 1 ] && python3 -c '
+import json,sys
+d = json.load(open(sys.argv[1]))
+assert d["type"] == "error" and len(d["errors"]) == 2, d' "$tmp/out" &&
+	pass hpbloat-json-all-failed-one-document || fail hpbloat-json-all-failed-one-document "$(cat "$tmp/out")"
+
+# ---- 7. a pid given twice is reported once ----
+"$BUILD/hpbloat" -j -p $$ -p $$ > "$tmp/out" 2> "$tmp/err"
+python3 -c '
+import json,sys
+d = json.load(open(sys.argv[1]))
+assert [p["pid"] for p in d["processes"]] == [int(sys.argv[2])], d' "$tmp/out" $$ &&
+	pass hpbloat-duplicate-pid || fail hpbloat-duplicate-pid "$(head -c 300 "$tmp/out")"

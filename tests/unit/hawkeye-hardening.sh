@@ -98,3 +98,53 @@ if "$BUILD/mmucost" -e $EV:u -d 0.1 -- true > /dev/null 2>&1 || "$BUILD/mmucost"
 else
 	skip mmucost-duration "no software perf events here"
 fi
+
+# ---- 4. kernel threads and zombies are refused before measuring ----
+# A zombie: a child of a shell that execs into sleep and never reaps it.
+sh -c 'sleep 0.1 & exec sleep 30' &
+zparent=$!
+zombie=
+for _ in $(seq 50); do
+	zombie=$(ps -o pid=,stat= --ppid $zparent 2>/dev/null | awk '$2 ~ /^Z/ {print $1}')
+	[ -n "$zombie" ] && break
+	sleep 0.1
+done
+kthread=$(ps -eo pid=,ppid=,comm= | awk '$2 == 2 || $3 == "kthreadd" {print $1; exit}')
+for tool in hpcov mmucost; do
+	extra=; [ $tool = mmucost ] && extra="-e $EV"
+	if [ -n "$kthread" ]; then
+		run $tool-kernel-thread 1 "$BUILD/$tool" $extra -p "$kthread"
+		err_has $tool-kernel-thread-message "pid $kthread ("
+		err_has $tool-kernel-thread-reason "a kernel thread, which has no user address space"
+	else
+		skip $tool-kernel-thread "no kernel thread visible"
+	fi
+	if [ -n "$zombie" ]; then
+		run $tool-zombie 1 "$BUILD/$tool" $extra -p "$zombie"
+		err_has $tool-zombie-message "pid $zombie (sleep): a zombie: it has exited"
+	else
+		skip $tool-zombie "no zombie made"
+	fi
+done
+if [ -n "$zombie" ]; then
+	run hpbloat-zombie 1 "$BUILD/hpbloat" -p "$zombie"
+	err_has hpbloat-zombie-message "pid $zombie (sleep): a zombie: it has exited"
+fi
+if [ -n "$kthread" ]; then
+	run hpbloat-kernel-thread 1 "$BUILD/hpbloat" -p "$kthread"
+	err_has hpbloat-kernel-thread-message "a kernel thread, which has no user address space"
+fi
+kill $zparent 2>/dev/null; wait $zparent 2>/dev/null
+
+# ---- 7. a pid given twice is counted once ----
+if "$BUILD/mmucost" -e $EV -d 0.1 -p $$ > /dev/null 2>&1; then
+	run mmucost-duplicate-pid 0 "$BUILD/mmucost" -j -e $EV -d 0.2 -p $$ -p $$
+	python3 -c '
+import json,sys
+docs = [json.loads(l) for l in open(sys.argv[1])]
+s = [d for d in docs if d["type"] == "summary"][0]
+assert [p["pid"] for p in s["processes"]] == [int(sys.argv[2])], s' "$tmp/out" $$ &&
+		pass mmucost-duplicate-pid-once || fail mmucost-duplicate-pid-once "$(cat "$tmp/out")"
+else
+	skip mmucost-duplicate-pid "no software perf events for this user"
+fi
