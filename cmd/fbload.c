@@ -363,7 +363,7 @@ static int do_attach(void)
 	if (!err)
 		err = fb_policy_apply_sets(&p, 1, args.sets, args.nsets);
 	if (!err && !(err = require_fetchbpf("attaching a policy")) &&
-	    !(err = hf_require_bpf_privileges()) && !(err = fb_policy_load(&p, false)))
+	    !(err = fb_require_bpf("attaching a policy", NULL)) && !(err = fb_policy_load(&p, false)))
 		err = fb_policy_attach(&p);
 	if (!err && hf_opts.json) {
 		struct json_object *o = json_object_new_object();
@@ -395,7 +395,7 @@ static int do_detach(void)
 	struct json_object *done = json_object_new_array();
 	int n, err;
 
-	if ((err = require_fetchbpf("detaching")) || (err = hf_require_bpf_privileges()) ||
+	if ((err = require_fetchbpf("detaching")) || (err = fb_require_bpf("detaching a policy", NULL)) ||
 	    (err = hf_require_bpffs()))
 		goto out;
 	n = fb_pinned_policies(names, MAX_POLICIES);
@@ -505,7 +505,7 @@ static int do_verify(void)
 	int n = 0, nnames = args.npolicies, err;
 	struct utsname u;
 
-	if ((err = hf_require_bpf_privileges()))
+	if ((err = fb_require_bpf("fbload verify", NULL)))
 		return err;
 	memcpy(names, args.policies, sizeof(names));
 	if (!nnames) {

@@ -47,6 +47,40 @@ void fb_builtin_names(char *buf, size_t len)
 	}
 }
 
+/* ---- privileges ---- */
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+/* As hf_require_bpf_privileges() decides: root, or CAP_BPF and CAP_PERFMON. */
+static bool may_load_bpf(void)
+{
+	unsigned long long need = 1ULL << CAP_BPF | 1ULL << CAP_PERFMON, eff;
+	char path[512], buf[4096];
+	const char *line;
+
+	if (geteuid() == 0)
+		return true;
+	if (hf_read_file(hf_path(path, sizeof(path), "/proc/self/status"), buf, sizeof(buf)) < 0)
+		return false;
+	line = strstr(buf, "\nCapEff:");
+	return line && sscanf(line + 8, "%llx", &eff) == 1 && (eff & need) == need;
+}
+
+int fb_require_bpf(const char *what, const char *otherwise)
+{
+	if (may_load_bpf())
+		return hf_require_bpf_privileges();	/* the same test: passes */
+	hf_err("%s loads BPF programs into the kernel, which needs root (or CAP_BPF and "
+	       "CAP_PERFMON); run it with sudo%s%s", what, otherwise ? ", or " : "",
+	       otherwise ? otherwise : "");
+	return HF_EXIT_NOPERM;
+}
+
 bool fb_policy_is_path(const char *s)
 {
 	size_t n = strlen(s);

@@ -49,6 +49,14 @@ struct fb_policy {
 /* How a use is named in messages and reports: "native", "bpf", "kernel". */
 const char *fb_use_name(enum fb_use use);
 
+/*
+ * Root, or CAP_BPF and CAP_PERFMON, to load BPF programs: 0, or
+ * HF_EXIT_NOPERM with "WHAT loads BPF programs into the kernel, which
+ * needs root ...; run it with sudo[, or OTHERWISE]" printed (what fbload
+ * needs, not what other tools do). otherwise may be NULL.
+ */
+int fb_require_bpf(const char *what, const char *otherwise);
+
 /* The replay use of policy name under engine e, or -1 (message printed). */
 int fb_replay_use(const char *name, enum fb_engine e);
 

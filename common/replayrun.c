@@ -35,7 +35,11 @@ int replay_run_open(struct replay_run *run, const char *const *policies, int n,
 
 		if (use < 0)
 			return HF_EXIT_USAGE;
-		if (use == FB_USE_REPLAY_BPF && (err = hf_require_bpf_privileges()))
+		if (use == FB_USE_REPLAY_BPF &&
+		    (err = fb_policy_is_path(policies[i]) ?
+		     fb_require_bpf("replaying a policy object (.bpf.o)", NULL) :
+		     fb_require_bpf("replaying with --engine bpf", "leave out --engine "
+				    "bpf: the native engine needs no privilege")))
 			return err;
 		if ((err = fb_policy_open(&run->pol[i], policies[i], use)))
 			return err;
