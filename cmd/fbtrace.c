@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* fbtrace: trace page faults (swap-ins above all) as fault records. */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <linux/perf_event.h>
 #include <bpf/bpf.h>
@@ -16,6 +19,7 @@
 #include "faultstats.h"
 #include "feature.h"
 #include "metrics.h"
+#include "outfile.h"
 #include "output.h"
 #include "procfs.h"
 #include "record.h"
@@ -106,6 +110,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		args.command = state->argv + state->next;
 		break;
 	case ARGP_KEY_END:
+		if (hf_opts.pretty)
+			argp_error(state, "--pretty: the records are JSON Lines, one object per "
+				   "line, which indented JSON would break; use -j");
 		if (args.command && (args.pids.n || args.cgroup))
 			argp_error(state, "a command cannot be combined with -p or -c");
 		if (hf_opts.openmetrics && !args.output)
@@ -133,6 +140,8 @@ struct session {
 	struct hf_links links;
 	struct ring_buffer *rb;
 	FILE *out;
+	bool out_direct;		/* -o FILE, open under its name: fclose()d here */
+	struct hf_outfile outfile;	/* -o FILE, a regular file: replaced on success */
 	struct record_writer writer;
 	struct fault_stats stats;
 	struct hf_taskstats *ts;	/* NULL: the swap-in delay is unknown */
@@ -142,7 +151,7 @@ struct session {
 	bool child_exited;	/* exited, not yet reaped */
 	int child_status;
 	int go_pipe;		/* written to release the command */
-	int write_errno;
+	int write_errno;	/* the output failed: records are no longer written */
 	uint64_t start_ns;
 	uint64_t next_tick_ns;	/* of -i */
 	uint64_t next_cgroup_ns;
@@ -156,6 +165,61 @@ struct exit_note {
 };
 
 static void read_cgroup(struct fault_stats_pid *p);
+
+static const char *output_name(void)
+{
+	return args.output ? args.output : "standard output";
+}
+
+/*
+ * The records cannot be written (a full disk, EPIPE: the reader went
+ * away): said once, and nothing more is written to the output.
+ */
+static void output_failed(struct session *s, int err)
+{
+	if (s->write_errno)
+		return;
+	s->write_errno = err ? err : EIO;
+	/* not as a JSON error on standard output when that is what failed */
+	(args.output ? hf_err : hf_warn)("%s: %s: records are no longer written%s", output_name(),
+					 strerror(s->write_errno), s->child > 0 && !s->child_exited ?
+					 "; tracing stops and the command runs on to its end" :
+					 "");
+}
+
+/*
+ * A JSON record whose comm is not plain UTF-8 (a name with bytes 0xff
+ * 0xfe): record_write() would copy the bytes raw, which no JSON reader
+ * accepts. The same object, with the comm escaped as fault_comm_escape()
+ * says. Rare: built afresh each time.
+ */
+static int write_json_escaped(struct session *s, const struct fault_record *r)
+{
+	struct json_object *o = json_object_new_object();
+	char comm[FAULT_COMM_ESC_LEN];
+	int err = 0;
+
+	fault_comm_escape(r->comm, comm);
+	hf_json_set_str(o, "type", "fault");
+	hf_json_set_u64(o, "time_ns", r->time_ns);
+	json_object_object_add(o, "pid", json_object_new_int64(r->pid));
+	json_object_object_add(o, "tid", json_object_new_int64(r->tid));
+	hf_json_set_str(o, "comm", comm);
+	hf_json_set_str(o, "kind", fault_kind_name(r->kind));
+	json_object_object_add(o, "addr", hf_json_addr(r->addr));
+	if (r->swap_type >= 0)
+		json_object_object_add(o, "swap_type", json_object_new_int64(r->swap_type));
+	if (r->swap_offset >= 0)
+		json_object_object_add(o, "swap_offset", json_object_new_int64(r->swap_offset));
+	if (r->cache_hit >= 0)
+		json_object_object_add(o, "cache_hit", json_object_new_boolean(r->cache_hit));
+	if (fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						 JSON_C_TO_STRING_NOSLASHESCAPE), s->out) < 0 ||
+	    fputc('\n', s->out) == EOF)
+		err = -EIO;
+	json_object_put(o);
+	return err;
+}
 
 static int on_event(void *ctx, void *data, size_t size)
 {
@@ -179,9 +243,13 @@ static int on_event(void *ctx, void *data, size_t size)
 	p = fault_stats_add(&s->stats, &r);
 	if (p && !p->cgroup && !p->gone)
 		read_cgroup(p);		/* first seen */
-	if (record_write(&s->writer, &r) && !s->write_errno) {
-		s->write_errno = errno ? errno : EIO;
-		return -s->write_errno;	/* stops the poll: output is gone */
+	if (s->write_errno)
+		return 0;		/* counted, no longer written */
+	errno = 0;
+	if (hf_opts.json && fault_comm_needs_escape(r.comm) ? write_json_escaped(s, &r) :
+	    record_write(&s->writer, &r)) {
+		output_failed(s, errno);
+		return -s->write_errno;	/* stops the poll */
 	}
 	return 0;
 }
@@ -329,12 +397,33 @@ static void delay_setup(struct session *s)
 			strerror(-err));
 }
 
-/* Check the PIDs to trace and put their thread-group ids in the map. */
-static int add_targets(struct session *s)
+/*
+ * Has this process exited, waiting to be reaped? Its first thread is a
+ * zombie and no other is left (a first thread that called pthread_exit()
+ * shows 'Z' too while the others run on).
+ */
+static bool pid_zombie(pid_t pid)
 {
-	int map = bpf_map__fd(s->skel->maps.targets);
-	uint8_t one = 1;
+	char path[64], line[256], state = 0;
+	int threads = 0;
+	FILE *f;
 
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "State:", 6))
+			sscanf(line + 6, " %c", &state);
+		else if (!strncmp(line, "Threads:", 8))
+			threads = atoi(line + 8);
+	}
+	fclose(f);
+	return (state == 'Z' || state == 'X') && threads <= 1;
+}
+
+/* Check the PIDs given with -p: each a live process with an address space. */
+static int check_targets(void)
+{
 	for (int i = 0; i < args.pids.n; i++) {
 		struct proc_task t;
 		int err = hf_proc_task_read(args.pids.pid[i], &t);
@@ -348,9 +437,32 @@ static int add_targets(struct session *s)
 			       t.pid, t.comm);
 			return HF_EXIT_FAIL;
 		}
+		if (pid_zombie(t.pid)) {
+			hf_err("pid %d (%s): a zombie: it has exited and waits for its parent to "
+			       "reap it; nothing to trace", t.pid, t.comm);
+			return HF_EXIT_FAIL;
+		}
 		if (t.tgid != t.pid)
 			hf_warn("pid %d is a thread of process %d; tracing the whole process",
 				t.pid, t.tgid);
+	}
+	return HF_EXIT_OK;
+}
+
+/* Put the thread-group ids of the PIDs to trace in the map. */
+static int add_targets(struct session *s)
+{
+	int map = bpf_map__fd(s->skel->maps.targets);
+	uint8_t one = 1;
+
+	for (int i = 0; i < args.pids.n; i++) {
+		struct proc_task t;
+		int err = hf_proc_task_read(args.pids.pid[i], &t);
+
+		if (err) {	/* exited since check_targets() */
+			hf_err("pid %d: %s", args.pids.pid[i], hf_proc_task_strerror(err));
+			return HF_EXIT_FAIL;
+		}
 		uint32_t tgid = t.tgid;
 		if (bpf_map_update_elem(map, &tgid, &one, BPF_ANY)) {
 			hf_err("pid %d: cannot add to the target map: %s", t.pid, strerror(errno));
@@ -363,8 +475,26 @@ static int add_targets(struct session *s)
 /* Fork the command, held before exec until the probes are attached. */
 static int start_command(struct session *s)
 {
-	int err = hf_spawn_held(args.command, &s->child, &s->go_pipe);
+	int saved = -1, err;
 
+	/*
+	 * When fbtrace's standard output is the trace, the command's goes to
+	 * standard error: its output never mixes into the records. The child
+	 * inherits the descriptors of the fork.
+	 */
+	if (!args.output) {
+		fflush(stdout);
+		saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+		if (saved < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+			hf_err("standard output: %s", strerror(errno));
+			return HF_EXIT_FAIL;
+		}
+	}
+	err = hf_spawn_held(args.command, &s->child, &s->go_pipe);
+	if (saved >= 0) {
+		dup2(saved, STDOUT_FILENO);
+		close(saved);
+	}
 	if (err) {
 		hf_err("starting %s: %s", args.command[0], strerror(-err));
 		return HF_EXIT_FAIL;
@@ -448,6 +578,8 @@ static int setup(struct session *s)
 		       "match; run fbtrace in the host's PID namespace");
 		return HF_EXIT_NOFEATURE;
 	}
+	if ((err = check_targets()))
+		return err;
 	if (args.cgroup && hf_cgroup_resolve(args.cgroup, &cg))
 		return HF_EXIT_FAIL;
 	patched = hf_kernel_has_fetchbpf();
@@ -484,8 +616,8 @@ static int setup(struct session *s)
 static bool targets_gone(void)
 {
 	for (int i = 0; i < args.pids.n; i++)
-		if (hf_pid_alive(args.pids.pid[i]))
-			return false;
+		if (hf_pid_alive(args.pids.pid[i]) && !pid_zombie(args.pids.pid[i]))
+			return false;	/* a zombie has exited: only its reaping is left */
 	return true;
 }
 
@@ -528,7 +660,7 @@ static void tick(struct session *s)
 			hf_warn("writing metrics to standard output: %s", strerror(-err));
 		}
 		hf_metrics_free(m);
-	} else if (hf_opts.json) {
+	} else if (hf_opts.json && !s->write_errno) {
 		struct json_object *o = json_object_new_object();
 
 		hf_json_set_str(o, "type", "interval");
@@ -536,9 +668,12 @@ static void tick(struct session *s)
 		hf_json_set_u64(o, "faults", fault_stats_sum(&s->stats));
 		hf_json_set_u64(o, "lost_events", lost);
 		fault_stats_cgroups_to_json(&s->stats, o);
+		errno = 0;
 		hf_json_emit(s->out, o);
+		if (ferror(s->out))
+			output_failed(s, errno);
 		json_object_put(o);
-	} else {
+	} else if (!hf_opts.json) {
 		fprintf(stderr, "fbtrace: after %.2f s: %llu faults (swapin %llu, major %llu, "
 			"minor %llu), %llu lost events\n", elapsed / 1e9,
 			(unsigned long long)fault_stats_sum(&s->stats),
@@ -555,6 +690,16 @@ static int poll_timeout_ms(const struct session *s)
 	if (!args.interval || s->next_tick_ns >= now + POLL_MS * 1000000ULL)
 		return POLL_MS;
 	return s->next_tick_ns > now ? (s->next_tick_ns - now + 999999) / 1000000 : 0;
+}
+
+/* Every record written so far reaches the output, or the output failed. */
+static void flush_output(struct session *s)
+{
+	if (s->write_errno)
+		return;
+	errno = 0;
+	if (fflush(s->out) || ferror(s->out))
+		output_failed(s, errno);
 }
 
 static int trace_loop(struct session *s)
@@ -574,7 +719,7 @@ static int trace_loop(struct session *s)
 
 		if (n >= 0 || n == -EINTR)
 			n = ring_buffer__consume(s->rb);
-		if (n < 0 && n != -EINTR)
+		if (n < 0 && n != -EINTR && !s->write_errno)
 			break;
 		apply_exits(s);
 		if (args.interval && hf_now_ns() >= s->next_tick_ns) {
@@ -585,17 +730,23 @@ static int trace_loop(struct session *s)
 			refresh(s, false);
 			s->next_cgroup_ns = hf_now_ns() + CGROUP_REFRESH_NS;
 		}
-		fflush(s->out);
+		flush_output(s);
+		if (s->write_errno && s->links.n) {
+			if (!s->child)
+				break;	/* nothing left to do */
+			/*
+			 * Never harm the command for a tracing failure: stop
+			 * tracing and wait for it to end by itself.
+			 */
+			hf_links_destroy(&s->links);
+		}
 		done = hf_stop || (deadline && hf_now_ns() >= deadline) || child_exited(s) ||
 		       (!s->child && args.pids.n && targets_gone());
 	}
 	ring_buffer__consume(s->rb);	/* what was recorded before the end */
-	fflush(s->out);
-	if (s->write_errno) {
-		hf_err("writing records to %s: %s", args.output ? args.output : "standard output",
-		       strerror(s->write_errno));
-		return HF_EXIT_FAIL;
-	}
+	flush_output(s);
+	if (s->write_errno)
+		return s->write_errno == EPIPE ? 128 + SIGPIPE : HF_EXIT_FAIL;
 	return HF_EXIT_OK;
 }
 
@@ -637,7 +788,7 @@ static void print_summary(struct session *s, uint64_t lost)
 	double secs = (hf_now_ns() - s->start_ns) / 1e9;
 	const uint64_t *t = s->stats.total;
 
-	if (hf_opts.json) {
+	if (hf_opts.json && !s->write_errno) {
 		struct json_object *o = json_object_new_object();
 
 		hf_json_set_str(o, "type", "summary");
@@ -645,10 +796,15 @@ static void print_summary(struct session *s, uint64_t lost)
 		hf_json_set_u64(o, "lost_events", lost);
 		hf_json_set_u64(o, "duration_ns", secs * 1e9);
 		fault_stats_to_json(&s->stats, o);
+		errno = 0;
 		hf_json_emit(s->out, o);
+		if (ferror(s->out))
+			output_failed(s, errno);
 		json_object_put(o);
-		return;
+		if (!s->write_errno)
+			return;
 	}
+	/* -j whose output failed: the summary in plain text on standard error */
 	fprintf(stderr, "fbtrace: %llu faults in %.2f s (swapin %llu, major %llu, minor %llu), "
 		"%llu lost events\n", (unsigned long long)fault_stats_sum(&s->stats), secs,
 		(unsigned long long)t[FAULT_SWAPIN], (unsigned long long)t[FAULT_MAJOR],
@@ -665,26 +821,59 @@ static void teardown(struct session *s)
 	if (s->go_pipe >= 0)
 		close(s->go_pipe);	/* an unreleased command exits 127 */
 	record_writer_fini(&s->writer);
-	if (s->out && s->out != stdout)
+	if (s->out_direct)
 		fclose(s->out);
+	hf_outfile_commit(&s->outfile, HF_EXIT_FAIL);	/* never started: removed */
 	fault_stats_free(&s->stats);
 	hf_taskstats_close(s->ts);
 	free(s->notes);
+}
+
+/*
+ * The trace has started (every target checked, the probes attached, the
+ * first write done): the temporary file takes FILE's name now, so that
+ * FILE is live for readers (tail -f, a reader waiting for the header)
+ * while the trace runs. A failure before this leaves FILE as it was.
+ */
+static int publish_output(struct session *s)
+{
+	if (rename(s->outfile.tmp, s->outfile.path)) {
+		hf_err("%s: %s (the file is left as it was)", args.output, strerror(errno));
+		return HF_EXIT_FAIL;
+	}
+	s->outfile.f = NULL;	/* nothing left to commit: closed as -o FILE */
+	s->out_direct = true;
+	return HF_EXIT_OK;
 }
 
 static int open_output(struct session *s)
 {
 	static char buf[1 << 16];
 
-	s->out = args.output ? fopen(args.output, "we") : stdout;
-	if (!s->out) {
-		hf_err("%s: %s", args.output, strerror(errno));
-		return HF_EXIT_FAIL;
+	struct stat st;
+
+	if (!args.output) {
+		s->out = stdout;
+	} else if (!stat(args.output, &st) && !S_ISREG(st.st_mode)) {
+		/* /dev/null, a FIFO, a terminal: written to in place */
+		s->out = fopen(args.output, "we");
+		if (!s->out) {
+			hf_err("%s: %s", args.output, strerror(errno));
+			return HF_EXIT_FAIL;
+		}
+		s->out_direct = true;
+	} else if (!(s->out = hf_outfile_open(&s->outfile, args.output))) {
+		return HF_EXIT_FAIL;	/* said */
 	}
 	/* Fully buffered, flushed after every ring-buffer drain (<= 50 ms). */
 	setvbuf(s->out, buf, _IOFBF, sizeof(buf));
 	record_writer_init(&s->writer, s->out, hf_opts.json);
 	return HF_EXIT_OK;
+}
+
+static void on_sigpipe(int sig)
+{
+	(void)sig;
 }
 
 int main(int argc, char **argv)
@@ -696,17 +885,28 @@ int main(int argc, char **argv)
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	hf_libbpf_init();
 	hf_catch_stop_signals();
+	/*
+	 * A closed pipe is an error of write() (EPIPE), not a death that would
+	 * lose the summary and orphan the command. A handler, not SIG_IGN: the
+	 * command gets the default back at exec.
+	 */
+	sigaction(SIGPIPE, &(struct sigaction){ .sa_handler = on_sigpipe }, NULL);
 
-	err = open_output(&s);
+	/* Every target checked before the output is touched. */
+	err = setup(&s);
 	if (!err)
-		err = setup(&s);
+		err = open_output(&s);
 	if (err) {
 		teardown(&s);
 		return err;
 	}
 	s.start_ns = hf_now_ns();
 	record_writer_begin(&s.writer);	/* tells a reader the trace is live */
-	fflush(s.out);
+	flush_output(&s);
+	if (s.outfile.f && !s.write_errno && (err = publish_output(&s))) {
+		teardown(&s);
+		return err;
+	}
 	if (s.child > 0)
 		hf_spawn_release(&s.go_pipe);
 	err = trace_loop(&s);
@@ -725,12 +925,28 @@ int main(int argc, char **argv)
 		/* Stopped by -d or a signal: the command does not outlive its trace. */
 		if (!s.child_exited)
 			kill(s.child, SIGTERM);
-		waitpid(s.child, &s.child_status, 0);
+		while (waitpid(s.child, &s.child_status, 0) < 0 && errno == EINTR)
+			;
 		if (!err)
 			err = hf_exit_status_of(s.child_status);
 	}
 	if (!err)
 		err = merr;
+	/* Every write checked, up to the last one. */
+	flush_output(&s);
+	if (s.out_direct) {
+		errno = 0;
+		if (!s.write_errno && fsync(fileno(s.out)) && errno != EINVAL)
+			output_failed(&s, errno);
+		if (fclose(s.out) && !s.write_errno)
+			output_failed(&s, errno);
+		s.out_direct = false;
+		s.out = NULL;
+	}
+	if (s.write_errno && (!err || s.child > 0))	/* not the command's status */
+		err = s.write_errno == EPIPE ? 128 + SIGPIPE : HF_EXIT_FAIL;
+	if (!s.write_errno && s.out == stdout && hf_stdout_close(0))
+		err = HF_EXIT_FAIL;	/* said */
 	teardown(&s);
 	return err;
 }
