@@ -50,7 +50,9 @@ static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Trace this process (repeatable)", 0 },
 	{ "cgroup", 'c', "PATH", 0, "Trace the processes in this cgroup (v1 or v2) and below", 0 },
 	{ "all-faults", 'a', NULL, 0, "Trace minor faults too, not only major faults and swap-ins", 0 },
-	{ "output", 'o', "FILE", 0, "Write records to FILE instead of standard output", 0 },
+	{ "output", 'o', "FILE", 0, "Write records to FILE instead of standard output (the "
+	  "way to keep a command's own output apart: without -o its standard output goes "
+	  "to standard error). FILE is replaced once the trace has started", 0 },
 	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 0 },
 	{ "interval", 'i', "SEC", 0, "Periodic mode: every SEC seconds, also write the per-cgroup "
 	  "summary so far (rewrite the --textfile file; or print it: with --openmetrics on "
@@ -63,11 +65,18 @@ static const struct argp_option options[] = {
 static const char doc[] =
 	"Trace page faults with eBPF and print one fault record per fault.\v"
 	"With no target, traces the whole system. A command after '--' is started, "
-	"traced with its children, and fbtrace exits with its status.\n\n"
+	"traced with its children, and fbtrace exits with its status. When the records "
+	"go to standard output (no -o), the command's standard output goes to fbtrace's "
+	"standard error, so that it never mixes into the trace.\n\n"
+	"If the records cannot be written (a full disk, a closed pipe), fbtrace says so, "
+	"stops tracing, leaves the command to run to its end and waits for it, then exits 1 "
+	"(141 for a closed pipe, with the summary on standard error). -j writes JSON Lines, "
+	"one object per line: --pretty is refused.\n\n"
 	"Examples:\n"
 	"  fbtrace -p 4242                 swap-ins and major faults of one process\n"
 	"  fbtrace -j -d 10 -c /sys/fs/cgroup/memory/job > trace.jsonl\n"
-	"  fbtrace -a -- ./workload        every fault of a command\n"
+	"  fbtrace -a -o trace.txt -- ./workload\n"
+	"                                  every fault of a command\n"
 	"  fbtrace -p 4242 | fbload leap   replay a live trace through Leap\n"
 	"  fbtrace --openmetrics -o trace.txt -- ./workload\n"
 	"                                  the summary as metrics for Prometheus\n"
