@@ -123,17 +123,22 @@ static void print_count(const struct hf_bloat_count *c)
 static void print_row(const struct hf_bloat_row *r)
 {
 	if (r->region) {
-		printf("%7d %-15s 0x%-14llx %10u %10llu %6s  %s\n", r->proc->pid, r->proc->comm,
+		printf("%7d ", r->proc->pid);
+		hf_print_comm(stdout, r->proc->comm, 15);
+		printf(" 0x%-14llx %10u %10llu %6s  %s\n",
 		       (unsigned long long)r->region->addr, r->region->zero_subpages,
 		       (unsigned long long)KIB(r->region->zero_subpages),
 		       r->region->would_split ? "yes" : "no", hf_vma_name(&r->vma->vma));
 	} else if (r->vma) {
-		printf("%7d %-15s %012llx-%012llx", r->proc->pid, r->proc->comm,
+		printf("%7d ", r->proc->pid);
+		hf_print_comm(stdout, r->proc->comm, 15);
+		printf(" %012llx-%012llx",
 		       (unsigned long long)r->vma->vma.start, (unsigned long long)r->vma->vma.end);
 		print_count(&r->vma->c);
 		printf("  %s\n", hf_vma_name(&r->vma->vma));
 	} else {
-		printf("%7d %-15s", r->proc->pid, r->proc->comm);
+		printf("%7d ", r->proc->pid);
+		hf_print_comm(stdout, r->proc->comm, 15);
 		print_count(&r->proc->c);
 		putchar('\n');
 	}
@@ -230,7 +235,7 @@ static struct json_object *proc_json(const struct hf_bloat_row *r)
 	if (r->vma)
 		return vma_json(r->vma);
 	hf_json_set_u64(o, "pid", p->pid);
-	hf_json_set_str(o, "comm", p->comm);
+	hf_json_set_comm(o, p->comm);
 	count_to_json(o, &p->c);
 	hf_json_set_u64(o, "changed_during_scan", p->changed);
 	for (int v = 0; v < p->nvma; v++)
@@ -372,7 +377,7 @@ static void bloat_metrics(struct hf_metrics *m, const struct hf_bloat_report *re
 	size_t n, ncg;
 	struct hf_bloat_row *rows = hf_bloat_report_rank(rep, HF_BLOAT_BY_PROC, hf_targets.top, &n);
 	struct cgroup_sum *cg = sum_cgroups(rep, &ncg);
-	char name[128], pid[16];
+	char name[128], pid[16], comm[HF_COMM_ESC_LEN];
 
 	for (size_t f = 0; f < ARRAY_SIZE(bloat_family); f++) {
 		snprintf(name, sizeof(name), "hawkfetch_hpbloat_%s", bloat_family[f].name);
@@ -380,7 +385,7 @@ static void bloat_metrics(struct hf_metrics *m, const struct hf_bloat_report *re
 		for (size_t i = 0; i < n; i++) {
 			snprintf(pid, sizeof(pid), "%d", rows[i].proc->pid);
 			hf_metrics_u64(m, bloat_value(&rows[i].proc->c, f), "pid", pid,
-				       "comm", rows[i].proc->comm, NULL);
+				       "comm", (hf_proc_comm_escape(rows[i].proc->comm, comm), comm), NULL);
 		}
 	}
 	for (size_t f = 0; f < ARRAY_SIZE(bloat_family); f++) {
@@ -451,7 +456,9 @@ static void print_recover_plain(const struct hf_recover_run *run, const struct h
 	for (int i = 0; i < run->nproc; i++) {
 		const struct hf_recover_proc *p = &run->proc[i];
 
-		printf("%7d %-15s %7llu %6llu %10llu ", p->pid, p->comm,
+		printf("%7d ", p->pid);
+		hf_print_comm(stdout, p->comm, 15);
+		printf(" %7llu %6llu %10llu ",
 		       (unsigned long long)p->regions, (unsigned long long)p->regions_split,
 		       (unsigned long long)KIB(p->returned));
 		printf(kib, (unsigned long long)p->rss_anon_kib[0],

@@ -17,6 +17,7 @@
 #include "kweight.h"
 #include "metrics.h"
 #include "output.h"
+#include "proclist.h"
 #include "promoter.h"
 #include "thp.h"
 #include "targets.h"
@@ -157,6 +158,7 @@ static const char *vma_name(const struct hf_covscan *r, const struct hf_cov_regi
 static void print_plain(const struct hf_covscan *r, const struct hf_cov_region *c, size_t n)
 {
 	size_t rank = 0;
+	char cb[HF_COMM_PAD_LEN];
 
 	if (r->source == HF_COV_ACCESS_MAP)
 		printf("# source: access_map (khugepaged's coverage, /proc/PID/access_map)\n");
@@ -171,12 +173,12 @@ static void print_plain(const struct hf_covscan *r, const struct hf_cov_region *
 		if (!c[i].huge && hf_targets.top && rank == hf_targets.top)
 			continue;
 		if (c[i].huge)
-			printf("%5s %7d %-15s 0x%-14llx %8s %6s  %s\n", "-", c[i].pid,
-			       hf_covscan_target(r, &c[i])->comm, (unsigned long long)c[i].addr,
+			printf("%5s %7d %s 0x%-14llx %8s %6s  %s\n", "-", c[i].pid,
+			       hf_comm_pad(hf_covscan_target(r, &c[i])->comm, 15, cb), (unsigned long long)c[i].addr,
 			       "huge", "-", vma_name(r, &c[i]));
 		else
-			printf("%5zu %7d %-15s 0x%-14llx %8u %6u  %s\n", ++rank, c[i].pid,
-			       hf_covscan_target(r, &c[i])->comm, (unsigned long long)c[i].addr,
+			printf("%5zu %7d %s 0x%-14llx %8u %6u  %s\n", ++rank, c[i].pid,
+			       hf_comm_pad(hf_covscan_target(r, &c[i])->comm, 15, cb), (unsigned long long)c[i].addr,
 			       c[i].coverage, hf_cov_bucket(c[i].coverage), vma_name(r, &c[i]));
 	}
 }
@@ -189,7 +191,7 @@ static struct json_object *region_json(const struct hf_covscan *r, const struct 
 	if (rank)
 		hf_json_set_u64(o, "rank", rank);
 	hf_json_set_u64(o, "pid", c->pid);
-	hf_json_set_str(o, "comm", hf_covscan_target(r, c)->comm);
+	hf_json_set_comm(o, hf_covscan_target(r, c)->comm);
 	json_object_object_add(o, "addr", hf_json_addr(c->addr));
 	if (rank) {
 		hf_json_set_u64(o, "coverage", c->coverage);
@@ -229,7 +231,7 @@ static void print_json(const struct hf_covscan *r, const struct hf_cov_region *c
 /* One process's regions by bucket, as the metrics give them. */
 struct cov_proc {
 	pid_t pid;
-	char comm[16];
+	char comm[HF_COMM_ESC_LEN];		/* escaped (hf_proc_comm_escape()) */
 	unsigned int bucket[HF_COV_BUCKETS];	/* regions not yet huge */
 	unsigned int huge;			/* regions mapped by a huge page */
 	unsigned int planned, promoted, failed;	/* --promote */
@@ -326,7 +328,7 @@ static int scan_metrics(const struct hf_covscan *r, const struct hf_cov_region *
 		abort();
 	for (int t = 0; t < r->nt; t++) {
 		p[t].pid = r->t[t].pid;
-		memcpy(p[t].comm, r->t[t].comm, sizeof(p[t].comm));
+		hf_proc_comm_escape(r->t[t].comm, p[t].comm);
 	}
 	for (size_t i = 0; i < n; i++)
 		cov_count(&p[c[i].owner], c[i].coverage, c[i].huge);
@@ -423,11 +425,13 @@ static int coverage_reader(FILE *f, const char *name, void *out, void *n, char *
 static void print_step_plain(const struct hf_promoter *pr, const struct hf_promote_region *r,
 			     size_t i, const struct hf_collapse_result *res)
 {
+	char cb[HF_COMM_PAD_LEN];
+
 	if (pr->seq == 1)
 		printf("%5s %4s %7s %-15s %-16s %8s %9s %-8s %9s %s\n", "ROUND", "#", "PID",
 		       "COMM", "ADDRESS", "COVERAGE", "WEIGHT", "RESULT", "TIME_MS", "HUGE");
-	printf("%5u %4u %7d %-15s 0x%-14llx %8u %9.4g %-8s ", pr->round, pr->seq, r->pid,
-	       pr->ps[i].comm, (unsigned long long)r->addr, r->coverage, pr->proc[i].weight,
+	printf("%5u %4u %7d %s 0x%-14llx %8u %9.4g %-8s ", pr->round, pr->seq, r->pid,
+	       hf_comm_pad(pr->ps[i].comm, 15, cb), (unsigned long long)r->addr, r->coverage, pr->proc[i].weight,
 	       res ? hf_errno_name(res->err) : "planned");
 	if (res)
 		printf("%9.3f %s\n", res->time_ns / 1e6, res->huge_after ? "yes" : "no");
@@ -444,7 +448,7 @@ static void print_step_json(const struct hf_promoter *pr, const struct hf_promot
 	hf_json_set_u64(o, "round", pr->round);
 	hf_json_set_u64(o, "seq", pr->seq);
 	hf_json_set_u64(o, "pid", r->pid);
-	hf_json_set_str(o, "comm", pr->ps[i].comm);
+	hf_json_set_comm(o, pr->ps[i].comm);
 	json_object_object_add(o, "addr", hf_json_addr(r->addr));
 	hf_json_set_u64(o, "coverage", r->coverage);
 	json_object_object_add(o, "weight", json_object_new_double(pr->proc[i].weight));
@@ -481,7 +485,7 @@ static int promote_metrics(const struct hf_promoter *pr)
 		p[np] = (struct cov_proc){ .pid = pr->proc[i].pid, .weight = pr->proc[i].weight,
 			.planned = pr->proc[i].granted, .promoted = pr->ps[i].promoted,
 			.failed = pr->ps[i].failed };
-		memcpy(p[np].comm, pr->ps[i].comm, sizeof(p[np].comm));
+		hf_proc_comm_escape(pr->ps[i].comm, p[np].comm);
 		np++;
 	}
 	for (size_t j = 0; j < pr->nreg; j++)
@@ -502,6 +506,7 @@ static enum hf_cov_source coverage_source(const struct hf_promoter *pr)
 
 static void print_summary(const struct hf_promoter *pr)
 {
+	char cb[HF_COMM_PAD_LEN];
 	struct json_object *o, *procs;
 
 	if (!hf_opts.json) {
@@ -512,7 +517,7 @@ static void print_summary(const struct hf_promoter *pr)
 		       hf_cov_source_name(coverage_source(pr)));
 		for (size_t i = 0; i < pr->nproc; i++)
 			printf("# pid %d (%s): weight %.4g, %u planned, %u promoted, %u failed\n",
-			       pr->proc[i].pid, pr->ps[i].comm, pr->proc[i].weight,
+			       pr->proc[i].pid, hf_comm_pad(pr->ps[i].comm, 0, cb), pr->proc[i].weight,
 			       pr->proc[i].granted, pr->ps[i].promoted, pr->ps[i].failed);
 		return;
 	}
@@ -533,7 +538,7 @@ static void print_summary(const struct hf_promoter *pr)
 		struct json_object *p = json_object_new_object();
 
 		hf_json_set_u64(p, "pid", pr->proc[i].pid);
-		hf_json_set_str(p, "comm", pr->ps[i].comm);
+		hf_json_set_comm(p, pr->ps[i].comm);
 		json_object_object_add(p, "weight", json_object_new_double(pr->proc[i].weight));
 		hf_json_set_u64(p, "planned", pr->proc[i].granted);
 		hf_json_set_u64(p, "promoted", pr->ps[i].promoted);

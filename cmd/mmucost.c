@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "helpers.h"
 #include "outfile.h"
+#include "proclist.h"
 #include "targets.h"
 #include "cli.h"
 #include "kweight.h"
@@ -240,7 +241,7 @@ static void counts_by_role(struct msample *s, const struct hf_mmu_counts *c)
 
 static void sample_labels(struct hf_metrics *m, const struct msample *s, bool counter, int e)
 {
-	char pid[16];
+	char pid[16], comm[HF_COMM_ESC_LEN];
 
 	if (!s->p) {
 		if (counter)
@@ -250,11 +251,12 @@ static void sample_labels(struct hf_metrics *m, const struct msample *s, bool co
 		return;
 	}
 	snprintf(pid, sizeof(pid), "%d", s->p->pid);
+	hf_proc_comm_escape(s->p->comm, comm);
 	if (counter)
-		hf_metrics_u64(m, s->count[e], "pid", pid, "comm", s->p->comm, "event",
+		hf_metrics_u64(m, s->count[e], "pid", pid, "comm", comm, "event",
 			       s->event[e], NULL);
 	else
-		hf_metrics_double(m, s->ratio, "pid", pid, "comm", s->p->comm, "metric",
+		hf_metrics_double(m, s->ratio, "pid", pid, "comm", comm, "metric",
 				  s->metric, NULL);
 }
 

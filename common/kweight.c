@@ -7,6 +7,7 @@
 #include "hf.h"
 #include "kweight.h"
 #include "output.h"
+#include "proclist.h"
 #include "procfs.h"
 
 unsigned int hf_kweight_from_overhead(double overhead)
@@ -131,7 +132,7 @@ static struct json_object *proc_json(const struct hf_kweight *k)
 	struct json_object *p = json_object_new_object();
 
 	hf_json_set_u64(p, "pid", k->pid);
-	hf_json_set_str(p, "comm", k->comm);
+	hf_json_set_comm(p, k->comm);
 	json_object_object_add(p, "overhead", k->have_value ? hf_json_ratio(k->overhead) : NULL);
 	json_object_object_add(p, "weight", k->have_value ? hf_json_u64(k->weight) : NULL);
 	hf_json_set_str(p, "result", result_name(k->err));

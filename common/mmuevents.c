@@ -9,6 +9,7 @@
 #include "hf.h"
 #include "mmuevents.h"
 #include "output.h"
+#include "proclist.h"
 #include "procfs.h"
 
 static void known_pmus(char *buf, size_t len)
@@ -167,7 +168,7 @@ const char *hf_mmu_metric_key(enum hf_mmu_metric m)
 static void json_set_proc(struct json_object *o, const struct hf_pc_proc *p)
 {
 	hf_json_set_u64(o, "pid", p->pid);
-	hf_json_set_str(o, "comm", p->comm);
+	hf_json_set_comm(o, p->comm);
 }
 
 /* The counts and the overhead of one interval (or a whole run) as JSON. */

@@ -302,8 +302,22 @@ static void get_comm(struct json_object *o, char *comm)
 	struct json_object *f;
 
 	comm[0] = '\0';
-	if (json_object_object_get_ex(o, "comm", &f) && json_object_is_type(f, json_type_string))
-		snprintf(comm, 16, "%s", json_object_get_string(f));
+	if (json_object_object_get_ex(o, "comm", &f) && json_object_is_type(f, json_type_string)) {
+		const char *s = json_object_get_string(f);
+		size_t n = 0;
+
+		/* Undo the reports' escapes ("\\377": byte 0xff, hf_proc_comm_escape()). */
+		while (*s && n < 15) {
+			if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+			    s[3] >= '0' && s[3] <= '7') {
+				comm[n++] = (s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0');
+				s += 4;
+			} else {
+				comm[n++] = *s++;
+			}
+		}
+		comm[n] = '\0';
+	}
 }
 
 static struct json_object *get_array(struct reader *rd, struct json_object *doc,

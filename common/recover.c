@@ -17,6 +17,7 @@
 #include "output.h"
 #include "pagemap.h"
 #include "procfs.h"
+#include "proclist.h"
 #include "recover.h"
 
 #ifndef SYS_pidfd_open
@@ -386,7 +387,7 @@ static struct json_object *proc_json(const struct hf_recover_proc *p, bool dry_r
 	struct json_object *o = json_object_new_object();
 
 	hf_json_set_u64(o, "pid", p->pid);
-	hf_json_set_str(o, "comm", p->comm);
+	hf_json_set_comm(o, p->comm);
 	hf_json_set_u64(o, "regions", p->regions);
 	hf_json_set_u64(o, "zero_subpages", p->zero_subpages);
 	hf_json_set_u64(o, "rss_anon_kib_before", p->rss_anon_kib[0]);

@@ -80,3 +80,37 @@ import json,sys
 d = json.load(open(sys.argv[1]))
 assert [p["pid"] for p in d["processes"]] == [int(sys.argv[2])], d' "$tmp/out" $$ &&
 	pass hpbloat-duplicate-pid || fail hpbloat-duplicate-pid "$(head -c 300 "$tmp/out")"
+
+# ---- 6. a comm of invalid UTF-8 (0xff 0xfe) is escaped as \377\376 ----
+python3 -c '
+import ctypes, os, sys, time
+ctypes.CDLL(None).prctl(15, ctypes.c_char_p(b"\xff\xfeev\\il\x01"), 0, 0, 0)
+open(sys.argv[1], "w").write("%d\n" % os.getpid())
+time.sleep(30)' "$tmp/evil.pid" &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$tmp/evil.pid" ] && break; sleep 0.1; done
+evil=$(cat "$tmp/evil.pid" 2>/dev/null)
+want='\377\376ev\134il\001'
+if [ -n "$evil" ]; then
+	run hpbloat-json-invalid-utf8 0 "$BUILD/hpbloat" -j -p "$evil"
+	json_ok hpbloat-json-invalid-utf8-parses "$tmp/out"
+	python3 -c 'import json,sys
+assert json.load(open(sys.argv[1]))["processes"][0]["comm"] == sys.argv[2]' "$tmp/out" "$want" &&
+		pass hpbloat-json-invalid-utf8-escaped || fail hpbloat-json-invalid-utf8-escaped "$(cat "$tmp/out")"
+	run hpbloat-plain-invalid-utf8 0 "$BUILD/hpbloat" -p "$evil"
+	grep -qF "$evil $want " "$tmp/out" && ! grep -q $'\xff' "$tmp/out" &&
+		pass hpbloat-plain-invalid-utf8-escaped || fail hpbloat-plain-invalid-utf8-escaped "$(cat -v "$tmp/out")"
+	run hpbloat-openmetrics-invalid-utf8 0 "$BUILD/hpbloat" --openmetrics -p "$evil"
+	! grep -q $'\xff' "$tmp/out" && pass hpbloat-openmetrics-invalid-utf8 ||
+		fail hpbloat-openmetrics-invalid-utf8 "raw bytes in the metrics"
+	if "$BUILD/mmucost" -e perf::PAGE-FAULTS/perf::TASK-CLOCK -d 0.1 -p "$evil" > /dev/null 2>&1; then
+		run mmucost-json-invalid-utf8 0 "$BUILD/mmucost" -j -e perf::PAGE-FAULTS/perf::TASK-CLOCK -d 0.2 -p "$evil"
+		json_ok mmucost-json-invalid-utf8-parses "$tmp/out"
+		grep -qF '"comm":"\\377\\376ev\\134il\\001"' "$tmp/out" && pass mmucost-json-invalid-utf8-escaped ||
+			fail mmucost-json-invalid-utf8-escaped "$(cat "$tmp/out")"
+	else
+		skip mmucost-json-invalid-utf8 "no software perf events"
+	fi
+else
+	fail hardening-invalid-utf8-process "the renamed process did not start"
+fi

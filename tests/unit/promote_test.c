@@ -232,6 +232,29 @@ static void test_coverage_reader(void)
 		if (!ret)
 			free(r);
 	}
+	/* A comm the reports escaped (bytes 0xff 0xfe, '\\') reads back as its bytes. */
+	r = NULL;
+	ret = read_cov("{\"type\":\"coverage\",\"candidates\":[{\"pid\":5,"
+		       "\"comm\":\"\\\\377\\\\376a\\\\134b\",\"addr\":\"0x200000\",\"coverage\":9}]}",
+		       &r, &n, err);
+	CHECK("coverage-read-escaped-comm", !ret && n == 1 && !strcmp(r[0].comm, "\xff\xfe" "a\\b"),
+	      "ret %d: %s", ret, ret ? err : r[0].comm);
+	if (!ret)
+		free(r);
+	/* No line end in 16 MiB (/dev/zero): refused, the line named. */
+	{
+		size_t big = HF_DOC_LINE_MAX + 2;
+		char *text = malloc(big + 1);
+
+		memset(text, ' ', big);
+		text[big] = '\0';
+		r = NULL;
+		ret = read_cov(text, &r, &n, err);
+		CHECK("coverage-read-line-limit", ret == -EINVAL &&
+		      strstr(err, "c.json:1: line longer than 16777216 bytes"), "ret %d, err '%s'",
+		      ret, err);
+		free(text);
+	}
 }
 
 int main(void)
