@@ -8,7 +8,7 @@
  *	#include "vmlinux.h"
  *	#include "policy.h"
  *
- *	FB_PARAM(__u32, pages, 8);		// a parameter: fbload -o pages=16
+ *	FB_PARAM(__u32, pages, 8, 1, 32);	// a parameter: fbload -o pages=16
  *
  *	static __always_inline int mine_prefetch(struct fb_prefetch *p,
  *						 const struct fb_fault *f)
@@ -35,7 +35,8 @@
  * Compile the same source three times: plain for the kernel, with
  * -DFB_REPLAY for BPF replay and with -DFB_NATIVE as C for native replay
  * (the Makefile does all three for bpf/policies/). Parameters are declared
- * with FB_PARAM(TYPE, NAME, DEFAULT), an unsigned integer: a `const
+ * with FB_PARAM(TYPE, NAME, DEFAULT, MIN, MAX) (or without the range:
+ * any value of TYPE), an unsigned integer: a `const
  * volatile` global in .rodata for BPF (set by fbload before load), a
  * global fbload sets by name in the native build; names starting with
  * "fb_" are internal. Per-process state belongs in BPF maps keyed by
@@ -57,9 +58,21 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 
-/* A parameter, set by fbload before load (policy_native.h: the native one). */
-#define FB_PARAM(type, name, init) const volatile type name = (init)
+/*
+ * A parameter, set by fbload before load (policy_native.h: the native
+ * one). With a range, its bounds are globals too (fb_min_NAME and
+ * fb_max_NAME, read by fbload through BTF as the parameter).
+ */
+#define FB__PARAM3(type, name, init) const volatile type name = (init)
+#define FB__PARAM5(type, name, init, lo, hi)				\
+	const volatile type fb_min_##name = (lo);			\
+	const volatile type fb_max_##name = (hi);			\
+	const volatile type name = (init)
 #endif
+/* FB_PARAM(TYPE, NAME, DEFAULT) or FB_PARAM(TYPE, NAME, DEFAULT, MIN, MAX) */
+#define FB__PARAM_PICK(_1, _2, _3, _4, _5, which, ...) which
+#define FB_PARAM(...) FB__PARAM_PICK(__VA_ARGS__, FB__PARAM5, FB__PARAM_NO4,	\
+				     FB__PARAM3, FB__PARAM_NO2, FB__PARAM_NO1)(__VA_ARGS__)
 
 #define FB_PAGE_SHIFT	12
 #define FB_PAGE_SIZE	(1ULL << FB_PAGE_SHIFT)

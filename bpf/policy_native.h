@@ -68,7 +68,7 @@ static int fb_native_nparams;
  * A parameter: a global fbload finds by name (registered before main()),
  * as the BPF build's `const volatile` global is found through BTF.
  */
-#define FB_PARAM(type, name, init)					\
+#define FB__PARAM3(type, name, init)					\
 static type name = (init);						\
 static void __attribute__((constructor)) fb__param_##name(void)	\
 {									\
@@ -77,6 +77,14 @@ static void __attribute__((constructor)) fb__param_##name(void)	\
 		fb_native_params[fb_native_nparams++] = (struct fb_native_param){ \
 			#name, sizeof(type), &name, (init) };		\
 }
+/*
+ * With a range: its bounds registered as the internal parameters
+ * fb_min_NAME and fb_max_NAME, as the BPF build's globals of those names.
+ */
+#define FB__PARAM5(type, name, init, lo, hi)				\
+FB__PARAM3(type, fb_min_##name, lo);					\
+FB__PARAM3(type, fb_max_##name, hi);					\
+FB__PARAM3(type, name, init)
 
 static inline void fb_native_params_reset(void)
 {

@@ -24,7 +24,25 @@ struct json_object *fb_report_params_json(const struct fb_policy *p)
 	return o;
 }
 
-static void params_text(const struct fb_policy *p, char *buf, size_t len)
+/* Each parameter's declared range, as [min, max]. */
+static struct json_object *param_ranges_json(const struct fb_policy *p)
+{
+	struct fb_param params[FB_MAX_PARAMS];
+	struct json_object *o = json_object_new_object();
+	int n = fb_policy_params(p, params, FB_MAX_PARAMS);
+
+	for (int i = 0; i < n; i++) {
+		struct json_object *r = json_object_new_array();
+
+		json_object_array_add(r, hf_json_u64(params[i].min));
+		json_object_array_add(r, hf_json_u64(params[i].max));
+		json_object_object_add(o, params[i].name, r);
+	}
+	return o;
+}
+
+/* NAME=VALUE ...; with ranges: NAME=VALUE (MIN..MAX) */
+static void params_text(const struct fb_policy *p, char *buf, size_t len, bool ranges)
 {
 	struct fb_param params[FB_MAX_PARAMS];
 	int n = fb_policy_params(p, params, FB_MAX_PARAMS);
@@ -35,6 +53,11 @@ static void params_text(const struct fb_policy *p, char *buf, size_t len)
 
 		snprintf(buf + used, len - used, "%s%.40s=%llu", i ? " " : "", params[i].name,
 			 (unsigned long long)params[i].value);
+		used = strlen(buf);
+		if (ranges)
+			snprintf(buf + used, len - used, " (%llu..%llu)",
+				 (unsigned long long)params[i].min,
+				 (unsigned long long)params[i].max);
 	}
 }
 
@@ -376,6 +399,7 @@ static struct json_object *builtins_json(void)
 		hf_json_set_str(o, "policy", b[i].name);
 		hf_json_set_str(o, "description", b[i].description);
 		json_object_object_add(o, "parameters", fb_report_params_json(&p));
+		json_object_object_add(o, "parameter_ranges", param_ranges_json(&p));
 		json_object_array_add(arr, o);
 		fb_policy_close(&p);
 	}
@@ -412,11 +436,11 @@ static void print_builtins_text(void)
 	printf("%-10s %s\n", "POLICY", "DESCRIPTION, PARAMETERS AND DEFAULTS");
 	for (size_t i = 0; i < n; i++) {
 		struct fb_policy p;
-		char text[256];
+		char text[512];
 
 		if (fb_policy_open(&p, b[i].name, FB_USE_REPLAY_NATIVE))
 			continue;
-		params_text(&p, text, sizeof(text));
+		params_text(&p, text, sizeof(text), true);
 		printf("%-10s %s\n%-10s %s\n", b[i].name, b[i].description, "", text);
 		fb_policy_close(&p);
 	}

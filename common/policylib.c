@@ -276,19 +276,23 @@ typedef int (*param_fn)(void *ctx, const char *name, unsigned int size, void *da
  * Call fn on each parameter with a pointer into a copy of .rodata; when fn
  * returns > 0 the copy becomes the map's initial value (a parameter was set).
  */
-static int for_each_native_param(const struct fb_policy *p, param_fn fn, void *ctx)
+static int for_each_native_param(const struct fb_policy *p, param_fn fn, void *ctx,
+				 bool internal)
 {
 	int ret = 0;
 
 	for (int i = 0; i < *p->native->nparams && !ret; i++) {
 		struct fb_native_param *q = &p->native->params[i];
 
+		if (!internal && !strncmp(q->name, "fb_", 3))
+			continue;
 		ret = fn(ctx, q->name, q->size, q->addr);
 	}
 	return ret;
 }
 
-static int for_each_param(const struct fb_policy *p, param_fn fn, void *ctx)
+/* internal: also the globals named fb_* (parameter ranges: fb_min_X, fb_max_X) */
+static int for_each_var(const struct fb_policy *p, param_fn fn, void *ctx, bool internal)
 {
 	const struct btf_var_secinfo *vsi;
 	const struct btf_type *sec;
@@ -300,7 +304,7 @@ static int for_each_param(const struct fb_policy *p, param_fn fn, void *ctx)
 	int id, ret = 0;
 
 	if (p->native)
-		return for_each_native_param(p, fn, ctx);
+		return for_each_native_param(p, fn, ctx, internal);
 	btf = bpf_object__btf(p->obj);
 	map = rodata_map(p);
 	if (!btf || !map)
@@ -318,7 +322,7 @@ static int for_each_param(const struct fb_policy *p, param_fn fn, void *ctx)
 		const char *name = btf__name_by_offset(btf, var->name_off);
 
 		if (!btf_is_var(var) || btf_var(var)->linkage != BTF_VAR_GLOBAL_ALLOCATED ||
-		    !strncmp(name, "fb_", 3))
+		    (!internal && !strncmp(name, "fb_", 3)))
 			continue;
 		t = btf__type_by_id(btf, btf__resolve_type(btf, var->type));
 		if (!t || !(btf_is_int(t) || btf_is_enum(t)) || vsi->offset + vsi->size > size)
@@ -333,6 +337,11 @@ static int for_each_param(const struct fb_policy *p, param_fn fn, void *ctx)
 	return ret;
 }
 
+static int for_each_param(const struct fb_policy *p, param_fn fn, void *ctx)
+{
+	return for_each_var(p, fn, ctx, false);
+}
+
 static uint64_t load_uint(const void *data, unsigned int size)
 {
 	switch (size) {
@@ -341,6 +350,43 @@ static uint64_t load_uint(const void *data, unsigned int size)
 	case 4: return *(const uint32_t *)data;
 	default: return *(const uint64_t *)data;
 	}
+}
+
+/*
+ * A parameter's range: what FB_PARAM() declared (the globals fb_min_NAME
+ * and fb_max_NAME), else any value of its size (an object without ranges).
+ */
+struct param_range {
+	const char *name;
+	uint64_t min, max;
+	bool has_min, has_max;
+};
+
+static int find_range(void *ctx, const char *name, unsigned int size, void *data)
+{
+	struct param_range *r = ctx;
+
+	if (!strncmp(name, "fb_min_", 7) && !strcmp(name + 7, r->name)) {
+		r->min = load_uint(data, size);
+		r->has_min = true;
+	} else if (!strncmp(name, "fb_max_", 7) && !strcmp(name + 7, r->name)) {
+		r->max = load_uint(data, size);
+		r->has_max = true;
+	}
+	return 0;
+}
+
+static bool param_range(const struct fb_policy *p, const char *name, unsigned int size,
+			uint64_t *min, uint64_t *max)
+{
+	struct param_range r = { .name = name };
+
+	for_each_var(p, find_range, &r, true);
+	*min = r.has_min ? r.min : 0;
+	*max = size == 8 ? UINT64_MAX : (1ULL << (size * 8)) - 1;
+	if (r.has_max && r.max < *max)
+		*max = r.max;
+	return r.has_min || r.has_max;
 }
 
 struct param_list {
@@ -368,25 +414,37 @@ int fb_policy_params(const struct fb_policy *p, struct fb_param *out, int max)
 	struct param_list l = { out, 0, max };
 
 	for_each_param(p, collect, &l);
-	return l.n < max ? l.n : max;
+	if (l.n > max)
+		l.n = max;
+	for (int i = 0; i < l.n; i++)
+		out[i].ranged = param_range(p, out[i].name, out[i].size, &out[i].min,
+					    &out[i].max);
+	return l.n;
 }
 
 struct param_set {
+	const struct fb_policy *p;
 	const char *key, *value;
 	bool found;
 	int err;
+	uint64_t min, max;
 };
 
 static int set_one(void *ctx, const char *name, unsigned int size, void *data)
 {
 	struct param_set *s = ctx;
-	uint64_t v, max = size == 8 ? UINT64_MAX : (1ULL << (size * 8)) - 1;
+	uint64_t v;
 
 	if (strcmp(name, s->key))
 		return 0;
 	s->found = true;
-	if (hf_parse_u64(s->value, 0, &v) || v > max) {
+	param_range(s->p, name, size, &s->min, &s->max);
+	if (hf_parse_u64(s->value, 0, &v)) {
 		s->err = -EINVAL;
+		return -1;
+	}
+	if (v < s->min || v > s->max) {
+		s->err = -ERANGE;
 		return -1;
 	}
 	switch (size) {
@@ -400,7 +458,7 @@ static int set_one(void *ctx, const char *name, unsigned int size, void *data)
 
 int fb_policy_set(struct fb_policy *p, const char *key, const char *value)
 {
-	struct param_set s = { key, value, false, 0 };
+	struct param_set s = { p, key, value, false, 0, 0, 0 };
 	struct fb_param params[16];
 	char names[512] = "";
 	int n;
@@ -411,9 +469,14 @@ int fb_policy_set(struct fb_policy *p, const char *key, const char *value)
 	}
 	if (s.found && !s.err)
 		return HF_EXIT_OK;
+	if (s.found && s.err == -ERANGE) {
+		hf_err("%s: parameter %s: %s is out of range (%llu to %llu)", p->name, key, value,
+		       (unsigned long long)s.min, (unsigned long long)s.max);
+		return HF_EXIT_USAGE;
+	}
 	if (s.found) {
-		hf_err("%s: parameter %s: '%s' is not a non-negative integer that fits", p->name,
-		       key, value);
+		hf_err("%s: parameter %s: '%s' is not an integer from %llu to %llu",
+		       p->name, key, value, (unsigned long long)s.min, (unsigned long long)s.max);
 		return HF_EXIT_USAGE;
 	}
 	n = fb_policy_params(p, params, ARRAY_SIZE(params));

@@ -65,6 +65,8 @@ struct fb_param {
 	char name[64];
 	unsigned int size;		/* 1, 2, 4 or 8 bytes */
 	uint64_t value;
+	uint64_t min, max;		/* the values it takes */
+	bool ranged;			/* declared by FB_PARAM() (else: any of its size) */
 };
 
 #define FB_NAME_LEN 64		/* a pinned policy's name, with its NUL */

@@ -22,14 +22,14 @@
  * only blurs the history.
  *
  * Parameters:
- *   max_window	the largest window, in pages (default 8, at most 33)
+ *   max_window	the largest window, in pages (default 8, 1 to 33)
  */
 #include "vmlinux.h"
 #include "policy.h"
 
 #define LEAP_HISTORY 32U	/* Leap's init_swap_trend(32), a power of two */
 
-FB_PARAM(__u32, max_window, 8);
+FB_PARAM(__u32, max_window, 8, 1, FB_MAX_REQ + 1);
 
 struct leap_state {
 	__s64 offset[LEAP_HISTORY];

@@ -4,12 +4,12 @@
  * one. The simplest policy, and the baseline for sequential access.
  *
  * Parameters:
- *   pages	pages after the faulting page to prefetch (default 8, max 32)
+ *   pages	pages after the faulting page to prefetch (default 8, 0 to 32)
  */
 #include "vmlinux.h"
 #include "policy.h"
 
-FB_PARAM(__u32, pages, 8);
+FB_PARAM(__u32, pages, 8, 0, FB_MAX_REQ);
 
 static __always_inline int next_prefetch(struct fb_prefetch *p, const struct fb_fault *f)
 {

@@ -27,7 +27,7 @@
 
 #define RA_ORDER_CEILING 5
 
-FB_PARAM(__u32, page_cluster, 3);
+FB_PARAM(__u32, page_cluster, 3, 0, RA_ORDER_CEILING);
 
 struct ra_state {
 	__u64 prev_page;	/* SWAP_RA_ADDR */

@@ -30,9 +30,9 @@
  * 16 pages apart).
  *
  * Parameters:
- *   degree		most pages along a stream per miss (default 16, max 32)
- *   min_window		pages along a newly confident stream (default 4)
- *   confidence		repeats of a stride before prefetching (default 2)
+ *   degree		most pages along a stream per miss (default 16, 0 to 32)
+ *   min_window		pages along a newly confident stream (default 4, 1 to 32)
+ *   confidence		repeats of a stride before prefetching (default 2, 0 to 255)
  *   max_distance	largest jump, in pages, still in a stream (default 16)
  */
 #include "vmlinux.h"
@@ -40,10 +40,10 @@
 
 #define STREAMS_N 8	/* a power of two: the scan masks its index */
 
-FB_PARAM(__u32, degree, 16);
-FB_PARAM(__u32, min_window, 4);
-FB_PARAM(__u32, confidence, 2);
-FB_PARAM(__u32, max_distance, 16);
+FB_PARAM(__u32, degree, 16, 0, FB_MAX_REQ);
+FB_PARAM(__u32, min_window, 4, 1, FB_MAX_REQ);
+FB_PARAM(__u32, confidence, 2, 0, 255);
+FB_PARAM(__u32, max_distance, 16, 0, 0xffffffff);
 
 struct streams_stream {
 	__u64 last;		/* page of its latest fault */

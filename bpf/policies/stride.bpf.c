@@ -12,8 +12,8 @@
  * prefetches `degree` pages along its stride.
  *
  * Parameters:
- *   degree		pages prefetched per miss (default 16, max 32)
- *   confidence		repeats of a stride before prefetching (default 2)
+ *   degree		pages prefetched per miss (default 16, 0 to 32)
+ *   confidence		repeats of a stride before prefetching (default 2, 0 to 255)
  *   max_distance	largest jump, in pages, still in a stream (default 256)
  */
 #include "vmlinux.h"
@@ -21,9 +21,9 @@
 
 #define STRIDE_STREAMS 8	/* a power of two: the scan masks its index */
 
-FB_PARAM(__u32, degree, 16);
-FB_PARAM(__u32, confidence, 2);
-FB_PARAM(__u32, max_distance, 256);
+FB_PARAM(__u32, degree, 16, 0, FB_MAX_REQ);
+FB_PARAM(__u32, confidence, 2, 0, 255);
+FB_PARAM(__u32, max_distance, 256, 0, 0xffffffff);
 
 struct stride_stream {
 	__u64 last;

@@ -106,7 +106,7 @@ opts() {	# SEED: a random option set
 	echo "-b $(( (s % 3 == 0) ? 4 : (s % 3 == 1) ? 64 : 4096 ))" \
 	     "--resident $(( (s / 3 % 3 == 0) ? 0 : (s / 3 % 3 == 1) ? 16 : 4096 ))" \
 	     "--batch $(( (s / 9 % 3 == 0) ? 1 : (s / 9 % 3 == 1) ? 7 : 512 ))" \
-	     "-o leap.max_window=$(( 1 + s % 33 )) -o next.pages=$(( s % 40 ))" \
+	     "-o leap.max_window=$(( 1 + s % 33 )) -o next.pages=$(( s % 33 ))" \
 	     "-o stride.degree=$(( s % 33 )) -o streams.max_distance=$(( s % 300 ))"
 }
 base=$(date +%s) runs=0 bad=

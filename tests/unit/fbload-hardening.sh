@@ -92,7 +92,24 @@ python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["policies"][0]["fa
 	< "$work/one.out" 2>/dev/null
 check "hardening: after one SIGINT a pipe is read to its end (rc $rc)" [ $? -eq 0 ] && [ $rc -eq 0 ]
 
-# -- 3. (parameter ranges: not in this tree yet)
+# -- 3. parameters out of their range are refused, not clamped
+expect "hardening: -o leap.max_window=1000 exits 64 with the range" 64 \
+	"leap: parameter max_window: 1000 is out of range (1 to 33)" \
+	"$fbload" -j replay -r "$work/seq" -o leap.max_window=1000 leap
+expect "hardening: -o next.pages=99999 exits 64 with the range" 64 \
+	"next: parameter pages: 99999 is out of range (0 to 32)" \
+	"$fbload" replay -r "$work/seq" -o next.pages=99999 next
+expect "hardening: -o max_window=0 exits 64" 64 "out of range (1 to 33)" \
+	"$fbload" replay -r "$work/seq" -o max_window=0 leap
+out=$("$fbload" -j replay -r "$work/seq" -o leap.max_window=33 -o next.pages=0 leap next)
+jq -e '.policies[0].parameters.max_window == 33 and .policies[1].parameters.pages == 0' \
+	<<<"$out" >/dev/null
+check "hardening: the ends of a range are accepted and reported" [ $? -eq 0 ]
+"$fbload" -j list | jq -e '.builtin[] | select(.policy == "leap") |
+	.parameter_ranges.max_window == [1, 33]' >/dev/null
+check "hardening: fbload -j list shows the ranges" [ $? -eq 0 ]
+"$fbload" list | grep -q "max_window=8 (1..33)"
+check "hardening: fbload list shows the ranges" [ $? -eq 0 ]
 
 # -- 4. zero fault records is an error
 expect "hardening: < /dev/null names the isatty guess" 1 \
