@@ -608,7 +608,8 @@ static int promote_setup(struct hf_promoter *pr)
 		   (err = hf_promoter_collect(pr, &hf_targets.pids))) {
 		return err;
 	}
-	return args.dry_run ? HF_EXIT_OK : hf_promoter_open(pr);
+	/* A dry run checks what the real run checks: pids, names, huge regions. */
+	return pr->live && args.dry_run ? HF_EXIT_OK : hf_promoter_open(pr);
 }
 
 static int run_promote(void)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "helpers.h"
+#include "procfs.h"
 #include "promoter.h"
 
 static long find_proc(const struct hf_promoter *pr, pid_t pid)
@@ -61,13 +62,52 @@ int hf_promoter_collect(struct hf_promoter *pr, const struct hf_pids *only)
 	return HF_EXIT_OK;
 }
 
+/* Does any process of the coverage run here, under the name measured? */
+static bool any_runs_here(const struct hf_promoter *pr)
+{
+	for (size_t i = 0; i < pr->nproc; i++) {
+		struct proc_task t;
+
+		if (!hf_proc_task_read(pr->proc[i].pid, &t) &&
+		    (!pr->ps[i].comm[0] || !strcmp(pr->ps[i].comm, t.comm)))
+			return true;
+	}
+	return false;
+}
+
 /* pidfd and pagemap of every process; the name must be the one measured. */
 int hf_promoter_open(struct hf_promoter *pr)
 {
+	bool unchecked = false;
+
+	/*
+	 * A dry run of coverage measured on another machine (or before a
+	 * reboot: none of its processes runs here) plans offline; otherwise
+	 * it checks what the real run checks.
+	 */
+	if (pr->dry_run && !any_runs_here(pr)) {
+		hf_warn("--dry-run: no process of %s runs here under the name measured: "
+			"planning offline, unchecked", pr->from_name);
+		return HF_EXIT_OK;
+	}
+
 	for (size_t i = 0; i < pr->nproc; i++) {
 		struct hf_promoter_proc *ps = &pr->ps[i];
 		int err = hf_collapse_open(&ps->tgt, pr->proc[i].pid);
 
+		/*
+		 * A dry run without the right to read pagemap still checks
+		 * what it can: the process exists and has the name measured;
+		 * only "already huge" is left to the real run.
+		 */
+		if (pr->dry_run && (err == -EPERM || err == -EACCES)) {
+			struct proc_task t;
+
+			if (!(err = hf_proc_task_read(pr->proc[i].pid, &t))) {
+				memcpy(ps->tgt.comm, t.comm, sizeof(ps->tgt.comm));
+				unchecked = true;
+			}
+		}
 		if (err) {
 			hf_err("pid %d: %s", pr->proc[i].pid, err == -ENOENT ? "no such process" :
 			       strerror(-err));
@@ -80,6 +120,9 @@ int hf_promoter_open(struct hf_promoter *pr)
 		}
 		memcpy(ps->comm, ps->tgt.comm, sizeof(ps->comm));
 	}
+	if (unchecked)
+		hf_warn("--dry-run: pagemap is not readable here (run as root): regions "
+			"already mapped by a huge page may be listed; the real run skips them");
 	return HF_EXIT_OK;
 }
 
