@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "helpers.h"
 #include "outfile.h"
 #include "proclist.h"
@@ -403,27 +404,79 @@ struct live {
 	struct hf_kweight *kw;		/* --feed: parallel to set.proc */
 };
 
+/* Do all the events count user space only already (:u)? */
+static bool user_only(const struct hf_mmu_events *ev)
+{
+	for (int i = 0; i < ev->nev; i++)
+		if (!ev->attr[i].exclude_kernel)
+			return false;
+	return true;
+}
+
+static int paranoid(void)
+{
+	char buf[32];
+
+	return hf_read_file("/proc/sys/kernel/perf_event_paranoid", buf, sizeof(buf)) > 0 ?
+	       atoi(buf) : -1;
+}
+
 static int open_procs(struct live *l)
 {
 	int ev = -1, err;
 	pid_t pid, tid;
 
 	err = hf_pc_set_open(&l->set, &args.pids, l->ev.attr, l->ev.nev, &pid, &ev, &tid);
+	/*
+	 * kernel.perf_event_paranoid 2 (the default) lets an unprivileged user
+	 * count user space only: do that (as the events' :u would) rather
+	 * than fail, and say so.
+	 */
+	if ((err == -EACCES || err == -EPERM) && geteuid() != 0 && !user_only(&l->ev)) {
+		int first = err;
+
+		for (int i = 0; i < l->ev.nev; i++)
+			l->ev.attr[i].exclude_kernel = l->ev.attr[i].exclude_hv = 1;
+		hf_pc_set_reset(&l->set);
+		err = hf_pc_set_open(&l->set, &args.pids, l->ev.attr, l->ev.nev, &pid, &ev, &tid);
+		if (!err)
+			hf_warn("counting user space only (as the events' :u would): "
+				"kernel.perf_event_paranoid=%d lets this user count no kernel events",
+				paranoid());
+		else if (err == -EACCES || err == -EPERM)
+			err = first;
+	}
 	return err ? hf_mmu_events_open_error(&l->ev, pid, err, ev, tid) : HF_EXIT_OK;
+}
+
+/*
+ * A percentage in plain decimals, never an exponent: four significant
+ * digits for small values (0.0007671), two decimals from 1 up.
+ */
+static const char *percent(double v, char *buf, size_t len)
+{
+	int decimals = 2;
+
+	for (double x = v; x > 0 && x < 1 && decimals < 12; x *= 10)
+		decimals++;		/* 0.5: 3; 0.0007671: 6, so 4 digits show */
+	if (v > 0 && v < 1)
+		decimals++;
+	snprintf(buf, len, "%.*f", decimals, v);
+	return buf;
 }
 
 static void print_ratio(const struct live *l, double time_s, const struct hf_pc_proc *p,
 			const uint64_t *count)
 {
 	uint64_t num, den;
-	char when[32] = "total";
+	char when[32] = "total", pct[32];
 
 	hf_mmu_events_ratio(&l->ev, count, &num, &den);
 	if (time_s >= 0)
 		snprintf(when, sizeof(when), "%.3f", time_s);
 	if (den)
-		printf("%10s %7d %14llu %14llu %14.6g\n", when, p->pid, (unsigned long long)num,
-		       (unsigned long long)den, (double)num / den);
+		printf("%10s %7d %14llu %14llu %14s\n", when, p->pid, (unsigned long long)num,
+		       (unsigned long long)den, percent(100.0 * num / den, pct, sizeof(pct)));
 	else
 		printf("%10s %7d %14llu %14llu %14s\n", when, p->pid, (unsigned long long)num,
 		       0ULL, "-");
@@ -455,9 +508,10 @@ static void live_header(const struct live *l)
 		print_header(l->ev.metric, true);
 		return;
 	}
-	printf("# sum(%.*s) / %s\n%10s %7s %14s %14s %14s\n",
+	printf("# sum(%.*s) / %s, in percent%s\n%10s %7s %14s %14s %14s\n",
 	       (int)(strrchr(args.events, '/') - args.events), args.events,
-	       l->ev.name[l->ev.nev - 1], "TIME_S", "PID", "NUMERATOR", "DENOMINATOR", "RATIO");
+	       l->ev.name[l->ev.nev - 1], user_only(&l->ev) ? "; user space only" : "",
+	       "TIME_S", "PID", "NUMERATOR", "DENOMINATOR", "RATIO_%");
 }
 
 /* The whole run per process: the weights hpcov --promote reads. */
@@ -583,9 +637,43 @@ static void sample(struct live *l, double time_s)
 	free(delta);
 }
 
+/* Can cmd be run as execvp() would find it? 0 or errno (before any counting). */
+static int command_runnable(const char *cmd)
+{
+	const char *path = getenv("PATH"), *p;
+	struct stat st;
+	char buf[4096];
+	int err = ENOENT;
+
+	if (strchr(cmd, '/')) {
+		if (stat(cmd, &st))
+			return errno;
+		return S_ISDIR(st.st_mode) ? EISDIR : access(cmd, X_OK) ? errno : 0;
+	}
+	for (p = path && *path ? path : "/bin:/usr/bin"; p; p = strchr(p, ':') ? strchr(p, ':') + 1 : NULL) {
+		int len = strchr(p, ':') ? (int)(strchr(p, ':') - p) : (int)strlen(p);
+
+		snprintf(buf, sizeof(buf), "%.*s%s%s", len, p, len ? "/" : "", cmd);
+		if (!stat(buf, &st) && !S_ISDIR(st.st_mode)) {
+			if (!access(buf, X_OK))
+				return 0;
+			err = EACCES;
+		}
+	}
+	return err;
+}
+
 static int start_command(struct live *l)
 {
-	int err = hf_pc_set_command(&l->set, args.command);
+	int err = command_runnable(args.command[0]);
+
+	/* As a shell: 127 not found, 126 found but not runnable; no counting. */
+	if (err) {
+		hf_err("%s: %s", args.command[0], err == ENOENT && !strchr(args.command[0], '/') ?
+		       "command not found" : strerror(err));
+		return err == ENOENT ? 127 : 126;
+	}
+	err = hf_pc_set_command(&l->set, args.command);
 
 	if (err) {
 		hf_err("starting %s: %s", args.command[0], strerror(-err));

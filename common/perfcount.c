@@ -144,6 +144,15 @@ int hf_pc_set_open(struct hf_pc_set *s, const struct hf_pids *pids,
 	return 0;
 }
 
+void hf_pc_set_reset(struct hf_pc_set *s)
+{
+	for (int i = 0; i < s->nproc; i++)
+		hf_pc_close(&s->proc[i]);
+	free(s->proc);
+	s->proc = NULL;
+	s->nproc = 0;
+}
+
 void hf_pc_set_go(struct hf_pc_set *s)
 {
 	hf_spawn_release(&s->go_pipe);

@@ -67,6 +67,9 @@ int hf_pc_set_open(struct hf_pc_set *s, const struct hf_pids *pids,
 		   const struct perf_event_attr *attr, int nev, pid_t *bad_pid,
 		   int *bad_event, pid_t *bad_tid);
 
+/* Close what hf_pc_set_open() opened, to open again (the command stays). */
+void hf_pc_set_reset(struct hf_pc_set *s);
+
 /* Let the command exec: counting starts there. */
 void hf_pc_set_go(struct hf_pc_set *s);
 

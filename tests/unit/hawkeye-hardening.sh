@@ -94,7 +94,8 @@ if "$BUILD/mmucost" -e $EV:u -d 0.1 -- true > /dev/null 2>&1 || "$BUILD/mmucost"
 		fail mmucost-duration-under-interval-row "no row at 0.3 s: $(cat "$tmp/out")"
 	timed mmucost-command-ends-run 1.5 0 "$BUILD/mmucost" -e $EV -i 5 -- true
 	timed mmucost-huge-interval 2.0 0 "$BUILD/mmucost" -e $EV -i 1e9 -d 1 -p $$
-	timed mmucost-command-status 1.5 3 "$BUILD/mmucost" -e $EV -i 5 -- sh -c 'echo ending >&2; exit 3'
+	"$BUILD/mmucost" -e $EV -i 5 -- sh -c 'exit 3' > /dev/null 2>&1
+	[ $? = 3 ] && pass mmucost-command-status || fail mmucost-command-status "not the command's status 3"
 else
 	skip mmucost-duration "no software perf events here"
 fi
@@ -147,4 +148,50 @@ assert [p["pid"] for p in s["processes"]] == [int(sys.argv[2])], s' "$tmp/out" $
 		pass mmucost-duplicate-pid-once || fail mmucost-duplicate-pid-once "$(cat "$tmp/out")"
 else
 	skip mmucost-duplicate-pid "no software perf events for this user"
+fi
+
+# ---- 8. mmucost: user-only counting, a command that cannot run, ratios ----
+if "$BUILD/mmucost" -e $EV:u -d 0.1 -- true > /dev/null 2>&1; then
+	# Unprivileged (root runs this part as nobody when setpriv is there).
+	asuser=()
+	if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then
+		asuser=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	fi
+	if [ "$(id -u)" != 0 ] || [ ${#asuser[@]} -gt 0 ]; then
+		paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo 2)
+		"${asuser[@]}" sleep 5 & sleeper=$!
+		"${asuser[@]}" "$BUILD/mmucost" -e $EV -p $sleeper -d 0.2 > "$tmp/out" 2> "$tmp/err"; rc=$?
+		if [ "$paranoid" -ge 2 ]; then
+			[ $rc = 0 ] && pass mmucost-unprivileged-user-only || fail mmucost-unprivileged-user-only "status $rc: $(cat "$tmp/err")"
+			err_has mmucost-unprivileged-user-only-note "counting user space only"
+			grep -q "user space only" "$tmp/out" && pass mmucost-unprivileged-user-only-header ||
+				fail mmucost-unprivileged-user-only-header "$(head -2 "$tmp/out")"
+		else
+			[ $rc = 0 ] && pass mmucost-unprivileged-counts || fail mmucost-unprivileged-counts "status $rc: $(cat "$tmp/err")"
+		fi
+		kill $sleeper 2>/dev/null; wait $sleeper 2>/dev/null
+	else
+		skip mmucost-unprivileged-user-only "root without setpriv"
+	fi
+	timed mmucost-command-missing 0.5 127 "$BUILD/mmucost" -e $EV -- /nonexistent
+	err_has mmucost-command-missing-message "/nonexistent: No such file or directory"
+	[ ! -s "$tmp/out" ] && pass mmucost-command-missing-no-row || fail mmucost-command-missing-no-row "$(cat "$tmp/out")"
+	run mmucost-command-not-found 127 "$BUILD/mmucost" -e $EV -- no-such-command-hawkfetch
+	err_has mmucost-command-not-found-message "no-such-command-hawkfetch: command not found"
+	run mmucost-command-directory 126 "$BUILD/mmucost" -e $EV -- /
+	err_has mmucost-command-directory-message "/: Is a directory"
+	run mmucost-ratio-percent 0 "$BUILD/mmucost" -e $EV -- sh -c 'exit 0'
+	grep -q 'RATIO_%' "$tmp/out" && ! grep -Eq '[0-9]e[-+][0-9]' "$tmp/out" && pass mmucost-ratio-percent-no-exponent ||
+		fail mmucost-ratio-percent-no-exponent "$(cat "$tmp/out")"
+	run mmucost-ratio-json-raw 0 "$BUILD/mmucost" -j -e $EV -- sh -c 'exit 0'
+	json_ok mmucost-ratio-json-raw-parses "$tmp/out"
+	python3 -c '
+import json,sys
+for l in open(sys.argv[1]):
+    d = json.loads(l)
+    if d["type"] == "interval" and d["denominator"]:
+        assert abs(d["mmu_overhead"] - d["numerator"] / d["denominator"]) < 1e-9 * max(1, d["mmu_overhead"]), d' "$tmp/out" &&
+		pass mmucost-ratio-json-raw-value || fail mmucost-ratio-json-raw-value "$(cat "$tmp/out")"
+else
+	skip mmucost-events "no software perf events here"
 fi
