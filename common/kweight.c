@@ -113,18 +113,21 @@ static bool real_failure(int err)
 
 static void print_plain(FILE *out, const struct hf_kweight *k)
 {
+	char cb[HF_COMM_PAD_LEN];
+	const char *comm = hf_comm_pad(k->comm, 0, cb);
+
 	if (!k->err)
 		fprintf(out, "khugepaged_weight: pid %d (%s): %u (overhead %.6g)\n", k->pid,
-			k->comm, k->weight, k->overhead);
+			comm, k->weight, k->overhead);
 	else if (k->err == -ENODATA)
 		fprintf(out, "khugepaged_weight: pid %d (%s): not written: nothing measured\n",
-			k->pid, k->comm);
+			k->pid, comm);
 	else if (k->err == -ESRCH)
 		fprintf(out, "khugepaged_weight: pid %d (%s): not written: the process exited\n",
-			k->pid, k->comm);
+			k->pid, comm);
 	else
 		fprintf(out, "khugepaged_weight: pid %d (%s): %u not written: %s\n", k->pid,
-			k->comm, k->weight, strerror(-k->err));
+			comm, k->weight, strerror(-k->err));
 }
 
 static struct json_object *proc_json(const struct hf_kweight *k)
