@@ -538,61 +538,12 @@ static int do_list(void)
 	return HF_EXIT_OK;
 }
 
-/* ---- standard output ---- */
-
-/*
- * stdout writes through write(2) here, so that the first failure's cause
- * (ENOSPC on a full disk, not the EIO stdio would leave) is kept for the
- * final message, and a replay printing --decisions stops at once.
- */
-static int stdout_errno;
-
-static ssize_t stdout_write(void *cookie, const char *buf, size_t len)
-{
-	size_t done = 0;
-
-	(void)cookie;
-	while (done < len) {
-		ssize_t n = write(STDOUT_FILENO, buf + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (!stdout_errno)
-				stdout_errno = n < 0 ? errno : EIO;
-			hf_stop = 2;	/* nothing more can be reported: stop a replay */
-			errno = stdout_errno;
-			return done ? (ssize_t)done : -1;
-		}
-		done += n;
-	}
-	return done;
-}
-
-static void open_stdout(void)
-{
-	FILE *f = fopencookie(NULL, "w", (cookie_io_functions_t){ .write = stdout_write });
-
-	if (f)
-		stdout = f;
-	setvbuf(stdout, NULL, _IOLBF, 0);
-}
-
-/* Every write checked: a full disk is an error, never a silent success. */
-static int close_stdout(int status)
-{
-	fflush(stdout);
-	if (!status && stdout_errno && stdout_errno != EPIPE) {
-		hf_warn("standard output: %s", strerror(stdout_errno));
-		return HF_EXIT_FAIL;
-	}
-	return hf_stdout_close(status);
-}
-
 int main(int argc, char **argv)
 {
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
-	open_stdout();
+	/* every write checked: a full disk is an error, and a replay stops */
+	hf_stdout_track();
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	hf_libbpf_init();
-	return close_stdout(args.cmd->run());
+	return hf_stdout_close(args.cmd->run());
 }

@@ -738,5 +738,5 @@ static int run(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	hf_stdout_track();
-	return hf_stdout_finish(run(argc, argv));
+	return hf_stdout_close(run(argc, argv));
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "helpers.h"
 #include "hf.h"
 #include "outfile.h"
 
@@ -67,16 +68,52 @@ int hf_outfile_commit(struct hf_outfile *o, int status)
 	return status;
 }
 
+/* ---- standard output ---- */
+
+static int stdout_errno;	/* why a write to fd 1 failed (hf_stdout_track()) */
+
+static ssize_t stdout_write(void *cookie, const char *buf, size_t len)
+{
+	size_t done = 0;
+
+	(void)cookie;
+	while (done < len) {
+		ssize_t n = write(STDOUT_FILENO, buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (!stdout_errno)
+				stdout_errno = n < 0 ? errno : EIO;
+			hf_stop = 2;	/* nothing more can be reported: end loops */
+			errno = stdout_errno;
+			return done ? (ssize_t)done : -1;
+		}
+		done += n;
+	}
+	return done;
+}
+
+void hf_stdout_track(void)
+{
+	FILE *f = fopencookie(NULL, "w", (cookie_io_functions_t){ .write = stdout_write });
+
+	if (f)
+		stdout = f;
+}
+
 int hf_stdout_close(int status)
 {
+	int err;
+
 	errno = 0;
-	if (fflush(stdout) == 0 && !ferror(stdout))
+	if (fflush(stdout) == 0 && !ferror(stdout) && !stdout_errno)
 		return status;
-	if (!status) {
-		hf_warn("standard output: %s", strerror(errno ? errno : EIO));
-		return HF_EXIT_FAIL;
-	}
-	return status;
+	err = stdout_errno ? stdout_errno : errno ? errno : EIO;
+	if (status || err == EPIPE)	/* a reader that went away: the caller's policy */
+		return status;
+	hf_warn("standard output: %s", strerror(err));
+	return HF_EXIT_FAIL;
 }
 
 int hf_write_all(FILE *f, const void *buf, size_t len)

@@ -37,10 +37,18 @@ FILE *hf_outfile_open(struct hf_outfile *o, const char *path);
 int hf_outfile_commit(struct hf_outfile *o, int status);
 
 /*
+ * Standard output that remembers why a write failed: hf_stdout_track()
+ * (first in main, before setvbuf) puts stdout on a stream writing to fd 1
+ * that keeps the errno of a failed write, which line buffering would
+ * otherwise lose before the end, and sets hf_stop so that loops end: there
+ * is no one left to report to.
+ */
+void hf_stdout_track(void);
+/*
  * Check the writes to stdout (flush, error flag) before exiting: returns
  * status, or HF_EXIT_FAIL with "standard output: REASON" printed when it
  * was 0 and a write failed. EPIPE (a reader that went away) is left to
- * the caller's SIGPIPE policy and reported as such.
+ * the caller's SIGPIPE policy.
  */
 int hf_stdout_close(int status);
 

@@ -48,15 +48,5 @@ void hf_pids_dedup(struct hf_pids *pids);
  */
 int hf_targets_check(struct hf_pids *pids);
 
-/*
- * Standard output that remembers why a write failed: hf_stdout_track()
- * (first thing in main, before setvbuf) puts stdout on a stream writing
- * to fd 1 that keeps the errno of a failed write, which line buffering
- * would otherwise lose before the end; hf_stdout_finish(status) is
- * hf_stdout_close() with that reason ("standard output: No space left on
- * device", exit 1).
- */
-void hf_stdout_track(void);
-int hf_stdout_finish(int status);
 
 #endif
