@@ -22,6 +22,7 @@
 #include "outfile.h"
 #include "output.h"
 #include "procfs.h"
+#include "proclist.h"
 #include "record.h"
 #include "taskstats.h"
 #include "fbtrace.h"
@@ -199,16 +200,16 @@ static void output_failed(struct session *s, int err)
 /*
  * A JSON record whose comm is not plain UTF-8 (a name with bytes 0xff
  * 0xfe): record_write() would copy the bytes raw, which no JSON reader
- * accepts. The same object, with the comm escaped as fault_comm_escape()
+ * accepts. The same object, with the comm escaped as hf_proc_comm_escape()
  * says. Rare: built afresh each time.
  */
 static int write_json_escaped(struct session *s, const struct fault_record *r)
 {
 	struct json_object *o = json_object_new_object();
-	char comm[FAULT_COMM_ESC_LEN];
+	char comm[HF_COMM_ESC_LEN];
 	int err = 0;
 
-	fault_comm_escape(r->comm, comm);
+	hf_proc_comm_escape(r->comm, comm);
 	hf_json_set_str(o, "type", "fault");
 	hf_json_set_u64(o, "time_ns", r->time_ns);
 	json_object_object_add(o, "pid", json_object_new_int64(r->pid));
@@ -255,7 +256,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (s->write_errno)
 		return 0;		/* counted, no longer written */
 	errno = 0;
-	if (hf_opts.json && fault_comm_needs_escape(r.comm) ? write_json_escaped(s, &r) :
+	if (hf_opts.json && hf_proc_comm_needs_escape(r.comm) ? write_json_escaped(s, &r) :
 	    record_write(&s->writer, &r)) {
 		output_failed(s, errno);
 		return -s->write_errno;	/* stops the poll */
@@ -406,30 +407,6 @@ static void delay_setup(struct session *s)
 			strerror(-err));
 }
 
-/*
- * Has this process exited, waiting to be reaped? Its first thread is a
- * zombie and no other is left (a first thread that called pthread_exit()
- * shows 'Z' too while the others run on).
- */
-static bool pid_zombie(pid_t pid)
-{
-	char path[64], line[256], state = 0;
-	int threads = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (!(f = fopen(path, "re")))
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "State:", 6))
-			sscanf(line + 6, " %c", &state);
-		else if (!strncmp(line, "Threads:", 8))
-			threads = atoi(line + 8);
-	}
-	fclose(f);
-	return (state == 'Z' || state == 'X') && threads <= 1;
-}
-
 /* Check the PIDs given with -p: each a live process with an address space. */
 static int check_targets(void)
 {
@@ -446,7 +423,7 @@ static int check_targets(void)
 			       t.pid, t.comm);
 			return HF_EXIT_FAIL;
 		}
-		if (pid_zombie(t.pid)) {
+		if (hf_proc_zombie(t.pid)) {
 			hf_err("pid %d (%s): a zombie: it has exited and waits for its parent to "
 			       "reap it; nothing to trace", t.pid, t.comm);
 			return HF_EXIT_FAIL;
@@ -625,7 +602,7 @@ static int setup(struct session *s)
 static bool targets_gone(void)
 {
 	for (int i = 0; i < args.pids.n; i++)
-		if (hf_pid_alive(args.pids.pid[i]) && !pid_zombie(args.pids.pid[i]))
+		if (hf_pid_alive(args.pids.pid[i]) && !hf_proc_zombie(args.pids.pid[i]))
 			return false;	/* a zombie has exited: only its reaping is left */
 	return true;
 }

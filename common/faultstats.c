@@ -4,82 +4,7 @@
 #include "faultstats.h"
 #include "metrics.h"
 #include "output.h"
-
-/* Length of the valid UTF-8 character at s (n bytes left); 0: not valid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	uint32_t cp, min;
-	size_t len;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, cp = c & 0x1f, min = 0x80;
-	else if ((c & 0xf0) == 0xe0)
-		len = 3, cp = c & 0x0f, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, cp = c & 0x07, min = 0x10000;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-static bool escaped_byte(unsigned char c)
-{
-	return c < 0x20 || c == 0x7f || c == '\\';
-}
-
-size_t fault_comm_escape(const char *comm, char buf[FAULT_COMM_ESC_LEN])
-{
-	const unsigned char *s = (const unsigned char *)comm;
-	size_t n = strnlen(comm, FAULT_COMM_LEN), width = 0;
-	char *p = buf;
-
-	for (size_t i = 0; i < n;) {
-		size_t len = utf8_len(s + i, n - i);
-
-		if (!len || (len == 1 && escaped_byte(s[i]))) {
-			*p++ = '\\';
-			*p++ = '0' + (s[i] >> 6);
-			*p++ = '0' + ((s[i] >> 3) & 7);
-			*p++ = '0' + (s[i] & 7);
-			width += 4;
-			i++;
-			continue;
-		}
-		memcpy(p, s + i, len);
-		p += len;
-		i += len;
-		width++;
-	}
-	*p = '\0';
-	return width;
-}
-
-bool fault_comm_needs_escape(const char *comm)
-{
-	const unsigned char *s = (const unsigned char *)comm;
-	size_t n = strnlen(comm, FAULT_COMM_LEN);
-
-	for (size_t i = 0; i < n; i++) {
-		size_t len = utf8_len(s + i, n - i);
-
-		if (!len || (len == 1 && escaped_byte(s[i])))
-			return true;
-		i += len - 1;
-	}
-	return false;
-}
+#include "proclist.h"
 
 static struct fault_stats_pid *find_slot(struct fault_stats_pid *slot,
 					 unsigned int nslots, int32_t pid)
@@ -331,9 +256,9 @@ void fault_stats_to_json(const struct fault_stats *st, struct json_object *obj)
 	json_object_object_add(obj, "by_kind", kinds_json(st->total));
 	for (unsigned int i = 0; i < st->npids; i++) {
 		struct json_object *p = json_object_new_object();
-		char comm[FAULT_COMM_ESC_LEN];
+		char comm[HF_COMM_ESC_LEN];
 
-		fault_comm_escape(v[i]->comm, comm);
+		hf_proc_comm_escape(v[i]->comm, comm);
 		json_object_object_add(p, "pid", json_object_new_int(v[i]->pid));
 		hf_json_set_str(p, "comm", comm);
 		json_object_object_add(p, "by_kind", kinds_json(v[i]->count));
@@ -362,11 +287,11 @@ static void print_delay(FILE *out, bool known, uint64_t count, uint64_t ns)
 void fault_stats_print(const struct fault_stats *st, FILE *out, unsigned int max_rows)
 {
 	struct fault_stats_pid **v = fault_stats_sorted(st);
-	char comm[FAULT_COMM_ESC_LEN];
+	char comm[HF_COMM_ESC_LEN];
 	size_t w = 16;		/* the COMM column: its widest escaped name */
 
 	for (unsigned int i = 0; i < st->npids && i < max_rows; i++) {
-		size_t n = fault_comm_escape(v[i]->comm, comm);
+		size_t n = hf_proc_comm_escape(v[i]->comm, comm);
 
 		if (n > w)
 			w = n;
@@ -376,7 +301,7 @@ void fault_stats_print(const struct fault_stats *st, FILE *out, unsigned int max
 			"SWAPIN", "MAJOR", "MINOR", "DELAY_MS", "MEAN_US");
 	for (unsigned int i = 0; i < st->npids && i < max_rows; i++) {
 		/* padded by characters, not bytes: UTF-8 names keep the columns */
-		size_t n = fault_comm_escape(v[i]->comm, comm);
+		size_t n = hf_proc_comm_escape(v[i]->comm, comm);
 
 		fprintf(out, "%8d %s%*s %10llu %10llu %10llu", v[i]->pid, comm, (int)(w - n), "",
 			(unsigned long long)v[i]->count[FAULT_SWAPIN],
@@ -422,14 +347,14 @@ void fault_stats_metrics(const struct fault_stats *st, struct hf_metrics *m, uin
 
 	if (per_process) {
 		struct fault_stats_pid **v = fault_stats_sorted(st);
-		char pid[16], comm[FAULT_COMM_ESC_LEN];
+		char pid[16], comm[HF_COMM_ESC_LEN];
 
 		hf_metrics_family(m, "hawkfetch_fbtrace_faults_total", HF_COUNTER, NULL,
 				  "Page faults traced, by process and kind "
 				  "(swapin, major, minor).");
 		for (unsigned int i = 0; i < st->npids; i++) {
 			snprintf(pid, sizeof(pid), "%d", v[i]->pid);
-			fault_comm_escape(v[i]->comm, comm);
+			hf_proc_comm_escape(v[i]->comm, comm);
 			for (int k = 0; k < FAULT_KIND_COUNT; k++)
 				hf_metrics_u64(m, v[i]->count[k], "pid", pid, "comm", comm,
 					       "kind", fault_kind_name(k), NULL);
@@ -441,7 +366,7 @@ void fault_stats_metrics(const struct fault_stats *st, struct hf_metrics *m, uin
 			if (v[i]->delay_state == FAULT_DELAY_UNKNOWN)
 				continue;
 			snprintf(pid, sizeof(pid), "%d", v[i]->pid);
-			fault_comm_escape(v[i]->comm, comm);
+			hf_proc_comm_escape(v[i]->comm, comm);
 			hf_metrics_double(m, v[i]->delay_ns / 1e9, "pid", pid, "comm", comm, NULL);
 		}
 		hf_metrics_family(m, "hawkfetch_fbtrace_swapin_delays_total", HF_COUNTER, NULL,
@@ -451,7 +376,7 @@ void fault_stats_metrics(const struct fault_stats *st, struct hf_metrics *m, uin
 			if (v[i]->delay_state == FAULT_DELAY_UNKNOWN)
 				continue;
 			snprintf(pid, sizeof(pid), "%d", v[i]->pid);
-			fault_comm_escape(v[i]->comm, comm);
+			hf_proc_comm_escape(v[i]->comm, comm);
 			hf_metrics_u64(m, v[i]->delay_count, "pid", pid, "comm", comm, NULL);
 		}
 		free(v);

@@ -81,17 +81,6 @@ struct fault_stats_pid **fault_stats_sorted(const struct fault_stats *st);
 struct fault_stats_cgroup *fault_stats_cgroups(const struct fault_stats *st, unsigned int *n);
 void fault_stats_free(struct fault_stats *st);
 
-/*
- * A comm as JSON and tables show it: valid UTF-8 as is; every byte that is
- * not part of valid UTF-8, control bytes (below 0x20, 0x7f) and '\\' as
- * '\\' and three octal digits, as in the text fault record (0xff 0xfe:
- * "\\377\\376"). The result is valid UTF-8, so JSON readers accept it.
- */
-#define FAULT_COMM_ESC_LEN (FAULT_COMM_LEN * 4 + 1)
-/* Writes buf (FAULT_COMM_ESC_LEN bytes); returns its width in characters. */
-size_t fault_comm_escape(const char *comm, char buf[FAULT_COMM_ESC_LEN]);
-/* Would fault_comm_escape() change this comm? */
-bool fault_comm_needs_escape(const char *comm);
 
 /* "by_kind", "by_pid" and "by_cgroup" members added to obj. */
 void fault_stats_to_json(const struct fault_stats *st, struct json_object *obj);

@@ -218,3 +218,21 @@ int hf_vmstat_read(const char *const *names, uint64_t *values, int n)
 	fclose(f);
 	return found;
 }
+
+bool hf_proc_zombie(pid_t pid)
+{
+	char path[512], line[256], state = 0;
+	int threads = 0;
+	FILE *f = fopen(hf_path(path, sizeof(path), "/proc/%d/status", pid), "re");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "State:", 6))
+			sscanf(line + 6, " %c", &state);
+		else if (!strncmp(line, "Threads:", 8))
+			threads = atoi(line + 8);
+	}
+	fclose(f);
+	return (state == 'Z' || state == 'X') && threads <= 1;
+}

@@ -57,6 +57,13 @@ int hf_kernel_cmdline_param(const char *name, char *out, size_t len);
 ssize_t hf_read_file(const char *path, char *buf, size_t len);
 
 /*
+ * Has this process exited, waiting to be reaped? Its first thread is a
+ * zombie and no other is left (a first thread that called pthread_exit()
+ * shows 'Z' too while the others run on).
+ */
+bool hf_proc_zombie(pid_t pid);
+
+/*
  * The /proc/vmstat counters named in names[0..n): values[i] is set for
  * each one found. Returns how many were found, or -errno.
  */

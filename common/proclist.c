@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,27 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* A byte written as '\\' and three octal digits even where it is valid UTF-8. */
+static bool escaped_byte(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f || c == '\\';
+}
+
+bool hf_proc_comm_needs_escape(const char *comm)
+{
+	const unsigned char *s = (const unsigned char *)comm;
+	size_t n = strnlen(comm, 16);
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len = utf8_len(s + i, n - i);
+
+		if (!len || (len == 1 && escaped_byte(s[i])))
+			return true;
+		i += len - 1;
+	}
+	return false;
+}
+
 size_t hf_proc_comm_escape(const char *comm, char buf[HF_COMM_ESC_LEN])
 {
 	const unsigned char *s = (const unsigned char *)comm;
@@ -90,7 +112,7 @@ size_t hf_proc_comm_escape(const char *comm, char buf[HF_COMM_ESC_LEN])
 	for (size_t i = 0; i < n;) {
 		size_t len = utf8_len(s + i, n - i);
 
-		if (!len || (len == 1 && (s[i] < 0x20 || s[i] == 0x7f || s[i] == '\\'))) {
+		if (!len || (len == 1 && escaped_byte(s[i]))) {
 			*p++ = '\\';
 			*p++ = '0' + (s[i] >> 6);
 			*p++ = '0' + ((s[i] >> 3) & 7);

@@ -3,6 +3,7 @@
 #ifndef HF_PROCLIST_H
 #define HF_PROCLIST_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
 #include "cli.h"
@@ -28,6 +29,8 @@ int hf_proc_list_tasks(pid_t pid, struct hf_pids *list);
  */
 #define HF_COMM_ESC_LEN (16 * 4 + 1)
 size_t hf_proc_comm_escape(const char *comm, char buf[HF_COMM_ESC_LEN]);
+/* Would hf_proc_comm_escape() change this comm? */
+bool hf_proc_comm_needs_escape(const char *comm);
 /* o["comm"] = the escaped comm. */
 void hf_json_set_comm(struct json_object *o, const char *comm);
 /* The escaped comm padded to width characters (not bytes), left-aligned. */

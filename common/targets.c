@@ -58,26 +58,6 @@ int hf_targets_expand(void)
 
 /* ---- targets that cannot be measured ---- */
 
-/* A zombie: the whole process has exited (State Z, no thread left running). */
-static bool pid_zombie(pid_t pid)
-{
-	char path[64], line[256], state = 0;
-	int threads = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (!(f = fopen(path, "re")))
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "State:", 6))
-			sscanf(line + 6, " %c", &state);
-		else if (!strncmp(line, "Threads:", 8))
-			threads = atoi(line + 8);
-	}
-	fclose(f);
-	return (state == 'Z' || state == 'X') && threads <= 1;
-}
-
 const char *hf_target_refusal(pid_t pid, char *buf, size_t len)
 {
 	struct proc_task t;
@@ -87,7 +67,7 @@ const char *hf_target_refusal(pid_t pid, char *buf, size_t len)
 	if (t.kthread)
 		snprintf(buf, len, "pid %d (%s): a kernel thread, which has no user address space",
 			 pid, t.comm);
-	else if (pid_zombie(pid))
+	else if (hf_proc_zombie(pid))
 		snprintf(buf, len, "pid %d (%s): a zombie: it has exited (and waits for its "
 			 "parent to reap it)", pid, t.comm);
 	else

@@ -393,7 +393,7 @@ static void test_summary(void)
 
 	text = exposition(&st, 3, true);
 	CHECK("metrics_per_process", strstr(text,
-	      "hawkfetch_fbtrace_faults_total{pid=\"2\",comm=\"b\\\"q\\\\\",kind=\"swapin\"} 4\n") &&
+	      "hawkfetch_fbtrace_faults_total{pid=\"2\",comm=\"b\\\"q\\\\134\",kind=\"swapin\"} 4\n") &&
 	      strstr(text, "hawkfetch_fbtrace_swapin_delay_seconds_total{pid=\"1\",comm=\"a\"} 0.0025\n") &&
 	      strstr(text, "hawkfetch_fbtrace_swapin_delays_total{pid=\"1\",comm=\"a\"} 10\n") &&
 	      !strstr(text, "hawkfetch_fbtrace_swapin_delays_total{pid=\"3\"") &&
