@@ -65,8 +65,9 @@ got=$(sed -n 's/^hawkfetch_fbtrace_cgroup_faults_total{cgroup="\(.*\)",kind="swa
 if [ "$want" = "$got" ]; then pass "fbtrace_metrics: per-cgroup swap-ins match the trace ($(echo $got))"
 else fail fbtrace_metrics "per-cgroup swap-ins: want '$want', got '$got'"; fi
 
-# Per process: pid, comm (unescaped from the trace, escaped for Prometheus), kind.
-if grep -qx 'hawkfetch_fbtrace_faults_total{pid="301",comm="we\\"ird\\\\",kind="minor"} 1' "$f" &&
+# Per process: pid, comm (as JSON shows it: a backslash is \134; then escaped for
+# Prometheus), kind.
+if grep -qx 'hawkfetch_fbtrace_faults_total{pid="301",comm="we\\"ird\\\\134",kind="minor"} 1' "$f" &&
    grep -qx 'hawkfetch_fbtrace_faults_total{pid="302",comm="a b",kind="swapin"} 3' "$f" &&
    grep -qx 'hawkfetch_fbtrace_faults_total{pid="300",comm="worker",kind="major"} 1' "$f"; then
 	pass "fbtrace_metrics: per-process counts with pid, comm and kind labels"
@@ -77,7 +78,7 @@ fi
 # Delays: pid 300 (thread group exit) and 301 (single-threaded exit) known,
 # 302 (pid % 3 == 2) unknown: no sample; its cgroup has none either.
 if grep -qx 'hawkfetch_fbtrace_swapin_delays_total{pid="300",comm="worker"} 2' "$f" &&
-   grep -qx 'hawkfetch_fbtrace_swapin_delay_seconds_total{pid="301",comm="we\\"ird\\\\"} 2.5e-05' "$f" &&
+   grep -qx 'hawkfetch_fbtrace_swapin_delay_seconds_total{pid="301",comm="we\\"ird\\\\134"} 2.5e-05' "$f" &&
    ! grep -q 'swapin_delay.*pid="302"' "$f" &&
    ! grep -q 'cgroup_swapin_delay.*legacy' "$f" &&
    grep -qx 'hawkfetch_fbtrace_cgroup_swapin_delays_total{cgroup="/job.slice/a.service"} 4' "$f"; then
