@@ -274,8 +274,11 @@ static int on_event(void *ctx, void *data, size_t size)
 static void read_cgroup(struct fault_stats_pid *p)
 {
 	char path[4096];
-	int err = hf_cgroup_of_pid(p->pid, path, sizeof(path));
+	int err;
 
+	if (hf_proc_zombie(p->pid))	/* an exited task shows the root cgroup */
+		return;
+	err = hf_cgroup_of_pid(p->pid, path, sizeof(path));
 	if (!err)
 		fault_stats_set_cgroup(p, path);
 	else if (err == -ENOENT)

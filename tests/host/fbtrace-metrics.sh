@@ -23,7 +23,7 @@ CG=/${HF_CG##*/}	# the cgroup as /proc/PID/cgroup names it
 # stdout in $HF_TMP/out, stderr in $HF_TMP/err; sets $pid to swapseq's.
 run() {
 	local name=$1 rc; shift
-	fbtrace "$@" -- sh -c "exec '$W/swapseq' -c '$HF_CG' -n 512 -s 7 > '$HF_TMP/wl'" \
+	fbtrace "$@" -- sh -c "exec '$W/swapseq' -c '$HF_CG' -n 512 -s 7 -w 1500 > '$HF_TMP/wl'" \
 		> "$HF_TMP/out" 2> "$HF_TMP/err"
 	rc=$?
 	read -r _ pid < <(grep '^pid ' "$HF_TMP/wl")

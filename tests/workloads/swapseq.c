@@ -7,6 +7,8 @@
  * the swap cache, so each re-read is a real swap-in), then reads them back
  * in the order i*STRIDE mod PAGES and checks every byte pattern. Prints:
  *   region 0xADDR PAGES     order STRIDE     majflt N     verified N
+ * -w MS keeps it alive MS milliseconds after the last read (a tracer
+ * that reads /proc/PID/cgroup late still sees its cgroup).
  * Run it in a memory cgroup with a limit below the churn size (-c) and
  * with vm.page-cluster=0 so that readahead does not turn faults into hits.
  */
@@ -78,19 +80,21 @@ static void join_cgroup(const char *dir)
 
 int main(int argc, char **argv)
 {
-	unsigned long pages = 512, stride = 7, churn_mib = 96, verified = 0;
+	unsigned long pages = 512, stride = 7, churn_mib = 96, verified = 0, linger_ms = 0;
 	unsigned char *region;
 	int opt, tries;
 	long before;
 
-	while ((opt = getopt(argc, argv, "n:s:m:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:m:c:w:")) != -1) {
 		switch (opt) {
 		case 'n': pages = strtoul(optarg, NULL, 0); break;
 		case 's': stride = strtoul(optarg, NULL, 0); break;
 		case 'm': churn_mib = strtoul(optarg, NULL, 0); break;
 		case 'c': join_cgroup(optarg); break;
+		case 'w': linger_ms = strtoul(optarg, NULL, 0); break;
 		default:
-			fprintf(stderr, "usage: swapseq [-n PAGES] [-s STRIDE] [-m CHURN_MIB] [-c CGROUP]\n");
+			fprintf(stderr, "usage: swapseq [-n PAGES] [-s STRIDE] [-m CHURN_MIB] [-c CGROUP] "
+				"[-w LINGER_MS]\n");
 			return 2;
 		}
 	}
@@ -131,5 +135,8 @@ int main(int argc, char **argv)
 		verified += ok;
 	}
 	printf("majflt %ld\nverified %lu\n", majflt() - before, verified);
+	fflush(stdout);
+	/* -w: stay alive, in its cgroup, for a tracer that reads it late */
+	usleep(linger_ms * 1000);
 	return verified == pages ? 0 : 4;
 }
