@@ -6,6 +6,7 @@
  * --weights alone, hand those weights to the hawkfetch kernel's khugepaged.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -246,6 +247,43 @@ static void cov_count(struct cov_proc *p, unsigned int coverage, bool huge)
 		p->bucket[hf_cov_bucket(coverage)]++;
 }
 
+/* A family of one unsigned count per process, at offset in struct cov_proc. */
+struct proc_family {
+	const char *name;
+	enum hf_metric_type type;
+	const char *help;
+	size_t offset;
+};
+
+static const struct proc_family huge_family = {
+	"hawkfetch_hpcov_huge_regions", HF_GAUGE, "2 MiB regions mapped by a huge page.",
+	offsetof(struct cov_proc, huge),
+};
+
+static const struct proc_family promote_families[] = {
+	{ "hawkfetch_hpcov_planned_regions_total", HF_COUNTER, "Regions hpcov --promote chose "
+	  "to collapse (with --dry-run: would have) since it started.",
+	  offsetof(struct cov_proc, planned) },
+	{ "hawkfetch_hpcov_promoted_regions_total", HF_COUNTER, "Regions hpcov --promote "
+	  "collapsed into a huge page since it started.", offsetof(struct cov_proc, promoted) },
+	{ "hawkfetch_hpcov_promotion_failures_total", HF_COUNTER, "Collapses by hpcov --promote "
+	  "that failed since it started.", offsetof(struct cov_proc, failed) },
+};
+
+static void per_process(struct hf_metrics *m, const struct cov_proc *p, size_t n,
+			const struct proc_family *f)
+{
+	char pid[16];
+
+	hf_metrics_family(m, f->name, f->type, NULL, f->help);
+	for (size_t i = 0; i < n; i++) {
+		unsigned int v = *(const unsigned int *)((const char *)&p[i] + f->offset);
+
+		snprintf(pid, sizeof(pid), "%d", p[i].pid);
+		hf_metrics_u64(m, v, "pid", pid, "comm", p[i].comm, NULL);
+	}
+}
+
 /* The coverage histogram and huge regions per process; the promotion counters. */
 static void coverage_metrics(struct hf_metrics *m, const struct cov_proc *p, size_t n,
 			     const struct hf_promoter *pr)
@@ -264,33 +302,11 @@ static void coverage_metrics(struct hf_metrics *m, const struct cov_proc *p, siz
 				       "bucket", bucket, NULL);
 		}
 	}
-	hf_metrics_family(m, "hawkfetch_hpcov_huge_regions", HF_GAUGE, NULL,
-			  "2 MiB regions mapped by a huge page.");
-	for (size_t i = 0; i < n; i++) {
-		snprintf(pid, sizeof(pid), "%d", p[i].pid);
-		hf_metrics_u64(m, p[i].huge, "pid", pid, "comm", p[i].comm, NULL);
-	}
+	per_process(m, p, n, &huge_family);
 	if (!pr)
 		return;
-	hf_metrics_family(m, "hawkfetch_hpcov_planned_regions_total", HF_COUNTER, NULL,
-			  "Regions hpcov --promote chose to collapse (with --dry-run: would have) "
-			  "since it started.");
-	for (size_t i = 0; i < n; i++) {
-		snprintf(pid, sizeof(pid), "%d", p[i].pid);
-		hf_metrics_u64(m, p[i].planned, "pid", pid, "comm", p[i].comm, NULL);
-	}
-	hf_metrics_family(m, "hawkfetch_hpcov_promoted_regions_total", HF_COUNTER, NULL,
-			  "Regions hpcov --promote collapsed into a huge page since it started.");
-	for (size_t i = 0; i < n; i++) {
-		snprintf(pid, sizeof(pid), "%d", p[i].pid);
-		hf_metrics_u64(m, p[i].promoted, "pid", pid, "comm", p[i].comm, NULL);
-	}
-	hf_metrics_family(m, "hawkfetch_hpcov_promotion_failures_total", HF_COUNTER, NULL,
-			  "Collapses by hpcov --promote that failed since it started.");
-	for (size_t i = 0; i < n; i++) {
-		snprintf(pid, sizeof(pid), "%d", p[i].pid);
-		hf_metrics_u64(m, p[i].failed, "pid", pid, "comm", p[i].comm, NULL);
-	}
+	for (size_t f = 0; f < ARRAY_SIZE(promote_families); f++)
+		per_process(m, p, n, &promote_families[f]);
 	hf_metrics_family(m, "hawkfetch_hpcov_weight", HF_GAUGE, NULL,
 			  "The weight hpcov --promote shares huge pages by (--weights; 1 "
 			  "without).");
