@@ -31,6 +31,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "guest.h"
 
 #define PAGE 4096UL
 #define FB "/sys/kernel/mm/fetchbpf/"
@@ -85,22 +86,6 @@ static int write_str(const char *path, const char *s)
 		err = -errno;
 	close(fd);
 	return err;
-}
-
-static long vmstat(const char *key)
-{
-	char line[256];
-	size_t klen = strlen(key);
-	long val = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen) && line[klen] == ' ')
-			val = atol(line + klen + 1);
-	fclose(f);
-	return val;
 }
 
 struct pstats {

@@ -26,26 +26,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include "guest.h"
 
 #define HPAGE (2UL << 20)
 #define PAGE 4096UL
 #define S "/sys/kernel/mm/prezero/"
-
-static long vmstat(const char *key)
-{
-	char line[256];
-	size_t klen = strlen(key);
-	long val = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen) && line[klen] == ' ')
-			val = atol(line + klen + 1);
-	fclose(f);
-	return val;
-}
 
 static int write_str(const char *path, const char *s)
 {
