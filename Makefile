@@ -104,14 +104,26 @@ $(BUILD)/libhawkfetch.a: $(COMMON_OBJ)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/cmd/%.o: cmd/%.c $(wildcard common/*.h) | $(DEPS)
+# A tool's own modules (cmd/TOOL/*.c) see their neighbours' headers by the
+# quoted include's own directory, and the library's by -Icommon.
+$(BUILD)/cmd/%.o: cmd/%.c $(wildcard common/*.h cmd/*/*.h) | $(DEPS)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/%: $(BUILD)/cmd/%.o $(BUILD)/libhawkfetch.a
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+# cmd/TOOL/: main.c, and the modules only TOOL uses in libTOOL.a (which the
+# unit tests link too); TOOL = main.o + libTOOL.a + libhawkfetch.a.
+tool_lib = $(BUILD)/cmd/$(1)/lib$(1).a
+define TOOL_RULES
+$(call tool_lib,$(1)): $(patsubst %.c,$(BUILD)/%.o,$(filter-out cmd/$(1)/main.c,$(wildcard cmd/$(1)/*.c)))
+	$$(call msg,AR,$$@)
+	$$(Q)rm -f $$@ && $$(AR) rcs $$@ $$^
+$(BUILD)/$(1): $(BUILD)/cmd/$(1)/main.o $(call tool_lib,$(1)) $(BUILD)/libhawkfetch.a
+	$$(call msg,LINK,$$@)
+	$$(Q)$$(CC) $$(CFLAGS) $$^ -o $$@ $$(LDLIBS)
+endef
+$(foreach t,$(BINS),$(eval $(call TOOL_RULES,$(t))))
+TOOL_LIBS := $(foreach t,$(BINS),$(call tool_lib,$(t)))
 
 # The systemd units (mk/systemd/) go where systemd looks for those of this
 # PREFIX (/usr/lib/systemd/system, /usr/local/lib/systemd/system); their

@@ -2,7 +2,7 @@
 /*
  * The native replay engine's interface: what a policy source compiled as
  * ordinary C (-DFB_NATIVE, bpf/policy_native.h) exports to fbload, and the
- * user-space maps it calls (common/nativemap.c). The batch is the one the
+ * user-space maps it calls (cmd/fbload/nativemap.c). The batch is the one the
  * BPF replay program fills (fb_replay.h), so both engines share fbload's
  * replay driver, buffer and accounting.
  */

@@ -6,11 +6,14 @@
 TEST_PROGS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c)) \
               $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
 
-# The unit tests may use any of the library, libpfm4's wrapper included.
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libhawkfetch.a
+# The unit tests may use any module, a tool's as "TOOL/module.h" (-Icmd),
+# libpfm4's wrapper included.
+# (TOOL_LIBS is known once every mk/*.mk has named its binaries.)
+.SECONDEXPANSION:
+$(BUILD)/tests/%: tests/unit/%.c $$(TOOL_LIBS) $(BUILD)/libhawkfetch.a
 	@mkdir -p $(@D)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lpfm
+	$(Q)$(CC) $(CFLAGS) -Icmd $^ -o $@ $(LDLIBS) -lpfm
 
 $(BUILD)/workloads/%: tests/workloads/%.c
 	@mkdir -p $(@D)
@@ -20,13 +23,13 @@ $(BUILD)/workloads/%: tests/workloads/%.c
 # libFuzzer targets over the parsers, run for a bounded time by the unit tier.
 FUZZ_PROGS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*.c))
 # The parsers and what they use; sanitizers need them built by clang.
-FUZZ_SRC   := common/record.c common/cli.c common/hf.c common/output.c common/prezero.c \
-              common/procfs.c common/promote.c common/helpers.c common/accessmap.c \
-              common/idle.c
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC) $(wildcard common/*.h)
+FUZZ_SRC   := common/record.c common/cli.c common/hf.c common/output.c common/procfs.c \
+              common/helpers.c cmd/prezero-ctl/sysfs.c cmd/hpcov/order.c \
+              cmd/hpcov/accessmap.c cmd/hpcov/idle.c
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC) $(wildcard common/*.h cmd/*/*.h)
 	@mkdir -p $(@D)
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Icommon -Ibpf \
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Icommon -Icmd -Ibpf \
 		$< $(FUZZ_SRC) -o $@ -ljson-c
 
 TEST_ALL := all $(TEST_PROGS) $(FUZZ_PROGS)

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for the pre-zeroing parsers (common/prezero.c): the
+ * libFuzzer target for the pre-zeroing parsers (cmd/prezero-ctl/sysfs.c): the
  * input as /proc/vmstat and as /proc/zoneinfo. A parse that succeeds must
  * hand back nodes with distinct, non-negative ids.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "prezero.h"
+#include "prezero-ctl/sysfs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer target for hpcov's input readers: the same bytes as a weights
- * file (mmucost -j) and a coverage file (hpcov -j) (common/promote.c), as
+ * file (mmucost -j) and a coverage file (hpcov -j) (cmd/hpcov/order.c), as
  * the kernel's /proc/PID/access_map and khugepaged/scan_order
- * (common/accessmap.c). What parses must be within the documented ranges.
+ * (cmd/hpcov/accessmap.c). What parses must be within the documented ranges.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "accessmap.h"
-#include "idle.h"
+#include "hpcov/accessmap.h"
+#include "hpcov/idle.h"
 #include "pagemap.h"
-#include "promote.h"
+#include "hpcov/order.h"
 
 static FILE *open_input(const uint8_t *data, size_t size)
 {

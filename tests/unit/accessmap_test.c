@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "accessmap.h"
+#include "hpcov/accessmap.h"
 #include "hf.h"
-#include "idle.h"
+#include "hpcov/idle.h"
 #include "kweight.h"
 #include "unit.h"
 

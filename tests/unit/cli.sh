@@ -3,8 +3,8 @@
 # work without root and exit 0; an unknown option exits 64 with a message.
 . "$(dirname "$0")/../lib.sh"
 
-for src in cmd/*.c; do
-	bin=$(basename "$src" .c)
+for dir in cmd/*/; do
+	bin=$(basename "$dir")
 	exe=$BUILD/$bin
 	as_nobody=()
 	need_root && command -v setpriv > /dev/null &&

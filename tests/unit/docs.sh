@@ -3,8 +3,8 @@
 # bash completion, and the help works without root.
 . "$(dirname "$0")/../lib.sh"
 
-for src in cmd/*.c; do
-	bin=$(basename "$src" .c)
+for dir in cmd/*/; do
+	bin=$(basename "$dir")
 	exe=$BUILD/$bin
 	[ -x "$exe" ] || { fail "docs_$bin" "$exe not built"; continue; }
 	opts=$("$exe" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u)

@@ -24,10 +24,10 @@
 #include <linux/netlink.h>
 #include <linux/taskstats.h>
 #include "cgroup.h"
-#include "faultstats.h"
+#include "fbtrace/faultstats.h"
 #include "metrics.h"
 #include "record.h"
-#include "taskstats.h"
+#include "fbtrace/taskstats.h"
 #include "unit.h"
 
 #define FAMILY 0x1d

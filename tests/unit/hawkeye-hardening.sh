@@ -76,6 +76,9 @@ fi
 
 # ---- 3. mmucost stops at -d and at the command's exit, whatever -i ----
 # timed NAME MAX_S EXPECTED_STATUS CMD...: also finishes within MAX_S seconds.
+# Each bound is far below what the bug it guards would take (a whole -i
+# interval of 5-10 s, or the 20 s timeout), and far above a loaded machine's
+# startup time, so it tells the two apart without flaking.
 timed() {
 	local name=$1 max=$2 want=$3 t0 t1; shift 3
 	t0=$(date +%s%N)
@@ -86,14 +89,14 @@ timed() {
 }
 EV=perf::PAGE-FAULTS/perf::TASK-CLOCK
 if "$BUILD/mmucost" -e $EV:u -d 0.1 -- true > /dev/null 2>&1 || "$BUILD/mmucost" -e $EV -d 0.1 -- true > /dev/null 2>&1; then
-	timed mmucost-duration-before-interval 2.0 0 "$BUILD/mmucost" -e $EV -d 1 -i 5 -p $$
+	timed mmucost-duration-before-interval 3.5 0 "$BUILD/mmucost" -e $EV -d 1 -i 5 -p $$
 	[ "$(grep -c '^ *1\.0' "$tmp/out")" = 1 ] && pass mmucost-duration-partial-row ||
 		fail mmucost-duration-partial-row "no row at 1.0 s: $(cat "$tmp/out")"
-	timed mmucost-duration-under-interval 1.0 0 "$BUILD/mmucost" -e $EV -d 0.3 -p $$
+	timed mmucost-duration-under-interval 4.0 0 "$BUILD/mmucost" -e $EV -d 0.3 -i 10 -p $$
 	grep -q '^ *0\.3' "$tmp/out" && pass mmucost-duration-under-interval-row ||
 		fail mmucost-duration-under-interval-row "no row at 0.3 s: $(cat "$tmp/out")"
-	timed mmucost-command-ends-run 1.5 0 "$BUILD/mmucost" -e $EV -i 5 -- true
-	timed mmucost-huge-interval 2.0 0 "$BUILD/mmucost" -e $EV -i 1e9 -d 1 -p $$
+	timed mmucost-command-ends-run 3.0 0 "$BUILD/mmucost" -e $EV -i 5 -- true
+	timed mmucost-huge-interval 5.0 0 "$BUILD/mmucost" -e $EV -i 1e9 -d 1 -p $$
 	"$BUILD/mmucost" -e $EV -i 5 -- sh -c 'exit 3' > /dev/null 2>&1
 	[ $? = 3 ] && pass mmucost-command-status || fail mmucost-command-status "not the command's status 3"
 else
@@ -173,7 +176,7 @@ if "$BUILD/mmucost" -e $EV:u -d 0.1 -- true > /dev/null 2>&1; then
 	else
 		skip mmucost-unprivileged-user-only "root without setpriv"
 	fi
-	timed mmucost-command-missing 0.5 127 "$BUILD/mmucost" -e $EV -- /nonexistent
+	timed mmucost-command-missing 3.0 127 "$BUILD/mmucost" -e $EV -- /nonexistent
 	err_has mmucost-command-missing-message "/nonexistent: No such file or directory"
 	[ ! -s "$tmp/out" ] && pass mmucost-command-missing-no-row || fail mmucost-command-missing-no-row "$(cat "$tmp/out")"
 	run mmucost-command-not-found 127 "$BUILD/mmucost" -e $EV -- no-such-command-hawkfetch

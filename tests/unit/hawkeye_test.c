@@ -10,12 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "bloat.h"
+#include "hpbloat/scan.h"
 #include "maps.h"
-#include "memscan.h"
+#include "hpbloat/memread.h"
 #include "pagemap.h"
-#include "perfstat.h"
-#include "pmu.h"
+#include "mmucost/perfstat.h"
+#include "mmucost/pmu.h"
 #include "thp.h"
 
 static int failures;

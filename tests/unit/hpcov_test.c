@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <json-c/json.h>
-#include "idle.h"
+#include "hpcov/idle.h"
 #include "pagemap.h"
 
 #define PID 4242

@@ -6,8 +6,8 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 if ! make -s --no-print-directory install DESTDIR="$tmp" PREFIX=/usr > "$tmp/log" 2>&1; then
 	fail install "make install failed: $(tail -n 3 "$tmp/log")"; exit 0
 fi
-for src in cmd/*.c; do
-	bin=$(basename "$src" .c)
+for dir in cmd/*/; do
+	bin=$(basename "$dir")
 	for f in usr/sbin/$bin usr/share/man/man8/$bin.8 usr/share/bash-completion/completions/$bin; do
 		if [ -s "$tmp/$f" ]; then pass "install: $f"; else fail install "$f missing"; fi
 	done

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The pre-zeroing readers (common/prezero.c) against the fixture trees
+ * The pre-zeroing readers (cmd/prezero-ctl/sysfs.c) against the fixture trees
  * tests/fixtures/sysroot-prezero (two nodes) and sysroot-stock, and the
  * value parsers prezero-ctl validates `set` and `now` with.
  */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
-#include "prezero.h"
+#include "prezero-ctl/sysfs.h"
 #include "procfs.h"
 #include "unit.h"
 

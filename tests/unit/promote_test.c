@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hpcov --promote's scheduler (common/promote.c) as a pure function:
+ * hpcov --promote's scheduler (cmd/hpcov/order.c) as a pure function:
  * coverage order, the 3:1 share of weights 30 and 10, round-robin within
  * 5 %, skips; and the weights and coverage readers on good and malformed
  * input (errors must name the line and the field).
@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "promote.h"
+#include "hpcov/order.h"
 #include "unit.h"
 
 #define MB2 0x200000ULL

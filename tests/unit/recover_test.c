@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include "recover.h"
+#include "hpbloat/recover.h"
 #include "unit.h"
 
 static struct hf_bloat_proc proc(pid_t pid, const unsigned int *zero, size_t n)

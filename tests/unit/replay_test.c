@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of the replay engine (common/replay.c): no root, no BPF. */
+/* Unit tests of the replay engine (cmd/fbload/replay.c): no root, no BPF. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "replay.h"
+#include "fbload/replay.h"
 
 static int failures;
 

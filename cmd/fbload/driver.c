@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "feature.h"
+#include "hf.h"
+#include "driver.h"
+
+static int open_lane(struct replay_run *run, int i)
+{
+	const struct replay_opts *o = &run->opts;
+	struct fb_policy *p = &run->pol[i];
+
+	if (fb_policy_load(p, false))
+		return HF_EXIT_OK;	/* reported; the others replay */
+	if (replay_lane_init(&run->lane[i], p->name, fb_policy_run_batch, p, p->batch,
+			     o->buffer_pages, o->resident)) {
+		hf_err("a %u-page prefetch buffer: %s", o->buffer_pages, strerror(ENOMEM));
+		return HF_EXIT_FAIL;
+	}
+	run->lane[i].on_record = o->on_record;
+	run->lane[i].record_ctx = p->name;
+	return HF_EXIT_OK;
+}
+
+int replay_run_open(struct replay_run *run, const char *const *policies, int n,
+		    const struct replay_opts *opts)
+{
+	int err;
+
+	memset(run, 0, sizeof(*run));
+	run->opts = *opts;
+	for (int i = 0; i < n && i < REPLAY_MAX_POLICIES; i++) {
+		int use = fb_replay_use(policies[i], opts->engine);
+
+		if (use < 0)
+			return HF_EXIT_USAGE;
+		if (use == FB_USE_REPLAY_BPF &&
+		    (err = fb_policy_is_path(policies[i]) ?
+		     fb_require_bpf("replaying a policy object (.bpf.o)", NULL) :
+		     fb_require_bpf("replaying with --engine bpf", "leave out --engine "
+				    "bpf: the native engine needs no privilege")))
+			return err;
+		if ((err = fb_policy_open(&run->pol[i], policies[i], use)))
+			return err;
+		run->n++;
+	}
+	if ((err = fb_policy_apply_sets(run->pol, run->n, opts->sets, opts->nsets)))
+		return err;
+	for (int i = 0; i < run->n; i++)
+		if ((err = open_lane(run, i)))
+			return err;
+	return HF_EXIT_OK;
+}
+
+static int feed(struct replay_run *run, const struct fault_record *recs, uint32_t n)
+{
+	for (int i = 0; i < run->n; i++) {
+		int err = replay_run_loaded(run, i) ? replay_lane_batch(&run->lane[i], recs, n) : 0;
+
+		if (err) {
+			hf_err("%s: running the replay program: %s", run->pol[i].name,
+			       strerror(-err));
+			return HF_EXIT_FAIL;
+		}
+	}
+	return HF_EXIT_OK;
+}
+
+int replay_run_stream(struct replay_run *run, FILE *in, const char *name,
+		      volatile sig_atomic_t *stop, int stops)
+{
+	static struct fault_record recs[FB_REPLAY_BATCH];
+	struct record_reader *rd = record_reader_new(in, name);
+	uint32_t n = 0, batch = run->opts.batch;
+	int ret = 0, err = HF_EXIT_OK;
+	uint64_t start = hf_now_ns();
+
+	if (!rd) {
+		hf_err("%s: %s", name, strerror(errno));
+		return HF_EXIT_FAIL;
+	}
+	if (stop)
+		record_reader_stop(rd, stop, stops);
+	while (!(stop && *stop >= stops) && (ret = record_read(rd, &recs[n])) > 0) {
+		if (!replay_wants(&recs[n], run->opts.all_faults)) {
+			run->skipped++;
+			continue;
+		}
+		run->records++;
+		if (++n == batch) {
+			if ((err = feed(run, recs, n)))
+				break;
+			n = 0;
+		}
+	}
+	if (!err && ret < 0) {
+		hf_err("%s", record_reader_error(rd));
+		err = HF_EXIT_FAIL;
+	}
+	if (!err && n)
+		err = feed(run, recs, n);
+	run->duration_ns = hf_now_ns() - start;
+	record_reader_free(rd);
+	return err;
+}
+
+int replay_run_status(const struct replay_run *run)
+{
+	for (int i = 0; i < run->n; i++)
+		if (!replay_run_loaded(run, i))
+			return HF_EXIT_FAIL;
+	return HF_EXIT_OK;
+}
+
+void replay_run_close(struct replay_run *run)
+{
+	for (int i = 0; i < run->n; i++) {
+		replay_lane_free(&run->lane[i]);
+		fb_policy_close(&run->pol[i]);
+	}
+	run->n = 0;
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Replay of fault records through prefetch policies: the simulated
+ * prefetch buffer (a fixed-capacity LRU of prefetched pages; a fault on a
+ * buffered page is a hit and consumes it) and the accounting behind
+ * accuracy = hits / prefetched and coverage = hits / faults.
+ *
+ * The policy itself runs elsewhere (its BPF replay program, see policy.h
+ * and bpf/fb_replay.h); this file only needs a function that fills a
+ * batch's verdicts, so it is tested without BPF.
+ */
+#ifndef HF_FBLOAD_REPLAY_H
+#define HF_FBLOAD_REPLAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "fb_replay.h"
+#include "helpers.h"
+#include "record.h"
+
+/* ---- the buffer ---- */
+
+struct pbuf_key {
+	uint64_t page;		/* virtual page number, or FB_REPLAY_PHYS | swap offset */
+	uint32_t pid;		/* 0 for swap offsets */
+};
+
+struct pbuf;
+struct pbuf *pbuf_new(uint32_t capacity);
+void pbuf_free(struct pbuf *b);
+uint32_t pbuf_size(const struct pbuf *b);
+bool pbuf_contains(const struct pbuf *b, struct pbuf_key k);
+/* Remove k if buffered: true on a hit. */
+bool pbuf_take(struct pbuf *b, struct pbuf_key k);
+/*
+ * Buffer k as the most recently used page: 1 when it was not there,
+ * 0 when it was (it moves to the front). *evicted counts pages pushed out
+ * unused by the capacity limit.
+ */
+int pbuf_insert(struct pbuf *b, struct pbuf_key k, uint64_t *evicted);
+/*
+ * Is k buffered and not yet claimed in this generation? Marks it claimed:
+ * a page is a hit for at most its first fault in a batch.
+ */
+bool pbuf_claim(struct pbuf *b, struct pbuf_key k, uint32_t gen);
+
+/* ---- the accounting ---- */
+
+struct replay_stats {
+	uint64_t faults;
+	uint64_t hits;
+	uint64_t prefetched;	/* pages newly put in the buffer */
+	uint64_t redundant;	/* requests for a buffered or the faulting page */
+	uint64_t rejected;	/* requests for resident pages (not swapped out) */
+	uint64_t evicted;	/* prefetched pages evicted before any use */
+	uint64_t feedback_diff;	/* records whose hit flag, as the policy saw it, was wrong */
+};
+
+static inline double replay_accuracy(const struct replay_stats *s)
+{
+	return hf_ratio(s->hits, s->prefetched);
+}
+
+static inline double replay_coverage(const struct replay_stats *s)
+{
+	return hf_ratio(s->hits, s->faults);
+}
+
+/*
+ * A policy's batch function: given b->in[0..n_in), fill hit[], nreq[] and
+ * out[] (n_out) as policy.h's replay glue does. 0 or -errno.
+ */
+typedef int (*replay_run_fn)(void *ctx, struct fb_replay_batch *b);
+
+/* Called per record when set: the hit, and the requests its miss made. */
+typedef void (*replay_record_fn)(void *ctx, const struct fault_record *r, bool hit,
+				 const uint64_t *req, uint32_t nreq);
+
+/* One policy's lane through a replay: its own buffer and counters. */
+struct replay_lane {
+	replay_record_fn on_record;	/* optional */
+	void *record_ctx;
+	const char *name;
+	replay_run_fn run;
+	void *ctx;
+	struct fb_replay_batch *batch;	/* where run() reads and writes */
+	struct pbuf *buf;		/* with the resident model in its table */
+	uint32_t resident;		/* recently faulted pages modelled; 0: none */
+	uint32_t gen;
+	struct replay_stats st;
+};
+
+/*
+ * capacity: the prefetch buffer, in pages. resident: how many of the most
+ * recently faulted pages count as still mapped, so that requests for them
+ * are rejected as the kernel rejects pages that are not swapped out
+ * (0: not modelled).
+ */
+int replay_lane_init(struct replay_lane *l, const char *name, replay_run_fn run, void *ctx,
+		     struct fb_replay_batch *batch, uint32_t capacity, uint32_t resident);
+void replay_lane_free(struct replay_lane *l);
+
+/*
+ * Run n (<= FB_REPLAY_BATCH) records through the lane: fill the batch with
+ * the records and their "buffered" hints, run the policy, then replay its
+ * requests through the buffer in record order. 0 or -errno from run().
+ */
+int replay_lane_batch(struct replay_lane *l, const struct fault_record *recs, uint32_t n);
+
+/* Records a replay counts: swap-ins and major faults; minor ones with all. */
+static inline bool replay_wants(const struct fault_record *r, bool all)
+{
+	return all || r->kind != FAULT_MINOR || r->cache_hit == 1;
+}
+
+#endif

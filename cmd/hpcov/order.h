@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * HawkEye's promotion order, as a pure function: which 2 MiB regions of
+ * which processes get the next huge pages under a budget, and the readers
+ * of its inputs (hpcov -j coverage, mmucost -j weights).
+ *
+ * Within a process: highest access coverage first (then lower address).
+ * Across processes (fairness by MMU overhead): each grant goes to the
+ * process with the highest effective weight,
+ *
+ *	effective weight = weight / (1 + promotions granted so far),
+ *
+ * so a huge page "pays off" part of the overhead that earned it, and two
+ * processes with weights 30 and 10 receive promotions 3:1 (stride
+ * scheduling). Processes whose effective weight is within HF_PROMOTE_TIE
+ * (5 %) of the highest are served round-robin: the one served longest ago
+ * (never served first, then input order) goes next.
+ */
+#ifndef HF_HPCOV_ORDER_H
+#define HF_HPCOV_ORDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define HF_PROMOTE_TIE 0.05
+
+struct hf_promote_region {
+	pid_t pid;
+	uint64_t addr;
+	unsigned int coverage;	/* accessed base pages, 0..512 */
+	bool huge;		/* already mapped by a huge page: never planned */
+	char comm[16];		/* as the coverage source named the process */
+};
+
+struct hf_promote_proc {
+	pid_t pid;
+	double weight;		/* >= 0; MMU overhead or any measure of it */
+	unsigned int granted;	/* promotions planned so far (kept across plans) */
+	uint64_t last_served;	/* grant clock at its last grant; 0: never */
+	bool exited;		/* gets nothing more */
+};
+
+struct hf_promote_policy {
+	unsigned int budget;		/* regions per plan */
+	unsigned int min_coverage;	/* skip regions below: 512 - max_ptes_none */
+	double tie;			/* round-robin band, e.g. HF_PROMOTE_TIE */
+};
+
+struct hf_promote_skips {
+	size_t huge, low_coverage, unknown_pid;
+};
+
+/*
+ * Plan up to pol->budget promotions. order[] (room for pol->budget
+ * entries) receives indices into reg; proc[].granted and last_served are
+ * advanced, so successive plans stay fair. Regions of a pid not in proc
+ * are skipped. Returns the number of entries in order.
+ */
+size_t hf_promote_plan(const struct hf_promote_region *reg, size_t nreg,
+		       struct hf_promote_proc *proc, size_t nproc,
+		       const struct hf_promote_policy *pol, size_t *order,
+		       struct hf_promote_skips *skips);
+
+/* The minimum coverage for a max_ptes_none (negative: unknown, assume 511). */
+unsigned int hf_promote_min_coverage(int max_ptes_none);
+
+/* ---- inputs ---- */
+
+struct hf_weight {
+	pid_t pid;
+	double weight;
+	char comm[16];
+};
+
+/*
+ * The readers below take JSON Lines or pretty-printed documents; a line
+ * longer than this (a coverage report of every region is one line; /dev/zero
+ * has none) is refused as "FILE:N: line longer than 16777216 bytes".
+ */
+#define HF_DOC_LINE_MAX (16 << 20)
+
+/*
+ * Read mmucost -j output (JSON Lines; the last {"type":"summary"} document's
+ * "processes" [{"pid","weight"},...]), or a hand-written
+ * {"type":"weights","processes":[...]}. Returns 0, or -EINVAL with err
+ * naming the line and field, or -errno.
+ */
+int hf_weights_read(FILE *f, const char *name, struct hf_weight **w, size_t *n,
+		    char *err, size_t errlen);
+
+/*
+ * Read hpcov -j output ({"type":"coverage","candidates":[...],
+ * "huge_regions":[...]}). Returns 0, -EINVAL with err naming the line and
+ * field, or -errno.
+ */
+int hf_coverage_read(FILE *f, const char *name, struct hf_promote_region **r, size_t *n,
+		     char *err, size_t errlen);
+
+#endif
