@@ -4,7 +4,7 @@
 # side with fbload: what each policy would have prefetched, and how well.
 # Replay runs the policies natively, then again as BPF in this kernel's
 # verifier and interpreter/JIT: the two tables must be identical. A failing
-# step exits non-zero (tests/host/demo.sh runs this under make check).
+# step exits non-zero (tests/host/all-demo.sh runs this under make check).
 # Without root there is no tracing (BPF, swap and a memory cgroup need it):
 # the demo then replays the traces it recorded as root on kernel 6.18,
 # bundled in tests/fixtures/traces/demo-stride*.txt.gz, natively.

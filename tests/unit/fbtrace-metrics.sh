@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.."
 B=${BUILD:-build}
-T=$B/tests/fbtrace-metrics_test
+T=$B/tests/fbtrace-summary
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 [ -x "$T" ] || { fail fbtrace_metrics "$T not built"; exit 0; }

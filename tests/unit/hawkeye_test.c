@@ -17,26 +17,7 @@
 #include "mmucost/perfstat.h"
 #include "mmucost/pmu.h"
 #include "thp.h"
-
-static int failures;
-
-static void verdict(const char *name, int ok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void verdict(const char *name, int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		printf("PASS: %s\n", name);
-		return;
-	}
-	failures++;
-	printf("FAIL: %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
+#include "unit.h"
 
 /*
  * Expected raw configs, from the vendors' tables, not from libpfm4:
@@ -81,12 +62,12 @@ static void test_encodings(void)
 
 		snprintf(name, sizeof(name), "pmu-encode-%s-%s", encodings[i].pmu,
 			 hf_mmu_role_key[encodings[i].role]);
-		verdict(name, !err && attr.type == PERF_TYPE_RAW && attr.config == encodings[i].config,
+		CHECK(name, !err && attr.type == PERF_TYPE_RAW && attr.config == encodings[i].config,
 			"err %d (%s), type %u, config 0x%llx, expected raw 0x%llx", err,
 			err ? hf_pmu_strerror(err) : "", attr.type, (unsigned long long)attr.config,
 			encodings[i].config);
 	}
-	verdict("pmu-unknown", hf_mmu_eventset_for("nhm") == NULL, "nhm has an event set");
+	CHECK("pmu-unknown", hf_mmu_eventset_for("nhm") == NULL, "nhm has an event set");
 }
 
 static void test_formula(void)
@@ -98,19 +79,19 @@ static void test_formula(void)
 	struct hf_mmu_result r;
 	int err = hf_mmu_compute(&intel, &r);
 
-	verdict("mmu-formula-cycles", !err && r.metric == HF_MMU_CYCLE_FRACTION &&
+	CHECK("mmu-formula-cycles", !err && r.metric == HF_MMU_CYCLE_FRACTION &&
 		r.walk == 160 && r.value == 0.16, "walk %llu value %g", (unsigned long long)r.walk, r.value);
 	amd.v[HF_MMU_DATA_WALKS] = 300;
 	amd.v[HF_MMU_IFETCH_WALKS] = 200;
 	amd.v[HF_MMU_INSTRUCTIONS] = 100000;
 	err = hf_mmu_compute(&amd, &r);
-	verdict("mmu-formula-walks-pki", !err &&
+	CHECK("mmu-formula-walks-pki", !err &&
 		r.metric == HF_MMU_WALKS_PER_KINSN && r.value == 5.0, "value %g", r.value);
 	amd.have |= 1u << HF_MMU_CYCLES;	/* cycles alongside AMD walks: still per kinsn */
 	err = hf_mmu_compute(&amd, &r);
-	verdict("mmu-formula-walks-with-cycles", !err &&
+	CHECK("mmu-formula-walks-with-cycles", !err &&
 		r.metric == HF_MMU_WALKS_PER_KINSN && r.value == 5.0, "value %g", r.value);
-	verdict("mmu-formula-no-base", hf_mmu_compute(&none, &r) < 0, "computed a value");
+	CHECK("mmu-formula-no-base", hf_mmu_compute(&none, &r) < 0, "computed a value");
 }
 
 static void test_roles(void)
@@ -137,7 +118,7 @@ static void test_roles(void)
 			continue;
 		role = hf_mmu_role_of(cases[i].name);
 		snprintf(name, sizeof(name), "mmu-role-%s", cases[i].name);
-		verdict(name, role == cases[i].role, "role %d, expected %d", role, cases[i].role);
+		CHECK(name, role == cases[i].role, "role %d, expected %d", role, cases[i].role);
 	}
 }
 
@@ -167,13 +148,13 @@ static void test_perfstat(void)
 	fclose(f);
 	hf_mmu_compute(&iv[0].counts, &r0);
 	hf_mmu_compute(&iv[1].counts, &r1);
-	verdict("perfstat-intervals", !err && iv[1].time_s == 2.002 && r0.value == 0.2 &&
+	CHECK("perfstat-intervals", !err && iv[1].time_s == 2.002 && r0.value == 0.2 &&
 		r1.value == 0.1, "err %d, t %g, %g %g", err, iv[1].time_s, r0.value, r1.value);
 
 	f = fmemopen("10,,cycles,\nbogus\n", 18, "r");
 	err = hf_perfstat_read(f, collect, iv, &line);
 	fclose(f);
-	verdict("perfstat-bad-line", err == -EINVAL && line == 2, "err %d line %d", err, line);
+	CHECK("perfstat-bad-line", err == -EINVAL && line == 2, "err %d line %d", err, line);
 }
 
 static void fill_region(uint64_t *ent, uint64_t *flags, uint64_t pfn0, uint64_t head_flags)
@@ -190,19 +171,19 @@ static void test_regions(void)
 	const uint64_t head = KPF(KPF_COMPOUND_HEAD) | KPF(KPF_THP);
 
 	fill_region(ent, flags, 0x40000, head);
-	verdict("region-thp", hf_region_kind_of(ent, flags) == HF_REGION_HUGE, "not huge");
+	CHECK("region-thp", hf_region_kind_of(ent, flags) == HF_REGION_HUGE, "not huge");
 	fill_region(ent, flags, 0x40000, head | KPF(KPF_ZERO_PAGE));
-	verdict("region-huge-zero", hf_region_kind_of(ent, flags) == HF_REGION_HUGE_ZERO, "wrong");
+	CHECK("region-huge-zero", hf_region_kind_of(ent, flags) == HF_REGION_HUGE_ZERO, "wrong");
 	fill_region(ent, flags, 0x40010, head);
-	verdict("region-unaligned-pfn", hf_region_kind_of(ent, flags) == HF_REGION_BASE, "huge");
+	CHECK("region-unaligned-pfn", hf_region_kind_of(ent, flags) == HF_REGION_BASE, "huge");
 	fill_region(ent, flags, 0x40000, head);
 	ent[300] = 0;
-	verdict("region-hole", hf_region_kind_of(ent, flags) == HF_REGION_BASE, "huge");
+	CHECK("region-hole", hf_region_kind_of(ent, flags) == HF_REGION_BASE, "huge");
 	fill_region(ent, flags, 0x40000, head);
 	flags[16] = head;	/* mTHPs of 64 KiB: a head every 16 pages */
-	verdict("region-mthp", hf_region_kind_of(ent, flags) == HF_REGION_BASE, "huge");
+	CHECK("region-mthp", hf_region_kind_of(ent, flags) == HF_REGION_BASE, "huge");
 	fill_region(ent, flags, 0x40000, head | KPF(KPF_HUGE));
-	verdict("region-hugetlb", hf_region_kind_of(ent, flags) == HF_REGION_BASE, "huge");
+	CHECK("region-hugetlb", hf_region_kind_of(ent, flags) == HF_REGION_BASE, "huge");
 }
 
 static void test_zero(void)
@@ -211,17 +192,17 @@ static void test_zero(void)
 	int bad = -1;
 
 	memset(buf, 0, 8 * HF_PAGE_SIZE);
-	verdict("zero-page-empty", hf_page_is_zero(buf), "not zero");
+	CHECK("zero-page-empty", hf_page_is_zero(buf), "not zero");
 	for (size_t i = 0; i < HF_PAGE_SIZE && bad < 0; i++) {
 		buf[i] = (char)0x80;
 		if (hf_page_is_zero(buf) || !hf_page_is_zero(buf + HF_PAGE_SIZE))
 			bad = i;
 		buf[i] = 0;
 	}
-	verdict("zero-page-every-byte", bad < 0, "byte %d missed", bad);
+	CHECK("zero-page-every-byte", bad < 0, "byte %d missed", bad);
 	buf[3 * HF_PAGE_SIZE + 4095] = 1;
 	buf[5 * HF_PAGE_SIZE] = 1;
-	verdict("zero-count", hf_bloat_count_zero(buf, 8 * HF_PAGE_SIZE) == 6, "count %u",
+	CHECK("zero-count", hf_bloat_count_zero(buf, 8 * HF_PAGE_SIZE) == 6, "count %u",
 		hf_bloat_count_zero(buf, 8 * HF_PAGE_SIZE));
 	free(buf);
 }
@@ -234,18 +215,18 @@ static void test_thp_policy(const char *fixtures)
 	snprintf(root, sizeof(root), "%s/thp-shrinker-on", fixtures);
 	setenv("HAWKFETCH_SYSROOT", root, 1);
 	hf_thp_policy_read(&p);
-	verdict("thp-policy-read", p.has_shrinker && p.shrink_underused && p.max_ptes_none == 409 &&
+	CHECK("thp-policy-read", p.has_shrinker && p.shrink_underused && p.max_ptes_none == 409 &&
 		!strcmp(p.enabled, "madvise"), "%d %d %d %s", p.has_shrinker, p.shrink_underused,
 		p.max_ptes_none, p.enabled);
-	verdict("thp-would-split", hf_thp_would_split(&p, 410) && !hf_thp_would_split(&p, 409),
+	CHECK("thp-would-split", hf_thp_would_split(&p, 410) && !hf_thp_would_split(&p, 409),
 		"threshold wrong");
 	p.max_ptes_none = 511;
-	verdict("thp-511-disables", !hf_thp_shrinker_active(&p) && !hf_thp_would_split(&p, 512),
+	CHECK("thp-511-disables", !hf_thp_shrinker_active(&p) && !hf_thp_would_split(&p, 512),
 		"active at 511");
 	snprintf(root, sizeof(root), "%s/thp-old-kernel", fixtures);
 	setenv("HAWKFETCH_SYSROOT", root, 1);
 	hf_thp_policy_read(&p);
-	verdict("thp-no-shrinker", !p.has_shrinker && !hf_thp_would_split(&p, 512), "shrinker seen");
+	CHECK("thp-no-shrinker", !p.has_shrinker && !hf_thp_would_split(&p, 512), "shrinker seen");
 	unsetenv("HAWKFETCH_SYSROOT");
 }
 
@@ -254,12 +235,12 @@ static void test_maps(void)
 	struct hf_vma v;
 	int err = hf_vma_parse("7f0000000000-7f0000400000 rw-p 00000000 00:00 0 \n", &v);
 
-	verdict("maps-anon", !err && v.start == 0x7f0000000000ULL && v.end == 0x7f0000400000ULL &&
+	CHECK("maps-anon", !err && v.start == 0x7f0000000000ULL && v.end == 0x7f0000400000ULL &&
 		hf_vma_is_anon(&v) && !strcmp(hf_vma_name(&v), "[anon]"), "err %d", err);
 	err = hf_vma_parse("55d0c0a00000-55d0c0a21000 r-xp 00002000 fd:01 1234  /usr/bin/a b\n", &v);
-	verdict("maps-path-with-space", !err && !strcmp(v.path, "/usr/bin/a b") && !hf_vma_is_anon(&v),
+	CHECK("maps-path-with-space", !err && !strcmp(v.path, "/usr/bin/a b") && !hf_vma_is_anon(&v),
 		"path '%s'", v.path);
-	verdict("maps-garbage", hf_vma_parse("nonsense\n", &v) < 0, "parsed");
+	CHECK("maps-garbage", hf_vma_parse("nonsense\n", &v) < 0, "parsed");
 }
 
 int main(int argc, char **argv)
@@ -268,6 +249,7 @@ int main(int argc, char **argv)
 
 	if (hf_pmu_init()) {
 		printf("FAIL: pmu-init: libpfm4 failed to initialise\n");
+		unit_failed++;
 		return 1;
 	}
 	test_encodings();
@@ -278,5 +260,5 @@ int main(int argc, char **argv)
 	test_zero();
 	test_thp_policy(fixtures);
 	test_maps();
-	return failures ? 1 : 0;
+	return UNIT_EXIT();
 }

@@ -18,6 +18,9 @@ static int unit_failed;
 	}								\
 } while (0)
 
+/* A check whose condition, as written, is its own explanation. */
+#define CHECK_TRUE(name, cond) CHECK(name, cond, "%s (line %d)", #cond, __LINE__)
+
 #define UNIT_EXIT() (unit_failed ? 1 : 0)
 
 #endif

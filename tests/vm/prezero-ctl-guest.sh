@@ -210,6 +210,6 @@ if setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
 		fail "not-root-77" "status $rc: $(cat "$T/err")"
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$CTL" > /dev/null 2>&1 &&
 		pass "not-root-status" || fail "not-root-status" "status without root failed"
-fi	# else busybox cannot drop root: tests/unit/prezero-ctl.sh checks it with setpriv
+fi	# else busybox cannot drop root: tests/unit/prezero-ctl-cli.sh checks it with setpriv
 
 exit $failed

@@ -3,7 +3,7 @@
 # tests/fixtures/outputs/ (util-linux style): what a user or a script reads
 # must not change by accident (a refactoring, a move of files). After a
 # deliberate change, rewrite the expected files with
-#   UPDATE=1 BUILD=build bash tests/unit/outputs.sh
+#   UPDATE=1 BUILD=build bash tests/unit/all-outputs.sh
 # and review the diff. Needs no root: fixture sysroots, recorded traces and
 # counts, the native replay engine.
 . "$(dirname "$0")/../lib.sh"

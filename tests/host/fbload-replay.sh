@@ -3,7 +3,7 @@
 # example, both input forms and stdin, parameters, malformed input and
 # bounded memory, with the native engine (no root); as root also user
 # policies in the running kernel (the man page's example, and one the
-# verifier rejects) and a live fbtrace pipeline. tests/host/fbload_engines.sh
+# verifier rejects) and a live fbtrace pipeline. tests/host/fbload-engines.sh
 # checks that the BPF engine decides as the native one does.
 . "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.."

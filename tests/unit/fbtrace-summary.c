@@ -5,8 +5,8 @@
  * notifications and queries would bring them, and the summary as plain
  * text, JSON and metrics.
  *
- *   fbtrace-metrics_test                       the checks (PASS:/FAIL: lines)
- *   fbtrace-metrics_test --exposition TRACE [--cgroups-only]
+ *   fbtrace-summary                       the checks (PASS:/FAIL: lines)
+ *   fbtrace-summary --exposition TRACE [--cgroups-only]
  *       the metrics of a recorded trace, as fbtrace --openmetrics prints
  *       them (or as --textfile writes them), for tests/unit/fbtrace-metrics.sh:
  *       cgroups from $HAWKFETCH_SYSROOT/proc/PID/cgroup; swap-in delays

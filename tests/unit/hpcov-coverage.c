@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <json-c/json.h>
 #include "hpcov/idle.h"
+#include "unit.h"
 #include "pagemap.h"
 
 #define PID 4242
@@ -26,16 +27,6 @@
 #define PFN_R1 0x20000ULL
 #define PFN_R2 0x30000ULL
 #define PFN_R3 0x40000ULL
-
-static int failures;
-
-static void verdict(const char *name, int ok, const char *why)
-{
-	if (ok)
-		printf("PASS: %s\n", name);
-	else
-		printf("FAIL: %s: %s\n", name, why), failures++;
-}
 
 static void test_logic(void)
 {
@@ -49,23 +40,23 @@ static void test_logic(void)
 	};
 
 	hf_idle_set_build(&s, pfn, sizeof(pfn) / sizeof(pfn[0]));
-	verdict("idle-set-words", s.n == 4 && s.word[0] == 0 && s.mask[0] == (1ULL << 5 | 1ULL << 6 |
+	CHECK("idle-set-words", s.n == 4 && s.word[0] == 0 && s.mask[0] == (1ULL << 5 | 1ULL << 6 |
 		1ULL << 63) && s.word[1] == 1 && s.word[2] == 2 && s.word[3] == 0x400, "wrong words");
 	s.idle[0] = s.mask[0] & ~(1ULL << 6);	/* pfn 6 was accessed */
-	verdict("idle-test", hf_idle_test(&s, 5) && !hf_idle_test(&s, 6) && !hf_idle_test(&s, 7) &&
+	CHECK("idle-test", hf_idle_test(&s, 5) && !hf_idle_test(&s, 6) && !hf_idle_test(&s, 7) &&
 		!hf_idle_test(&s, 999), "wrong bits");
 	for (int i = 0; i < 4; i++)
 		before[i] = after[i] = PM_PRESENT | (5 + i);	/* pfns 5..8 */
 	after[10] = PM_PRESENT | 77;				/* faulted in */
 	/* 5 idle, 6 accessed, 7 and 8 not in the set (not idle), 77 new */
-	verdict("cov-count", hf_cov_count(before, after, &s) == 4, "wrong count");
+	CHECK("cov-count", hf_cov_count(before, after, &s) == 4, "wrong count");
 	hf_idle_set_free(&s);
 
-	verdict("cov-buckets", hf_cov_bucket(0) == 0 && hf_cov_bucket(51) == 0 &&
+	CHECK("cov-buckets", hf_cov_bucket(0) == 0 && hf_cov_bucket(51) == 0 &&
 		hf_cov_bucket(52) == 1 && hf_cov_bucket(461) == 8 && hf_cov_bucket(462) == 9 &&
 		hf_cov_bucket(512) == 9, "wrong bucket bounds");
 	qsort(r, 5, sizeof(r[0]), hf_cov_cmp);
-	verdict("cov-order", r[0].coverage == 480 && r[1].coverage == 470 && r[2].coverage == 101 &&
+	CHECK("cov-order", r[0].coverage == 480 && r[1].coverage == 470 && r[2].coverage == 101 &&
 		r[3].coverage == 100 && r[4].huge, "wrong promotion order");
 }
 
@@ -206,20 +197,20 @@ static void test_fixture(const char *root)
 	make_tree(root);
 	child = run_hpcov(root, &out, NULL);
 	if (play_kernel(root)) {
-		verdict("hpcov-fixture-marks", 0, "hpcov never marked the pages idle");
+		CHECK("hpcov-fixture-marks", 0, "hpcov never marked the pages idle");
 		kill(child, SIGKILL);
 	}
 	o = read_json(out, buf, sizeof(buf));
 	waitpid(child, &status, 0);
-	verdict("hpcov-fixture-status", WIFEXITED(status) && WEXITSTATUS(status) == 0, buf);
+	CHECK("hpcov-fixture-status", WIFEXITED(status) && WEXITSTATUS(status) == 0, buf);
 	snprintf(why, sizeof(why), "got %.1000s", buf);
-	verdict("hpcov-fixture-coverage", o &&
+	CHECK("hpcov-fixture-coverage", o &&
 		!strcmp(cand(o, 0, "addr"), "0x400000") && !strcmp(cand(o, 0, "coverage"), "266") &&
 		!strcmp(cand(o, 1, "addr"), "0x200000") && !strcmp(cand(o, 1, "coverage"), "100") &&
 		!strcmp(cand(o, 2, "addr"), "0x800000") && !strcmp(cand(o, 2, "coverage"), "0"), why);
-	verdict("hpcov-fixture-buckets", o && !strcmp(cand(o, 0, "bucket"), "5") &&
+	CHECK("hpcov-fixture-buckets", o && !strcmp(cand(o, 0, "bucket"), "5") &&
 		!strcmp(cand(o, 1, "bucket"), "1") && !strcmp(cand(o, 2, "bucket"), "0"), why);
-	verdict("hpcov-fixture-huge-not-candidate", o && json_object_object_get_ex(o, "huge_regions", &huge) &&
+	CHECK("hpcov-fixture-huge-not-candidate", o && json_object_object_get_ex(o, "huge_regions", &huge) &&
 		json_object_array_length(huge) == 1 &&
 		strstr(json_object_to_json_string(huge), "0x600000") &&
 		!strcmp(cand(o, 3, "addr"), "?"), why);
@@ -238,8 +229,8 @@ static void test_no_page_idle(const char *root)
 	child = run_hpcov(root, &out, NULL);
 	json_object_put(read_json(out, buf, sizeof(buf)));
 	waitpid(child, &status, 0);
-	verdict("hpcov-no-page-idle-status", WIFEXITED(status) && WEXITSTATUS(status) == 69, buf);
-	verdict("hpcov-no-page-idle-message", strstr(buf, "idle page tracking is not available") &&
+	CHECK("hpcov-no-page-idle-status", WIFEXITED(status) && WEXITSTATUS(status) == 69, buf);
+	CHECK("hpcov-no-page-idle-message", strstr(buf, "idle page tracking is not available") &&
 		strstr(buf, "CONFIG_IDLE_PAGE_TRACKING"), buf);
 }
 
@@ -256,6 +247,6 @@ int main(void)
 	test_no_page_idle(root);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	if (system(cmd))
-		printf("FAIL: hpcov-fixture-cleanup: %s\n", cmd), failures++;
-	return failures ? 1 : 0;
+		printf("FAIL: hpcov-fixture-cleanup: %s\n", cmd), unit_failed++;
+	return UNIT_EXIT();
 }

@@ -4,17 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fbload/replay.h"
+#include "unit.h"
 
-static int failures;
-
-#define CHECK(name, cond) do {							\
-	if (cond)								\
-		printf("PASS: %s\n", name);					\
-	else {									\
-		printf("FAIL: %s: %s (line %d)\n", name, #cond, __LINE__);	\
-		failures++;							\
-	}									\
-} while (0)
 
 static struct pbuf_key K(uint64_t page)
 {
@@ -29,16 +20,16 @@ static void test_lru(void)
 
 	ok = pbuf_insert(b, K(1), &ev) == 1 && pbuf_insert(b, K(2), &ev) == 1 &&
 	     pbuf_insert(b, K(3), &ev) == 1 && pbuf_insert(b, K(4), &ev) == 1;
-	CHECK("pbuf: inserts", ok && pbuf_size(b) == 3);
-	CHECK("pbuf: the least recently used page is evicted", ev == 1 && !pbuf_contains(b, K(1)));
-	CHECK("pbuf: a second request refreshes, not inserts", pbuf_insert(b, K(2), &ev) == 0);
+	CHECK_TRUE("pbuf: inserts", ok && pbuf_size(b) == 3);
+	CHECK_TRUE("pbuf: the least recently used page is evicted", ev == 1 && !pbuf_contains(b, K(1)));
+	CHECK_TRUE("pbuf: a second request refreshes, not inserts", pbuf_insert(b, K(2), &ev) == 0);
 	pbuf_insert(b, K(5), &ev);
-	CHECK("pbuf: refreshed page survives, older one goes",
+	CHECK_TRUE("pbuf: refreshed page survives, older one goes",
 	      ev == 2 && pbuf_contains(b, K(2)) && !pbuf_contains(b, K(3)));
-	CHECK("pbuf: a hit consumes the page", pbuf_take(b, K(4)) && !pbuf_take(b, K(4)));
-	CHECK("pbuf: pid is part of the key",
+	CHECK_TRUE("pbuf: a hit consumes the page", pbuf_take(b, K(4)) && !pbuf_take(b, K(4)));
+	CHECK_TRUE("pbuf: pid is part of the key",
 	      !pbuf_contains(b, (struct pbuf_key){ .page = 2, .pid = 2 }));
-	CHECK("pbuf: claim once per generation",
+	CHECK_TRUE("pbuf: claim once per generation",
 	      pbuf_claim(b, K(2), 7) && !pbuf_claim(b, K(2), 7) && pbuf_claim(b, K(2), 8));
 	pbuf_free(b);
 }
@@ -88,7 +79,7 @@ static void test_model(void)
 	}
 	for (int i = 0; i < n; i++)
 		bad |= !pbuf_contains(b, K(model[i]));
-	CHECK("pbuf: 200k random operations agree with a naive LRU", !bad);
+	CHECK_TRUE("pbuf: 200k random operations agree with a naive LRU", !bad);
 	pbuf_free(b);
 }
 
@@ -137,26 +128,26 @@ static void test_lane(void)
 	/* Batch 1: exact. Pages 100..108: miss(101,102) hit hit miss(104,105) ... */
 	replay_lane_init(&l, "next2", next2, NULL, &batch, 16, 0);
 	run_seq(&l, 9, 1);
-	CHECK("lane: faults", l.st.faults == 9);
-	CHECK("lane: hits and prefetched, batch 1", l.st.hits == 6 && l.st.prefetched == 6);
-	CHECK("lane: accuracy and coverage",
+	CHECK_TRUE("lane: faults", l.st.faults == 9);
+	CHECK_TRUE("lane: hits and prefetched, batch 1", l.st.hits == 6 && l.st.prefetched == 6);
+	CHECK_TRUE("lane: accuracy and coverage",
 	      replay_accuracy(&l.st) == 1.0 && replay_coverage(&l.st) == 6.0 / 9);
-	CHECK("lane: batch 1 has no hit-flag mismatches", l.st.feedback_diff == 0);
+	CHECK_TRUE("lane: batch 1 has no hit-flag mismatches", l.st.feedback_diff == 0);
 	replay_lane_free(&l);
 
 	/* One batch: this C policy does not see in-batch prefetches (the BPF
 	 * glue does); the engine still counts true hits and the mismatches. */
 	replay_lane_init(&l, "next2", next2, NULL, &batch, 16, 0);
 	run_seq(&l, 9, 9);
-	CHECK("lane: in-batch mismatches counted",
+	CHECK_TRUE("lane: in-batch mismatches counted",
 	      l.st.faults == 9 && l.st.hits == 8 && l.st.feedback_diff == 8);
-	CHECK("lane: redundant requests", l.st.prefetched == 10 && l.st.redundant == 8);
+	CHECK_TRUE("lane: redundant requests", l.st.prefetched == 10 && l.st.redundant == 8);
 	replay_lane_free(&l);
 
 	/* Capacity 1: the second prefetched page evicts the first. */
 	replay_lane_init(&l, "next2", next2, NULL, &batch, 1, 0);
 	run_seq(&l, 3, 1);
-	CHECK("lane: eviction under a tiny buffer", l.st.evicted >= 1 && l.st.hits == 0);
+	CHECK_TRUE("lane: eviction under a tiny buffer", l.st.evicted >= 1 && l.st.hits == 0);
 	replay_lane_free(&l);
 
 	/* A resident model: pages faulted in are mapped, requests for them rejected. */
@@ -173,7 +164,7 @@ static void test_lane(void)
 		replay_lane_batch(&l, r, 1);
 		replay_lane_batch(&l, r + 1, 1);	/* requests 101 (resident) and 102 (buffered) */
 	}
-	CHECK("lane: requests for resident pages are rejected",
+	CHECK_TRUE("lane: requests for resident pages are rejected",
 	      l.st.rejected == 1 && l.st.redundant == 1 && l.st.prefetched == 2);
 	replay_lane_free(&l);
 }
@@ -209,7 +200,7 @@ static void test_slots(void)
 		r[i].swap_offset = 100 + i;
 		replay_lane_batch(&l, &r[i], 1);
 	}
-	CHECK("lane: swap-slot requests hit faults on those slots",
+	CHECK_TRUE("lane: swap-slot requests hit faults on those slots",
 	      l.st.faults == 3 && l.st.hits == 1 && l.st.prefetched == 2);
 	replay_lane_free(&l);
 }
@@ -220,5 +211,5 @@ int main(void)
 	test_model();
 	test_lane();
 	test_slots();
-	return failures ? 1 : 0;
+	return UNIT_EXIT();
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Fuzz the parsers for a bounded time each: the fault-record reader
-# (tests/fuzz/record_fuzz.c, seeded with the trace fixtures), the
-# pre-zeroing vmstat/zoneinfo parsers (tests/fuzz/prezero_fuzz.c, seeded
+# (tests/fuzz/common-record.c, seeded with the trace fixtures), the
+# pre-zeroing vmstat/zoneinfo parsers (tests/fuzz/prezero-ctl-sysfs.c, seeded
 # with the sysroot-prezero fixture) and hpcov --promote's weights and
-# coverage readers (tests/fuzz/promote_fuzz.c, seeded with mmucost and
+# coverage readers (tests/fuzz/hpcov-documents.c, seeded with mmucost and
 # hpcov output). FUZZ_SECONDS overrides the 20 s.
 . "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.."
@@ -35,15 +35,15 @@ seed_promote() {
 	printf 'address [coverage]\n' > "$1/scan-order"
 }
 
-# fuzz NAME WHAT: run build/fuzz/NAME_fuzz over seeds from seed_NAME.
+# fuzz NAME SEEDS WHAT: run build/fuzz/NAME over seeds from seed_SEEDS.
 fuzz() {
-	local name=$1 what=$2 fuzzer=${BUILD:-build}/fuzz/$1_fuzz dir=$work/$1 runs
+	local name=$1 seeds=$2 what=$3 fuzzer=${BUILD:-build}/fuzz/$1 dir=$work/$1 runs
 	if [ ! -x "$fuzzer" ]; then
 		skip "fuzz: $what" "$fuzzer not built (make $fuzzer; needs libclang-rt-14-dev)"
 		return
 	fi
 	mkdir -p "$dir/corpus"
-	"seed_$name" "$dir/corpus"
+	"seed_$seeds" "$dir/corpus"
 	if "$fuzzer" -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=1024 \
 		-print_final_stats=1 -artifact_prefix="$dir/" "$dir/corpus" > "$dir/log" 2>&1; then
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/log")
@@ -57,6 +57,6 @@ fuzz() {
 	fi
 }
 
-fuzz record "record parser"
-fuzz prezero "vmstat/zoneinfo parsers"
-fuzz promote "weights, coverage, access_map and scan_order readers"
+fuzz common-record record "record parser"
+fuzz prezero-ctl-sysfs prezero "vmstat/zoneinfo parsers"
+fuzz hpcov-documents promote "weights, coverage, access_map and scan_order readers"
