@@ -10,6 +10,7 @@
 #include <linux/perf_event.h>
 #include <bpf/bpf.h>
 #include "bpfutil.h"
+#include "helpers.h"
 #include "hf.h"
 #include "procfs.h"
 
@@ -94,15 +95,8 @@ void hf_libbpf_init(void)
 
 int hf_links_add(struct hf_links *links, struct bpf_link *link)
 {
-	if (links->n == links->cap) {
-		int cap = links->cap ? links->cap * 2 : 16;
-		struct bpf_link **l = realloc(links->link, cap * sizeof(*l));
-
-		if (!l)
-			return -ENOMEM;
-		links->link = l;
-		links->cap = cap;
-	}
+	if (HF_GROW(links->link, links->cap, (size_t)links->n + 1))
+		return -ENOMEM;
 	links->link[links->n++] = link;
 	return 0;
 }
@@ -127,36 +121,37 @@ static int perf_sw_open(int config, int cpu)
 	return syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
-int hf_attach_perf_sw(struct bpf_program *prog, int config, struct hf_links *links)
+int hf_attach_perf_sw(struct bpf_program *prog, int config, struct hf_links *links,
+		      struct hf_error *e)
 {
 	int *cpus, ncpus, err;
 
 	err = hf_sys_online_cpus(&cpus, &ncpus);
-	if (err) {
-		hf_err("cannot read the online CPUs: %s", strerror(-err));
-		return err;
-	}
+	if (err)
+		return hf_error_set(e, HF_ERROR_RUNTIME, err, "cannot read the online CPUs: %s",
+				    strerror(-err));
 	for (int i = 0; i < ncpus; i++) {
 		struct bpf_link *link;
 		int fd = perf_sw_open(config, cpus[i]);
 
 		if (fd < 0) {
-			err = -errno;
-			hf_err("perf_event_open (software event %d, cpu %d): %s%s", config,
-			       cpus[i], strerror(errno), errno == EACCES ?
-			       " (see /proc/sys/kernel/perf_event_paranoid, or run as root)" : "");
+			err = hf_error_set(e, HF_ERROR_RUNTIME, -errno, "perf_event_open (software "
+					   "event %d, cpu %d): %s%s", config, cpus[i], strerror(errno),
+					   errno == EACCES ? " (see /proc/sys/kernel/perf_event_paranoid, "
+					   "or run as root)" : "");
 			break;
 		}
 		link = bpf_program__attach_perf_event(prog, fd);
 		if (!link) {
-			err = -errno;
+			err = hf_error_set(e, HF_ERROR_RUNTIME, -errno, "attaching %s to cpu %d: %s",
+					   bpf_program__name(prog), cpus[i], strerror(errno));
 			close(fd);
-			hf_err("attaching %s to cpu %d: %s", bpf_program__name(prog),
-			       cpus[i], strerror(-err));
 			break;
 		}
 		err = hf_links_add(links, link);
 		if (err) {
+			hf_error_set(e, HF_ERROR_RUNTIME, err, "attaching %s: %s",
+				     bpf_program__name(prog), strerror(-err));
 			bpf_link__destroy(link);
 			break;
 		}

@@ -78,39 +78,33 @@ out:
 	return hierarchy;
 }
 
-int hf_cgroup_resolve(const char *path, struct hf_cgroup *cg)
+int hf_cgroup_resolve(const char *path, struct hf_cgroup *cg, struct hf_error *e)
 {
 	char dir[PATH_MAX], root[PATH_MAX];
 	struct statfs sfs;
 	struct stat st;
 	int depth;
 
-	if (!realpath(path, dir) || stat(dir, &st) || statfs(dir, &sfs)) {
-		hf_err("cgroup %s: %s", path, strerror(errno));
-		return -errno;
-	}
+	if (!realpath(path, dir) || stat(dir, &st) || statfs(dir, &sfs))
+		return hf_error_set(e, HF_ERROR_RUNTIME, -errno, "cgroup %s: %s", path,
+				    strerror(errno));
 	if (!S_ISDIR(st.st_mode) ||
-	    (sfs.f_type != CGROUP2_SUPER_MAGIC && sfs.f_type != CGROUP_SUPER_MAGIC)) {
-		hf_err("cgroup %s: not a cgroup directory (expected a directory under "
-		       "/sys/fs/cgroup)", path);
-		return -ENOTDIR;
-	}
+	    (sfs.f_type != CGROUP2_SUPER_MAGIC && sfs.f_type != CGROUP_SUPER_MAGIC))
+		return hf_error_set(e, HF_ERROR_RUNTIME, -ENOTDIR, "cgroup %s: not a cgroup "
+				    "directory (expected a directory under /sys/fs/cgroup)", path);
 	depth = mount_depth(dir, root);
-	if (depth < 0) {
-		hf_err("cgroup %s: %s", path, strerror(-depth));
-		return depth;
-	}
+	if (depth < 0)
+		return hf_error_set(e, HF_ERROR_RUNTIME, depth, "cgroup %s: %s", path,
+				    strerror(-depth));
 	cg->id = st.st_ino;
 	cg->level = depth;
 	cg->hierarchy = 0;
 	if (sfs.f_type == CGROUP_SUPER_MAGIC) {
 		cg->hierarchy = v1_hierarchy(root);
-		if (cg->hierarchy < 0) {
-			hf_err("cgroup %s: cannot tell which cgroup v1 hierarchy %s is "
-			       "(named hierarchies without a controller are not supported)",
-			       path, root);
-			return -EOPNOTSUPP;
-		}
+		if (cg->hierarchy < 0)
+			return hf_error_set(e, HF_ERROR_RUNTIME, -EOPNOTSUPP, "cgroup %s: cannot "
+					    "tell which cgroup v1 hierarchy %s is (named hierarchies "
+					    "without a controller are not supported)", path, root);
 	}
 	return 0;
 }

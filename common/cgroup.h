@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "hf.h"
 
 struct hf_cgroup {
 	uint64_t id;		/* kernfs node id == inode number on 64-bit */
@@ -13,8 +14,8 @@ struct hf_cgroup {
 	int hierarchy;		/* 0: cgroup v2; else the v1 hierarchy id */
 };
 
-/* 0, or -errno with a message naming path and cause printed. */
-int hf_cgroup_resolve(const char *path, struct hf_cgroup *cg);
+/* 0, or -errno with e naming path and cause. */
+int hf_cgroup_resolve(const char *path, struct hf_cgroup *cg, struct hf_error *e);
 
 /*
  * The cgroup of process pid, from /proc/PID/cgroup: its path in the cgroup

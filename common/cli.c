@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "cli.h"
+#include "helpers.h"
 #include "output.h"
 
 const char *argp_program_version = "hawkfetch " HF_VERSION;
@@ -182,7 +183,7 @@ int hf_parse_u64(const char *s, int base, uint64_t *out)
 	return 0;
 }
 
-int hf_parse_kib(const char *s, uint64_t *kib)
+int hf_parse_size(const char *s, uint64_t bare_unit, uint64_t *out)
 {
 	static const char units[] = "KMGT";
 	char num[32];
@@ -203,14 +204,48 @@ int hf_parse_kib(const char *s, uint64_t *kib)
 
 		if (!u || (unit[1] && strcmp(unit + 1, "iB")))
 			return -EINVAL;
-		shift = 10 * (u - units);
+		shift = 10 * (u - units + 1);
 	}
 	if ((err = hf_parse_u64(num, 10, &v)))
 		return err;
-	if (shift && v > UINT64_MAX >> shift)
-		return -ERANGE;
-	*kib = v << shift;
+	if (!*unit) {
+		if (v > UINT64_MAX / bare_unit)
+			return -ERANGE;
+		*out = v * bare_unit;
+	} else {
+		if (v > UINT64_MAX >> shift)
+			return -ERANGE;
+		*out = v << shift;
+	}
 	return 0;
+}
+
+int hf_parse_kib(const char *s, uint64_t *kib)
+{
+	uint64_t bytes;
+	int err = hf_parse_size(s, 1024, &bytes);
+
+	if (!err)
+		*kib = bytes >> 10;
+	return err;
+}
+
+uint64_t hf_arg_size(const char *arg, const char *what, struct argp_state *state)
+{
+	uint64_t bytes;
+
+	if (hf_parse_size(arg, 1, &bytes) || !bytes)
+		argp_error(state, "invalid %s '%s': expected bytes > 0, or a number with a K, M, "
+			   "G or T suffix", what, arg);
+	return bytes;
+}
+
+const struct hf_verb *hf_verb_find(const struct hf_verb *verbs, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(verbs[i].name, name))
+			return &verbs[i];
+	return NULL;
 }
 
 uint64_t hf_arg_u64(const char *arg, uint64_t min, uint64_t max,
@@ -243,11 +278,7 @@ double hf_arg_seconds(const char *arg, struct argp_state *state)
 
 void hf_pids_add(struct hf_pids *list, pid_t pid)
 {
-	if (list->n == list->cap) {
-		list->cap = list->cap ? list->cap * 2 : 8;
-		list->pid = realloc(list->pid, list->cap * sizeof(*list->pid));
-		if (!list->pid)
-			abort();
-	}
+	if (HF_GROW(list->pid, list->cap, (size_t)list->n + 1))
+		abort();
 	list->pid[list->n++] = pid;
 }

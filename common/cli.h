@@ -31,15 +31,35 @@ uint64_t hf_arg_u64(const char *arg, uint64_t min, uint64_t max,
 int hf_parse_u64(const char *s, int base, uint64_t *out);
 
 /*
- * A size in KiB: a bare integer is KiB; a K, M, G or T suffix (optionally
- * followed by "iB") scales by 1024s. Returns 0, -EINVAL or -ERANGE.
+ * The one size syntax of every tool: bytes, or a number with a K, M, G or T
+ * suffix (optionally followed by "iB") in powers of 1024. A bare number is
+ * counted in bare_unit bytes: 1 for every option and argument, 1024 only
+ * for a value whose key names its unit (prezero's target_kbytes), as
+ * hf_parse_kib() reads it. Returns 0, -EINVAL or -ERANGE.
  */
+int hf_parse_size(const char *s, uint64_t bare_unit, uint64_t *out);
 int hf_parse_kib(const char *s, uint64_t *kib);
+/* A size option (hf_parse_size(), bytes, > 0); argp_error on bad input. */
+uint64_t hf_arg_size(const char *arg, const char *what, struct argp_state *state);
+
+/*
+ * A verb of a tool that has several (fbload, prezero-ctl), as bpftool's
+ * cmds[]: its name, what runs it, how many operands it takes and, for the
+ * usage error, its synopsis.
+ */
+struct hf_verb {
+	const char *name;
+	int (*run)(void);
+	int min_args, max_args;
+	const char *usage;
+};
+const struct hf_verb *hf_verb_find(const struct hf_verb *verbs, size_t n, const char *name);
 
 /* A growable list of PIDs for repeatable -p. */
 struct hf_pids {
 	pid_t *pid;
-	int n, cap;
+	int n;
+	size_t cap;
 };
 void hf_pids_add(struct hf_pids *list, pid_t pid);
 

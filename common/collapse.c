@@ -5,29 +5,21 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <sys/uio.h>
 #include "clock.h"
 #include "collapse.h"
+#include "pidfd.h"
 #include "procfs.h"
-
-static int pidfd_open(pid_t pid)
-{
-	return syscall(SYS_pidfd_open, pid, 0);
-}
 
 static int collapse(int pidfd, uint64_t addr)
 {
-	struct iovec iov = { (void *)(uintptr_t)addr, HF_HPAGE_SIZE };
-
-	return syscall(SYS_process_madvise, pidfd, &iov, 1, MADV_COLLAPSE, 0) < 0 ? -errno : 0;
+	return hf_process_madvise(pidfd, addr, HF_HPAGE_SIZE, MADV_COLLAPSE);
 }
 
 int hf_collapse_probe(void)
 {
 	char *map = mmap(NULL, 2 * HF_HPAGE_SIZE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	int pidfd = pidfd_open(getpid()), err;
+	int pidfd = hf_pidfd_open(getpid()), err;
 	char *region;
 
 	if (map == MAP_FAILED || pidfd < 0) {
@@ -57,7 +49,7 @@ int hf_collapse_open(struct hf_collapse_target *t, pid_t pid)
 	memset(t, 0, sizeof(*t));
 	t->pid = pid;
 	t->pm.pagemap_fd = t->pm.kpageflags_fd = -1;
-	t->pidfd = pidfd_open(pid);
+	t->pidfd = hf_pidfd_open(pid);
 	if (t->pidfd < 0)
 		return errno == ESRCH ? -ENOENT : -errno;
 	/* Read after the pidfd: the name is that of the process it pins. */

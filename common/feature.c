@@ -27,24 +27,23 @@ static bool has_caps(unsigned long long need)
 	return line && sscanf(line + 8, "%llx", &eff) == 1 && (eff & need) == need;
 }
 
-int hf_require_bpf_privileges(void)
+int hf_require_bpf_privileges(struct hf_error *e)
 {
 	if (geteuid() == 0 || has_caps(1ULL << CAP_BPF | 1ULL << CAP_PERFMON))
-		return HF_EXIT_OK;
-	hf_err("needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs and "
-	       "open perf events; run it with sudo");
-	return HF_EXIT_NOPERM;
+		return 0;
+	return hf_error_set(e, HF_ERROR_NOPERM, -EPERM, "needs root (or CAP_BPF and "
+			    "CAP_PERFMON) to load BPF programs and open perf events; run it "
+			    "with sudo");
 }
 
-int hf_require_btf(void)
+int hf_require_btf(struct hf_error *e)
 {
 	char path[512];
 
 	if (access(hf_path(path, sizeof(path), "/sys/kernel/btf/vmlinux"), R_OK) == 0)
-		return HF_EXIT_OK;
-	hf_err("kernel has no BTF (%s: %s); boot a kernel built with "
-	       "CONFIG_DEBUG_INFO_BTF=y", path, strerror(errno));
-	return HF_EXIT_NOFEATURE;
+		return 0;
+	return hf_error_set(e, HF_ERROR_NOFEATURE, -errno, "kernel has no BTF (%s: %s); boot "
+			    "a kernel built with CONFIG_DEBUG_INFO_BTF=y", path, strerror(errno));
 }
 
 static bool kernel_has_type(const char *name, int kind)
@@ -109,24 +108,23 @@ int hf_mount_fs(const char *dir, const char *type, long magic)
 	return 0;
 }
 
-static int require_fs(const char *dir, const char *type, long magic)
+static int require_fs(const char *dir, const char *type, long magic, struct hf_error *e)
 {
 	int err = hf_mount_fs(dir, type, magic);
 
 	if (!err)
-		return HF_EXIT_OK;
-	hf_err("%s is not mounted at %s (%s); as root run: mount -t %s %s %s",
-	       type, dir, err == -EPERM ? "not root, so not mounting it" : strerror(-err),
-	       type, type, dir);
-	return HF_EXIT_NOFEATURE;
+		return 0;
+	return hf_error_set(e, HF_ERROR_NOFEATURE, err, "%s is not mounted at %s (%s); as root "
+			    "run: mount -t %s %s %s", type, dir, err == -EPERM ?
+			    "not root, so not mounting it" : strerror(-err), type, type, dir);
 }
 
-int hf_require_tracefs(void)
+int hf_require_tracefs(struct hf_error *e)
 {
-	return require_fs("/sys/kernel/tracing", "tracefs", TRACEFS_MAGIC);
+	return require_fs("/sys/kernel/tracing", "tracefs", TRACEFS_MAGIC, e);
 }
 
-int hf_require_bpffs(void)
+int hf_require_bpffs(struct hf_error *e)
 {
-	return require_fs("/sys/fs/bpf", "bpf", BPF_FS_MAGIC);
+	return require_fs("/sys/fs/bpf", "bpf", BPF_FS_MAGIC, e);
 }

@@ -46,6 +46,29 @@ void hf_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+int hf_error_set(struct hf_error *e, enum hf_error_kind kind, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->kind = kind;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+int hf_fail(const struct hf_error *e)
+{
+	static const int status[] = {
+		[HF_ERROR_RUNTIME] = HF_EXIT_FAIL,
+		[HF_ERROR_NOFEATURE] = HF_EXIT_NOFEATURE,
+		[HF_ERROR_NOPERM] = HF_EXIT_NOPERM,
+	};
+
+	hf_err("%s", e->msg);
+	return status[e->kind];
+}
+
 void hf_debug(const char *fmt, ...)
 {
 	va_list ap;

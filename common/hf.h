@@ -56,4 +56,26 @@ void hf_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Verbose diagnostics, printed only with -v. */
 void hf_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * The library's one error convention: a function in common/ returns 0 or
+ * -errno and fills a struct hf_error with what went wrong; it never prints
+ * and never picks an exit status. cmd/ hands the error to hf_fail(), the
+ * one place that prints it (with -j also as the JSON error document) and
+ * maps its kind to the exit status.
+ */
+enum hf_error_kind {
+	HF_ERROR_RUNTIME,	/* exit 1 */
+	HF_ERROR_NOFEATURE,	/* exit 69: the kernel or hardware lacks it */
+	HF_ERROR_NOPERM,	/* exit 77: not root, or a capability missing */
+};
+struct hf_error {
+	enum hf_error_kind kind;
+	char msg[1024];
+};
+/* Fill e and return err (a negative errno), for "return hf_error_set(...)". */
+int hf_error_set(struct hf_error *e, enum hf_error_kind kind, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Report e as hf_err() does; the exit status of its kind. */
+int hf_fail(const struct hf_error *e);
+
 #endif

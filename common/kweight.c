@@ -27,7 +27,7 @@ static bool proc_has(const char *pid, const char *file)
 	return !access(hf_path(path, sizeof(path), "/proc/%s%s", pid, file), F_OK);
 }
 
-int hf_kweight_open(struct hf_kweight *k, pid_t pid)
+int hf_kweight_open(struct hf_kweight *k, pid_t pid, struct hf_error *e)
 {
 	char path[512], comm[32];
 	ssize_t n;
@@ -40,30 +40,26 @@ int hf_kweight_open(struct hf_kweight *k, pid_t pid)
 		int err = errno;
 
 		snprintf(comm, sizeof(comm), "%d", pid);
-		if (err == ENOENT && proc_has("self", "/khugepaged_weight") && !proc_has(comm, "")) {
-			hf_err("pid %d: no such process", pid);
-			return HF_EXIT_FAIL;
-		}
-		if (err == ENOENT) {
-			hf_err("%s: no such file: khugepaged weights need the hawkfetch kernel "
-			       "patches (kernel-patches/, make kernel); this kernel does not have "
-			       "them", path);
-			return HF_EXIT_NOFEATURE;
-		}
-		if (err == EPERM || err == EACCES) {
-			hf_err("%s: %s: writing a process's khugepaged weight needs CAP_SYS_NICE "
-			       "and ptrace read access to it", path, strerror(err));
-			return HF_EXIT_NOPERM;
-		}
-		hf_err("%s: %s", path, strerror(err));
-		return HF_EXIT_FAIL;
+		if (err == ENOENT && proc_has("self", "/khugepaged_weight") && !proc_has(comm, ""))
+			return hf_error_set(e, HF_ERROR_RUNTIME, -ESRCH, "pid %d: no such process",
+					    pid);
+		if (err == ENOENT)
+			return hf_error_set(e, HF_ERROR_NOFEATURE, -ENOENT, "%s: no such file: "
+					    "khugepaged weights need the hawkfetch kernel patches "
+					    "(kernel-patches/, make kernel); this kernel does not have "
+					    "them", path);
+		if (err == EPERM || err == EACCES)
+			return hf_error_set(e, HF_ERROR_NOPERM, -err, "%s: %s: writing a process's "
+					    "khugepaged weight needs CAP_SYS_NICE and ptrace read "
+					    "access to it", path, strerror(err));
+		return hf_error_set(e, HF_ERROR_RUNTIME, -err, "%s: %s", path, strerror(err));
 	}
 	/* After the open: the fd holds this process, whatever the pid runs later. */
 	n = hf_read_file(hf_path(path, sizeof(path), "/proc/%d/comm", pid), comm, sizeof(comm));
 	if (n > 0 && comm[n - 1] == '\n')
 		comm[n - 1] = '\0';
 	snprintf(k->comm, sizeof(k->comm), "%.15s", n > 0 ? comm : "?");
-	return HF_EXIT_OK;
+	return 0;
 }
 
 void hf_kweight_write(struct hf_kweight *k, double overhead, bool have_value)
@@ -170,5 +166,5 @@ int hf_kweight_report(FILE *out, const struct hf_kweight *k, size_t n, bool json
 		hf_json_emit(out, o);
 		json_object_put(o);
 	}
-	return failed ? HF_EXIT_FAIL : HF_EXIT_OK;
+	return failed ? -EIO : 0;
 }

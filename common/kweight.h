@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include "hf.h"
 
 #define HF_KWEIGHT_MIN 1U
 #define HF_KWEIGHT_MAX 1000000U
@@ -44,12 +45,12 @@ struct hf_kweight {
 
 /*
  * Open /proc/PID/khugepaged_weight for writing and read the process's
- * comm. Returns an hf_exit status with a message printed on failure:
- * HF_EXIT_NOFEATURE when the kernel lacks the file ("needs the hawkfetch
- * kernel patches"), HF_EXIT_NOPERM without CAP_SYS_NICE or ptrace access,
- * HF_EXIT_FAIL for a process that does not exist.
+ * comm. 0, or -errno with e filled: HF_ERROR_NOFEATURE when the kernel
+ * lacks the file ("needs the hawkfetch kernel patches"), HF_ERROR_NOPERM
+ * without CAP_SYS_NICE or ptrace access, HF_ERROR_RUNTIME for a process
+ * that does not exist.
  */
-int hf_kweight_open(struct hf_kweight *k, pid_t pid);
+int hf_kweight_open(struct hf_kweight *k, pid_t pid, struct hf_error *e);
 /* Write round(overhead * 1000) (have_value false: write nothing); sets weight and err. */
 void hf_kweight_write(struct hf_kweight *k, double overhead, bool have_value);
 void hf_kweight_close(struct hf_kweight *k);
@@ -58,7 +59,7 @@ void hf_kweight_close(struct hf_kweight *k);
  * Report the writes of k[0..n): plain text, one line per process, or with
  * json one line {"type":"khugepaged_weights","processes":[...]}. Failures
  * other than an exited process or a missing value are also printed as
- * errors. Returns HF_EXIT_FAIL if any of those failed, else HF_EXIT_OK.
+ * warnings. Returns -EIO if any of those failed, else 0.
  */
 int hf_kweight_report(FILE *out, const struct hf_kweight *k, size_t n, bool json);
 

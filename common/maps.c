@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "maps.h"
+#include "helpers.h"
 #include "procfs.h"
 
 int hf_vma_parse(const char *line, struct hf_vma *vma)
@@ -24,15 +25,8 @@ int hf_vma_parse(const char *line, struct hf_vma *vma)
 
 static int vmas_add(struct hf_vmas *vmas, const struct hf_vma *vma)
 {
-	if (vmas->n == vmas->cap) {
-		int cap = vmas->cap ? vmas->cap * 2 : 64;
-		struct hf_vma *v = realloc(vmas->vma, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		vmas->vma = v;
-		vmas->cap = cap;
-	}
+	if (HF_GROW(vmas->vma, vmas->cap, (size_t)vmas->n + 1))
+		return -ENOMEM;
 	vmas->vma[vmas->n++] = *vma;
 	return 0;
 }

@@ -15,7 +15,8 @@ struct hf_vma {
 
 struct hf_vmas {
 	struct hf_vma *vma;
-	int n, cap;
+	int n;
+	size_t cap;
 };
 
 /* Read /proc/PID/maps. Returns 0, -ENOENT (no such process) or -errno. */

@@ -154,17 +154,15 @@ int hf_metrics_wanted(void)
 	return hf_opts.openmetrics || hf_opts.textfile;
 }
 
-int hf_metrics_emit(const struct hf_metrics *m)
+int hf_metrics_emit(const struct hf_metrics *m, struct hf_error *e)
 {
 	int err;
 
-	if (hf_opts.openmetrics && (err = hf_metrics_write(m, stdout))) {
-		hf_err("writing metrics to standard output: %s", strerror(-err));
-		return HF_EXIT_FAIL;
-	}
-	if (hf_opts.textfile && (err = hf_metrics_textfile(m, hf_opts.textfile))) {
-		hf_err("%s/hawkfetch_%s.prom: %s", hf_opts.textfile, m->tool, strerror(-err));
-		return HF_EXIT_FAIL;
-	}
-	return HF_EXIT_OK;
+	if (hf_opts.openmetrics && (err = hf_metrics_write(m, stdout)))
+		return hf_error_set(e, HF_ERROR_RUNTIME, err, "writing metrics to standard "
+				    "output: %s", strerror(-err));
+	if (hf_opts.textfile && (err = hf_metrics_textfile(m, hf_opts.textfile)))
+		return hf_error_set(e, HF_ERROR_RUNTIME, err, "%s/hawkfetch_%s.prom: %s",
+				    hf_opts.textfile, m->tool, strerror(-err));
+	return 0;
 }

@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include "hf.h"
 
 enum hf_metric_type { HF_GAUGE, HF_COUNTER };
 
@@ -46,10 +47,10 @@ int hf_metrics_write(const struct hf_metrics *m, FILE *out);
 int hf_metrics_textfile(const struct hf_metrics *m, const char *dir);
 /*
  * What the common options ask for: the exposition on stdout with
- * --openmetrics, the textfile with --textfile DIR. 0, or HF_EXIT_FAIL
- * with the message printed.
+ * --openmetrics, the textfile with --textfile DIR. 0, or -errno with e
+ * filled.
  */
-int hf_metrics_emit(const struct hf_metrics *m);
+int hf_metrics_emit(const struct hf_metrics *m, struct hf_error *e);
 
 /* Did the command line ask for metrics (--openmetrics or --textfile)? */
 int hf_metrics_wanted(void);

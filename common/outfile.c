@@ -10,7 +10,7 @@
 #include "hf.h"
 #include "outfile.h"
 
-FILE *hf_outfile_open(struct hf_outfile *o, const char *path)
+int hf_outfile_open(struct hf_outfile *o, const char *path, struct hf_error *e)
 {
 	char dir[4096], base[4096];
 	mode_t mask = umask(0);
@@ -24,14 +24,16 @@ FILE *hf_outfile_open(struct hf_outfile *o, const char *path)
 	snprintf(o->tmp, sizeof(o->tmp), "%s/.%s.XXXXXX", dirname(dir), basename(base));
 	fd = mkstemp(o->tmp);
 	if (fd < 0 || fchmod(fd, 0666 & ~mask) || !(o->f = fdopen(fd, "w"))) {
-		hf_err("%s: %s", path, strerror(errno));
+		int err = hf_error_set(e, HF_ERROR_RUNTIME, -errno, "%s: %s", path,
+				       strerror(errno));
+
 		if (fd >= 0) {
 			close(fd);
 			unlink(o->tmp);
 		}
-		return NULL;
+		return err;
 	}
-	return o->f;
+	return 0;
 }
 
 /* Every write reached the file: 0 or -errno. */
@@ -48,24 +50,23 @@ static int finish(FILE *f)
 	return err;
 }
 
-int hf_outfile_commit(struct hf_outfile *o, int status)
+int hf_outfile_commit(struct hf_outfile *o, bool keep, struct hf_error *e)
 {
 	int err;
 
 	if (!o->f)
-		return status;
+		return 0;
 	errno = 0;
 	err = finish(o->f);
 	o->f = NULL;
-	if (!status && !err && rename(o->tmp, o->path))
+	if (keep && !err && rename(o->tmp, o->path))
 		err = -errno;
-	if (status || err)
+	if (!keep || err)
 		unlink(o->tmp);
-	if (!status && err) {
-		hf_err("%s: %s (the file is left as it was)", o->path, strerror(-err));
-		return HF_EXIT_FAIL;
-	}
-	return status;
+	if (keep && err)
+		return hf_error_set(e, HF_ERROR_RUNTIME, err, "%s: %s (the file is left as it "
+				    "was)", o->path, strerror(-err));
+	return 0;
 }
 
 /* ---- standard output ---- */

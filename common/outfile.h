@@ -8,14 +8,17 @@
  * output gets the same final check (hf_stdout_close()).
  *
  *	struct hf_outfile o;
- *	FILE *f = hf_outfile_open(&o, path);	// NULL: message printed
+ *	if (hf_outfile_open(&o, path, &e))	// o.f is the stream
+ *		return hf_fail(&e);
  *	...
- *	err = hf_outfile_commit(&o, err);	// renames on success, else removes
+ *	err = hf_outfile_commit(&o, !err, &e);	// renames on success, else removes
  */
 #ifndef HF_OUTFILE_H
 #define HF_OUTFILE_H
 
+#include <stdbool.h>
 #include <stdio.h>
+#include "hf.h"
 
 struct hf_outfile {
 	FILE *f;
@@ -24,17 +27,16 @@ struct hf_outfile {
 };
 
 /*
- * Open a temporary file in path's directory (mode 0644 less the umask,
- * as fopen would make path). NULL with the message printed on failure.
+ * Open a temporary file, o->f, in path's directory (mode 0644 less the
+ * umask, as fopen would make path). 0, or -errno with e filled.
  */
-FILE *hf_outfile_open(struct hf_outfile *o, const char *path);
+int hf_outfile_open(struct hf_outfile *o, const char *path, struct hf_error *e);
 /*
- * End the output: when status is 0, check every write, then rename the
- * temporary file over path; otherwise (or if a check fails) remove it
- * and leave path as it was. Returns status, or HF_EXIT_FAIL with the
- * message naming path when the output could not be completed.
+ * End the output: with keep, check every write, then rename the temporary
+ * file over path; without (or if a check fails) remove it and leave path
+ * as it was. 0, or -errno with e naming path (e is unused without keep).
  */
-int hf_outfile_commit(struct hf_outfile *o, int status);
+int hf_outfile_commit(struct hf_outfile *o, bool keep, struct hf_error *e);
 
 /*
  * Standard output that remembers why a write failed: hf_stdout_track()

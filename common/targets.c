@@ -90,15 +90,13 @@ void hf_pids_dedup(struct hf_pids *pids)
 	pids->n = n;
 }
 
-int hf_targets_check(struct hf_pids *pids)
+int hf_targets_check(struct hf_pids *pids, struct hf_error *e)
 {
 	char why[256];
 
 	hf_pids_dedup(pids);
 	for (int i = 0; i < pids->n; i++)
-		if (hf_target_refusal(pids->pid[i], why, sizeof(why))) {
-			hf_err("%s", why);
-			return HF_EXIT_FAIL;
-		}
-	return HF_EXIT_OK;
+		if (hf_target_refusal(pids->pid[i], why, sizeof(why)))
+			return hf_error_set(e, HF_ERROR_RUNTIME, -EINVAL, "%s", why);
+	return 0;
 }

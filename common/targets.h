@@ -44,9 +44,9 @@ void hf_pids_dedup(struct hf_pids *pids);
 
 /*
  * hf_pids_dedup(), then refuse any of pids that is a kernel thread or a
- * zombie (hf_target_refusal()): 0, or HF_EXIT_FAIL with the reason printed.
+ * zombie (hf_target_refusal()): 0, or -EINVAL with e giving the reason.
  */
-int hf_targets_check(struct hf_pids *pids);
+int hf_targets_check(struct hf_pids *pids, struct hf_error *e);
 
 
 #endif

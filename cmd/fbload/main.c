@@ -39,33 +39,25 @@
 static int do_replay(void), do_attach(void), do_detach(void), do_list(void), do_stats(void),
 	   do_verify(void);
 
-struct command {
-	const char *name;
-	int (*run)(void);
-	int min_policies, max_policies;
+/* The operands are policies. */
+static const struct hf_verb commands[] = {
+	{ "replay", do_replay, 1, MAX_POLICIES, "replay POLICY..." },
+	{ "attach", do_attach, 1, 1, "attach POLICY" },
+	{ "detach", do_detach, 0, MAX_POLICIES, "detach [POLICY...]" },
+	{ "list", do_list, 0, 0, "list" },
+	{ "stats", do_stats, 0, 0, "stats" },
+	{ "verify", do_verify, 0, MAX_POLICIES, "verify [POLICY...]" },
 };
 
-static const struct command commands[] = {
-	{ "replay", do_replay, 1, MAX_POLICIES },
-	{ "attach", do_attach, 1, 1 },
-	{ "detach", do_detach, 0, MAX_POLICIES },
-	{ "list", do_list, 0, 0 },
-	{ "stats", do_stats, 0, 0 },
-	{ "verify", do_verify, 0, MAX_POLICIES },
-};
-
-static const struct command *find_command(const char *name)
+static const struct hf_verb *find_command(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (!strcmp(commands[i].name, name))
-			return &commands[i];
-	return NULL;
+	return hf_verb_find(commands, ARRAY_SIZE(commands), name);
 }
 
 /* ---- options ---- */
 
 static struct args {
-	const struct command *cmd;
+	const struct hf_verb *cmd;
 	const char *replay;
 	const char *sets[MAX_SETS];
 	int nsets;
@@ -137,7 +129,7 @@ static const char doc[] =
 	"  fbload attach leap                            attach Leap (patched kernel)\n"
 	"  fbload stats                                  its accuracy and coverage";
 
-static void set_command(const struct command *c, struct argp_state *state)
+static void set_command(const struct hf_verb *c, struct argp_state *state)
 {
 	if (args.cmd && args.cmd != c)
 		argp_error(state, "replay, attach, detach, list, stats and verify exclude each other");
@@ -170,10 +162,10 @@ static void check_args(struct argp_state *state)
 		args.cmd = find_command(args.replay || !isatty(STDIN_FILENO) ? "replay" : "attach");
 		args.guessed = args.cmd->run == do_replay;
 	}
-	if (args.npolicies < args.cmd->min_policies)
+	if (args.npolicies < args.cmd->min_args)
 		argp_error(state, "%s: no POLICY given", args.cmd->name);
-	if (args.npolicies > args.cmd->max_policies)
-		argp_error(state, args.cmd->max_policies ? "%s: one policy at a time (several "
+	if (args.npolicies > args.cmd->max_args)
+		argp_error(state, args.cmd->max_args ? "%s: one policy at a time (several "
 			   "are compared with replay)" : "%s takes no POLICY", args.cmd->name);
 	if (!args.replay)
 		args.replay = "-";
@@ -399,11 +391,15 @@ static int do_detach(void)
 {
 	char names[MAX_POLICIES][FB_NAME_LEN];
 	struct json_object *done = json_object_new_array();
+	struct hf_error e;
 	int n, err;
 
-	if ((err = require_fetchbpf("detaching")) || (err = fb_require_bpf("detaching a policy", NULL)) ||
-	    (err = hf_require_bpffs()))
+	if ((err = require_fetchbpf("detaching")) || (err = fb_require_bpf("detaching a policy", NULL)))
 		goto out;
+	if (hf_require_bpffs(&e)) {
+		err = hf_fail(&e);
+		goto out;
+	}
 	n = fb_pinned_policies(names, MAX_POLICIES);
 	for (int i = 0; i < n; i++) {
 		if (!wanted(names[i]))

@@ -74,7 +74,7 @@ static bool may_load_bpf(void)
 int fb_require_bpf(const char *what, const char *otherwise)
 {
 	if (may_load_bpf())
-		return hf_require_bpf_privileges();	/* the same test: passes */
+		return HF_EXIT_OK;	/* as hf_require_bpf_privileges() decides */
 	hf_err("%s loads BPF programs into the kernel, which needs root (or CAP_BPF and "
 	       "CAP_PERFMON); run it with sudo%s%s", what, otherwise ? ", or " : "",
 	       otherwise ? otherwise : "");
@@ -676,10 +676,11 @@ int fb_policy_attach(struct fb_policy *p)
 	const char *base = strrchr(p->name, '/') ? strrchr(p->name, '/') + 1 : p->name;
 	char pin[256], name[64];
 	struct bpf_link *link;
+	struct hf_error e;
 	int err;
 
-	if ((err = hf_require_bpffs()))
-		return err;
+	if (hf_require_bpffs(&e))
+		return hf_fail(&e);
 	snprintf(name, sizeof(name), "%.*s", (int)strcspn(base, "."), base);
 	snprintf(pin, sizeof(pin), "%s/%s", FB_PIN_DIR, name);
 	if (mkdir(FB_PIN_DIR, 0700) && errno != EEXIST) {

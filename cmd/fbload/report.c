@@ -176,12 +176,13 @@ static void replay_metrics(struct hf_metrics *m, const struct replay_run *run, c
 int fb_report_replay_metrics(const struct replay_run *run, const char *source)
 {
 	struct hf_metrics *m = hf_metrics_new("fbload");
+	struct hf_error e;
 	int err;
 
 	if (!m)
 		return HF_EXIT_FAIL;
 	replay_metrics(m, run, source);
-	err = hf_metrics_emit(m);
+	err = hf_metrics_emit(m, &e) ? hf_fail(&e) : HF_EXIT_OK;
 	hf_metrics_free(m);
 	return err;
 }
@@ -335,6 +336,7 @@ static void kstat_metrics(struct hf_metrics *m, const struct fb_kstat *k, int n,
 int fb_report_stats_metrics(const struct fb_kstat *k, int n, const char *active)
 {
 	struct hf_metrics *m = hf_metrics_new("fbload");
+	struct hf_error e;
 	int err;
 
 	if (!m)
@@ -342,7 +344,7 @@ int fb_report_stats_metrics(const struct fb_kstat *k, int n, const char *active)
 	vmstat_metrics(m);
 	if (k)
 		kstat_metrics(m, k, n, active);
-	err = hf_metrics_emit(m);
+	err = hf_metrics_emit(m, &e) ? hf_fail(&e) : HF_EXIT_OK;
 	hf_metrics_free(m);
 	return err;
 }

@@ -314,12 +314,8 @@ static void on_exit_note(void *ctx, enum hf_taskstats_kind kind, uint32_t id, ui
 {
 	struct session *s = ctx;
 
-	if (s->nnotes == s->notes_cap) {
-		s->notes_cap = s->notes_cap ? s->notes_cap * 2 : 64;
-		s->notes = realloc(s->notes, s->notes_cap * sizeof(*s->notes));
-		if (!s->notes)
-			abort();
-	}
+	if (HF_GROW(s->notes, s->notes_cap, s->nnotes + 1))
+		abort();
 	s->notes[s->nnotes++] = (struct exit_note){ kind, id, tgid, *d };
 }
 
@@ -530,6 +526,7 @@ static int attach(struct session *s, bool patched)
 {
 	struct fbtrace_bpf *skel = s->skel;
 	struct bpf_link *link;
+	struct hf_error e;
 
 	if (args.command) {
 		link = bpf_program__attach(skel->progs.on_fork);
@@ -553,23 +550,24 @@ static int attach(struct session *s, bool patched)
 		}
 	}
 	if (hf_attach_perf_sw(skel->progs.on_major_fault, PERF_COUNT_SW_PAGE_FAULTS_MAJ,
-			      &s->links))
-		return HF_EXIT_FAIL;
+			      &s->links, &e))
+		return hf_fail(&e);
 	if ((patched || args.all_faults) &&
 	    hf_attach_perf_sw(skel->progs.on_minor_fault, PERF_COUNT_SW_PAGE_FAULTS_MIN,
-			      &s->links))
-		return HF_EXIT_FAIL;
+			      &s->links, &e))
+		return hf_fail(&e);
 	return HF_EXIT_OK;
 }
 
 static int setup(struct session *s)
 {
 	struct hf_cgroup cg;
+	struct hf_error e;
 	bool patched;
 	int err;
 
-	if ((err = hf_require_bpf_privileges()) || (err = hf_require_btf()))
-		return err;
+	if (hf_require_bpf_privileges(&e) || hf_require_btf(&e))
+		return hf_fail(&e);
 	if ((args.pids.n || args.command) && hf_proc_self_in_nested_pidns()) {
 		hf_err("running in a nested PID namespace: the PIDs BPF sees would not "
 		       "match; run fbtrace in the host's PID namespace");
@@ -577,11 +575,12 @@ static int setup(struct session *s)
 	}
 	if ((err = check_targets()))
 		return err;
-	if (args.cgroup && hf_cgroup_resolve(args.cgroup, &cg))
-		return HF_EXIT_FAIL;
+	if (args.cgroup && hf_cgroup_resolve(args.cgroup, &cg, &e))
+		return hf_fail(&e);
 	patched = hf_kernel_has_fetchbpf();
-	if (patched && hf_require_tracefs()) {
-		hf_warn("without tracefs the swap entry of each swap-in cannot be recorded");
+	if (patched && hf_require_tracefs(&e)) {
+		hf_warn("%s; without tracefs the swap entry of each swap-in cannot be recorded",
+			e.msg);
 		patched = false;
 	}
 	hf_debug("kernel %s the FetchBPF swap-in tracepoint", patched ? "has" : "lacks");
@@ -820,7 +819,7 @@ static void teardown(struct session *s)
 	record_writer_fini(&s->writer);
 	if (s->out_direct)
 		fclose(s->out);
-	hf_outfile_commit(&s->outfile, HF_EXIT_FAIL);	/* never started: removed */
+	hf_outfile_commit(&s->outfile, false, NULL);	/* never started: removed */
 	fault_stats_free(&s->stats);
 	hf_taskstats_close(s->ts);
 	free(s->notes);
@@ -846,7 +845,7 @@ static int publish_output(struct session *s)
 static int open_output(struct session *s)
 {
 	static char buf[1 << 16];
-
+	struct hf_error e;
 	struct stat st;
 
 	if (!args.output) {
@@ -859,8 +858,10 @@ static int open_output(struct session *s)
 			return HF_EXIT_FAIL;
 		}
 		s->out_direct = true;
-	} else if (!(s->out = hf_outfile_open(&s->outfile, args.output))) {
-		return HF_EXIT_FAIL;	/* said */
+	} else if (hf_outfile_open(&s->outfile, args.output, &e)) {
+		return hf_fail(&e);
+	} else {
+		s->out = s->outfile.f;
 	}
 	/* Fully buffered, flushed after every ring-buffer drain (<= 50 ms). */
 	setvbuf(s->out, buf, _IOFBF, sizeof(buf));

@@ -413,7 +413,8 @@ static void bloat_metrics(struct hf_metrics *m, const struct hf_bloat_report *re
 /* Print and/or write the metrics; frees m. HF_EXIT_OK or HF_EXIT_FAIL. */
 static int emit_metrics(struct hf_metrics *m)
 {
-	int status = hf_metrics_emit(m);
+	struct hf_error e;
+	int status = hf_metrics_emit(m, &e) ? hf_fail(&e) : HF_EXIT_OK;
 
 	hf_metrics_free(m);
 	return status;

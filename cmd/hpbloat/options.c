@@ -43,25 +43,6 @@ static double arg_pct(const char *arg, struct argp_state *state)
 	return v;
 }
 
-/* Bytes, or a number with K, M, G, T; returned in 4 KiB subpages, rounded up. */
-static uint64_t arg_size(const char *arg, struct argp_state *state)
-{
-	char *end;
-	unsigned long long v;
-	int shift = 0;
-
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (*end && !end[1])
-		shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20 :
-			*end == 'G' || *end == 'g' ? 30 : *end == 'T' || *end == 't' ? 40 : -1;
-	if (errno || end == arg || *arg == '-' || shift < 0 || (*end && !shift) || !v ||
-	    v > (UINT64_MAX >> shift))
-		argp_error(state, "invalid size '%s': expected bytes > 0, or a number with K, M, G, T",
-			   arg);
-	return ((v << shift) + HF_PAGE_SIZE - 1) / HF_PAGE_SIZE;
-}
-
 static error_t parse_recover(int key, char *arg, struct argp_state *state)
 {
 	struct hf_recover_args *a = &hf_recover_args;
@@ -77,7 +58,8 @@ static error_t parse_recover(int key, char *arg, struct argp_state *state)
 		a->min_zero = hf_arg_u64(arg, 1, HF_HPAGE_NR, "zero subpage count", state);
 		break;
 	case OPT_BUDGET:
-		a->budget = arg_size(arg, state);
+		a->budget = hf_arg_size(arg, "size", state);
+		a->budget = a->budget / HF_PAGE_SIZE + !!(a->budget % HF_PAGE_SIZE);	/* subpages */
 		break;
 	case OPT_MECHANISM:
 		if (!strcmp(arg, "madvise"))

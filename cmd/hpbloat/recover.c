@@ -8,24 +8,18 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <sys/uio.h>
 #include <linux/magic.h>
 #include "clock.h"
 #include "feature.h"
+#include "helpers.h"
 #include "hf.h"
 #include "output.h"
 #include "pagemap.h"
+#include "pidfd.h"
 #include "procfs.h"
 #include "proclist.h"
 #include "recover.h"
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_process_madvise
-#define SYS_process_madvise 440
-#endif
 
 #define SPLIT_FILE "/sys/kernel/debug/split_huge_pages"
 #define KIB(subpages) ((uint64_t)(subpages) * (HF_PAGE_SIZE / 1024))
@@ -201,16 +195,9 @@ int hf_recover_plan(struct hf_recover_run *run, const struct hf_bloat_proc *proc
 		for (size_t r = 0; r < p->nregion; r++) {
 			if (p->region[r].zero_subpages < min_zero || !p->region[r].zero_subpages)
 				continue;
-			if (n == cap) {
-				struct hf_recover_region *m;
-
-				cap = cap ? cap * 2 : 64;
-				m = realloc(all, cap * sizeof(*all));
-				if (!m) {
-					free(all);
-					return -ENOMEM;
-				}
-				all = m;
+			if (HF_GROW(all, cap, n + 1)) {
+				free(all);
+				return -ENOMEM;
 			}
 			all[n++] = (struct hf_recover_region){
 				.pid = p->pid, .proc = i, .addr = p->region[r].addr,
@@ -258,14 +245,11 @@ static int split_region(struct hf_recover_env *env, struct hf_recover_proc *p, u
 		return write(env->debugfs_fd, cmd, len) == len ? 0 : -errno;
 	}
 	if (p->pidfd < 0) {
-		p->pidfd = syscall(SYS_pidfd_open, p->pid, 0);
+		p->pidfd = hf_pidfd_open(p->pid);
 		if (p->pidfd < 0)
 			return -errno;
 	}
-	struct iovec iov = { (void *)(uintptr_t)addr, HF_HPAGE_SIZE };
-
-	return syscall(SYS_process_madvise, p->pidfd, &iov, 1UL, MADV_SPLIT_UNDERUSED, 0U) ==
-	       (long)HF_HPAGE_SIZE ? 0 : -errno;
+	return hf_process_madvise(p->pidfd, addr, HF_HPAGE_SIZE, MADV_SPLIT_UNDERUSED);
 }
 
 /* After the split: is it still huge, and how many subpages map the zero page? */

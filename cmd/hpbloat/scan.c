@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include "clock.h"
 #include "scan.h"
+#include "helpers.h"
 #include "memread.h"
 #include "pagemap.h"
 #include "procfs.h"
@@ -67,15 +68,8 @@ static void count_merge(struct hf_bloat_count *to, const struct hf_bloat_count *
 
 static int add_region(struct hf_bloat_proc *p, const struct hf_bloat_region *r)
 {
-	if (p->nregion == p->region_cap) {
-		size_t cap = p->region_cap ? p->region_cap * 2 : 256;
-		struct hf_bloat_region *n = realloc(p->region, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		p->region = n;
-		p->region_cap = cap;
-	}
+	if (HF_GROW(p->region, p->region_cap, p->nregion + 1))
+		return -ENOMEM;
 	p->region[p->nregion++] = *r;
 	return 0;
 }
@@ -138,15 +132,8 @@ static int add_hpage(struct hf_bloat_scanner *s, const struct hf_pagemap *pm,
 
 static int add_vma(struct hf_bloat_proc *p, const struct hf_vma *vma)
 {
-	if (p->nvma == p->vma_cap) {
-		int cap = p->vma_cap ? p->vma_cap * 2 : 16;
-		struct hf_bloat_vma *n = realloc(p->vma, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		p->vma = n;
-		p->vma_cap = cap;
-	}
+	if (HF_GROW(p->vma, p->vma_cap, (size_t)p->nvma + 1))
+		return -ENOMEM;
 	memset(&p->vma[p->nvma], 0, sizeof(p->vma[0]));
 	p->vma[p->nvma].vma = *vma;
 	return p->nvma++;

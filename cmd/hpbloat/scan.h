@@ -39,7 +39,8 @@ struct hf_bloat_proc {
 	pid_t pid;
 	char comm[16];
 	struct hf_bloat_vma *vma;	/* only VMAs holding huge pages */
-	int nvma, vma_cap;
+	int nvma;
+	size_t vma_cap;
 	struct hf_bloat_region *region;
 	size_t nregion, region_cap;
 	struct hf_bloat_count c;

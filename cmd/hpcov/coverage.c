@@ -114,12 +114,8 @@ static void add_pfns(const struct hf_cov_target *t, uint64_t **pfn, size_t *n, s
 		for (unsigned int j = 0; j < (s->huge ? 1 : HF_HPAGE_NR); j++) {
 			if (!(s->before[j] & PM_PRESENT))
 				continue;
-			if (*n == *cap) {
-				*cap = *cap ? *cap * 2 : 4096;
-				*pfn = realloc(*pfn, *cap * sizeof(**pfn));
-				if (!*pfn)
-					abort();
-			}
+			if (HF_GROW(*pfn, *cap, *n + 1))
+				abort();
 			(*pfn)[(*n)++] = PM_PFN(s->before[j]);
 		}
 	}

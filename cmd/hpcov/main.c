@@ -329,13 +329,14 @@ static void coverage_metrics(struct hf_metrics *m, const struct cov_proc *p, siz
 /* Print and/or write the metrics of the processes; HF_EXIT_OK or HF_EXIT_FAIL. */
 static int emit_metrics(const struct cov_proc *p, size_t n, const struct hf_promoter *pr)
 {
+	struct hf_error e;
 	struct hf_metrics *m = hf_metrics_new("hpcov");
 	int status;
 
 	if (!m)
 		abort();
 	coverage_metrics(m, p, n, pr);
-	status = hf_metrics_emit(m);
+	status = hf_metrics_emit(m, &e) ? hf_fail(&e) : HF_EXIT_OK;
 	hf_metrics_free(m);
 	return status;
 }
@@ -704,6 +705,7 @@ static int select_weights(struct hf_weight *w, size_t *n)
 /* All or nothing: every file opened and every name checked, then the writes. */
 static int feed_weights(void)
 {
+	struct hf_error e;
 	struct hf_weight *w = NULL;
 	struct hf_kweight *k = NULL;
 	size_t nw = 0, nk = 0;
@@ -717,8 +719,10 @@ static int feed_weights(void)
 		goto out;
 	}
 	for (; nk < nw; nk++) {
-		if ((err = hf_kweight_open(&k[nk], w[nk].pid)))
+		if (hf_kweight_open(&k[nk], w[nk].pid, &e)) {
+			err = hf_fail(&e);
 			goto out;
+		}
 		if (w[nk].comm[0] && strcmp(w[nk].comm, k[nk].comm)) {
 			hf_err("pid %d: runs '%s', but %s measured '%s' (pid reused?); nothing "
 			       "written", w[nk].pid, k[nk].comm, args.weights, w[nk].comm);
@@ -729,7 +733,7 @@ static int feed_weights(void)
 	}
 	for (size_t i = 0; i < nk; i++)
 		hf_kweight_write(&k[i], w[i].weight, true);
-	err = hf_kweight_report(stdout, k, nk, hf_opts.json);
+	err = hf_kweight_report(stdout, k, nk, hf_opts.json) ? HF_EXIT_FAIL : HF_EXIT_OK;
 out:
 	for (size_t i = 0; i < nk; i++)
 		hf_kweight_close(&k[i]);
@@ -740,6 +744,7 @@ out:
 
 static int run(int argc, char **argv)
 {
+	struct hf_error e;
 	int err;
 
 	hf_targets.default_all = true;	/* `hpcov --top 20`: every process */
@@ -750,8 +755,8 @@ static int run(int argc, char **argv)
 		return HF_EXIT_FAIL;
 	}
 	/* -p: each once; a kernel thread or a zombie is refused before measuring. */
-	if (!hf_targets.all && (err = hf_targets_check(&hf_targets.pids)))
-		return err;
+	if (!hf_targets.all && hf_targets_check(&hf_targets.pids, &e))
+		return hf_fail(&e);
 	if (args.weights && !args.promote)
 		return feed_weights();
 	return args.promote ? run_promote() : report_coverage();

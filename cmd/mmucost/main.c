@@ -268,6 +268,7 @@ static void sample_labels(struct hf_metrics *m, const struct msample *s, bool co
 
 static void emit_metrics(const struct msample *s, int n)
 {
+	struct hf_error error;
 	struct hf_metrics *m = hf_metrics_new("mmucost");
 
 	if (!m)
@@ -285,8 +286,8 @@ static void emit_metrics(const struct msample *s, int n)
 	for (int i = 0; i < n; i++)
 		for (int e = 0; e < s[i].nev; e++)
 			sample_labels(m, &s[i], true, e);
-	if (hf_metrics_emit(m))
-		metrics_status = HF_EXIT_FAIL;
+	if (hf_metrics_emit(m, &error))
+		metrics_status = hf_fail(&error);
 	hf_metrics_free(m);
 }
 
@@ -553,15 +554,15 @@ static void summary(const struct live *l, double now)
 /* --feed: the files, opened before counting (all or nothing). */
 static int feed_open(struct live *l)
 {
-	int err;
+	struct hf_error e;
 
 	if (!(l->kw = calloc(l->set.nproc + 1, sizeof(*l->kw))))
 		return HF_EXIT_FAIL;
 	for (int i = 0; i < l->set.nproc; i++)
 		l->kw[i].fd = -1;
 	for (int i = 0; i < l->set.nproc; i++)
-		if ((err = hf_kweight_open(&l->kw[i], l->set.proc[i].pid)))
-			return err;
+		if (hf_kweight_open(&l->kw[i], l->set.proc[i].pid, &e))
+			return hf_fail(&e);
 	return HF_EXIT_OK;
 }
 
@@ -578,7 +579,7 @@ static int feed_write(const struct live *l)
 	}
 	/* With --openmetrics stdout holds only metrics: the writes go to stderr. */
 	return hf_kweight_report(hf_opts.openmetrics ? stderr : stdout, l->kw, l->set.nproc,
-				 hf_opts.json);
+				 hf_opts.json) ? HF_EXIT_FAIL : HF_EXIT_OK;
 }
 
 static void feed_close(struct live *l)
@@ -731,11 +732,11 @@ static int count_loop(struct live *l)
 static int run_live(void)
 {
 	struct live l = { .set = HF_PC_SET_INIT };
-	int status;
-	int err = hf_targets_check(&args.pids);	/* kernel threads, zombies, -p twice */
+	struct hf_error e;
+	int status, err;
 
-	if (err)
-		return err;
+	if (hf_targets_check(&args.pids, &e))	/* kernel threads, zombies, -p twice */
+		return hf_fail(&e);
 	err = args.events ? hf_mmu_events_user(&l.ev, args.event, args.nevents) :
 			    hf_mmu_events_hw(&l.ev, args.pmu);
 

@@ -26,27 +26,20 @@
 
 /* ---- command line ---- */
 
-struct verb {
-	const char *name;
-	int min_args, max_args;
-	int (*run)(void);
-	const char *usage;
-};
-
 static int cmd_status(void), cmd_enable(void), cmd_disable(void);
 static int cmd_set(void), cmd_now(void), cmd_watch(void);
 
-static const struct verb verbs[] = {
-	{ "status", 0, 0, cmd_status, "status" },
-	{ "enable", 0, 0, cmd_enable, "enable" },
-	{ "disable", 0, 0, cmd_disable, "disable" },
-	{ "set", 1, HF_PZ_NKNOBS, cmd_set, "set KEY=VALUE..." },
-	{ "now", 1, 1, cmd_now, "now SIZE" },
-	{ "watch", 0, 0, cmd_watch, "watch [-i SEC] [-n COUNT]" },
+static const struct hf_verb verbs[] = {
+	{ "status", cmd_status, 0, 0, "status" },
+	{ "enable", cmd_enable, 0, 0, "enable" },
+	{ "disable", cmd_disable, 0, 0, "disable" },
+	{ "set", cmd_set, 1, HF_PZ_NKNOBS, "set KEY=VALUE..." },
+	{ "now", cmd_now, 1, 1, "now SIZE" },
+	{ "watch", cmd_watch, 0, 0, "watch [-i SEC] [-n COUNT]" },
 };
 
 static struct args {
-	const struct verb *verb;
+	const struct hf_verb *verb;
 	char **argv;
 	int argc;
 	double interval;
@@ -83,12 +76,9 @@ static const char doc[] =
 	"  prezero-ctl enable; prezero-ctl now 512M\n"
 	"  prezero-ctl watch -i 2 -n 10 -j";
 
-static const struct verb *find_verb(const char *name)
+static const struct hf_verb *find_verb(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
-		if (!strcmp(name, verbs[i].name))
-			return &verbs[i];
-	return NULL;
+	return hf_verb_find(verbs, ARRAY_SIZE(verbs), name);
 }
 
 /* argp_error (exit 64), and in JSON mode the error object on stdout too. */
@@ -201,6 +191,7 @@ static int no_prezero(int err)
 /* The status as metrics: print and/or write them. HF_EXIT_OK or HF_EXIT_FAIL. */
 static int emit_metrics(const struct hf_prezero *pz)
 {
+	struct hf_error e;
 	struct hf_metrics *m = hf_metrics_new("prezero-ctl");
 	const uint64_t *k = pz->knob, *c = pz->counter;
 	char node[16];
@@ -253,7 +244,7 @@ static int emit_metrics(const struct hf_prezero *pz)
 			  "thp_fault_zeroed).");
 	hf_metrics_u64(m, c[HF_PZ_THP_PREZEROED], "result", "prezeroed", NULL);
 	hf_metrics_u64(m, c[HF_PZ_THP_ZEROED], "result", "zeroed", NULL);
-	status = hf_metrics_emit(m);
+	status = hf_metrics_emit(m, &e) ? hf_fail(&e) : HF_EXIT_OK;
 	hf_metrics_free(m);
 	return status;
 }

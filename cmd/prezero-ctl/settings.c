@@ -103,13 +103,15 @@ int hf_prezero_parse_settings(char **argv, int argc, uint64_t node_max_kib,
 int hf_prezero_parse_size(const char *arg, uint64_t max_kib, uint64_t *kib, char *msg,
 			  size_t len)
 {
-	int err = hf_parse_kib(arg, kib);
+	uint64_t bytes;
+	int err = hf_parse_size(arg, 1, &bytes);
 
+	*kib = err ? 0 : bytes / 1024 + !!(bytes % 1024);	/* rounded up */
 	if (!err && *kib && *kib <= max_kib)
 		return 0;
 	if (err == -EINVAL)
 		snprintf(msg, len, "now %s: invalid SIZE: expected a size such as 512M or 1G "
-			 "(a bare number is KiB; K, M, G, T suffixes)", arg);
+			 "(a bare number is bytes; K, M, G, T suffixes)", arg);
 	else if (max_kib == UINT64_MAX)
 		snprintf(msg, len, "now %s: SIZE out of range: expected at least 1 KiB and at "
 			 "most the machine's memory", arg);
