@@ -121,9 +121,21 @@ $(call tool_lib,$(1)): $(patsubst %.c,$(BUILD)/%.o,$(filter-out cmd/$(1)/main.c,
 $(BUILD)/$(1): $(BUILD)/cmd/$(1)/main.o $(call tool_lib,$(1)) $(BUILD)/libhawkfetch.a
 	$$(call msg,LINK,$$@)
 	$$(Q)$$(CC) $$(CFLAGS) $$^ -o $$@ $$(LDLIBS)
+$(BUILD)/static/$(1): $(BUILD)/cmd/$(1)/main.o $(call tool_lib,$(1)) $(BUILD)/libhawkfetch.a
+	@mkdir -p $$(@D)
+	$$(call msg,LINK,$$@)
+	$$(Q)$$(CC) -static $$^ -o $$@ $$(LDLIBS) 2> $$@.log || { cat $$@.log >&2; rm -f $$@; exit 1; }
 endef
 $(foreach t,$(BINS),$(eval $(call TOOL_RULES,$(t))))
 TOOL_LIBS := $(foreach t,$(BINS),$(call tool_lib,$(t)))
+
+# Statically linked copies for the test kernel's initramfs (tests/vm/):
+# `make static`. glibc's notes on NSS functions in static binaries are
+# kept in build/static/TOOL.log, shown only when the link fails.
+STATIC_BINS := $(BINS:%=$(BUILD)/static/%)
+$(BUILD)/static/mmucost: LDLIBS += -lpfm
+static: $(STATIC_BINS)
+.PHONY: static
 
 # The systemd units (mk/systemd/) go where systemd looks for those of this
 # PREFIX (/usr/lib/systemd/system, /usr/local/lib/systemd/system); their

@@ -61,6 +61,7 @@ int hf_fail(const struct hf_error *e)
 {
 	static const int status[] = {
 		[HF_ERROR_RUNTIME] = HF_EXIT_FAIL,
+		[HF_ERROR_USAGE] = HF_EXIT_USAGE,
 		[HF_ERROR_NOFEATURE] = HF_EXIT_NOFEATURE,
 		[HF_ERROR_NOPERM] = HF_EXIT_NOPERM,
 	};

@@ -65,6 +65,7 @@ void hf_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 enum hf_error_kind {
 	HF_ERROR_RUNTIME,	/* exit 1 */
+	HF_ERROR_USAGE,		/* exit 64: a bad value on the command line */
 	HF_ERROR_NOFEATURE,	/* exit 69: the kernel or hardware lacks it */
 	HF_ERROR_NOPERM,	/* exit 77: not root, or a capability missing */
 };

@@ -10,9 +10,12 @@ static int open_lane(struct replay_run *run, int i)
 {
 	const struct replay_opts *o = &run->opts;
 	struct fb_policy *p = &run->pol[i];
+	struct hf_error e;
 
-	if (fb_policy_load(p, false))
+	if (fb_policy_load(p, &e)) {
+		hf_fail(&e);
 		return HF_EXIT_OK;	/* reported; the others replay */
+	}
 	if (replay_lane_init(&run->lane[i], p->name, fb_policy_run_batch, p, p->batch,
 			     o->buffer_pages, o->resident)) {
 		hf_err("a %u-page prefetch buffer: %s", o->buffer_pages, strerror(ENOMEM));
@@ -26,27 +29,28 @@ static int open_lane(struct replay_run *run, int i)
 int replay_run_open(struct replay_run *run, const char *const *policies, int n,
 		    const struct replay_opts *opts)
 {
+	struct hf_error e;
 	int err;
 
 	memset(run, 0, sizeof(*run));
 	run->opts = *opts;
 	for (int i = 0; i < n && i < REPLAY_MAX_POLICIES; i++) {
-		int use = fb_replay_use(policies[i], opts->engine);
+		int use = fb_replay_use(policies[i], opts->engine, &e);
 
 		if (use < 0)
-			return HF_EXIT_USAGE;
+			return hf_fail(&e);
 		if (use == FB_USE_REPLAY_BPF &&
-		    (err = fb_policy_is_path(policies[i]) ?
-		     fb_require_bpf("replaying a policy object (.bpf.o)", NULL) :
+		    (fb_policy_is_path(policies[i]) ?
+		     fb_require_bpf("replaying a policy object (.bpf.o)", NULL, &e) :
 		     fb_require_bpf("replaying with --engine bpf", "leave out --engine "
-				    "bpf: the native engine needs no privilege")))
-			return err;
-		if ((err = fb_policy_open(&run->pol[i], policies[i], use)))
-			return err;
+				    "bpf: the native engine needs no privilege", &e)))
+			return hf_fail(&e);
+		if (fb_policy_open(&run->pol[i], policies[i], use, &e))
+			return hf_fail(&e);
 		run->n++;
 	}
-	if ((err = fb_policy_apply_sets(run->pol, run->n, opts->sets, opts->nsets)))
-		return err;
+	if (fb_policy_apply_sets(run->pol, run->n, opts->sets, opts->nsets, &e))
+		return hf_fail(&e);
 	for (int i = 0; i < run->n; i++)
 		if ((err = open_lane(run, i)))
 			return err;

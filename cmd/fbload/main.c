@@ -356,13 +356,25 @@ static int require_fetchbpf(const char *what)
 static int do_attach(void)
 {
 	struct fb_policy p;
-	int err = fb_policy_open(&p, args.policies[0], FB_USE_ATTACH);
+	struct hf_error e;
+	int err;
 
-	if (!err)
-		err = fb_policy_apply_sets(&p, 1, args.sets, args.nsets);
-	if (!err && !(err = require_fetchbpf("attaching a policy")) &&
-	    !(err = fb_require_bpf("attaching a policy", NULL)) && !(err = fb_policy_load(&p, false)))
-		err = fb_policy_attach(&p);
+	if (fb_policy_open(&p, args.policies[0], FB_USE_ATTACH, &e))
+		return hf_fail(&e);
+	if (fb_policy_apply_sets(&p, 1, args.sets, args.nsets, &e)) {
+		err = hf_fail(&e);
+		goto out;
+	}
+	if ((err = require_fetchbpf("attaching a policy")))
+		goto out;
+	if (fb_require_bpf("attaching a policy", NULL, &e) || fb_policy_load(&p, &e) ||
+	    fb_policy_attach(&p, &e)) {
+		err = hf_fail(&e);
+		goto out;
+	}
+	if (p.pin_err)
+		hf_warn("%s: attached, but pinning at %s failed: %s", p.name, p.pin,
+			strerror(-p.pin_err));
 	if (!err && hf_opts.json) {
 		struct json_object *o = json_object_new_object();
 
@@ -375,6 +387,7 @@ static int do_attach(void)
 		printf("%s attached; it stays attached after fbload exits (fbload detach "
 		       "removes it)\n", p.name);
 	}
+out:
 	fb_policy_close(&p);
 	return err;
 }
@@ -394,9 +407,9 @@ static int do_detach(void)
 	struct hf_error e;
 	int n, err;
 
-	if ((err = require_fetchbpf("detaching")) || (err = fb_require_bpf("detaching a policy", NULL)))
+	if ((err = require_fetchbpf("detaching")))
 		goto out;
-	if (hf_require_bpffs(&e)) {
+	if (fb_require_bpf("detaching a policy", NULL, &e) || hf_require_bpffs(&e)) {
 		err = hf_fail(&e);
 		goto out;
 	}
@@ -404,8 +417,8 @@ static int do_detach(void)
 	for (int i = 0; i < n; i++) {
 		if (!wanted(names[i]))
 			continue;
-		if (fb_policy_detach(names[i])) {
-			err = HF_EXIT_FAIL;
+		if (fb_policy_detach(names[i], &e)) {
+			err = hf_fail(&e);
 			continue;
 		}
 		json_object_array_add(done, json_object_new_string(names[i]));
@@ -473,11 +486,12 @@ static int verify_build(const char *name, enum fb_use use, struct fb_verify_row 
 {
 	struct fb_prog_insns progs[8];
 	struct fb_policy p;
-	int n = 0, err = fb_policy_open(&p, name, use);
+	struct hf_error e;
+	int n = 0;
 
-	if (err)
-		return -err;
-	if (fb_policy_load(&p, true)) {
+	if (fb_policy_open(&p, name, use, &e))
+		return -hf_fail(&e);
+	if (fb_policy_load(&p, &e)) {	/* a refusal is a row, not an error */
 		rows[n] = (struct fb_verify_row){ .insns = p.load_insns };
 		snprintf(rows[n].error, sizeof(rows[n].error), "%s", p.load_error);
 		n++;
@@ -504,11 +518,12 @@ static int do_verify(void)
 	static struct fb_verify_row rows[MAX_POLICIES * 16];
 	bool patched = hf_kernel_has_struct(FB_STRUCT_OPS);
 	const char *names[MAX_POLICIES];
-	int n = 0, nnames = args.npolicies, err;
+	int n = 0, nnames = args.npolicies;
+	struct hf_error e;
 	struct utsname u;
 
-	if ((err = fb_require_bpf("fbload verify", NULL)))
-		return err;
+	if (fb_require_bpf("fbload verify", NULL, &e))
+		return hf_fail(&e);
 	memcpy(names, args.policies, sizeof(names));
 	if (!nnames) {
 		size_t nb;

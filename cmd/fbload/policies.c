@@ -71,14 +71,13 @@ static bool may_load_bpf(void)
 	return line && sscanf(line + 8, "%llx", &eff) == 1 && (eff & need) == need;
 }
 
-int fb_require_bpf(const char *what, const char *otherwise)
+int fb_require_bpf(const char *what, const char *otherwise, struct hf_error *e)
 {
 	if (may_load_bpf())
-		return HF_EXIT_OK;	/* as hf_require_bpf_privileges() decides */
-	hf_err("%s loads BPF programs into the kernel, which needs root (or CAP_BPF and "
-	       "CAP_PERFMON); run it with sudo%s%s", what, otherwise ? ", or " : "",
-	       otherwise ? otherwise : "");
-	return HF_EXIT_NOPERM;
+		return 0;	/* as hf_require_bpf_privileges() decides */
+	return hf_error_set(e, HF_ERROR_NOPERM, -EPERM, "%s loads BPF programs into the kernel, "
+			    "which needs root (or CAP_BPF and CAP_PERFMON); run it with sudo%s%s",
+			    what, otherwise ? ", or " : "", otherwise ? otherwise : "");
 }
 
 bool fb_policy_is_path(const char *s)
@@ -93,49 +92,47 @@ const char *fb_use_name(enum fb_use use)
 	return use == FB_USE_REPLAY_NATIVE ? "native" : use == FB_USE_REPLAY_BPF ? "bpf" : "kernel";
 }
 
-int fb_replay_use(const char *name, enum fb_engine e)
+int fb_replay_use(const char *name, enum fb_engine engine, struct hf_error *e)
 {
 	bool builtin = !fb_policy_is_path(name) && fb_builtin_find(name);
 
-	if (e == FB_ENGINE_BPF || (e == FB_ENGINE_AUTO && !builtin))
+	if (engine == FB_ENGINE_BPF || (engine == FB_ENGINE_AUTO && !builtin))
 		return FB_USE_REPLAY_BPF;
 	if (builtin)
 		return FB_USE_REPLAY_NATIVE;
-	hf_err("%s: a policy object replays only with the BPF engine (--engine bpf, the "
-	       "default for objects); the native engine runs the built-in policies", name);
-	return -1;
+	return hf_error_set(e, HF_ERROR_USAGE, -EINVAL, "%s: a policy object replays only with "
+			    "the BPF engine (--engine bpf, the default for objects); the native "
+			    "engine runs the built-in policies", name);
 }
 
-static int check_shape(struct fb_policy *p, bool replay)
+static int check_shape(struct fb_policy *p, bool replay, struct hf_error *e)
 {
 	struct bpf_program *prog;
 	struct bpf_map *map;
 
 	if (replay) {
 		p->replay = bpf_object__find_program_by_name(p->obj, "fb_replay");
-		if (!p->replay) {
-			hf_err("%s: no replay entry (program fb_replay); build the policy a "
-			       "second time with -DFB_REPLAY, see fbload(8)", p->name);
-			return HF_EXIT_FAIL;
-		}
+		if (!p->replay)
+			return hf_error_set(e, HF_ERROR_RUNTIME, -EIO, "%s: no replay entry "
+					    "(program fb_replay); build the policy a second time with -DFB_REPLAY, see fbload(8)",
+					    p->name);
 		/* Only the replay entry is loaded; nothing else needs the kernel hooks. */
 		bpf_object__for_each_program(prog, p->obj)
 			bpf_program__set_autoload(prog, prog == p->replay);
-		return HF_EXIT_OK;
+		return 0;
 	}
 	bpf_object__for_each_map(map, p->obj)
 		if (bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS)
 			p->ops = map;
-	if (!p->ops) {
-		hf_err("%s: no struct_ops map of type %s; is this a replay object "
-		       "(built with -DFB_REPLAY)?", p->name, FB_STRUCT_OPS);
-		return HF_EXIT_FAIL;
-	}
-	return HF_EXIT_OK;
+	if (!p->ops)
+		return hf_error_set(e, HF_ERROR_RUNTIME, -EIO, "%s: no struct_ops map of type %s; "
+				    "is this a replay object (built with -DFB_REPLAY)?", p->name,
+				    FB_STRUCT_OPS);
+	return 0;
 }
 
 int fb_policy_open_mem(struct fb_policy *p, const char *name, const void *elf, size_t size,
-		       enum fb_use use)
+		       enum fb_use use, struct hf_error *e)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name);
 	bool replay = use != FB_USE_ATTACH;
@@ -144,14 +141,14 @@ int fb_policy_open_mem(struct fb_policy *p, const char *name, const void *elf, s
 	p->use = use;
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	p->obj = bpf_object__open_mem(elf, size, &opts);
-	if (!p->obj) {
-		hf_err("%s: opening the built-in BPF object: %s", name, strerror(errno));
-		return HF_EXIT_FAIL;
-	}
-	return check_shape(p, replay);
+	if (!p->obj)
+		return hf_error_set(e, HF_ERROR_RUNTIME, -errno, "%s: opening the built-in BPF "
+				    "object: %s", name, strerror(errno));
+	return check_shape(p, replay, e);
 }
 
-int fb_policy_open_file(struct fb_policy *p, const char *path, enum fb_use use)
+int fb_policy_open_file(struct fb_policy *p, const char *path, enum fb_use use,
+			struct hf_error *e)
 {
 	bool replay = use != FB_USE_ATTACH;
 	struct stat st;
@@ -160,22 +157,19 @@ int fb_policy_open_file(struct fb_policy *p, const char *path, enum fb_use use)
 	memset(p, 0, sizeof(*p));
 	p->use = use;
 	snprintf(p->name, sizeof(p->name), "%s", path);
-	if (access(path, R_OK) || stat(path, &st)) {
-		hf_err("%s: %s", path, strerror(errno));
-		return HF_EXIT_FAIL;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		hf_err("%s: is a directory, not a BPF object", path);
-		return HF_EXIT_FAIL;
-	}
+	if (access(path, R_OK) || stat(path, &st))
+		return hf_error_set(e, HF_ERROR_RUNTIME, -errno, "%s: %s", path, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return hf_error_set(e, HF_ERROR_RUNTIME, -EIO, "%s: is a directory, not a BPF "
+				    "object", path);
 	p->obj = bpf_object__open_file(path, NULL);
 	if (!p->obj) {
 		/* libbpf's own codes (LIBBPF_ERRNO__*, from 4000) need its strerror */
 		libbpf_strerror(errno, why, sizeof(why));
-		hf_err("%s: not a BPF object libbpf can open: %s", path, why);
-		return HF_EXIT_FAIL;
+		return hf_error_set(e, HF_ERROR_RUNTIME, -EIO, "%s: not a BPF object libbpf can "
+				    "open: %s", path, why);
 	}
-	return check_shape(p, replay);
+	return check_shape(p, replay, e);
 }
 
 /* X.bpf.o replays through its replay build X.replay.bpf.o, if there. */
@@ -199,20 +193,19 @@ static const char *replay_sibling(const char *name, char *buf, size_t len)
  */
 static bool native_busy[ARRAY_SIZE(builtins)];
 
-static int open_native(struct fb_policy *p, const struct fb_builtin *b)
+static int open_native(struct fb_policy *p, const struct fb_builtin *b, struct hf_error *e)
 {
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", b->name);
-	if (native_busy[b - builtins]) {
-		hf_err("%s: named twice; the native engine runs a policy once per replay "
-		       "(--engine bpf runs each copy in its own BPF object)", b->name);
-		return HF_EXIT_USAGE;
-	}
+	if (native_busy[b - builtins])
+		return hf_error_set(e, HF_ERROR_USAGE, -EINVAL, "%s: named twice; the native "
+				    "engine runs a policy once per replay (--engine bpf runs each copy in its own BPF object)",
+				    b->name);
 	native_busy[b - builtins] = true;
 	p->use = FB_USE_REPLAY_NATIVE;
 	p->native = b->native;
 	p->native->reset();
-	return HF_EXIT_OK;
+	return 0;
 }
 
 static void close_native(struct fb_policy *p)
@@ -221,7 +214,7 @@ static void close_native(struct fb_policy *p)
 	free(p->batch);
 }
 
-int fb_policy_open(struct fb_policy *p, const char *name, enum fb_use use)
+int fb_policy_open(struct fb_policy *p, const char *name, enum fb_use use, struct hf_error *e)
 {
 	const struct fb_builtin *b = fb_builtin_find(name);
 	char sibling[PATH_MAX];
@@ -229,19 +222,17 @@ int fb_policy_open(struct fb_policy *p, const char *name, enum fb_use use)
 	size_t size;
 
 	if (fb_policy_is_path(name) || !b) {
-		if (use == FB_USE_REPLAY_NATIVE) {
-			hf_err("%s: not a built-in policy; the native engine runs only those",
-			       name);
-			return HF_EXIT_USAGE;
-		}
+		if (use == FB_USE_REPLAY_NATIVE)
+			return hf_error_set(e, HF_ERROR_USAGE, -EINVAL, "%s: not a built-in "
+					    "policy; the native engine runs only those", name);
 		return fb_policy_open_file(p, use == FB_USE_REPLAY_BPF ?
 					   replay_sibling(name, sibling, sizeof(sibling)) : name,
-					   use);
+					   use, e);
 	}
 	if (use == FB_USE_REPLAY_NATIVE)
-		return open_native(p, b);
+		return open_native(p, b, e);
 	elf = use == FB_USE_REPLAY_BPF ? b->replay_elf(&size) : b->kern_elf(&size);
-	return fb_policy_open_mem(p, name, elf, size, use);
+	return fb_policy_open_mem(p, name, elf, size, use, e);
 }
 
 void fb_policy_close(struct fb_policy *p)
@@ -456,29 +447,26 @@ static int set_one(void *ctx, const char *name, unsigned int size, void *data)
 	return 1;
 }
 
-int fb_policy_set(struct fb_policy *p, const char *key, const char *value)
+int fb_policy_set(struct fb_policy *p, const char *key, const char *value, struct hf_error *e)
 {
 	struct param_set s = { p, key, value, false, 0, 0, 0 };
 	struct fb_param params[16];
 	char names[512] = "";
 	int n;
 
-	if (for_each_param(p, set_one, &s) == -EIO) {
-		hf_err("%s: setting parameter %s failed", p->name, key);
-		return HF_EXIT_FAIL;
-	}
+	if (for_each_param(p, set_one, &s) == -EIO)
+		return hf_error_set(e, HF_ERROR_RUNTIME, -EIO, "%s: setting parameter %s failed",
+				    p->name, key);
 	if (s.found && !s.err)
-		return HF_EXIT_OK;
-	if (s.found && s.err == -ERANGE) {
-		hf_err("%s: parameter %s: %s is out of range (%llu to %llu)", p->name, key, value,
-		       (unsigned long long)s.min, (unsigned long long)s.max);
-		return HF_EXIT_USAGE;
-	}
-	if (s.found) {
-		hf_err("%s: parameter %s: '%s' is not an integer from %llu to %llu",
-		       p->name, key, value, (unsigned long long)s.min, (unsigned long long)s.max);
-		return HF_EXIT_USAGE;
-	}
+		return 0;
+	if (s.found && s.err == -ERANGE)
+		return hf_error_set(e, HF_ERROR_USAGE, -EINVAL, "%s: parameter %s: %s is out of "
+				    "range (%llu to %llu)", p->name, key, value,
+				    (unsigned long long)s.min, (unsigned long long)s.max);
+	if (s.found)
+		return hf_error_set(e, HF_ERROR_USAGE, -EINVAL, "%s: parameter %s: '%s' is not an "
+				    "integer from %llu to %llu", p->name, key, value,
+				    (unsigned long long)s.min, (unsigned long long)s.max);
 	n = fb_policy_params(p, params, ARRAY_SIZE(params));
 	for (int i = 0; i < n; i++) {
 		size_t len = strlen(names);
@@ -486,8 +474,8 @@ int fb_policy_set(struct fb_policy *p, const char *key, const char *value)
 		snprintf(names + len, sizeof(names) - len, "%s%.60s", i ? ", " : "",
 			 params[i].name);
 	}
-	hf_err("%s: no parameter '%s' (it has: %s)", p->name, key, n ? names : "none");
-	return HF_EXIT_USAGE;
+	return hf_error_set(e, HF_ERROR_USAGE, -EINVAL, "%s: no parameter '%s' (it has: %s)",
+			    p->name, key, n ? names : "none");
 }
 
 static bool has_param(const struct fb_policy *p, const char *key)
@@ -502,7 +490,7 @@ static bool has_param(const struct fb_policy *p, const char *key)
 }
 
 /* One [POLICY.]KEY=VALUE to the policies it names, or that have KEY. */
-static int apply_set(struct fb_policy *pol, int n, const char *set)
+static int apply_set(struct fb_policy *pol, int n, const char *set, struct hf_error *e)
 {
 	char buf[256], *eq, *key = buf, *dot;
 	const char *only = NULL;
@@ -510,10 +498,9 @@ static int apply_set(struct fb_policy *pol, int n, const char *set)
 
 	snprintf(buf, sizeof(buf), "%s", set);
 	eq = strchr(buf, '=');
-	if (!eq || eq == buf) {
-		hf_err("-o %s: expected KEY=VALUE or POLICY.KEY=VALUE", set);
-		return HF_EXIT_USAGE;
-	}
+	if (!eq || eq == buf)
+		return hf_error_set(e, HF_ERROR_USAGE, -EINVAL, "-o %s: expected KEY=VALUE or "
+				    "POLICY.KEY=VALUE", set);
 	*eq = '\0';
 	dot = strrchr(buf, '.');
 	if (dot) {
@@ -524,23 +511,24 @@ static int apply_set(struct fb_policy *pol, int n, const char *set)
 	for (int i = 0; i < n; i++) {
 		if (only ? strcmp(only, pol[i].name) : n > 1 && !has_param(&pol[i], key))
 			continue;
-		if ((err = fb_policy_set(&pol[i], key, eq + 1)))
+		if ((err = fb_policy_set(&pol[i], key, eq + 1, e)))
 			return err;
 		applied++;
 	}
 	if (applied)
-		return HF_EXIT_OK;
-	hf_err("-o %s: %s", set, only ? "no such policy on the command line" :
+		return 0;
+	return hf_error_set(e, HF_ERROR_USAGE, -EINVAL, "-o %s: %s", set,
+			    only ? "no such policy on the command line" :
 	       "no policy has this parameter");
-	return HF_EXIT_USAGE;
 }
 
-int fb_policy_apply_sets(struct fb_policy *pol, int n, const char *const *sets, int nsets)
+int fb_policy_apply_sets(struct fb_policy *pol, int n, const char *const *sets, int nsets,
+			 struct hf_error *e)
 {
-	int err = HF_EXIT_OK;
+	int err = 0;
 
 	for (int s = 0; s < nsets && !err; s++)
-		err = apply_set(pol, n, sets[s]);
+		err = apply_set(pol, n, sets[s], e);
 	return err;
 }
 
@@ -566,7 +554,7 @@ static void verifier_reason(struct fb_policy *p, char *log, int err)
 		snprintf(p->load_error, sizeof(p->load_error), "%s", reason);
 }
 
-static int load_bpf(struct fb_policy *p, bool quiet)
+static int load_bpf(struct fb_policy *p, struct hf_error *e)
 {
 	static char log[8192];
 	int err;
@@ -575,57 +563,53 @@ static int load_bpf(struct fb_policy *p, bool quiet)
 	err = bpf_object__load(p->obj);
 	hf_libbpf_capture(NULL, 0);
 	if (!err)
-		return HF_EXIT_OK;
+		return 0;
 	verifier_reason(p, log, err);
-	if (!quiet)
-		hf_err("%s: the kernel refused its BPF programs: %s%s", p->name, p->load_error,
-		       p->load_insns ? " (the verifier's log: fbload -v)" : "");
-	return HF_EXIT_FAIL;
+	return hf_error_set(e, HF_ERROR_RUNTIME, err, "%s: the kernel refused its BPF programs: "
+			    "%s%s", p->name, p->load_error, p->load_insns ?
+			    " (the verifier's log: fbload -v)" : "");
 }
 
-static int map_batch(struct fb_policy *p)
+static int map_batch(struct fb_policy *p, struct hf_error *e)
 {
 	struct bpf_map *batch = bpf_object__find_map_by_name(p->obj, "fb_batch");
 
 	if (!batch || !(bpf_map__map_flags(batch) & BPF_F_MMAPABLE) ||
-	    bpf_map__value_size(batch) != sizeof(struct fb_replay_batch)) {
-		hf_err("%s: no mmapable fb_batch map of the size this fbload expects; rebuild "
-		       "the policy against this version's policy.h", p->name);
-		return HF_EXIT_FAIL;
-	}
+	    bpf_map__value_size(batch) != sizeof(struct fb_replay_batch))
+		return hf_error_set(e, HF_ERROR_RUNTIME, -EIO, "%s: no mmapable fb_batch map of "
+				    "the size this fbload expects; rebuild the policy against this version's policy.h",
+				    p->name);
 	p->batch_size = (sizeof(struct fb_replay_batch) + 4095) & ~4095UL;
 	p->batch = mmap(NULL, p->batch_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 			bpf_map__fd(batch), 0);
 	if (p->batch == MAP_FAILED) {
 		p->batch = NULL;
-		hf_err("%s: mapping the replay batch: %s", p->name, strerror(errno));
-		return HF_EXIT_FAIL;
+		return hf_error_set(e, HF_ERROR_RUNTIME, -errno, "%s: mapping the replay batch: %s",
+				    p->name, strerror(errno));
 	}
-	return HF_EXIT_OK;
+	return 0;
 }
 
-int fb_policy_load(struct fb_policy *p, bool quiet)
+int fb_policy_load(struct fb_policy *p, struct hf_error *e)
 {
 	int err;
 
 	if (p->native) {
 		p->batch = calloc(1, sizeof(*p->batch));
-		if (!p->batch) {
-			hf_err("%s: the replay batch: %s", p->name, strerror(ENOMEM));
-			return HF_EXIT_FAIL;
-		}
-		return HF_EXIT_OK;
+		if (!p->batch)
+			return hf_error_set(e, HF_ERROR_RUNTIME, -EIO, "%s: the replay batch: %s",
+					    p->name, strerror(ENOMEM));
+		return 0;
 	}
-	if (p->ops && !hf_kernel_has_struct(FB_STRUCT_OPS)) {
-		hf_err("this kernel lacks the FetchBPF patches (no struct %s in its BTF), so "
-		       "policies cannot be attached; boot a kernel built from kernel-patches/, "
-		       "or predict what %s would do with replay: fbtrace ... | fbload %s",
-		       FB_STRUCT_OPS, p->name, p->name);
-		return HF_EXIT_NOFEATURE;
-	}
-	if ((err = load_bpf(p, quiet)))
+	if (p->ops && !hf_kernel_has_struct(FB_STRUCT_OPS))
+		return hf_error_set(e, HF_ERROR_NOFEATURE, -EOPNOTSUPP, "this kernel lacks the "
+				    "FetchBPF patches (no struct %s in its BTF), so policies cannot be "
+				    "attached; boot a kernel built from kernel-patches/, or predict "
+				    "what %s would do with replay: fbtrace ... | fbload %s",
+				    FB_STRUCT_OPS, p->name, p->name);
+	if ((err = load_bpf(p, e)))
 		return err;
-	return p->replay ? map_batch(p) : HF_EXIT_OK;
+	return p->replay ? map_batch(p, e) : 0;
 }
 
 int fb_policy_verified(const struct fb_policy *p, struct fb_prog_insns *out, int max)
@@ -671,43 +655,39 @@ int fb_policy_run_batch(void *policy, struct fb_replay_batch *b)
 	return 0;
 }
 
-int fb_policy_attach(struct fb_policy *p)
+int fb_policy_attach(struct fb_policy *p, struct hf_error *e)
 {
 	const char *base = strrchr(p->name, '/') ? strrchr(p->name, '/') + 1 : p->name;
 	char pin[256], name[64];
 	struct bpf_link *link;
-	struct hf_error e;
 	int err;
 
-	if (hf_require_bpffs(&e))
-		return hf_fail(&e);
+	if ((err = hf_require_bpffs(e)))
+		return err;
 	snprintf(name, sizeof(name), "%.*s", (int)strcspn(base, "."), base);
 	snprintf(pin, sizeof(pin), "%s/%s", FB_PIN_DIR, name);
-	if (mkdir(FB_PIN_DIR, 0700) && errno != EEXIST) {
-		hf_err("%s: %s", FB_PIN_DIR, strerror(errno));
-		return HF_EXIT_FAIL;
-	}
-	if (access(pin, F_OK) == 0) {
-		hf_err("a policy is already pinned at %s; fbload detach first", pin);
-		return HF_EXIT_FAIL;
-	}
+	if (mkdir(FB_PIN_DIR, 0700) && errno != EEXIST)
+		return hf_error_set(e, HF_ERROR_RUNTIME, -errno, "%s: %s", FB_PIN_DIR,
+				    strerror(errno));
+	if (access(pin, F_OK) == 0)
+		return hf_error_set(e, HF_ERROR_RUNTIME, -EIO, "a policy is already pinned at %s; "
+				    "fbload detach first", pin);
 	link = bpf_map__attach_struct_ops(p->ops);
 	if (!link) {
 		err = -errno;
-		hf_err("%s: registering the struct_ops with the kernel: %s%s", p->name,
-		       strerror(-err), err == -EEXIST || err == -EBUSY ?
-		       " (another policy is attached; fbload detach first)" : "");
-		return HF_EXIT_FAIL;
+		return hf_error_set(e, HF_ERROR_RUNTIME, err, "%s: registering the struct_ops "
+				    "with the kernel: %s%s", p->name, strerror(-err),
+				    err == -EEXIST || err == -EBUSY ?
+				    " (another policy is attached; fbload detach first)" : "");
 	}
 	/* The registration holds the map; the pin lets --list and --detach find it. */
 	err = bpf_map__pin(p->ops, pin);
 	bpf_link__disconnect(link);
 	bpf_link__destroy(link);
-	if (err) {
-		hf_warn("%s: attached, but pinning at %s failed: %s", p->name, pin,
-			strerror(-err));
-	}
-	return HF_EXIT_OK;
+	p->pin_err = err;
+	if (err)
+		snprintf(p->pin, sizeof(p->pin), "%s", pin);
+	return 0;
 }
 
 int fb_pinned_policies(char names[][FB_NAME_LEN], int max)
@@ -725,7 +705,7 @@ int fb_pinned_policies(char names[][FB_NAME_LEN], int max)
 	return n;
 }
 
-int fb_policy_detach(const char *name)
+int fb_policy_detach(const char *name, struct hf_error *e)
 {
 	char pin[256];
 	uint32_t zero = 0;
@@ -735,8 +715,8 @@ int fb_policy_detach(const char *name)
 	fd = bpf_obj_get(pin);
 	/* Deleting the struct_ops map's one element unregisters it. */
 	if (fd < 0 || (bpf_map_delete_elem(fd, &zero) && errno != ENOENT)) {
-		err = -errno;
-		hf_err("%s: detaching: %s", pin, strerror(errno));
+		err = hf_error_set(e, HF_ERROR_RUNTIME, -errno, "%s: detaching: %s", pin,
+				   strerror(errno));
 	} else {
 		unlink(pin);
 	}

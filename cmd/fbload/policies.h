@@ -44,21 +44,23 @@ struct fb_policy {
 	uint64_t runs;			/* batches run */
 	char load_error[256];		/* why loading failed: the verifier's reason */
 	uint64_t load_insns;		/* instructions the verifier processed then */
+	int pin_err;			/* attached, but pinning at pin failed: -errno */
+	char pin[256];
 };
 
 /* How a use is named in messages and reports: "native", "bpf", "kernel". */
 const char *fb_use_name(enum fb_use use);
 
 /*
- * Root, or CAP_BPF and CAP_PERFMON, to load BPF programs: 0, or
- * HF_EXIT_NOPERM with "WHAT loads BPF programs into the kernel, which
- * needs root ...; run it with sudo[, or OTHERWISE]" printed (what fbload
- * needs, not what other tools do). otherwise may be NULL.
+ * Root, or CAP_BPF and CAP_PERFMON, to load BPF programs: 0, or -EPERM
+ * with e (HF_ERROR_NOPERM) saying "WHAT loads BPF programs into the
+ * kernel, which needs root ...; run it with sudo[, or OTHERWISE]" (what
+ * fbload needs, not what other tools do). otherwise may be NULL.
  */
-int fb_require_bpf(const char *what, const char *otherwise);
+int fb_require_bpf(const char *what, const char *otherwise, struct hf_error *e);
 
-/* The replay use of policy name under engine e, or -1 (message printed). */
-int fb_replay_use(const char *name, enum fb_engine e);
+/* The replay use of policy name under engine (an enum fb_use), or -errno. */
+int fb_replay_use(const char *name, enum fb_engine engine, struct hf_error *e);
 
 /* A parameter: a global `const volatile` integer in .rodata. */
 struct fb_param {
@@ -92,42 +94,43 @@ void fb_builtin_names(char *buf, size_t len);
 bool fb_policy_is_path(const char *s);
 
 /*
+ * Every function here that can fail returns 0 or -errno and fills e
+ * (common/hf.h's convention); fbload's main.c reports it with hf_fail().
+ *
  * Open a built-in policy or a file (X.bpf.o replays through X.replay.bpf.o
  * when that exists) for use. A built-in runs natively once at a time.
- * 0 or an hf_exit status; the message is printed.
  */
-int fb_policy_open(struct fb_policy *p, const char *name, enum fb_use use);
+int fb_policy_open(struct fb_policy *p, const char *name, enum fb_use use, struct hf_error *e);
 
 /*
  * Open a policy object from memory (built-ins) or a file. For replay the
  * object must hold the SEC("syscall") program fb_replay (compiled with
  * -DFB_REPLAY), for attaching a struct_ops map of type fetchbpf_ops.
- * 0 or an hf_exit status; the message is printed.
  */
 int fb_policy_open_mem(struct fb_policy *p, const char *name, const void *elf, size_t size,
-		       enum fb_use use);
-int fb_policy_open_file(struct fb_policy *p, const char *path, enum fb_use use);
+		       enum fb_use use, struct hf_error *e);
+int fb_policy_open_file(struct fb_policy *p, const char *path, enum fb_use use,
+			struct hf_error *e);
 void fb_policy_close(struct fb_policy *p);
 
 /* The parameters, as compiled in (or as set). Returns the count, <= max. */
 int fb_policy_params(const struct fb_policy *p, struct fb_param *out, int max);
-/* Set one parameter from text. 0, or an hf_exit status (message printed). */
-int fb_policy_set(struct fb_policy *p, const char *key, const char *value);
+/* Set one parameter from text (a bad value is HF_ERROR_USAGE). */
+int fb_policy_set(struct fb_policy *p, const char *key, const char *value, struct hf_error *e);
 
 /*
  * Apply -o [POLICY.]KEY=VALUE settings: to the policy named, or without a
  * name to every policy that has KEY (to the only one, which must have it).
- * 0 or an hf_exit status (message printed).
  */
-int fb_policy_apply_sets(struct fb_policy *pol, int n, const char *const *sets, int nsets);
+int fb_policy_apply_sets(struct fb_policy *pol, int n, const char *const *sets, int nsets,
+			 struct hf_error *e);
 
 /*
  * Load (verifier), and for replay map the batch; natively only the batch.
- * 0 or an hf_exit status. When the verifier refuses a program, the reason
- * and its instruction count are in p->load_error and p->load_insns, and
- * the message is left to the caller (quiet true) or printed.
+ * When the verifier refuses a program, the reason and its instruction
+ * count are also in p->load_error and p->load_insns.
  */
-int fb_policy_load(struct fb_policy *p, bool quiet);
+int fb_policy_load(struct fb_policy *p, struct hf_error *e);
 
 /* A loaded BPF program and the instructions the kernel's verifier processed. */
 struct fb_prog_insns {
@@ -140,13 +143,16 @@ int fb_policy_verified(const struct fb_policy *p, struct fb_prog_insns *out, int
 /* replay_run_fn for struct fb_policy: one batch, natively or with BPF_PROG_TEST_RUN. */
 int fb_policy_run_batch(void *policy, struct fb_replay_batch *b);
 
-/* Register the struct_ops with the kernel and pin it. 0 or hf_exit status. */
-int fb_policy_attach(struct fb_policy *p);
+/*
+ * Register the struct_ops with the kernel and pin it. A pin that failed
+ * after the registration succeeded is no error: p->pin_err says it.
+ */
+int fb_policy_attach(struct fb_policy *p, struct hf_error *e);
 
 /* The names of the policies pinned under FB_PIN_DIR; returns the count. */
 int fb_pinned_policies(char names[][FB_NAME_LEN], int max);
-/* Unregister the pinned policy name and remove its pin. 0 or -errno (printed). */
-int fb_policy_detach(const char *name);
+/* Unregister the pinned policy name and remove its pin. */
+int fb_policy_detach(const char *name, struct hf_error *e);
 
 /* The kernel's counters of the last policy attached (FB_SYSFS_DIR/stats/). */
 struct fb_kstat {

@@ -394,8 +394,9 @@ static struct json_object *builtins_json(void)
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *o;
 		struct fb_policy p;
+		struct hf_error e;	/* a built-in opens natively */
 
-		if (fb_policy_open(&p, b[i].name, FB_USE_REPLAY_NATIVE))
+		if (fb_policy_open(&p, b[i].name, FB_USE_REPLAY_NATIVE, &e))
 			continue;
 		o = json_object_new_object();
 		hf_json_set_str(o, "policy", b[i].name);
@@ -438,9 +439,10 @@ static void print_builtins_text(void)
 	printf("%-10s %s\n", "POLICY", "DESCRIPTION, PARAMETERS AND DEFAULTS");
 	for (size_t i = 0; i < n; i++) {
 		struct fb_policy p;
+		struct hf_error e;	/* a built-in opens natively */
 		char text[512];
 
-		if (fb_policy_open(&p, b[i].name, FB_USE_REPLAY_NATIVE))
+		if (fb_policy_open(&p, b[i].name, FB_USE_REPLAY_NATIVE, &e))
 			continue;
 		params_text(&p, text, sizeof(text), true);
 		printf("%-10s %s\n%-10s %s\n", b[i].name, b[i].description, "", text);
