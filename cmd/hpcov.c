@@ -64,8 +64,9 @@ static const char doc[] =
 	"region is listed once khugepaged has measured it twice); otherwise it "
 	"marks the process's pages idle in /sys/kernel/mm/page_idle/bitmap (PFNs from "
 	"/proc/PID/pagemap; root only), waits, and counts the pages no longer idle "
-	"(page_idle). Regions fall into 10 buckets by coverage (bucket 9: 462 or more pages); the "
-	"highest buckets gain most from a huge page. Regions already mapped by a huge page "
+	"(page_idle). Regions fall into HawkEye's 11 buckets of 50 pages by coverage: "
+	"min(coverage / 50, 10), so 0-49 pages is bucket 0, 50-99 bucket 1, ..., 500-512 "
+	"bucket 10; the highest buckets gain most from a huge page. Regions already mapped by a huge page "
 	"are listed as such, not as candidates. Memory content is never read.\n\n"
 	"--promote collapses regions with process_madvise(MADV_COLLAPSE): within a process "
 	"highest coverage first; across processes the highest effective weight, "
@@ -292,8 +293,8 @@ static void coverage_metrics(struct hf_metrics *m, const struct cov_proc *p, siz
 
 	hf_metrics_family(m, "hawkfetch_hpcov_regions", HF_GAUGE, NULL,
 			  "2 MiB regions not mapped by a huge page, by HawkEye's coverage bucket "
-			  "(accessed base pages of 512: 0 is 0-51, 1 52-102, 2 103-153, 3 154-205, "
-			  "4 206-256, 5 257-307, 6 308-359, 7 360-410, 8 411-461, 9 462-512).");
+			  "(accessed base pages of 512, 50 a bucket: 0 is 0-49, 1 50-99, ..., "
+			  "9 450-499, 10 500-512).");
 	for (size_t i = 0; i < n; i++) {
 		snprintf(pid, sizeof(pid), "%d", p[i].pid);
 		for (unsigned int b = 0; b < HF_COV_BUCKETS; b++) {
