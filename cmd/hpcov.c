@@ -29,9 +29,12 @@ static struct args {
 	bool promote, watch, dry_run, budget_set, interval_set, rounds_set;
 	unsigned int budget;
 	const char *weights, *from;
+	enum hf_promote_order order;
+	bool order_set;
 } args = { .interval = 1.0, .rounds = 1, .budget = 8 };
 
-enum { OPT_PROMOTE = 0x100, OPT_BUDGET, OPT_WEIGHTS, OPT_FROM, OPT_WATCH, OPT_DRY_RUN };
+enum { OPT_PROMOTE = 0x100, OPT_BUDGET, OPT_WEIGHTS, OPT_FROM, OPT_WATCH, OPT_DRY_RUN,
+       OPT_ORDER };
 
 static const struct argp_option options[] = {
 	{ "interval", 'i', "SEC", 0, "page_idle: wait SEC seconds between marking and reading; "
@@ -40,7 +43,10 @@ static const struct argp_option options[] = {
 	  "ignored with access_map, already a moving average)", 0 },
 	{ NULL, 0, NULL, 0, "Promotion (process_madvise MADV_COLLAPSE):", 1 },
 	{ "promote", OPT_PROMOTE, NULL, 0, "Collapse the best regions into huge pages: highest "
-	  "coverage first, processes by weight", 1 },
+	  "bucket over all processes first, processes by weight", 1 },
+	{ "order", OPT_ORDER, "ORDER", 0, "Across processes: bucket (default, HawkEye's: "
+	  "highest bucket first, round-robin in it) or stride (weight / (1 + promotions), "
+	  "buckets ignored)", 1 },
 	{ "budget", OPT_BUDGET, "N", 0, "At most N collapses per round (default 8)", 1 },
 	{ "weights", OPT_WEIGHTS, "FILE", 0, "Process weights from `mmucost -j` in FILE, or - "
 	  "for standard input (default: all equal); without --promote, write them to the "
@@ -69,10 +75,15 @@ static const char doc[] =
 	"bucket 10; the highest buckets gain most from a huge page. Regions already mapped by a huge page "
 	"are listed as such, not as candidates. Memory content is never read.\n\n"
 	"--promote collapses regions with process_madvise(MADV_COLLAPSE): within a process "
-	"highest coverage first; across processes the highest effective weight, "
-	"weight / (1 + promotions so far), round-robin among processes within 5% of the "
-	"highest (weights 30 and 10 get promotions 3:1). Regions already huge and regions "
-	"with coverage below 512 - khugepaged/max_ptes_none are skipped.\n\n"
+	"highest coverage first; across processes, as HawkEye does, the highest non-empty "
+	"bucket over all processes first, round-robin (served longest ago first) among the "
+	"processes with a region in it; a process whose weight is more than 5% above the "
+	"others' there goes first, and processes without a weight come last. With equal "
+	"weights, the paper's example order A1, B1, C1, C2, B2, C3, C4, B3, B4, A2, C5, A3. "
+	"--order stride gives instead each region to the highest weight / (1 + promotions "
+	"so far), whatever the buckets (weights 30 and 10 get promotions 3:1). Regions "
+	"already huge and regions with coverage below 512 - khugepaged/max_ptes_none are "
+	"skipped.\n\n"
 	"--weights without --promote writes each process's weight from the mmucost -j "
 	"document (or {\"type\":\"weights\",\"processes\":[{\"pid\":P,\"weight\":W}]}) to "
 	"/proc/PID/khugepaged_weight of the hawkfetch kernel, as round(W * 1000) within "
@@ -118,9 +129,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_DRY_RUN:
 		args.dry_run = true;
 		break;
+	case OPT_ORDER:
+		if (hf_promote_order_parse(arg, &args.order))
+			argp_error(state, "invalid order '%s': expected bucket or stride", arg);
+		args.order_set = true;
+		break;
 	case ARGP_KEY_END:
-		if (!args.promote && (args.from || args.watch || args.dry_run || args.budget_set))
-			argp_error(state, "--budget, --from, --watch and --dry-run go with --promote");
+		if (!args.promote && (args.from || args.watch || args.dry_run || args.budget_set ||
+				      args.order_set))
+			argp_error(state, "--budget, --order, --from, --watch and --dry-run go with "
+				   "--promote");
 		if (!args.promote && args.weights &&
 		    (hf_targets.all || hf_targets.top || args.interval_set || args.rounds_set))
 			argp_error(state, "--weights without --promote writes the file's weights: "
@@ -445,10 +463,11 @@ static void print_step_plain(const struct hf_promoter *pr, const struct hf_promo
 	char cb[HF_COMM_PAD_LEN];
 
 	if (pr->seq == 1)
-		printf("%5s %4s %7s %-15s %-16s %8s %9s %-8s %9s %s\n", "ROUND", "#", "PID",
-		       "COMM", "ADDRESS", "COVERAGE", "WEIGHT", "RESULT", "TIME_MS", "HUGE");
-	printf("%5u %4u %7d %s 0x%-14llx %8u %9.4g %-8s ", pr->round, pr->seq, r->pid,
-	       hf_comm_pad(pr->ps[i].comm, 15, cb), (unsigned long long)r->addr, r->coverage, pr->proc[i].weight,
+		printf("%5s %4s %7s %-15s %-16s %8s %6s %9s %-8s %9s %s\n", "ROUND", "#", "PID",
+		       "COMM", "ADDRESS", "COVERAGE", "BUCKET", "WEIGHT", "RESULT", "TIME_MS", "HUGE");
+	printf("%5u %4u %7d %s 0x%-14llx %8u %6u %9.4g %-8s ", pr->round, pr->seq, r->pid,
+	       hf_comm_pad(pr->ps[i].comm, 15, cb), (unsigned long long)r->addr, r->coverage,
+	       hf_cov_bucket(r->coverage), pr->proc[i].weight,
 	       res ? hf_errno_name(res->err) : "planned");
 	if (res)
 		printf("%9.3f %s\n", res->time_ns / 1e6, res->huge_after ? "yes" : "no");
@@ -468,6 +487,7 @@ static void print_step_json(const struct hf_promoter *pr, const struct hf_promot
 	hf_json_set_comm(o, pr->ps[i].comm);
 	json_object_object_add(o, "addr", hf_json_addr(r->addr));
 	hf_json_set_u64(o, "coverage", r->coverage);
+	hf_json_set_u64(o, "bucket", hf_cov_bucket(r->coverage));
 	json_object_object_add(o, "weight", json_object_new_double(pr->proc[i].weight));
 	if (res) {
 		hf_json_set_str(o, "result", hf_errno_name(res->err));
@@ -529,9 +549,9 @@ static void print_summary(const struct hf_promoter *pr)
 	if (!hf_opts.json) {
 		printf("# %u rounds: %u promoted, %u failed; skipped in the last round: %zu "
 		       "already huge, %zu with coverage < %u (max_ptes_none %d); coverage source: "
-		       "%s\n", pr->round, pr->promoted, pr->failed, pr->skips.huge,
+		       "%s; order: %s\n", pr->round, pr->promoted, pr->failed, pr->skips.huge,
 		       pr->skips.low_coverage, pr->pol.min_coverage, pr->max_ptes_none,
-		       hf_cov_source_name(coverage_source(pr)));
+		       hf_cov_source_name(coverage_source(pr)), hf_promote_order_name(pr->pol.order));
 		for (size_t i = 0; i < pr->nproc; i++)
 			printf("# pid %d (%s): weight %.4g, %u planned, %u promoted, %u failed\n",
 			       pr->proc[i].pid, hf_comm_pad(pr->ps[i].comm, 0, cb), pr->proc[i].weight,
@@ -545,6 +565,7 @@ static void print_summary(const struct hf_promoter *pr)
 	json_object_object_add(o, "dry_run", json_object_new_boolean(args.dry_run));
 	hf_json_set_u64(o, "rounds", pr->round);
 	hf_json_set_u64(o, "budget", pr->pol.budget);
+	hf_json_set_str(o, "order", hf_promote_order_name(pr->pol.order));
 	hf_json_set_u64(o, "min_coverage", pr->pol.min_coverage);
 	json_object_object_add(o, "max_ptes_none", json_object_new_int(pr->max_ptes_none));
 	hf_json_set_u64(o, "promoted", pr->promoted);
@@ -601,7 +622,7 @@ static int promote_setup(struct hf_promoter *pr)
 	hf_thp_policy_read(&thp);
 	pr->max_ptes_none = thp.max_ptes_none;
 	pr->pol = (struct hf_promote_policy){ args.budget,
-		hf_promote_min_coverage(thp.max_ptes_none), HF_PROMOTE_TIE };
+		hf_promote_min_coverage(thp.max_ptes_none), HF_PROMOTE_TIE, args.order };
 	pr->weights_name = args.weights;
 	pr->from_name = args.from;
 	pr->dry_run = args.dry_run;

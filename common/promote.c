@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
+#include "idle.h"
 #include "pagemap.h"
 #include "promote.h"
 
@@ -41,23 +42,68 @@ static double effective_weight(const struct hf_promote_proc *p)
 	return p->weight / (1.0 + p->granted);
 }
 
+/* The processes that may be served now, and how each one weighs. */
+struct field {
+	const struct hf_promote_proc *proc;
+	size_t nproc;
+	const struct cand *c;
+	const size_t *next, *end;	/* next[p] < end[p]: p still has candidates */
+	enum hf_promote_order order;
+	int top;			/* HF_PROMOTE_BUCKET: the bucket served now */
+	bool weighted;			/* a process with weight > 0 is in the field */
+};
+
+/* The bucket of p's best remaining region, or -1 when it has none left. */
+static int next_bucket(const struct field *f, size_t p)
+{
+	return f->next[p] < f->end[p] ? (int)hf_cov_bucket(f->c[f->next[p]].coverage) : -1;
+}
+
+static bool in_field(const struct field *f, size_t p)
+{
+	if (f->next[p] >= f->end[p] || (f->weighted && !(f->proc[p].weight > 0)))
+		return false;
+	return f->order == HF_PROMOTE_STRIDE || next_bucket(f, p) == f->top;
+}
+
+static double field_weight(const struct field *f, size_t p)
+{
+	return f->order == HF_PROMOTE_STRIDE ? effective_weight(&f->proc[p]) : f->proc[p].weight;
+}
+
 /*
- * The next process to serve: the highest effective weight, round-robin
- * within the tie band. next[p] < end[p]: p still has candidates.
+ * Who competes for the next grant: with HF_PROMOTE_BUCKET the processes
+ * whose best remaining region is in the highest bucket left over all of
+ * them; weight-0 processes only once no weighted one has a region left.
  */
-static long pick(const struct hf_promote_proc *proc, size_t nproc, const size_t *next,
-		 const size_t *end, double tie)
+static void field_setup(struct field *f)
+{
+	f->weighted = false;
+	f->top = -1;
+	for (size_t i = 0; i < f->nproc; i++)
+		f->weighted |= f->next[i] < f->end[i] && f->proc[i].weight > 0;
+	for (size_t i = 0; i < f->nproc; i++)
+		if (!f->weighted || f->proc[i].weight > 0)
+			f->top = next_bucket(f, i) > f->top ? next_bucket(f, i) : f->top;
+}
+
+/*
+ * The next process to serve: of the field, the highest weight, round-robin
+ * (served longest ago first) among those within the tie band of it.
+ */
+static long pick(struct field *f, double tie)
 {
 	double best = -1;
 	long chosen = -1;
 
-	for (size_t i = 0; i < nproc; i++)
-		if (next[i] < end[i] && effective_weight(&proc[i]) > best)
-			best = effective_weight(&proc[i]);
-	for (size_t i = 0; i < nproc; i++) {
-		if (next[i] >= end[i] || effective_weight(&proc[i]) < best * (1 - tie))
+	field_setup(f);
+	for (size_t i = 0; i < f->nproc; i++)
+		if (in_field(f, i) && field_weight(f, i) > best)
+			best = field_weight(f, i);
+	for (size_t i = 0; i < f->nproc; i++) {
+		if (!in_field(f, i) || field_weight(f, i) < best * (1 - tie))
 			continue;
-		if (chosen < 0 || proc[i].last_served < proc[chosen].last_served)
+		if (chosen < 0 || f->proc[i].last_served < f->proc[chosen].last_served)
 			chosen = i;
 	}
 	return chosen;
@@ -117,7 +163,8 @@ size_t hf_promote_plan(const struct hf_promote_region *reg, size_t nreg,
 	for (size_t i = 0; i < ncand; i++)
 		end[c[i].proc] = i + 1;
 	while (planned < pol->budget) {
-		long p = pick(proc, nproc, next, end, pol->tie);
+		struct field f = { proc, nproc, c, next, end, pol->order, -1, false };
+		long p = pick(&f, pol->tie);
 
 		if (p < 0)
 			break;
@@ -130,6 +177,22 @@ out:
 	free(next);
 	free(end);
 	return planned;
+}
+
+int hf_promote_order_parse(const char *s, enum hf_promote_order *order)
+{
+	if (!strcmp(s, "bucket"))
+		*order = HF_PROMOTE_BUCKET;
+	else if (!strcmp(s, "stride"))
+		*order = HF_PROMOTE_STRIDE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *hf_promote_order_name(enum hf_promote_order order)
+{
+	return order == HF_PROMOTE_STRIDE ? "stride" : "bucket";
 }
 
 unsigned int hf_promote_min_coverage(int max_ptes_none)

@@ -132,8 +132,9 @@ got=$(grep -E '^hawkfetch_hpcov_(regions|huge_regions)\{' "$tmp/cov.om" | awk '$
 [ "$got" = "$want" ] && pass "hpcov-promote-histogram" || fail "hpcov-promote-histogram" "got $got, want $want"
 [ "$(grep -c '^hawkfetch_hpcov_regions{pid="101"' "$tmp/cov.om")" = 11 ] &&
 	pass "hpcov-promote-histogram-every-bucket" || fail "hpcov-promote-histogram-every-bucket" "not 11 buckets"
-[ "$(value "$tmp/cov.om" 'hawkfetch_hpcov_planned_regions_total{pid="101",comm="alpha"}')" = 6 ] &&
-	[ "$(value "$tmp/cov.om" 'hawkfetch_hpcov_planned_regions_total{pid="202",comm="beta"}')" = 2 ] &&
+# Budget 8 in HawkEye's order (buckets first, alpha's weight 30 first within one): 4 and 4.
+[ "$(value "$tmp/cov.om" 'hawkfetch_hpcov_planned_regions_total{pid="101",comm="alpha"}')" = 4 ] &&
+	[ "$(value "$tmp/cov.om" 'hawkfetch_hpcov_planned_regions_total{pid="202",comm="beta"}')" = 4 ] &&
 	[ "$(value "$tmp/cov.om" 'hawkfetch_hpcov_weight{pid="101",comm="alpha"}')" = 30 ] &&
 	[ "$(value "$tmp/cov.om" 'hawkfetch_hpcov_promoted_regions_total{pid="101",comm="alpha"}')" = 0 ] &&
 	[ "$(value "$tmp/cov.om" 'hawkfetch_hpcov_promotion_rounds_total')" = 1 ] &&
