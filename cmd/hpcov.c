@@ -6,6 +6,7 @@
  * --weights alone, hand those weights to the hawkfetch kernel's khugepaged.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
@@ -49,7 +50,8 @@ static const struct argp_option options[] = {
 	  "buckets ignored)", 1 },
 	{ "budget", OPT_BUDGET, "N", 0, "At most N collapses per round (default 8)", 1 },
 	{ "weights", OPT_WEIGHTS, "FILE", 0, "Process weights from `mmucost -j` in FILE, or - "
-	  "for standard input (default: all equal); without --promote, write them to the "
+	  "for standard input (default: all equal); with --watch read as they come and "
+	  "smoothed, new = 0.8 * old + 0.2 * measured; without --promote, write them to the "
 	  "hawkfetch kernel's /proc/PID/khugepaged_weight", 1 },
 	{ "from", OPT_FROM, "FILE", 0, "Coverage from a saved `hpcov -j` run in FILE (or -) "
 	  "instead of measuring it (no idle page tracking needed)", 1 },
@@ -84,6 +86,12 @@ static const char doc[] =
 	"so far), whatever the buckets (weights 30 and 10 get promotions 3:1). Regions "
 	"already huge and regions with coverage below 512 - khugepaged/max_ptes_none are "
 	"skipped.\n\n"
+	"--weights with --watch is a stream: each measurement in it (a process of a summary "
+	"or weights document, or an mmucost -j interval line) updates that process's weight "
+	"as HawkEye smooths MMU overhead, new = 0.8 * old + 0.2 * measured (the first taken "
+	"as is), so one noisy interval does not reorder promotion; the first round waits "
+	"for the first measurement, later rounds take what has arrived. Without --watch the "
+	"last summary or weights document counts, as it is.\n\n"
 	"--weights without --promote writes each process's weight from the mmucost -j "
 	"document (or {\"type\":\"weights\",\"processes\":[{\"pid\":P,\"weight\":W}]}) to "
 	"/proc/PID/khugepaged_weight of the hawkfetch kernel, as round(W * 1000) within "
@@ -93,7 +101,7 @@ static const char doc[] =
 	"  hpcov --top 20 -A               the 20 best candidates system-wide\n"
 	"  hpcov -p 4242 -i 5 -n 3 -j      three 5-second rounds, as JSON\n"
 	"  hpcov -p 4242 -j > cov.json; hpcov --promote --from cov.json --budget 4\n"
-	"  mmucost -j -p 1 -p 2 -d 5 | hpcov --promote --weights - -p 1 -p 2 --watch\n"
+	"  mmucost -j -p 1 -p 2 | hpcov --promote --weights - -p 1 -p 2 --watch\n"
 	"  mmucost -j -p 1 -p 2 -d 5 | hpcov --weights -   khugepaged's weights (patched kernel)";
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -614,6 +622,27 @@ static int check_can_collapse(void)
 	return err ? HF_EXIT_FAIL : HF_EXIT_OK;
 }
 
+/*
+ * --watch --weights: the weights are a stream (mmucost -j's interval lines
+ * as they come, or documents appended to a file), smoothed as they arrive;
+ * the first round waits for the first of them.
+ */
+static int open_feed(struct hf_promoter *pr)
+{
+	static struct hf_weights_feed feed;
+	int fd = strcmp(args.weights, "-") ? open(args.weights, O_RDONLY | O_CLOEXEC) :
+					     STDIN_FILENO;
+
+	if (fd < 0) {
+		hf_err("%s: %s", args.weights, strerror(errno));
+		return HF_EXIT_FAIL;
+	}
+	if (hf_weights_feed_init(&feed, fd, fd ? args.weights : "<stdin>"))
+		abort();
+	pr->feed = &feed;
+	return hf_promoter_feed(pr, true);
+}
+
 static int promote_setup(struct hf_promoter *pr)
 {
 	struct hf_thp_policy thp;
@@ -633,7 +662,11 @@ static int promote_setup(struct hf_promoter *pr)
 	pr->live = !args.from;
 	if ((!args.dry_run || pr->live) && (err = check_can_collapse()))
 		return err;
-	if (args.weights && (err = read_file_with(args.weights, weights_reader, &pr->w, &pr->nw)))
+	if (args.weights && args.watch)
+		err = open_feed(pr);
+	else if (args.weights)
+		err = read_file_with(args.weights, weights_reader, &pr->w, &pr->nw);
+	if (err)
 		return err;
 	if (pr->live) {
 		if ((err = open_scan(&pr->scan)))
@@ -660,6 +693,8 @@ static int run_promote(void)
 		size_t planned;
 
 		if (pr.live && (err = hf_promoter_measure(&pr)))
+			break;
+		if (pr.feed && pr.round && (err = hf_promoter_feed(&pr, false)))
 			break;
 		hf_promoter_refresh(&pr);
 		planned = hf_stop ? 0 : hf_promoter_round(&pr);

@@ -87,6 +87,18 @@ unsigned int hf_promote_min_coverage(int max_ptes_none);
 
 /* ---- inputs ---- */
 
+/*
+ * Weights fed periodically (hpcov --promote --watch --weights, mmucost
+ * --feed -i) are smoothed as HawkEye smooths its MMU overhead, so that one
+ * noisy interval does not reorder promotion:
+ *
+ *	new = 0.8 * old + 0.2 * measured
+ *
+ * A process's first measurement is taken as it is.
+ */
+#define HF_WEIGHT_ALPHA 0.2
+double hf_weight_smooth(double old, double measured);
+
 struct hf_weight {
 	pid_t pid;
 	double weight;
@@ -108,6 +120,34 @@ struct hf_weight {
  */
 int hf_weights_read(FILE *f, const char *name, struct hf_weight **w, size_t *n,
 		    char *err, size_t errlen);
+
+/*
+ * A stream of weights documents (hpcov --promote --watch --weights FILE or
+ * -), read as it arrives: every measurement in it, a process of a summary
+ * or weights document or an mmucost -j interval record with a pid and a
+ * non-null mmu_overhead, updates that process's weight in w[] with
+ * hf_weight_smooth(). Documents may span reads and lines.
+ */
+struct hf_weights_feed {
+	int fd;
+	const char *name;
+	struct json_tokener *tok;
+	bool in_doc, eof;		/* a document goes on in the next read; end of input */
+	int line, doc_line;		/* the current line; where the document began */
+	struct hf_weight *w;		/* the smoothed weights, one per pid seen */
+	size_t n, cap;
+	unsigned long measurements;	/* taken in so far */
+};
+
+int hf_weights_feed_init(struct hf_weights_feed *f, int fd, const char *name);
+/*
+ * Take in what can be read now; with wait, block until at least one
+ * measurement has come (or the end of input). Returns the number of
+ * measurements taken in, or -EINVAL with err "NAME:LINE: why" (also at the
+ * end of input before any measurement, or within a document), or -errno.
+ */
+int hf_weights_feed_poll(struct hf_weights_feed *f, bool wait, char *err, size_t errlen);
+void hf_weights_feed_free(struct hf_weights_feed *f);
 
 /*
  * Read hpcov -j output ({"type":"coverage","candidates":[...],

@@ -64,3 +64,42 @@ got=$(plan --budget 12 --order stride -j 2>/dev/null | names)
 want="A1 B1 C1 A2 B2 C2 A3 B3 C3 B4 C4 C5"
 [ "$got" = "$want" ] && pass "hpcov-stride-order-ignores-buckets" ||
 	fail "hpcov-stride-order-ignores-buckets" "got '$got', want '$want'"
+
+# ---- smoothed weights: new = 0.8 * old + 0.2 * measured ----
+# Weights fed on standard input (a file: all of it is there at the first
+# round, so the result is exact): A, B and C at 0.1 three times, then one
+# step of C to 0.12. Smoothed, C is 0.104, within 5 % of the others: the
+# paper's order still. One plan without --watch takes the last document as
+# it is: C at 0.12 is clearly higher and goes first in its buckets.
+w() { printf '{"type":"weights","processes":[{"pid":4101,"weight":0.1},{"pid":4102,"weight":0.1},{"pid":4103,"weight":%s}]}\n' "$1"; }
+{ w 0.1; w 0.1; w 0.1; w 0.12; } > "$tmp/step.jsonl"
+plan --budget 12 --watch --weights - -j < "$tmp/step.jsonl" > "$tmp/smooth.json" 2> "$tmp/err"
+got=$(names < "$tmp/smooth.json")
+cw=$(jq -s 'last | .processes[] | select(.pid == 4103) | .weight' "$tmp/smooth.json")
+if [ "$got" = "$PAPER" ] && jq -en "($cw - 0.104) | fabs < 1e-9" >/dev/null; then
+	pass "hpcov-weights-smoothed-step: C 0.1 -> 0.12 weighs $cw, order unchanged"
+else
+	fail "hpcov-weights-smoothed-step" "C weighs '$cw' (want 0.104), order '$got': $(cat "$tmp/err")"
+fi
+got=$(plan --budget 12 --weights - -j < "$tmp/step.jsonl" 2>/dev/null | names)
+[ "$got" = "C1 A1 B1 C2 C3 B2 C4 B3 B4 C5 A2 A3" ] && pass "hpcov-weights-one-plan-unsmoothed" ||
+	fail "hpcov-weights-one-plan-unsmoothed" "got '$got'"
+# The step held for ten more intervals, as mmucost -j interval records of C:
+# 0.12 - 0.016 * 0.8^10 = 0.11828..., clearly above 0.1 now: C first.
+{ cat "$tmp/step.jsonl"; for _ in $(seq 10); do
+	echo '{"type":"interval","time_ns":1000000000,"pid":4103,"comm":"C","metric":"event_ratio","mmu_overhead":0.12}'
+done; } > "$tmp/held.jsonl"
+plan --budget 12 --watch --weights - -j < "$tmp/held.jsonl" > "$tmp/held.json" 2> "$tmp/err"
+got=$(names < "$tmp/held.json")
+cw=$(jq -s 'last | .processes[] | select(.pid == 4103) | .weight' "$tmp/held.json")
+if [ "$got" = "C1 A1 B1 C2 C3 B2 C4 B3 B4 C5 A2 A3" ] &&
+	jq -en "($cw - (0.12 - 0.016 * pow(0.8; 10))) | fabs < 1e-9" >/dev/null; then
+	pass "hpcov-weights-smoothed-step-held: C weighs $cw, first in its buckets"
+else
+	fail "hpcov-weights-smoothed-step-held" "C weighs '$cw', order '$got': $(cat "$tmp/err")"
+fi
+# Bad input in the stream: exit 1, the line named.
+{ w 0.1; echo '{"type":"weights","processes":[{"pid":4101,"weight":-1}]}'; } > "$tmp/bad.jsonl"
+plan --watch --weights - < "$tmp/bad.jsonl" > /dev/null 2> "$tmp/err"; rc=$?
+[ $rc = 1 ] && grep -q "<stdin>:2: processes\[0\].weight: must be a finite number >= 0" "$tmp/err" &&
+	pass "hpcov-weights-stream-bad-line" || fail "hpcov-weights-stream-bad-line" "status $rc: $(cat "$tmp/err")"

@@ -6,8 +6,10 @@
  * input (errors must name the line and the field).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "promote.h"
 #include "unit.h"
 
@@ -84,7 +86,7 @@ static void test_round_robin(void)
 	/* Input order puts the lower weight first: round-robin would serve it first. */
 	struct hf_promote_proc p[] = { { 2, 29, 0, 0, false }, { 1, 30, 0, 0, false } };
 	struct hf_promote_proc q[] = { { 2, 28, 0, 0, false }, { 1, 30, 0, 0, false } };
-	struct hf_promote_policy pol = { 6, 1, HF_PROMOTE_TIE };
+	struct hf_promote_policy pol = { 6, 1, HF_PROMOTE_TIE, HF_PROMOTE_BUCKET };
 	struct hf_promote_skips sk;
 	size_t order[20], n;
 	bool alt = true;
@@ -277,6 +279,83 @@ static void test_weights_reader(void)
 	}
 }
 
+/* 0.8 * old + 0.2 * measured: a step from 0 to 1 is followed slowly. */
+static void test_smoothing(void)
+{
+	double w = 0, want[] = { 0.2, 0.36, 0.488, 0.5904 };
+	bool ok = true;
+
+	for (int i = 0; i < 4; i++) {
+		w = hf_weight_smooth(w, 1);
+		ok &= fabs(w - want[i]) < 1e-12;
+	}
+	CHECK("weight-smooth-step", ok, "after 4 steps %g", w);
+}
+
+/* Write text to fd whole. */
+static void put(int fd, const char *text)
+{
+	size_t len = strlen(text);
+
+	if (write(fd, text, len) != (ssize_t)len)
+		abort();
+}
+
+static double feed_weight(const struct hf_weights_feed *f, pid_t pid)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->w[i].pid == pid)
+			return f->w[i].weight;
+	return -1;
+}
+
+/*
+ * A weights stream arriving in pieces: what has come is taken in at once,
+ * a document cut in two waits for its end; pid 1 steps from 0.1 to 0.3.
+ */
+static void test_feed(void)
+{
+	static const char *w1 = "{\"type\":\"weights\",\"processes\":[{\"pid\":1,\"weight\":0.1},"
+				"{\"pid\":2,\"weight\":0.2}]}\n";
+	struct hf_weights_feed f;
+	char err[256] = "";
+	int fd[2], n1, n2, n3, n4;
+
+	if (pipe(fd) || hf_weights_feed_init(&f, fd[0], "w"))
+		abort();
+	put(fd[1], w1);
+	put(fd[1], "{\"type\":\"interval\",\"pid\":1,\"mmu_overhead\":0.3}\n{\"type\":\"interval\",");
+	n1 = hf_weights_feed_poll(&f, true, err, sizeof(err));
+	CHECK("weights-feed-first", n1 == 3 && feed_weight(&f, 1) > 0.13999 &&
+	      feed_weight(&f, 1) < 0.14001 && feed_weight(&f, 2) == 0.2, "%d: %s, w1 %g",
+	      n1, err, feed_weight(&f, 1));
+	n2 = hf_weights_feed_poll(&f, false, err, sizeof(err));
+	CHECK("weights-feed-nothing-new", n2 == 0 && !f.eof, "%d: %s", n2, err);
+	/* The rest of the cut document; a null overhead is no measurement. */
+	put(fd[1], "\"pid\":1,\n\"mmu_overhead\":0.3}\n{\"type\":\"interval\",\"pid\":2,"
+		   "\"mmu_overhead\":null}\n");
+	n3 = hf_weights_feed_poll(&f, false, err, sizeof(err));
+	CHECK("weights-feed-cut-document", n3 == 1 && fabs(feed_weight(&f, 1) - 0.172) < 1e-12 &&
+	      feed_weight(&f, 2) == 0.2, "%d: %s, w1 %g", n3, err, feed_weight(&f, 1));
+	put(fd[1], "{\"type\":\"weights\",\"processes\":[{\"pid\":1,\"weight\":-1}]}\n");
+	close(fd[1]);
+	n4 = hf_weights_feed_poll(&f, false, err, sizeof(err));
+	CHECK("weights-feed-bad-line-named", n4 == -EINVAL &&
+	      strstr(err, "w:6: processes[0].weight: must be"), "%d: %s", n4, err);
+	hf_weights_feed_free(&f);
+	close(fd[0]);
+
+	if (pipe(fd) || hf_weights_feed_init(&f, fd[0], "w"))
+		abort();
+	put(fd[1], "{\"type\":\"interval\",\"pid\":1,\"mmu_overhead\":null}\n{\"type\":");
+	close(fd[1]);
+	n1 = hf_weights_feed_poll(&f, true, err, sizeof(err));
+	CHECK("weights-feed-truncated-at-end", n1 == -EINVAL && strstr(err, "w:2: not JSON: truncated"),
+	      "%d: %s", n1, err);
+	hf_weights_feed_free(&f);
+	close(fd[0]);
+}
+
 static void test_coverage_reader(void)
 {
 	static const struct { const char *text, *want; } bad[] = {
@@ -356,5 +435,7 @@ int main(void)
 	test_order_names();
 	test_weights_reader();
 	test_coverage_reader();
+	test_smoothing();
+	test_feed();
 	return UNIT_EXIT();
 }
