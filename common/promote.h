@@ -17,9 +17,9 @@
  * weighted ones. With equal weights this is the paper's example: A1, B1,
  * C1, C2, B2, C3, C4, B3, B4, A2, C5, A3.
  *
- * HF_PROMOTE_STRIDE (hpcov --order stride, the order before the paper's
- * was followed): buckets are ignored; each grant goes to the process with
- * the highest effective weight,
+ * HF_PROMOTE_STRIDE (hpcov --order stride, hpcov's order before it
+ * followed the paper's): buckets are ignored; each grant goes to the
+ * process with the highest effective weight,
  *
  *	effective weight = weight / (1 + promotions granted so far),
  *
