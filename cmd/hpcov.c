@@ -629,7 +629,7 @@ static int check_can_collapse(void)
  */
 static int open_feed(struct hf_promoter *pr)
 {
-	static struct hf_weights_feed feed;
+	static struct hf_weights_feed feed;	/* pr->feed, for the whole run */
 	int fd = strcmp(args.weights, "-") ? open(args.weights, O_RDONLY | O_CLOEXEC) :
 					     STDIN_FILENO;
 
