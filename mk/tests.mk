@@ -25,7 +25,7 @@ FUZZ_PROGS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*.
 # The parsers and what they use; sanitizers need them built by clang.
 FUZZ_SRC   := common/record.c common/cli.c common/hf.c common/output.c common/procfs.c \
               common/helpers.c cmd/prezero-ctl/sysfs.c cmd/hpcov/order.c \
-              cmd/hpcov/accessmap.c cmd/hpcov/idle.c
+              cmd/hpcov/accessmap.c cmd/hpcov/idle.c common/jsondoc.c common/weights.c
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC) $(wildcard common/*.h cmd/*/*.h)
 	@mkdir -p $(@D)
 	$(call msg,FUZZ,$@)

@@ -59,14 +59,22 @@ static const char doc[] =
 	"MADV_SPLIT_UNDERUSED) on a kernel with the hawkfetch patch, or through "
 	"/sys/kernel/debug/split_huge_pages; either way the kernel decides what is zero "
 	"while the huge page is unmapped, so no write is lost. Where neither works "
-	"(kernel lockdown forbids debugfs) it exits with status 69.\n\n"
+	"(kernel lockdown forbids debugfs) it exits with status 69. Only huge pages with "
+	"more zero subpages than khugepaged/max_ptes_none are split by default, since "
+	"khugepaged would collapse the others again: at the kernel's default 511 only "
+	"wholly zero ones (say --min-zero N with a lower max_ptes_none to recover more).\n\n"
+	"--watch is the way to run HawkEye's recovery: like Linux while memory is "
+	"plentiful, it recovers only when memory available drops below --low (or memory "
+	"pressure rises), most bloated first, until it is back at --high; with --min-zero N "
+	"it recovers regions with N or more zero subpages then, whatever max_ptes_none.\n\n"
 	"Examples:\n"
 	"  hpbloat -p 4242                 bloat of one process\n"
 	"  hpbloat -A --top 10             the ten processes with the most bloat\n"
 	"  hpbloat -p 4242 -r -j           each huge page of a process, as JSON\n"
 	"  hpbloat --recover -p 4242       give its bloat back\n"
 	"  hpbloat --recover -A --dry-run --budget 1G\n"
-	"  hpbloat --recover --watch -A    recover below 15% available, up to 30%";
+	"  hpbloat --recover --watch -A    recover below 15% available, up to 30%\n"
+	"  hpbloat --watch -A --min-zero 256   HawkEye's recovery at max_ptes_none 511";
 
 static void add_cgroup(const char *path, struct argp_state *state)
 {
@@ -438,8 +446,17 @@ static const char *mech_text(enum hf_recover_mech m)
 	       "no mechanism (none is available)";
 }
 
+/* The default floor at max_ptes_none 511: why so little qualifies (NULL: nothing to say). */
+static const char *floor_hint(const struct hf_thp_policy *pol)
+{
+	static char hint[768];
+
+	return hf_recover_floor_hint(pol, hf_recover_args.min_zero, hint, sizeof(hint)) ? hint :
+	       NULL;
+}
+
 static void print_recover_plain(const struct hf_recover_run *run, const struct hf_recover_env *env,
-				unsigned int min_zero)
+				unsigned int min_zero, const char *hint)
 {
 	const char *kib = "%7llu->%-7llu";
 
@@ -459,6 +476,8 @@ static void print_recover_plain(const struct hf_recover_run *run, const struct h
 		       (unsigned long long)KIB(run->zero_subpages), mech_text(env->mech));
 		if (env->mech == HF_RECOVER_NONE)
 			printf("No safe mechanism works here: %s.\n", env->why);
+		if (hint)
+			printf("%s.\n", hint);
 		return;
 	}
 	printf("%7s %-15s %7s %6s %10s %16s %16s\n", "PID", "COMM", "REGIONS", "SPLIT",
@@ -481,6 +500,8 @@ static void print_recover_plain(const struct hf_recover_run *run, const struct h
 	       "(%llu KiB) given back.\n", (unsigned long long)run->regions_split, run->nregion,
 	       mech_text(env->mech), run->time_ns / 1e9, (unsigned long long)run->returned,
 	       (unsigned long long)KIB(run->returned));
+	if (hint)
+		printf("%s.\n", hint);
 }
 
 static int recover(struct hf_bloat_report *rep, struct hf_recover_env *env)
@@ -505,10 +526,12 @@ static int recover(struct hf_bloat_report *rep, struct hf_recover_env *env)
 		struct json_object *o = hf_recover_doc_json(&run, env, hf_recover_args.dry_run, min_zero,
 							    hf_recover_args.budget);
 
+		if (floor_hint(&rep->policy))
+			hf_json_set_str(o, "hint", floor_hint(&rep->policy));
 		hf_json_emit(stdout, o);
 		json_object_put(o);
 	} else {
-		print_recover_plain(&run, env, min_zero);
+		print_recover_plain(&run, env, min_zero, floor_hint(&rep->policy));
 	}
 	hf_recover_run_free(&run);
 	return status;
@@ -592,6 +615,8 @@ static int watch(const struct hf_thp_policy *pol, struct hf_recover_env *env)
 
 	if (!args.cgroup)
 		o.pids = hf_targets.pids;
+	if (floor_hint(pol))
+		hf_warn("--watch: %s", floor_hint(pol));
 	if (hf_metrics_wanted()) {
 		if ((err = hf_bloat_scanner_init(&wm.scanner, pol, CHUNK))) {
 			hf_err("scan buffer: %s", strerror(-err));

@@ -41,6 +41,24 @@ unsigned int hf_recover_default_min_zero(const struct hf_thp_policy *policy)
 	return policy->max_ptes_none + 1;
 }
 
+bool hf_recover_floor_hint(const struct hf_thp_policy *policy, bool min_zero_given,
+			   char *buf, size_t len)
+{
+	if (min_zero_given || hf_recover_default_min_zero(policy) < HF_HPAGE_NR)
+		return false;
+	snprintf(buf, len, "Only huge pages whose 512 subpages are all zero qualify: "
+		 "khugepaged/max_ptes_none is %s, so khugepaged (and hpcov --promote) would "
+		 "collapse any other huge page split here straight back. To recover more, either "
+		 "lower max_ptes_none (echo 255 > /sys/kernel/mm/transparent_hugepage/khugepaged/"
+		 "max_ptes_none: then huge pages with 256 or more zero subpages qualify, or choose "
+		 "with --min-zero N above it), or recover when memory runs low, as HawkEye does: "
+		 "hpbloat --recover --watch --min-zero N splits only while memory available is "
+		 "below --low (default 15%%), until --high (30%%)",
+		 policy->max_ptes_none < 0 ? "unreadable (taken as 511, the kernel's default)" :
+		 "511 (the kernel's default)");
+	return true;
+}
+
 /* madvise(addr, 0, advice) is 0 for a known advice and EINVAL otherwise. */
 static bool kernel_knows_split_underused(void)
 {

@@ -57,6 +57,14 @@ void hf_recover_env_close(struct hf_recover_env *env);
 
 /* The default --min-zero: a region promotion (512 - max_ptes_none) keeps. */
 unsigned int hf_recover_default_min_zero(const struct hf_thp_policy *policy);
+/*
+ * Why the default floor leaves so little, when it is 512 (max_ptes_none
+ * 511, the kernel's default, or unreadable) and --min-zero was not given:
+ * a sentence for the user naming the two ways to recover more (a lower
+ * max_ptes_none, or --watch under memory pressure). false: no hint.
+ */
+bool hf_recover_floor_hint(const struct hf_thp_policy *policy, bool min_zero_given,
+			   char *buf, size_t len);
 
 /* A 2 MiB region chosen for recovery. */
 struct hf_recover_region {

@@ -45,6 +45,17 @@ static int number(const char *s, int base, uint64_t max, uint64_t *v)
 	return *v > max ? -ERANGE : 0;
 }
 
+/*
+ * The bucket that kernels before the 50-page buckets printed (ten buckets
+ * of 51.3 pages). Their files stay readable: the column is only checked
+ * against the coverage, never used, since hpcov recomputes every bucket
+ * from the coverage with hf_cov_bucket().
+ */
+static unsigned int old_bucket(unsigned int coverage)
+{
+	return coverage * 10 / (HF_HPAGE_NR + 1);
+}
+
 int hf_access_map_parse_line(const char *line, struct hf_access_map_entry *e, char *why,
 			     size_t len)
 {
@@ -82,9 +93,10 @@ int hf_access_map_parse_line(const char *line, struct hf_access_map_entry *e, ch
 		snprintf(why, len, "start %s is not 2 MiB-aligned", f[0]);
 		return -EINVAL;
 	}
-	if (v[2] != hf_cov_bucket(v[1])) {
-		snprintf(why, len, "bucket %llu does not match coverage %llu (expected %u)",
-			 (unsigned long long)v[2], (unsigned long long)v[1], hf_cov_bucket(v[1]));
+	if (v[2] != hf_cov_bucket(v[1]) && v[2] != old_bucket(v[1])) {
+		snprintf(why, len, "bucket %llu does not match coverage %llu (expected %u, or %u "
+			 "from a kernel before the 50-page buckets)", (unsigned long long)v[2],
+			 (unsigned long long)v[1], hf_cov_bucket(v[1]), old_bucket(v[1]));
 		return -EINVAL;
 	}
 	*e = (struct hf_access_map_entry){ v[0], v[1], v[3] };

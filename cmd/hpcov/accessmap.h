@@ -10,7 +10,10 @@
  *
  * START is the region's address in hex without 0x (as in /proc/PID/maps),
  * COVERAGE khugepaged's moving average of accessed base pages per
- * measurement round (0..512), BUCKET hf_cov_bucket(COVERAGE), HUGE 0 or 1.
+ * measurement round (0..512), BUCKET min(COVERAGE / 50, 10) (hf_cov_bucket()),
+ * HUGE 0 or 1. Kernels before the 50-page buckets printed COVERAGE * 10 / 513
+ * in BUCKET: the reader accepts either rule, and everything downstream takes
+ * the bucket from COVERAGE, so both kernels' files give the same report.
  */
 #ifndef HF_HPCOV_ACCESSMAP_H
 #define HF_HPCOV_ACCESSMAP_H

@@ -153,9 +153,9 @@ unsigned int hf_cov_count(const uint64_t *before, const uint64_t *after,
 
 unsigned int hf_cov_bucket(unsigned int coverage)
 {
-	if (coverage > HF_HPAGE_NR)
-		coverage = HF_HPAGE_NR;
-	return coverage * HF_COV_BUCKETS / (HF_HPAGE_NR + 1);
+	unsigned int b = coverage / HF_COV_BUCKET_PAGES;
+
+	return b < HF_COV_BUCKETS ? b : HF_COV_BUCKETS - 1;
 }
 
 int hf_cov_cmp(const void *a, const void *b)

@@ -14,7 +14,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define HF_COV_BUCKETS 10
+/*
+ * The paper's buckets: 50 base pages wide, 0-49 in bucket 0, 50-99 in
+ * bucket 1, ..., 450-499 in bucket 9, and 500-512 in bucket 10 (the last
+ * one 13 pages wide, so that a fully covered region is in a bucket of its own
+ * with the nearly full ones).
+ */
+#define HF_COV_BUCKET_PAGES 50
+#define HF_COV_BUCKETS 11
 
 /* Open the bitmap read-write. 0, -ENOENT (no idle page tracking), -errno. */
 int hf_idle_open(int *fd, char *path, size_t len);
@@ -51,7 +58,7 @@ bool hf_idle_test(const struct hf_idle_set *s, uint64_t pfn);
 unsigned int hf_cov_count(const uint64_t *before, const uint64_t *after,
 			  const struct hf_idle_set *s);
 
-/* HawkEye's bucket for a coverage: 0 (cold) .. HF_COV_BUCKETS - 1 (hot). */
+/* HawkEye's bucket for a coverage: min(coverage / 50, 10), 0 (cold) .. 10 (hot). */
 unsigned int hf_cov_bucket(unsigned int coverage);
 
 struct hf_cov_region {

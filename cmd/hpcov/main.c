@@ -13,6 +13,7 @@
  * over live processes.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,9 +37,12 @@ static struct args {
 	bool promote, watch, dry_run, budget_set, interval_set, rounds_set;
 	unsigned int budget;
 	const char *weights, *from;
+	enum hf_promote_order order;
+	bool order_set;
 } args = { .interval = 1.0, .rounds = 1, .budget = 8 };
 
-enum { OPT_PROMOTE = 0x100, OPT_BUDGET, OPT_WEIGHTS, OPT_FROM, OPT_WATCH, OPT_DRY_RUN };
+enum { OPT_PROMOTE = 0x100, OPT_BUDGET, OPT_WEIGHTS, OPT_FROM, OPT_WATCH, OPT_DRY_RUN,
+       OPT_ORDER };
 
 static const struct argp_option options[] = {
 	{ "interval", 'i', "SEC", 0, "page_idle: wait SEC seconds between marking and reading; "
@@ -47,10 +51,14 @@ static const struct argp_option options[] = {
 	  "ignored with access_map, already a moving average)", 0 },
 	{ NULL, 0, NULL, 0, "Promotion (process_madvise MADV_COLLAPSE):", 1 },
 	{ "promote", OPT_PROMOTE, NULL, 0, "Collapse the best regions into huge pages: highest "
-	  "coverage first, processes by weight", 1 },
+	  "bucket over all processes first, processes by weight", 1 },
+	{ "order", OPT_ORDER, "ORDER", 0, "Across processes: bucket (default, HawkEye's: "
+	  "highest bucket first, round-robin in it) or stride (weight / (1 + promotions), "
+	  "buckets ignored)", 1 },
 	{ "budget", OPT_BUDGET, "N", 0, "At most N collapses per round (default 8)", 1 },
 	{ "weights", OPT_WEIGHTS, "FILE", 0, "Process weights from `mmucost -j` in FILE, or - "
-	  "for standard input (default: all equal); without --promote, write them to the "
+	  "for standard input (default: all equal); with --watch read as they come and "
+	  "smoothed, new = 0.8 * old + 0.2 * measured; without --promote, write them to the "
 	  "hawkfetch kernel's /proc/PID/khugepaged_weight", 1 },
 	{ "from", OPT_FROM, "FILE", 0, "Coverage from a saved `hpcov -j` run in FILE (or -) "
 	  "instead of measuring it (no idle page tracking needed)", 1 },
@@ -71,14 +79,26 @@ static const char doc[] =
 	"region is listed once khugepaged has measured it twice); otherwise it "
 	"marks the process's pages idle in /sys/kernel/mm/page_idle/bitmap (PFNs from "
 	"/proc/PID/pagemap; root only), waits, and counts the pages no longer idle "
-	"(page_idle). Regions fall into 10 buckets by coverage (bucket 9: 462 or more pages); the "
-	"highest buckets gain most from a huge page. Regions already mapped by a huge page "
+	"(page_idle). Regions fall into HawkEye's 11 buckets of 50 pages by coverage: "
+	"min(coverage / 50, 10), so 0-49 pages is bucket 0, 50-99 bucket 1, ..., 500-512 "
+	"bucket 10; the highest buckets gain most from a huge page. Regions already mapped by a huge page "
 	"are listed as such, not as candidates. Memory content is never read.\n\n"
 	"--promote collapses regions with process_madvise(MADV_COLLAPSE): within a process "
-	"highest coverage first; across processes the highest effective weight, "
-	"weight / (1 + promotions so far), round-robin among processes within 5% of the "
-	"highest (weights 30 and 10 get promotions 3:1). Regions already huge and regions "
-	"with coverage below 512 - khugepaged/max_ptes_none are skipped.\n\n"
+	"highest coverage first; across processes, as HawkEye does, the highest non-empty "
+	"bucket over all processes first, round-robin (served longest ago first) among the "
+	"processes with a region in it; a process whose weight is more than 5% above the "
+	"others' there goes first, and processes without a weight come last. With equal "
+	"weights, the paper's example order A1, B1, C1, C2, B2, C3, C4, B3, B4, A2, C5, A3. "
+	"--order stride gives instead each region to the highest weight / (1 + promotions "
+	"so far), whatever the buckets (weights 30 and 10 get promotions 3:1). Regions "
+	"already huge and regions with coverage below 512 - khugepaged/max_ptes_none are "
+	"skipped.\n\n"
+	"--weights with --watch is a stream: each measurement in it (a process of a summary "
+	"or weights document, or an mmucost -j interval line) updates that process's weight "
+	"as HawkEye smooths MMU overhead, new = 0.8 * old + 0.2 * measured (the first taken "
+	"as is), so one noisy interval does not reorder promotion; the first round waits "
+	"for the first measurement, later rounds take what has arrived. Without --watch the "
+	"last summary or weights document counts, as it is.\n\n"
 	"--weights without --promote writes each process's weight from the mmucost -j "
 	"document (or {\"type\":\"weights\",\"processes\":[{\"pid\":P,\"weight\":W}]}) to "
 	"/proc/PID/khugepaged_weight of the hawkfetch kernel, as round(W * 1000) within "
@@ -88,7 +108,7 @@ static const char doc[] =
 	"  hpcov --top 20 -A               the 20 best candidates system-wide\n"
 	"  hpcov -p 4242 -i 5 -n 3 -j      three 5-second rounds, as JSON\n"
 	"  hpcov -p 4242 -j > cov.json; hpcov --promote --from cov.json --budget 4\n"
-	"  mmucost -j -p 1 -p 2 -d 5 | hpcov --promote --weights - -p 1 -p 2 --watch\n"
+	"  mmucost -j -p 1 -p 2 | hpcov --promote --weights - -p 1 -p 2 --watch\n"
 	"  mmucost -j -p 1 -p 2 -d 5 | hpcov --weights -   khugepaged's weights (patched kernel)";
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -124,9 +144,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_DRY_RUN:
 		args.dry_run = true;
 		break;
+	case OPT_ORDER:
+		if (hf_promote_order_parse(arg, &args.order))
+			argp_error(state, "invalid order '%s': expected bucket or stride", arg);
+		args.order_set = true;
+		break;
 	case ARGP_KEY_END:
-		if (!args.promote && (args.from || args.watch || args.dry_run || args.budget_set))
-			argp_error(state, "--budget, --from, --watch and --dry-run go with --promote");
+		if (!args.promote && (args.from || args.watch || args.dry_run || args.budget_set ||
+				      args.order_set))
+			argp_error(state, "--budget, --order, --from, --watch and --dry-run go with "
+				   "--promote");
 		if (!args.promote && args.weights &&
 		    (hf_targets.all || hf_targets.top || args.interval_set || args.rounds_set))
 			argp_error(state, "--weights without --promote writes the file's weights: "
@@ -299,8 +326,8 @@ static void coverage_metrics(struct hf_metrics *m, const struct cov_proc *p, siz
 
 	hf_metrics_family(m, "hawkfetch_hpcov_regions", HF_GAUGE, NULL,
 			  "2 MiB regions not mapped by a huge page, by HawkEye's coverage bucket "
-			  "(accessed base pages of 512: 0 is 0-51, 1 52-102, 2 103-153, 3 154-205, "
-			  "4 206-256, 5 257-307, 6 308-359, 7 360-410, 8 411-461, 9 462-512).");
+			  "(accessed base pages of 512, 50 a bucket: 0 is 0-49, 1 50-99, ..., "
+			  "9 450-499, 10 500-512).");
 	for (size_t i = 0; i < n; i++) {
 		snprintf(pid, sizeof(pid), "%d", p[i].pid);
 		for (unsigned int b = 0; b < HF_COV_BUCKETS; b++) {
@@ -452,10 +479,11 @@ static void print_step_plain(const struct hf_promoter *pr, const struct hf_promo
 	char cb[HF_COMM_PAD_LEN];
 
 	if (pr->seq == 1)
-		printf("%5s %4s %7s %-15s %-16s %8s %9s %-8s %9s %s\n", "ROUND", "#", "PID",
-		       "COMM", "ADDRESS", "COVERAGE", "WEIGHT", "RESULT", "TIME_MS", "HUGE");
-	printf("%5u %4u %7d %s 0x%-14llx %8u %9.4g %-8s ", pr->round, pr->seq, r->pid,
-	       hf_comm_pad(pr->ps[i].comm, 15, cb), (unsigned long long)r->addr, r->coverage, pr->proc[i].weight,
+		printf("%5s %4s %7s %-15s %-16s %8s %6s %9s %-8s %9s %s\n", "ROUND", "#", "PID",
+		       "COMM", "ADDRESS", "COVERAGE", "BUCKET", "WEIGHT", "RESULT", "TIME_MS", "HUGE");
+	printf("%5u %4u %7d %s 0x%-14llx %8u %6u %9.4g %-8s ", pr->round, pr->seq, r->pid,
+	       hf_comm_pad(pr->ps[i].comm, 15, cb), (unsigned long long)r->addr, r->coverage,
+	       hf_cov_bucket(r->coverage), pr->proc[i].weight,
 	       res ? hf_errno_name(res->err) : "planned");
 	if (res)
 		printf("%9.3f %s\n", res->time_ns / 1e6, res->huge_after ? "yes" : "no");
@@ -475,6 +503,7 @@ static void print_step_json(const struct hf_promoter *pr, const struct hf_promot
 	hf_json_set_comm(o, pr->ps[i].comm);
 	json_object_object_add(o, "addr", hf_json_addr(r->addr));
 	hf_json_set_u64(o, "coverage", r->coverage);
+	hf_json_set_u64(o, "bucket", hf_cov_bucket(r->coverage));
 	json_object_object_add(o, "weight", json_object_new_double(pr->proc[i].weight));
 	if (res) {
 		hf_json_set_str(o, "result", hf_errno_name(res->err));
@@ -536,9 +565,9 @@ static void print_summary(const struct hf_promoter *pr)
 	if (!hf_opts.json) {
 		printf("# %u rounds: %u promoted, %u failed; skipped in the last round: %zu "
 		       "already huge, %zu with coverage < %u (max_ptes_none %d); coverage source: "
-		       "%s\n", pr->round, pr->promoted, pr->failed, pr->skips.huge,
+		       "%s; order: %s\n", pr->round, pr->promoted, pr->failed, pr->skips.huge,
 		       pr->skips.low_coverage, pr->pol.min_coverage, pr->max_ptes_none,
-		       hf_cov_source_name(coverage_source(pr)));
+		       hf_cov_source_name(coverage_source(pr)), hf_promote_order_name(pr->pol.order));
 		for (size_t i = 0; i < pr->nproc; i++)
 			printf("# pid %d (%s): weight %.4g, %u planned, %u promoted, %u failed\n",
 			       pr->proc[i].pid, hf_comm_pad(pr->ps[i].comm, 0, cb), pr->proc[i].weight,
@@ -552,6 +581,7 @@ static void print_summary(const struct hf_promoter *pr)
 	json_object_object_add(o, "dry_run", json_object_new_boolean(args.dry_run));
 	hf_json_set_u64(o, "rounds", pr->round);
 	hf_json_set_u64(o, "budget", pr->pol.budget);
+	hf_json_set_str(o, "order", hf_promote_order_name(pr->pol.order));
 	hf_json_set_u64(o, "min_coverage", pr->pol.min_coverage);
 	json_object_object_add(o, "max_ptes_none", json_object_new_int(pr->max_ptes_none));
 	hf_json_set_u64(o, "promoted", pr->promoted);
@@ -600,6 +630,27 @@ static int check_can_collapse(void)
 	return err ? HF_EXIT_FAIL : HF_EXIT_OK;
 }
 
+/*
+ * --watch --weights: the weights are a stream (mmucost -j's interval lines
+ * as they come, or documents appended to a file), smoothed as they arrive;
+ * the first round waits for the first of them.
+ */
+static int open_feed(struct hf_promoter *pr)
+{
+	static struct hf_weights_feed feed;	/* pr->feed, for the whole run */
+	int fd = strcmp(args.weights, "-") ? open(args.weights, O_RDONLY | O_CLOEXEC) :
+					     STDIN_FILENO;
+
+	if (fd < 0) {
+		hf_err("%s: %s", args.weights, strerror(errno));
+		return HF_EXIT_FAIL;
+	}
+	if (hf_weights_feed_init(&feed, fd, fd ? args.weights : "<stdin>"))
+		abort();
+	pr->feed = &feed;
+	return hf_promoter_feed(pr, true);
+}
+
 static int promote_setup(struct hf_promoter *pr)
 {
 	struct hf_thp_policy thp;
@@ -608,7 +659,7 @@ static int promote_setup(struct hf_promoter *pr)
 	hf_thp_policy_read(&thp);
 	pr->max_ptes_none = thp.max_ptes_none;
 	pr->pol = (struct hf_promote_policy){ args.budget,
-		hf_promote_min_coverage(thp.max_ptes_none), HF_PROMOTE_TIE };
+		hf_promote_min_coverage(thp.max_ptes_none), HF_PROMOTE_TIE, args.order };
 	pr->weights_name = args.weights;
 	pr->from_name = args.from;
 	pr->dry_run = args.dry_run;
@@ -619,7 +670,11 @@ static int promote_setup(struct hf_promoter *pr)
 	pr->live = !args.from;
 	if ((!args.dry_run || pr->live) && (err = check_can_collapse()))
 		return err;
-	if (args.weights && (err = read_file_with(args.weights, weights_reader, &pr->w, &pr->nw)))
+	if (args.weights && args.watch)
+		err = open_feed(pr);
+	else if (args.weights)
+		err = read_file_with(args.weights, weights_reader, &pr->w, &pr->nw);
+	if (err)
 		return err;
 	if (pr->live) {
 		if ((err = open_scan(&pr->scan)))
@@ -646,6 +701,8 @@ static int run_promote(void)
 		size_t planned;
 
 		if (pr.live && (err = hf_promoter_measure(&pr)))
+			break;
+		if (pr.feed && pr.round && (err = hf_promoter_feed(&pr, false)))
 			break;
 		hf_promoter_refresh(&pr);
 		planned = hf_stop ? 0 : hf_promoter_round(&pr);

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <json-c/json.h>
+#include "helpers.h"
+#include "jsondoc.h"
+#include "idle.h"
 #include "pagemap.h"
 #include "order.h"
 
@@ -41,23 +46,68 @@ static double effective_weight(const struct hf_promote_proc *p)
 	return p->weight / (1.0 + p->granted);
 }
 
+/* The processes that may be served now, and how each one weighs. */
+struct field {
+	const struct hf_promote_proc *proc;
+	size_t nproc;
+	const struct cand *c;
+	const size_t *next, *end;	/* next[p] < end[p]: p still has candidates */
+	enum hf_promote_order order;
+	int top;			/* HF_PROMOTE_BUCKET: the bucket served now */
+	bool weighted;			/* a process with weight > 0 is in the field */
+};
+
+/* The bucket of p's best remaining region, or -1 when it has none left. */
+static int next_bucket(const struct field *f, size_t p)
+{
+	return f->next[p] < f->end[p] ? (int)hf_cov_bucket(f->c[f->next[p]].coverage) : -1;
+}
+
+static bool in_field(const struct field *f, size_t p)
+{
+	if (f->next[p] >= f->end[p] || (f->weighted && !(f->proc[p].weight > 0)))
+		return false;
+	return f->order == HF_PROMOTE_STRIDE || next_bucket(f, p) == f->top;
+}
+
+static double field_weight(const struct field *f, size_t p)
+{
+	return f->order == HF_PROMOTE_STRIDE ? effective_weight(&f->proc[p]) : f->proc[p].weight;
+}
+
 /*
- * The next process to serve: the highest effective weight, round-robin
- * within the tie band. next[p] < end[p]: p still has candidates.
+ * Who competes for the next grant: with HF_PROMOTE_BUCKET the processes
+ * whose best remaining region is in the highest bucket left over all of
+ * them; weight-0 processes only once no weighted one has a region left.
  */
-static long pick(const struct hf_promote_proc *proc, size_t nproc, const size_t *next,
-		 const size_t *end, double tie)
+static void field_setup(struct field *f)
+{
+	f->weighted = false;
+	f->top = -1;
+	for (size_t i = 0; i < f->nproc; i++)
+		f->weighted |= f->next[i] < f->end[i] && f->proc[i].weight > 0;
+	for (size_t i = 0; i < f->nproc; i++)
+		if (!f->weighted || f->proc[i].weight > 0)
+			f->top = next_bucket(f, i) > f->top ? next_bucket(f, i) : f->top;
+}
+
+/*
+ * The next process to serve: of the field, the highest weight, round-robin
+ * (served longest ago first) among those within the tie band of it.
+ */
+static long pick(struct field *f, double tie)
 {
 	double best = -1;
 	long chosen = -1;
 
-	for (size_t i = 0; i < nproc; i++)
-		if (next[i] < end[i] && effective_weight(&proc[i]) > best)
-			best = effective_weight(&proc[i]);
-	for (size_t i = 0; i < nproc; i++) {
-		if (next[i] >= end[i] || effective_weight(&proc[i]) < best * (1 - tie))
+	field_setup(f);
+	for (size_t i = 0; i < f->nproc; i++)
+		if (in_field(f, i) && field_weight(f, i) > best)
+			best = field_weight(f, i);
+	for (size_t i = 0; i < f->nproc; i++) {
+		if (!in_field(f, i) || field_weight(f, i) < best * (1 - tie))
 			continue;
-		if (chosen < 0 || proc[i].last_served < proc[chosen].last_served)
+		if (chosen < 0 || f->proc[i].last_served < f->proc[chosen].last_served)
 			chosen = i;
 	}
 	return chosen;
@@ -117,7 +167,8 @@ size_t hf_promote_plan(const struct hf_promote_region *reg, size_t nreg,
 	for (size_t i = 0; i < ncand; i++)
 		end[c[i].proc] = i + 1;
 	while (planned < pol->budget) {
-		long p = pick(proc, nproc, next, end, pol->tie);
+		struct field f = { proc, nproc, c, next, end, pol->order, -1, false };
+		long p = pick(&f, pol->tie);
 
 		if (p < 0)
 			break;
@@ -132,292 +183,27 @@ out:
 	return planned;
 }
 
+int hf_promote_order_parse(const char *s, enum hf_promote_order *order)
+{
+	if (!strcmp(s, "bucket"))
+		*order = HF_PROMOTE_BUCKET;
+	else if (!strcmp(s, "stride"))
+		*order = HF_PROMOTE_STRIDE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *hf_promote_order_name(enum hf_promote_order order)
+{
+	return order == HF_PROMOTE_STRIDE ? "stride" : "bucket";
+}
+
 unsigned int hf_promote_min_coverage(int max_ptes_none)
 {
 	if (max_ptes_none < 0 || max_ptes_none >= (int)HF_HPAGE_NR)
 		max_ptes_none = HF_HPAGE_NR - 1;
 	return HF_HPAGE_NR - max_ptes_none;
-}
-
-/* ---- reading JSON documents ---- */
-
-struct reader {
-	const char *name;
-	char *err;
-	size_t errlen;
-	int line;		/* where the current document starts */
-};
-
-static int bad(struct reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int bad(struct reader *rd, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (rd->line)
-		snprintf(rd->err, rd->errlen, "%s:%d: %s", rd->name, rd->line, msg);
-	else
-		snprintf(rd->err, rd->errlen, "%s: %s", rd->name, msg);
-	return -EINVAL;
-}
-
-/*
- * Read f whole, refusing a line longer than HF_DOC_LINE_MAX (/dev/zero must
- * not grow the reader without bound): -E2BIG with *line set to its number.
- */
-static int slurp(FILE *f, char **buf, size_t *len, int *line)
-{
-	size_t cap = 65536, linelen = 0;
-
-	*len = 0;
-	*line = 1;
-	errno = 0;
-	*buf = malloc(cap);
-	while (*buf) {
-		size_t got = fread(*buf + *len, 1, cap - *len - 1, f);
-
-		for (size_t i = *len; i < *len + got; i++) {
-			if ((*buf)[i] == '\n') {
-				++*line;
-				linelen = 0;
-			} else if (++linelen > HF_DOC_LINE_MAX) {
-				free(*buf);
-				*buf = NULL;
-				return -E2BIG;
-			}
-		}
-		*len += got;
-		if (got == 0)
-			break;
-		if (*len + 1 == cap) {
-			char *p = realloc(*buf, cap *= 2);
-
-			if (!p)
-				free(*buf);
-			*buf = p;
-		}
-	}
-	if (!*buf)
-		return -ENOMEM;
-	(*buf)[*len] = '\0';
-	if (ferror(f)) {
-		int e = errno ? errno : EIO;
-
-		free(*buf);
-		*buf = NULL;
-		return -e;
-	}
-	return 0;
-}
-
-static int count_lines(const char *s, size_t n)
-{
-	int lines = 0;
-
-	for (size_t i = 0; i < n; i++)
-		lines += s[i] == '\n';
-	return lines;
-}
-
-typedef int (*doc_cb)(struct reader *rd, struct json_object *doc, void *ctx);
-
-/* Call cb for each top-level JSON document in f (JSON Lines or one document). */
-static int read_docs(FILE *f, struct reader *rd, doc_cb cb, void *ctx)
-{
-	struct json_tokener *tok = json_tokener_new();
-	size_t len, off = 0;
-	char *buf;
-	int where, err = slurp(f, &buf, &len, &where);
-
-	if (err == -E2BIG) {
-		json_tokener_free(tok);
-		rd->line = where;
-		return bad(rd, "line longer than %d bytes", HF_DOC_LINE_MAX);
-	}
-
-	while (!err && tok) {
-		struct json_object *doc;
-		size_t skip = strspn(buf + off, " \t\r\n");
-
-		rd->line += count_lines(buf + off, skip);
-		if ((off += skip) >= len)
-			break;
-		if (buf[off] != '{') {
-			err = bad(rd, "expected a JSON object");
-			break;
-		}
-		json_tokener_reset(tok);
-		doc = json_tokener_parse_ex(tok, buf + off, len - off);
-		if (!doc) {
-			enum json_tokener_error e = json_tokener_get_error(tok);
-
-			rd->line += count_lines(buf + off, json_tokener_get_parse_end(tok));
-			err = bad(rd, "not JSON: %s", e == json_tokener_continue ?
-				  "truncated document" : json_tokener_error_desc(e));
-			break;
-		}
-		err = cb(rd, doc, ctx);
-		json_object_put(doc);
-		rd->line += count_lines(buf + off, json_tokener_get_parse_end(tok));
-		off += json_tokener_get_parse_end(tok);
-	}
-	if (!tok)
-		err = -ENOMEM;
-	json_tokener_free(tok);
-	free(buf);
-	return err;
-}
-
-static const char *doc_type(struct json_object *doc)
-{
-	struct json_object *t;
-
-	if (!json_object_object_get_ex(doc, "type", &t))
-		return NULL;
-	return json_object_is_type(t, json_type_string) ? json_object_get_string(t) : "";
-}
-
-/* An integer field in [min, max]. */
-static int get_int(struct reader *rd, struct json_object *o, const char *where,
-		   const char *key, int64_t min, int64_t max, int64_t *v)
-{
-	struct json_object *f;
-
-	if (!json_object_object_get_ex(o, key, &f))
-		return bad(rd, "%s: no \"%s\"", where, key);
-	if (!json_object_is_type(f, json_type_int))
-		return bad(rd, "%s.%s: not an integer", where, key);
-	*v = json_object_get_int64(f);
-	if (*v < min || *v > max)
-		return bad(rd, "%s.%s: %lld out of range %lld..%lld", where, key,
-			   (long long)*v, (long long)min, (long long)max);
-	return 0;
-}
-
-static void get_comm(struct json_object *o, char *comm)
-{
-	struct json_object *f;
-
-	comm[0] = '\0';
-	if (json_object_object_get_ex(o, "comm", &f) && json_object_is_type(f, json_type_string)) {
-		const char *s = json_object_get_string(f);
-		size_t n = 0;
-
-		/* Undo the reports' escapes ("\\377": byte 0xff, hf_proc_comm_escape()). */
-		while (*s && n < 15) {
-			if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-			    s[3] >= '0' && s[3] <= '7') {
-				comm[n++] = (s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0');
-				s += 4;
-			} else {
-				comm[n++] = *s++;
-			}
-		}
-		comm[n] = '\0';
-	}
-}
-
-static struct json_object *get_array(struct reader *rd, struct json_object *doc,
-				     const char *key, bool required, int *err)
-{
-	struct json_object *a;
-
-	*err = 0;
-	if (!json_object_object_get_ex(doc, key, &a)) {
-		if (required)
-			*err = bad(rd, "no \"%s\" array", key);
-		return NULL;
-	}
-	if (!json_object_is_type(a, json_type_array)) {
-		*err = bad(rd, "\"%s\": not an array", key);
-		return NULL;
-	}
-	return a;
-}
-
-/* ---- weights ---- */
-
-struct weights {
-	struct hf_weight *w;
-	size_t n;
-	bool found;
-};
-
-static int parse_weight(struct reader *rd, struct json_object *e, const char *where,
-			struct hf_weight *w)
-{
-	struct json_object *f;
-	int64_t pid;
-	int err;
-
-	if (!json_object_is_type(e, json_type_object))
-		return bad(rd, "%s: not an object", where);
-	if ((err = get_int(rd, e, where, "pid", 1, INT32_MAX, &pid)))
-		return err;
-	w->pid = pid;
-	get_comm(e, w->comm);
-	if (!json_object_object_get_ex(e, "weight", &f))
-		return bad(rd, "%s: no \"weight\"", where);
-	if (json_object_is_type(f, json_type_null))
-		return bad(rd, "%s.weight: null (mmucost had no base count for pid %d)",
-			   where, w->pid);
-	if (!json_object_is_type(f, json_type_double) && !json_object_is_type(f, json_type_int))
-		return bad(rd, "%s.weight: not a number", where);
-	w->weight = json_object_get_double(f);
-	if (!isfinite(w->weight) || w->weight < 0)
-		return bad(rd, "%s.weight: must be a finite number >= 0", where);
-	return 0;
-}
-
-static int weights_doc(struct reader *rd, struct json_object *doc, void *ctx)
-{
-	struct weights *ws = ctx;
-	const char *type = doc_type(doc);
-	struct json_object *a, *m;
-	int err;
-
-	if (type && !strcmp(type, "error") && json_object_object_get_ex(doc, "message", &m))
-		return bad(rd, "the producer reported an error: %s", json_object_get_string(m));
-	if (!type || (strcmp(type, "summary") && strcmp(type, "weights")))
-		return 0;	/* interval records and the like */
-	if (!(a = get_array(rd, doc, "processes", true, &err)))
-		return err;
-	free(ws->w);
-	ws->n = json_object_array_length(a);
-	ws->w = calloc(ws->n + 1, sizeof(*ws->w));
-	if (!ws->w)
-		return -ENOMEM;
-	for (size_t i = 0; i < ws->n; i++) {
-		char where[48];
-
-		snprintf(where, sizeof(where), "processes[%zu]", i);
-		if ((err = parse_weight(rd, json_object_array_get_idx(a, i), where, &ws->w[i])))
-			return err;
-	}
-	ws->found = true;
-	return 0;
-}
-
-int hf_weights_read(FILE *f, const char *name, struct hf_weight **w, size_t *n,
-		    char *err, size_t errlen)
-{
-	struct reader rd = { name, err, errlen, 1 };
-	struct weights ws = { 0 };
-	int ret = read_docs(f, &rd, weights_doc, &ws);
-
-	if (!ret && !ws.found && !(rd.line = 0))
-		ret = bad(&rd, "no weights: expected mmucost -j output (a {\"type\":\"summary\"} "
-			  "line) or {\"type\":\"weights\",\"processes\":[{\"pid\":...,\"weight\":...}]}");
-	if (ret) {
-		free(ws.w);
-		return ret;
-	}
-	*w = ws.w;
-	*n = ws.n;
-	return 0;
 }
 
 /* ---- coverage ---- */
@@ -428,48 +214,48 @@ struct coverage {
 	bool found;
 };
 
-static int parse_addr(struct reader *rd, struct json_object *e, const char *where, uint64_t *addr)
+static int parse_addr(struct hf_doc_reader *rd, struct json_object *e, const char *where, uint64_t *addr)
 {
 	struct json_object *f;
 	const char *s;
 	char *end;
 
 	if (!json_object_object_get_ex(e, "addr", &f) || !json_object_is_type(f, json_type_string))
-		return bad(rd, "%s.addr: missing or not a \"0x...\" string", where);
+		return hf_doc_bad(rd, "%s.addr: missing or not a \"0x...\" string", where);
 	s = json_object_get_string(f);
 	errno = 0;
 	*addr = strncmp(s, "0x", 2) ? 0 : strtoull(s + 2, &end, 16);
 	if (strncmp(s, "0x", 2) || errno || end == s + 2 || *end || *addr % HF_HPAGE_SIZE)
-		return bad(rd, "%s.addr: \"%.40s\" is not a 2 MiB-aligned \"0x...\" address",
+		return hf_doc_bad(rd, "%s.addr: \"%.40s\" is not a 2 MiB-aligned \"0x...\" address",
 			   where, s);
 	return 0;
 }
 
-static int parse_region(struct reader *rd, struct json_object *e, const char *where,
+static int parse_region(struct hf_doc_reader *rd, struct json_object *e, const char *where,
 			bool huge, struct hf_promote_region *r)
 {
 	int64_t v;
 	int err;
 
 	if (!json_object_is_type(e, json_type_object))
-		return bad(rd, "%s: not an object", where);
-	if ((err = get_int(rd, e, where, "pid", 1, INT32_MAX, &v)))
+		return hf_doc_bad(rd, "%s: not an object", where);
+	if ((err = hf_doc_get_int(rd, e, where, "pid", 1, INT32_MAX, &v)))
 		return err;
 	r->pid = v;
 	r->huge = huge;
-	get_comm(e, r->comm);
+	hf_doc_get_comm(e, r->comm);
 	if ((err = parse_addr(rd, e, where, &r->addr)))
 		return err;
 	if (huge)
 		r->coverage = HF_HPAGE_NR;
-	else if ((err = get_int(rd, e, where, "coverage", 0, HF_HPAGE_NR, &v)))
+	else if ((err = hf_doc_get_int(rd, e, where, "coverage", 0, HF_HPAGE_NR, &v)))
 		return err;
 	else
 		r->coverage = v;
 	return 0;
 }
 
-static int add_regions(struct reader *rd, struct coverage *cov, struct json_object *a,
+static int add_regions(struct hf_doc_reader *rd, struct coverage *cov, struct json_object *a,
 		       const char *key, bool huge)
 {
 	size_t n = a ? json_object_array_length(a) : 0;
@@ -491,22 +277,22 @@ static int add_regions(struct reader *rd, struct coverage *cov, struct json_obje
 	return 0;
 }
 
-static int coverage_doc(struct reader *rd, struct json_object *doc, void *ctx)
+static int coverage_doc(struct hf_doc_reader *rd, struct json_object *doc, void *ctx)
 {
 	struct coverage *cov = ctx;
-	const char *type = doc_type(doc);
+	const char *type = hf_doc_type(doc);
 	struct json_object *cand, *huge, *m;
 	int err;
 
 	if (type && !strcmp(type, "error") && json_object_object_get_ex(doc, "message", &m))
-		return bad(rd, "the producer reported an error: %s", json_object_get_string(m));
+		return hf_doc_bad(rd, "the producer reported an error: %s", json_object_get_string(m));
 	if (type && strcmp(type, "coverage"))
 		return 0;
 	if (cov->found)
-		return bad(rd, "a second coverage document (give one hpcov -j run)");
-	if (!(cand = get_array(rd, doc, "candidates", true, &err)))
+		return hf_doc_bad(rd, "a second coverage document (give one hpcov -j run)");
+	if (!(cand = hf_doc_get_array(rd, doc, "candidates", true, &err)))
 		return err;
-	huge = get_array(rd, doc, "huge_regions", false, &err);
+	huge = hf_doc_get_array(rd, doc, "huge_regions", false, &err);
 	if (err || (err = add_regions(rd, cov, cand, "candidates", false)) ||
 	    (err = add_regions(rd, cov, huge, "huge_regions", true)))
 		return err;
@@ -517,12 +303,12 @@ static int coverage_doc(struct reader *rd, struct json_object *doc, void *ctx)
 int hf_coverage_read(FILE *f, const char *name, struct hf_promote_region **r, size_t *n,
 		     char *err, size_t errlen)
 {
-	struct reader rd = { name, err, errlen, 1 };
+	struct hf_doc_reader rd = { name, err, errlen, 1 };
 	struct coverage cov = { 0 };
-	int ret = read_docs(f, &rd, coverage_doc, &cov);
+	int ret = hf_doc_read_all(f, &rd, coverage_doc, &cov);
 
 	if (!ret && !cov.found && !(rd.line = 0))
-		ret = bad(&rd, "no coverage: expected hpcov -j output "
+		ret = hf_doc_bad(&rd, "no coverage: expected hpcov -j output "
 			  "({\"type\":\"coverage\",\"candidates\":[...]})");
 	if (ret) {
 		free(cov.r);

@@ -40,6 +40,28 @@ void hf_promoter_add(struct hf_promoter *pr, pid_t pid, const char *comm)
 	snprintf(pr->ps[i].comm, sizeof(pr->ps[i].comm), "%s", comm);
 }
 
+int hf_promoter_feed(struct hf_promoter *pr, bool wait)
+{
+	char err[512];
+	int n = hf_weights_feed_poll(pr->feed, wait, err, sizeof(err));
+
+	if (n < 0) {
+		if (n == -EINVAL)
+			hf_err("%s", err);
+		else
+			hf_err("%s: %s", pr->weights_name, strerror(-n));
+		return HF_EXIT_FAIL;
+	}
+	pr->w = pr->feed->w;
+	pr->nw = pr->feed->n;
+	/* A process the weights never named keeps 0 (warned about when added). */
+	for (size_t i = 0; i < pr->nproc; i++)
+		for (size_t j = 0; j < pr->nw; j++)
+			if (pr->w[j].pid == pr->proc[i].pid)
+				pr->proc[i].weight = pr->w[j].weight;
+	return HF_EXIT_OK;
+}
+
 /* The processes: -p (each must be in the coverage), else all the coverage names. */
 int hf_promoter_collect(struct hf_promoter *pr, const struct hf_pids *only)
 {
@@ -231,7 +253,10 @@ void hf_promoter_free(struct hf_promoter *pr)
 	free(pr->reg);
 	free(pr->proc);
 	free(pr->ps);
-	free(pr->w);
+	if (pr->feed)
+		hf_weights_feed_free(pr->feed);	/* pr->w is the feed's */
+	else
+		free(pr->w);
 	pr->reg = NULL;
 	pr->proc = NULL;
 	pr->ps = NULL;

@@ -14,6 +14,7 @@
 #include "collapse.h"
 #include "coverage.h"
 #include "order.h"
+#include "weights.h"
 
 struct hf_promoter_proc {
 	struct hf_collapse_target tgt;	/* pidfd < 0: not opened (dry run) */
@@ -32,8 +33,9 @@ struct hf_promoter {
 	struct hf_promote_policy pol;
 	int max_ptes_none;		/* for the reports */
 	const char *weights_name;	/* NULL: every process weighs 1 */
-	struct hf_weight *w;		/* the weights read from it */
+	struct hf_weight *w;		/* the weights read from it (feed: feed->w) */
 	size_t nw;
+	struct hf_weights_feed *feed;	/* --watch: weights as they come, smoothed */
 	const char *from_name;		/* the coverage file, for messages */
 	bool dry_run, live;
 	volatile sig_atomic_t *stop;	/* set by a signal: end the round */
@@ -56,6 +58,12 @@ void hf_promoter_add(struct hf_promoter *pr, pid_t pid, const char *comm);
 int hf_promoter_collect(struct hf_promoter *pr, const struct hf_pids *only);
 /* pidfd and pagemap of each process; an hf_exit status, messages printed. */
 int hf_promoter_open(struct hf_promoter *pr);
+/*
+ * With a weights feed: take in the weights that arrived (wait: block until
+ * the first) and give each process its smoothed weight. An hf_exit status,
+ * the error printed.
+ */
+int hf_promoter_feed(struct hf_promoter *pr, bool wait);
 /* Mark the regions that are huge by now; drop processes that ended. */
 void hf_promoter_refresh(struct hf_promoter *pr);
 /* Live: measure a round of coverage (pr->scan) into pr->reg. */

@@ -30,6 +30,7 @@
 #include "perfstat.h"
 #include "events.h"
 #include "procfs.h"
+#include "weights.h"
 
 #define MAX_EVENTS HF_MMU_MAX_EVENTS
 
@@ -38,7 +39,7 @@ static struct args {
 	double interval, duration;
 	const char *from;
 	const char *pmu;
-	bool list_events, feed;
+	bool list_events, feed, interval_set;
 	char **command;
 	const char *events;		/* -e as given */
 	char *event[MAX_EVENTS];	/* numerators, then the denominator */
@@ -52,7 +53,8 @@ static const struct argp_option options[] = {
 	{ "events", 'e', "NUM[,NUM...]/DENOM", 0, "Count these libpfm4 events instead and report "
 	  "sum(NUM) / DENOM, e.g. perf::PAGE-FAULTS/perf::TASK-CLOCK (software events need no "
 	  "PMU)", 0 },
-	{ "interval", 'i', "SEC", 0, "Report every SEC seconds (default 1)", 0 },
+	{ "interval", 'i', "SEC", 0, "Report every SEC seconds (default 1); given with --feed, "
+	  "also write the smoothed weights every SEC seconds", 0 },
 	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 0 },
 	{ "from", OPT_FROM, "FILE", 0, "Compute the report from counts recorded by "
 	  "`perf stat -x,` (with or without -I) in FILE, or - for standard input", 0 },
@@ -61,7 +63,8 @@ static const struct argp_option options[] = {
 	  "hsw_ep, amd64_fam19h_zen3, ...) instead of this CPU's", 0 },
 	{ "feed", OPT_FEED, NULL, 0, "At the end, write each process's overhead of the whole "
 	  "run as its khugepaged weight, in per-mille (at least 1), to /proc/PID/khugepaged_weight "
-	  "(hawkfetch kernel; CAP_SYS_NICE; opened before counting starts)", 0 },
+	  "(hawkfetch kernel; CAP_SYS_NICE; opened before counting starts); with -i SEC, after "
+	  "every interval, smoothed: 0.8 * the weight before + 0.2 * the interval's overhead", 0 },
 	{ 0 },
 };
 
@@ -79,12 +82,18 @@ static const char doc[] =
 	"those weights also go to the hawkfetch kernel's khugepaged: round(overhead * 1000), "
 	"1..1000000, written to /proc/PID/khugepaged_weight when counting ends (files opened "
 	"before it starts, so a reused pid never gets the weight) and reported on stdout "
-	"(with -j a {\"type\":\"khugepaged_weights\"} line before the summary).\n\n"
+	"(with -j a {\"type\":\"khugepaged_weights\"} line before the summary). --feed with "
+	"-i SEC feeds them periodically instead: after every interval each process's weight "
+	"becomes 0.8 * its weight before + 0.2 * the interval's overhead (the first interval's "
+	"as is; an interval without a base count leaves it), as HawkEye smooths MMU overhead "
+	"so that one noisy interval does not reorder promotion; the report at the end gives "
+	"the last weights written.\n\n"
 	"Examples:\n"
 	"  mmucost -p 4242                     every second, until interrupted\n"
 	"  mmucost -i 5 -d 60 -j -- ./workload\n"
 	"  mmucost -j -p 1 -p 2 -d 5 > weights.json   per-process weights for hpcov\n"
 	"  mmucost --feed -p 1 -p 2 -d 5       the same weights into khugepaged (patched kernel)\n"
+	"  mmucost --feed -i 5 -p 1 -p 2       every 5 s, smoothed, until interrupted\n"
 	"  mmucost -e perf::PAGE-FAULTS/perf::TASK-CLOCK -p 4242\n"
 	"  mmucost --list-events --pmu skx     events and raw encodings for Skylake-SP\n"
 	"  perf stat -x, -I 1000 -e ... -p 4242 2> counts.csv; mmucost --from counts.csv";
@@ -121,6 +130,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'i':
 		args.interval = hf_arg_seconds(arg, state);
+		args.interval_set = true;
 		break;
 	case 'd':
 		args.duration = hf_arg_seconds(arg, state);
@@ -534,16 +544,15 @@ static void summary(const struct live *l, double now)
 	}
 	o = json_object_new_object();
 	procs = json_object_new_array();
-	hf_json_set_str(o, "type", "summary");
+	hf_json_set_str(o, "type", HF_WEIGHTS_DOC_TYPE);
 	hf_json_set_u64(o, "duration_ns", (now - l->start) * 1e9 + 0.5);
 	if (args.events)
 		hf_json_set_str(o, "events", args.events);
 	for (int i = 0; i < l->set.nproc; i++) {
 		struct json_object *p = hf_mmu_events_json(&l->ev, -1, &l->set.proc[i],
-							 l->set.proc[i].total), *v;
+							 l->set.proc[i].total);
 
-		json_object_object_get_ex(p, "mmu_overhead", &v);
-		json_object_object_add(p, "weight", json_object_get(v));
+		hf_weights_set(p, "mmu_overhead");
 		json_object_array_add(procs, p);
 	}
 	json_object_object_add(o, "processes", procs);
@@ -566,7 +575,30 @@ static int feed_open(struct live *l)
 	return HF_EXIT_OK;
 }
 
-/* --feed: write the whole run's overhead of each process, then report. */
+/*
+ * --feed -i: after an interval, each process's weight moves a fifth of the
+ * way to the interval's overhead (hf_weight_smooth()); the first is taken
+ * as is, and an interval without a base count leaves the weight as it was.
+ */
+static void feed_interval(const struct live *l, uint64_t (*delta)[MAX_EVENTS])
+{
+	for (int i = 0; i < l->set.nproc; i++) {
+		struct hf_kweight *k = &l->kw[i];
+		double v;
+
+		if (!hf_mmu_events_overhead(&l->ev, delta[i], &v))
+			continue;
+		if (k->have_value)
+			v = hf_weight_smooth(k->overhead, v);
+		memcpy(k->comm, l->set.proc[i].comm, sizeof(k->comm));
+		hf_kweight_write(k, v, true);
+	}
+}
+
+/*
+ * --feed: write the whole run's overhead of each process, then report;
+ * with -i the intervals wrote the weights already: only the report.
+ */
 static int feed_write(const struct live *l)
 {
 	for (int i = 0; i < l->set.nproc; i++) {
@@ -575,7 +607,10 @@ static int feed_write(const struct live *l)
 		bool ok = hf_mmu_events_overhead(&l->ev, p->total, &v);
 
 		memcpy(l->kw[i].comm, p->comm, sizeof(l->kw[i].comm));
-		hf_kweight_write(&l->kw[i], v, ok);
+		if (!args.interval_set)
+			hf_kweight_write(&l->kw[i], v, ok);
+		else if (!l->kw[i].done)
+			hf_kweight_write(&l->kw[i], 0, false);	/* no interval had a value */
 	}
 	/* With --openmetrics stdout holds only metrics: the writes go to stderr. */
 	return hf_kweight_report(hf_opts.openmetrics ? stderr : stdout, l->kw, l->set.nproc,
@@ -640,6 +675,8 @@ static void sample(struct live *l, double time_s)
 	}
 	if (hf_metrics_wanted())
 		live_metrics(l, delta);
+	if (l->kw && args.interval_set)
+		feed_interval(l, delta);
 	free(delta);
 }
 

@@ -13,6 +13,7 @@
 #include "hpcov/idle.h"
 #include "pagemap.h"
 #include "hpcov/order.h"
+#include "weights.h"
 
 static FILE *open_input(const uint8_t *data, size_t size)
 {

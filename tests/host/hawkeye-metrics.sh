@@ -221,7 +221,7 @@ if { [ "$thp" = madvise ] || [ "$thp" = never ]; } && start t "$BUILD/workloads/
 		huge=$(values "$tmp/promote.om" "hawkfetch_hpcov_huge_regions{$lt}" | tr '\n' ' ')
 		[ "$got" = "1 2 3 3 " ] && [ "$huge" = "1 2 3 3 " ] &&
 			[ "$(awk '/^# EOF$/ { last = cur; cur = ""; next } { cur = cur $0 "\n" } END { printf "%s", last }' \
-				"$tmp/promote.om" | grep -c "^hawkfetch_hpcov_regions{$lt,bucket=\"[0-9]\"} 0$")" = 10 ] &&
+				"$tmp/promote.om" | grep -Ec "^hawkfetch_hpcov_regions\{$lt,bucket=\"[0-9]+\"\} 0$")" = 11 ] &&
 			pass "hpcov-promote-watch-counters: promoted $got" ||
 			fail "hpcov-promote-watch-counters" "promoted '$got', huge '$huge': $(cat "$tmp/err")"
 		textfile "hpcov-promote-watch-textfile" "$tmp/tf" hpcov
@@ -309,7 +309,7 @@ if command -v prometheus-node-exporter >/dev/null && command -v curl >/dev/null;
 	for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/metrics" > "$tmp/scrape" && break; sleep 0.1; done
 	kill $exporter 2>/dev/null; wait $exporter 2>/dev/null
 	# (node_exporter sorts the labels)
-	want=('hawkfetch_hpcov_regions{bucket="9",comm="alpha",pid="101"}'
+	want=('hawkfetch_hpcov_regions{bucket="10",comm="alpha",pid="101"}'
 	      'hawkfetch_mmucost_overhead_ratio{metric="walk_cycle_fraction"}'
 	      'hawkfetch_prezero_pool_bytes{node="1"}')
 	[ -n "${a:-}" ] && want+=("hawkfetch_hpbloat_huge_pages{comm=\"thpfill\",pid=\"$a\"}")

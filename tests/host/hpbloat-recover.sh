@@ -60,6 +60,24 @@ else
 	fail "hpbloat-recover-default-min-zero-follows-max-ptes-none" \
 		"max_ptes_none $mpn: $(jq -c '{min_zero, regions}' "$tmp/default.json")"
 fi
+# At the kernel's default max_ptes_none (511) the default floor leaves only wholly
+# zero huge pages: the report says why and names the two ways forward.
+"$HPBLOAT" --recover --dry-run -p "$pid" > "$tmp/default.txt"
+if [ "$mpn" -ge 511 ]; then
+	if grep -q "khugepaged/max_ptes_none is 511 (the kernel's default), so khugepaged .* would collapse" \
+		"$tmp/default.txt" && grep -q -- "lower max_ptes_none .*--min-zero N" "$tmp/default.txt" &&
+		grep -q -- "hpbloat --recover --watch --min-zero N" "$tmp/default.txt" &&
+		jq -e '.hint | test("--watch")' "$tmp/default.json" >/dev/null; then
+		pass "hpbloat-recover-hint-at-511"
+	else
+		fail "hpbloat-recover-hint-at-511" "$(tail -2 "$tmp/default.txt")"
+	fi
+else
+	jq -e 'has("hint") | not' "$tmp/default.json" >/dev/null && ! grep -q "^Only huge pages" "$tmp/default.txt" &&
+		pass "hpbloat-recover-no-hint-below-511" || fail "hpbloat-recover-no-hint-below-511" "$(tail -2 "$tmp/default.txt")"
+fi
+"$HPBLOAT" --recover --dry-run --min-zero 400 -p "$pid" -j | jq -e 'has("hint") | not' >/dev/null &&
+	pass "hpbloat-recover-no-hint-with-min-zero" || fail "hpbloat-recover-no-hint-with-min-zero" "a hint though --min-zero was given"
 # A 4 MiB budget (1024 subpages): 512 + 496 is short of it, 412 more passes it.
 "$HPBLOAT" --recover --dry-run --min-zero 1 --budget 4M -p "$pid" -j > "$tmp/budget.json"
 if jq -e '.budget_subpages == 1024 and [.regions[].zero_subpages] == [512,496,412]' \

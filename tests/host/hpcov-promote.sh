@@ -2,7 +2,8 @@
 # hpcov --promote on the running (stock) kernel: process_madvise(MADV_COLLAPSE)
 # from a --from coverage file. Regions must become huge in descending
 # coverage order (checked independently through pagemap + kpageflags and
-# smaps), two processes weighted 30 and 10 must get huge pages 3:1, and
+# smaps), two processes weighted 30 and 10 must get huge pages 3:1 with
+# --order stride, and
 # the error paths must name the process.
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -91,14 +92,14 @@ done
 jq -e -s 'last | .type == "promote_summary" and .promoted == 0 and .skipped_huge == 8' "$tmp/out" >/dev/null &&
 	pass "promote-skips-huge" || fail "promote-skips-huge" "$(cat "$tmp/out" "$tmp/err")"
 
-# ---- fairness: weights 30 and 10, 16 regions each ----
+# ---- fairness, --order stride: weights 30 and 10, 16 regions each ----
 start_touchset b $(printf '400 %.0s' $(seq 16))
 start_touchset c $(printf '400 %.0s' $(seq 16))
 { regions "$b" b; regions "$c" c; } | coverage_doc > "$tmp/cov-bc.json"
 printf '{"type":"weights","processes":[{"pid":%d,"weight":30},{"pid":%d,"weight":10}]}\n' "$b" "$c" > "$tmp/w.json"
 fair_ok=1
 for budget in 8 4; do
-	"$BUILD/hpcov" --promote --from "$tmp/cov-bc.json" --weights "$tmp/w.json" --budget $budget -j \
+	"$BUILD/hpcov" --promote --order stride --from "$tmp/cov-bc.json" --weights "$tmp/w.json" --budget $budget -j \
 		> "$tmp/fair.json" 2> "$tmp/err" || { fail "promote-3-to-1" "status $?: $(cat "$tmp/err")"; fair_ok=0; }
 	jq -e -s --argjson b "$b" --argjson c "$c" --argjson n "$budget" 'last | select(.type == "promote_summary") |
 		(.processes | map({(.pid | tostring): .promoted}) | add) as $p |
@@ -108,7 +109,7 @@ for budget in 8 4; do
 done
 hb=$(anon_huge_kb "$b"); hc=$(anon_huge_kb "$c")
 if [ $fair_ok = 1 ] && [ "$hb" = $((9 * 2048)) ] && [ "$hc" = $((3 * 2048)) ]; then
-	pass "promote-3-to-1: weights 30/10, budgets 8 then 4: 9 and 3 huge pages (smaps $hb kB / $hc kB)"
+	pass "promote-3-to-1: --order stride, weights 30/10, budgets 8 then 4: 9 and 3 huge pages (smaps $hb kB / $hc kB)"
 else
 	[ $fair_ok = 1 ] && fail "promote-3-to-1" "smaps AnonHugePages $hb kB and $hc kB, expected 9 and 3 huge pages"
 fi

@@ -102,7 +102,11 @@ status "hpcov-promote-from-and-all" 64 "$BUILD/hpcov" --promote --from "$PFX/cov
 status "hpcov-promote-both-stdin" 64 "$BUILD/hpcov" --promote --from - --weights -
 status "hpcov-promote-bad-budget" 64 "$BUILD/hpcov" --promote --from "$PFX/coverage.json" --budget 0
 status "hpcov-promote-no-target" 64 "$BUILD/hpcov" --promote
-grep -q -- "--budget, --from, --watch and --dry-run go with --promote" <(
+status "hpcov-promote-order-needs-promote" 64 "$BUILD/hpcov" -p 1 --order stride
+status "hpcov-promote-bad-order" 64 "$BUILD/hpcov" --promote --from "$PFX/coverage.json" --order paper
+grep -q "invalid order 'paper': expected bucket or stride" "$tmp/err" &&
+	pass "hpcov-promote-bad-order-named" || fail "hpcov-promote-bad-order-named" "$(cat "$tmp/err")"
+grep -q -- "--budget, --order, --from, --watch and --dry-run go with --promote" <(
 	"$BUILD/hpcov" -p 1 --watch 2>&1) && pass "hpcov-promote-usage-message" ||
 	fail "hpcov-promote-usage-message" "no message naming --promote"
 
@@ -112,8 +116,8 @@ for m in 511 256; do
 	echo $m > "$tmp/thp$m/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none"
 done
 dry() { HAWKFETCH_SYSROOT=$tmp/thp${MPN:-511} "$BUILD/hpcov" --promote --dry-run --from "$PFX/coverage.json" "$@"; }
-# Weights 30 and 10, budget 8: 6 and 2, each process in descending coverage.
-if dry --weights "$PFX/weights.json" -j > "$tmp/plan.json" 2> "$tmp/err" &&
+# --order stride: weights 30 and 10, budget 8: 6 and 2, each process in descending coverage.
+if dry --order stride --weights "$PFX/weights.json" -j > "$tmp/plan.json" 2> "$tmp/err" &&
 	jq -e -s '[.[] | select(.type == "planned")] as $p |
 		($p | length) == 8 and
 		([$p[] | select(.pid == 101)] | length) == 6 and
@@ -121,9 +125,18 @@ if dry --weights "$PFX/weights.json" -j > "$tmp/plan.json" 2> "$tmp/err" &&
 		"$tmp/plan.json" >/dev/null &&
 	jq -e -s '[.[] | select(.type == "planned") | select(.pid == 202) | .coverage] == [500, 450]' \
 		"$tmp/plan.json" >/dev/null; then
-	pass "hpcov-promote-dry-run-3-to-1"
+	pass "hpcov-promote-dry-run-stride-3-to-1"
 else
-	fail "hpcov-promote-dry-run-3-to-1" "$(cat "$tmp/plan.json" "$tmp/err")"
+	fail "hpcov-promote-dry-run-stride-3-to-1" "$(cat "$tmp/plan.json" "$tmp/err")"
+fi
+# The default, HawkEye's order: the highest bucket over both first; weight 30 is
+# clearly above 10, so alpha goes first in each bucket both have a region in.
+if dry --weights "$PFX/weights.json" -j | jq -e -s '[.[] | select(.type == "planned") |
+	[.pid, .coverage]] == [[101, 512], [202, 500], [202, 450], [101, 448], [202, 400],
+	[101, 384], [202, 350], [101, 320]]' >/dev/null; then
+	pass "hpcov-promote-dry-run-bucket-weights"
+else
+	fail "hpcov-promote-dry-run-bucket-weights" "$(dry --weights "$PFX/weights.json" 2>&1)"
 fi
 # Every coverage >= 256 planned when the budget allows, none below; the huge one skipped.
 if MPN=256 dry --budget 100 -j | jq -e -s 'last | .type == "promote_summary" and
@@ -135,9 +148,10 @@ if MPN=256 dry --budget 100 -j | jq -e -s 'last | .type == "promote_summary" and
 else
 	fail "hpcov-promote-dry-run-max-ptes-none-floor" "$(MPN=256 dry --budget 100 -j 2>&1 | tail -1)"
 fi
-# Equal weights (no --weights): round-robin, each process best first.
+# Equal weights (no --weights): bucket 10 in turns, then beta's 450 alone in bucket 9,
+# then bucket 8 in turns again, alpha first (served longer ago).
 if dry --budget 4 -j | jq -e -s '[.[] | select(.type == "planned") | [.pid, .coverage]] ==
-	[[101, 512], [202, 500], [101, 448], [202, 450]]' >/dev/null; then
+	[[101, 512], [202, 500], [202, 450], [101, 448]]' >/dev/null; then
 	pass "hpcov-promote-dry-run-equal-weights"
 else
 	fail "hpcov-promote-dry-run-equal-weights" "$(dry --budget 4 2>&1)"
@@ -163,7 +177,7 @@ status "hpcov-promote-weights-from-failed-mmucost" 1 dry --weights "$tmp/err-w.j
 grep -q "reported an error: no hardware PMU" "$tmp/err" && pass "hpcov-promote-weights-error-line" ||
 	fail "hpcov-promote-weights-error-line" "$(cat "$tmp/err")"
 status "hpcov-promote-missing-file" 1 dry --weights "$tmp/none.json"
-dry --weights - < "$PFX/weights.json" | grep -q "weight 30, 6 planned" &&
+dry --order stride --weights - < "$PFX/weights.json" | grep -q "weight 30, 6 planned" &&
 	pass "hpcov-promote-weights-stdin" || fail "hpcov-promote-weights-stdin" "no 6 planned for weight 30"
 
 # Collapsing needs root: 77 and the reason (as an unprivileged user).

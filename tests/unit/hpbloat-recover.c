@@ -74,6 +74,37 @@ static void test_default_min_zero(void)
 	      "511 -> %u, 255 -> %u, unknown -> %u", d511, d255, dunknown);
 }
 
+/*
+ * At max_ptes_none 511 the default floor (512) leaves only wholly zero
+ * huge pages: the hint says why and names both ways forward.
+ */
+static void test_floor_hint(void)
+{
+	struct hf_thp_policy p = { .max_ptes_none = 511 };
+	char hint[768] = "";
+	bool at511 = hf_recover_floor_hint(&p, false, hint, sizeof(hint)), given, low, unread;
+
+	CHECK("recover-hint-at-511", at511 && strstr(hint, "max_ptes_none is 511") &&
+	      strstr(hint, "khugepaged") && strstr(hint, "collapse") && strstr(hint, "--min-zero N") &&
+	      strstr(hint, "lower max_ptes_none") && strstr(hint, "hpbloat --recover --watch"),
+	      "got '%s'", hint);
+	given = hf_recover_floor_hint(&p, true, hint, sizeof(hint));
+	p.max_ptes_none = 255;
+	low = hf_recover_floor_hint(&p, false, hint, sizeof(hint));
+	CHECK("recover-hint-only-at-default-floor", !given && !low,
+	      "--min-zero given: %d, max_ptes_none 255: %d", given, low);
+	p.max_ptes_none = -1;
+	unread = hf_recover_floor_hint(&p, false, hint, sizeof(hint));
+	CHECK("recover-hint-unreadable", unread && strstr(hint, "unreadable"), "got '%s'", hint);
+	/* The fixture trees: 409 and 0 (an older kernel's) need no hint. */
+	setenv("HAWKFETCH_SYSROOT", "tests/fixtures/thp-shrinker-on", 1);
+	hf_thp_policy_read(&p);
+	low = hf_recover_floor_hint(&p, false, hint, sizeof(hint));
+	CHECK("recover-hint-fixture-409", p.max_ptes_none == 409 && !low, "max_ptes_none %d",
+	      p.max_ptes_none);
+	unsetenv("HAWKFETCH_SYSROOT");
+}
+
 static void test_mem_state(void)
 {
 	char dir[] = "/tmp/hf-recover-XXXXXX", path[256];
@@ -132,6 +163,7 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_plan();
 	test_default_min_zero();
+	test_floor_hint();
 	test_mem_state();
 	return UNIT_EXIT();
 }

@@ -46,8 +46,10 @@ static void test_lines(void)
 	static const struct { const char *line; uint64_t addr; unsigned int cov; bool huge; } good[] = {
 		{ "7f0000200000 300 5 0", 0x7f0000200000ULL, 300, false },
 		{ "0 0 0 0", 0, 0, false },
-		{ "200000 512 9 1", 0x200000, 512, true },
-		{ "00007ffffe000000 461 8 0", 0x7ffffe000000ULL, 461, false },
+		{ "200000 512 10 1", 0x200000, 512, true },
+		{ "200000 512 9 1", 0x200000, 512, true },		/* an older kernel's */
+		{ "00007ffffe000000 461 9 0", 0x7ffffe000000ULL, 461, false },
+		{ "00007ffffe000000 461 8 0", 0x7ffffe000000ULL, 461, false },	/* older */
 		{ "ffffffffffe00000 1 0 1", 0xffffffffffe00000ULL, 1, true },
 	};
 	static const struct { const char *line, *why; } bad[] = {
@@ -62,8 +64,11 @@ static void test_lines(void)
 		{ "", "expected 4 fields" },
 		{ "201000 1 0 0", "not 2 MiB-aligned" },
 		{ "200000 513 9 0", "coverage 513 out of range 0..512" },
-		{ "200000 300 4 0", "bucket 4 does not match coverage 300 (expected 5)" },
-		{ "200000 1 10 0", "bucket 10 out of range 0..9" },
+		{ "200000 300 4 0", "bucket 4 does not match coverage 300 (expected 6, or 5 "
+		  "from a kernel before the 50-page buckets)" },
+		{ "200000 1 10 0", "bucket 10 does not match coverage 1" },
+		{ "200000 512 11 0", "bucket 11 out of range 0..10" },
+		{ "200000 49 1 0", "bucket 1 does not match coverage 49 (expected 0" },
 		{ "200000 1 0 2", "huge 2 out of range 0..1" },
 		{ "200000 -1 0 0", "not a decimal" },
 		{ "200000 +1 0 0", "not a decimal" },
@@ -93,15 +98,39 @@ static void test_lines(void)
 		CHECK(name, err == -EINVAL && strstr(why, bad[i].why), "'%s': err %d, why '%s', "
 		      "expected '%s'", bad[i].line, err, why, bad[i].why);
 	}
-	/* The bucket rule is hf_cov_bucket()'s, at every coverage. */
-	for (unsigned int c = 0, ok = 1; c <= HF_HPAGE_NR; c++) {
+	/*
+	 * Both kernels' bucket rules are accepted at every coverage: the
+	 * paper's min(coverage / 50, 10) and the older coverage * 10 / 513.
+	 */
+	for (unsigned int c = 0, ok = 1, old = 1; c <= HF_HPAGE_NR; c++) {
 		struct hf_access_map_entry e;
 		char line[64];
 
-		snprintf(line, sizeof(line), "400000 %u %u 0", c, c * 10 / 513);
+		snprintf(line, sizeof(line), "400000 %u %u 0", c, c / 50 < 10 ? c / 50 : 10);
 		ok &= !hf_access_map_parse_line(line, &e, why, sizeof(why)) && e.coverage == c;
-		if (c == HF_HPAGE_NR)
-			CHECK("access-map-bucket-rule", ok, "coverage*10/513 rejected somewhere");
+		snprintf(line, sizeof(line), "400000 %u %u 0", c, c * 10 / 513);
+		old &= !hf_access_map_parse_line(line, &e, why, sizeof(why)) && e.coverage == c;
+		if (c == HF_HPAGE_NR) {
+			CHECK("access-map-bucket-rule", ok, "min(coverage/50,10) rejected somewhere");
+			CHECK("access-map-bucket-rule-old-kernel", old,
+			      "coverage*10/513 rejected somewhere");
+		}
+	}
+	/* The edges of the 50-page buckets, as the kernel prints them. */
+	{
+		static const unsigned int edge[][2] = { { 49, 0 }, { 50, 1 }, { 499, 9 },
+							 { 500, 10 }, { 512, 10 } };
+		unsigned int ok = 1;
+
+		for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++) {
+			struct hf_access_map_entry e;
+			char line[64];
+
+			snprintf(line, sizeof(line), "400000 %u %u 0", edge[i][0], edge[i][1]);
+			ok &= !hf_access_map_parse_line(line, &e, why, sizeof(why)) &&
+			      hf_cov_bucket(e.coverage) == edge[i][1];
+		}
+		CHECK("access-map-bucket-edges", ok, "49/50/499/500/512 not in buckets 0/1/9/10/10");
 	}
 }
 

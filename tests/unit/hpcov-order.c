@@ -6,14 +6,19 @@
  * input (errors must name the line and the field).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "hpcov/order.h"
+#include "jsondoc.h"
+#include "weights.h"
 #include "unit.h"
 
 #define MB2 0x200000ULL
 
-static const struct hf_promote_policy every = { 1000, 1, HF_PROMOTE_TIE };
+static const struct hf_promote_policy every = { 1000, 1, HF_PROMOTE_TIE, HF_PROMOTE_STRIDE };
+static const struct hf_promote_policy every_bucket = { 1000, 1, HF_PROMOTE_TIE, HF_PROMOTE_BUCKET };
 
 /* n regions of pid at 2 MiB steps from base, coverage cov[i] (or 400). */
 static size_t add(struct hf_promote_region *r, size_t at, pid_t pid, uint64_t base, size_t n,
@@ -53,7 +58,7 @@ static void test_three_to_one(void)
 	add(r, add(r, 0, 1, 0x10000000, 20, NULL), 2, 0x10000000, 20, NULL);
 	for (unsigned int budget = 4; budget <= 24; budget += 4) {
 		struct hf_promote_proc p[] = { { 1, 30, 0, 0, false }, { 2, 10, 0, 0, false } };
-		struct hf_promote_policy pol = { budget, 1, HF_PROMOTE_TIE };
+		struct hf_promote_policy pol = { budget, 1, HF_PROMOTE_TIE, HF_PROMOTE_STRIDE };
 
 		n = hf_promote_plan(r, 40, p, 2, &pol, order, &sk);
 		a = 0;
@@ -65,7 +70,7 @@ static void test_three_to_one(void)
 	/* The same share when the budget comes one region per plan (hpcov --watch). */
 	{
 		struct hf_promote_proc p[] = { { 1, 30, 0, 0, false }, { 2, 10, 0, 0, false } };
-		struct hf_promote_policy one = { 1, 1, HF_PROMOTE_TIE };
+		struct hf_promote_policy one = { 1, 1, HF_PROMOTE_TIE, HF_PROMOTE_STRIDE };
 
 		for (int tick = 0; tick < 16; tick++) {
 			n = hf_promote_plan(r, 40, p, 2, &one, order, &sk);
@@ -83,7 +88,7 @@ static void test_round_robin(void)
 	/* Input order puts the lower weight first: round-robin would serve it first. */
 	struct hf_promote_proc p[] = { { 2, 29, 0, 0, false }, { 1, 30, 0, 0, false } };
 	struct hf_promote_proc q[] = { { 2, 28, 0, 0, false }, { 1, 30, 0, 0, false } };
-	struct hf_promote_policy pol = { 6, 1, HF_PROMOTE_TIE };
+	struct hf_promote_policy pol = { 6, 1, HF_PROMOTE_TIE, HF_PROMOTE_BUCKET };
 	struct hf_promote_skips sk;
 	size_t order[20], n;
 	bool alt = true;
@@ -104,7 +109,8 @@ static void test_equal_and_skips(void)
 	static const unsigned int cov[] = { 0, 3, 100, 512 };
 	struct hf_promote_region r[9];
 	struct hf_promote_proc p[] = { { 1, 1, 0, 0, false }, { 2, 1, 0, 0, false } };
-	struct hf_promote_policy pol = { 100, hf_promote_min_coverage(508), HF_PROMOTE_TIE };
+	struct hf_promote_policy pol = { 100, hf_promote_min_coverage(508), HF_PROMOTE_TIE,
+					 HF_PROMOTE_STRIDE };
 	struct hf_promote_skips sk;
 	size_t order[9], n;
 
@@ -118,9 +124,96 @@ static void test_equal_and_skips(void)
 	CHECK("promote-plan-equal-weights-alternate", n == 3 && r[order[0]].pid == 1 &&
 	      r[order[1]].pid == 2 && r[order[2]].pid == 2 && r[order[1]].coverage == 512,
 	      "order pids %d %d %d", r[order[0]].pid, r[order[1]].pid, r[order[2]].pid);
+	pol.order = HF_PROMOTE_BUCKET;
+	memset(p, 0, sizeof(p));
+	p[0] = (struct hf_promote_proc){ 1, 1, 0, 0, false };
+	p[1] = (struct hf_promote_proc){ 2, 1, 0, 0, false };
+	n = hf_promote_plan(r, 9, p, 2, &pol, order, &sk);
+	/* pid 2's 512 (bucket 10) first; then bucket 2: pid 1 (never served), pid 2 */
+	CHECK("promote-plan-bucket-equal-weights", n == 3 && r[order[0]].pid == 2 &&
+	      r[order[1]].pid == 1 && r[order[2]].pid == 2 && r[order[0]].coverage == 512,
+	      "order pids %d %d %d", r[order[0]].pid, r[order[1]].pid, r[order[2]].pid);
 	CHECK("promote-min-coverage", hf_promote_min_coverage(511) == 1 &&
 	      hf_promote_min_coverage(0) == 512 && hf_promote_min_coverage(-1) == 1 &&
 	      hf_promote_min_coverage(64) == 448, "wrong floor");
+}
+
+/*
+ * The HawkEye paper's example: A, B and C with equal MMU overhead, regions
+ * in the buckets (50 pages each) that make the order A1, B1, C1, C2, B2,
+ * C3, C4, B3, B4, A2, C5, A3. Within a bucket coverage does not decide
+ * across processes (C3 445 > B2 405, C5 295 > A2 255): turns do.
+ */
+static const struct { pid_t pid; const char *name; unsigned int cov; } paper[] = {
+	{ 1, "A1", 512 }, { 2, "B1", 508 }, { 3, "C1", 503 },	/* bucket 10 */
+	{ 3, "C2", 470 },					/* 9 */
+	{ 2, "B2", 405 }, { 3, "C3", 445 },			/* 8 */
+	{ 3, "C4", 380 },					/* 7 */
+	{ 2, "B3", 340 }, { 2, "B4", 310 },			/* 6 */
+	{ 1, "A2", 255 }, { 3, "C5", 295 },			/* 5 */
+	{ 1, "A3", 210 },					/* 4 */
+};
+#define NPAPER (sizeof(paper) / sizeof(paper[0]))
+
+/* Plan the paper's regions with weights w[0..2] for A, B, C; the names in order. */
+static void paper_plan(const double *w, unsigned int budget, char *got, size_t len)
+{
+	struct hf_promote_region r[NPAPER];
+	struct hf_promote_proc p[3];
+	struct hf_promote_policy pol = every_bucket;
+	struct hf_promote_skips sk;
+	size_t order[NPAPER], n;
+
+	for (size_t i = 0; i < NPAPER; i++)
+		r[i] = (struct hf_promote_region){ paper[i].pid, (uint64_t)paper[i].pid << 32 |
+						   (i + 1) * MB2, paper[i].cov, false, "" };
+	for (int i = 0; i < 3; i++)
+		p[i] = (struct hf_promote_proc){ i + 1, w[i], 0, 0, false };
+	got[0] = '\0';
+	/* One plan of the whole budget, or one region per plan (as --watch would). */
+	for (unsigned int done = 0; done < NPAPER; done += budget) {
+		pol.budget = budget;
+		n = hf_promote_plan(r, NPAPER, p, 3, &pol, order, &sk);
+		for (size_t k = 0; k < n; k++) {
+			snprintf(got + strlen(got), len - strlen(got), "%s%s", *got ? " " : "",
+				 paper[order[k]].name);
+			r[order[k]].huge = true;
+		}
+	}
+}
+
+static void test_paper_order(void)
+{
+	static const char want[] = "A1 B1 C1 C2 B2 C3 C4 B3 B4 A2 C5 A3";
+	static const double equal[] = { 1, 1, 1 }, near[] = { 1.02, 1.04, 1 };
+	static const double heavy_c[] = { 1, 1, 1.2 }, unweighted_a[] = { 0, 1, 1 };
+	char got[128];
+
+	paper_plan(equal, NPAPER, got, sizeof(got));
+	CHECK("promote-plan-paper-order", !strcmp(got, want), "got %s", got);
+	paper_plan(equal, 1, got, sizeof(got));
+	CHECK("promote-plan-paper-order-one-per-plan", !strcmp(got, want), "got %s", got);
+	/* Within 5 % of each other counts as similar overhead: the same order. */
+	paper_plan(near, NPAPER, got, sizeof(got));
+	CHECK("promote-plan-paper-order-within-5pct", !strcmp(got, want), "got %s", got);
+	/* C clearly higher (20 %): C first in every bucket it shares, buckets still first. */
+	paper_plan(heavy_c, NPAPER, got, sizeof(got));
+	CHECK("promote-plan-clearly-higher-first",
+	      !strcmp(got, "C1 A1 B1 C2 C3 B2 C4 B3 B4 C5 A2 A3"), "got %s", got);
+	/* A without a weight: after every weighted process's regions. */
+	paper_plan(unweighted_a, NPAPER, got, sizeof(got));
+	CHECK("promote-plan-unweighted-last",
+	      !strcmp(got, "B1 C1 C2 B2 C3 C4 B3 B4 C5 A1 A2 A3"), "got %s", got);
+}
+
+static void test_order_names(void)
+{
+	enum hf_promote_order o = HF_PROMOTE_STRIDE;
+
+	CHECK("promote-order-parse", !hf_promote_order_parse("bucket", &o) &&
+	      o == HF_PROMOTE_BUCKET && !hf_promote_order_parse("stride", &o) &&
+	      o == HF_PROMOTE_STRIDE && hf_promote_order_parse("Bucket", &o) == -EINVAL &&
+	      !strcmp(hf_promote_order_name(HF_PROMOTE_BUCKET), "bucket"), "wrong parse");
 }
 
 /* ---- readers ---- */
@@ -186,6 +279,83 @@ static void test_weights_reader(void)
 		if (!ret)
 			free(w);
 	}
+}
+
+/* 0.8 * old + 0.2 * measured: a step from 0 to 1 is followed slowly. */
+static void test_smoothing(void)
+{
+	double w = 0, want[] = { 0.2, 0.36, 0.488, 0.5904 };
+	bool ok = true;
+
+	for (int i = 0; i < 4; i++) {
+		w = hf_weight_smooth(w, 1);
+		ok &= fabs(w - want[i]) < 1e-12;
+	}
+	CHECK("weight-smooth-step", ok, "after 4 steps %g", w);
+}
+
+/* Write text to fd whole. */
+static void put(int fd, const char *text)
+{
+	size_t len = strlen(text);
+
+	if (write(fd, text, len) != (ssize_t)len)
+		abort();
+}
+
+static double feed_weight(const struct hf_weights_feed *f, pid_t pid)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->w[i].pid == pid)
+			return f->w[i].weight;
+	return -1;
+}
+
+/*
+ * A weights stream arriving in pieces: what has come is taken in at once,
+ * a document cut in two waits for its end; pid 1 steps from 0.1 to 0.3.
+ */
+static void test_feed(void)
+{
+	static const char *w1 = "{\"type\":\"weights\",\"processes\":[{\"pid\":1,\"weight\":0.1},"
+				"{\"pid\":2,\"weight\":0.2}]}\n";
+	struct hf_weights_feed f;
+	char err[256] = "";
+	int fd[2], n1, n2, n3, n4;
+
+	if (pipe(fd) || hf_weights_feed_init(&f, fd[0], "w"))
+		abort();
+	put(fd[1], w1);
+	put(fd[1], "{\"type\":\"interval\",\"pid\":1,\"mmu_overhead\":0.3}\n{\"type\":\"interval\",");
+	n1 = hf_weights_feed_poll(&f, true, err, sizeof(err));
+	CHECK("weights-feed-first", n1 == 3 && feed_weight(&f, 1) > 0.13999 &&
+	      feed_weight(&f, 1) < 0.14001 && feed_weight(&f, 2) == 0.2, "%d: %s, w1 %g",
+	      n1, err, feed_weight(&f, 1));
+	n2 = hf_weights_feed_poll(&f, false, err, sizeof(err));
+	CHECK("weights-feed-nothing-new", n2 == 0 && !f.eof, "%d: %s", n2, err);
+	/* The rest of the cut document; a null overhead is no measurement. */
+	put(fd[1], "\"pid\":1,\n\"mmu_overhead\":0.3}\n{\"type\":\"interval\",\"pid\":2,"
+		   "\"mmu_overhead\":null}\n");
+	n3 = hf_weights_feed_poll(&f, false, err, sizeof(err));
+	CHECK("weights-feed-cut-document", n3 == 1 && fabs(feed_weight(&f, 1) - 0.172) < 1e-12 &&
+	      feed_weight(&f, 2) == 0.2, "%d: %s, w1 %g", n3, err, feed_weight(&f, 1));
+	put(fd[1], "{\"type\":\"weights\",\"processes\":[{\"pid\":1,\"weight\":-1}]}\n");
+	close(fd[1]);
+	n4 = hf_weights_feed_poll(&f, false, err, sizeof(err));
+	CHECK("weights-feed-bad-line-named", n4 == -EINVAL &&
+	      strstr(err, "w:6: processes[0].weight: must be"), "%d: %s", n4, err);
+	hf_weights_feed_free(&f);
+	close(fd[0]);
+
+	if (pipe(fd) || hf_weights_feed_init(&f, fd[0], "w"))
+		abort();
+	put(fd[1], "{\"type\":\"interval\",\"pid\":1,\"mmu_overhead\":null}\n{\"type\":");
+	close(fd[1]);
+	n1 = hf_weights_feed_poll(&f, true, err, sizeof(err));
+	CHECK("weights-feed-truncated-at-end", n1 == -EINVAL && strstr(err, "w:2: not JSON: truncated"),
+	      "%d: %s", n1, err);
+	hf_weights_feed_free(&f);
+	close(fd[0]);
 }
 
 static void test_coverage_reader(void)
@@ -263,7 +433,11 @@ int main(void)
 	test_three_to_one();
 	test_round_robin();
 	test_equal_and_skips();
+	test_paper_order();
+	test_order_names();
 	test_weights_reader();
 	test_coverage_reader();
+	test_smoothing();
+	test_feed();
 	return UNIT_EXIT();
 }
