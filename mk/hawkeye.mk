@@ -5,17 +5,17 @@ $(BUILD)/mmucost: LDLIBS += -lpfm
 
 .PHONY: bench-hawkeye
 # The HawkEye tools' benchmarks (root): scan rate, mark-and-read CPU, overhead.
-bench-hawkeye: all $(TEST_PROGS)
+bench-hawkeye: all static $(TEST_PROGS)
 	@for b in tests/bench/hawkeye-*.sh; do echo "== $$b"; BUILD=$(BUILD) bash $$b; done
 
 .PHONY: vm-hpcov-check
 # hpcov on the test kernel (idle page tracking) in qemu: the vm tier.
-vm-hpcov-check: all
+vm-hpcov-check: all static
 	@KERNEL_DIR=$(KERNEL_DIR) BUILD=$(BUILD) bash tests/vm/hpcov-check.sh
 
 .PHONY: vm-khugepaged-check
 # khugepaged by coverage and weight (kernel-patches 0011-0013) in qemu.
-vm-khugepaged-check: all
+vm-khugepaged-check: all static
 	@KERNEL_DIR=$(KERNEL_DIR) BUILD=$(BUILD) bash tests/vm/khugepaged-check.sh
 
 .PHONY: vm-bench-khugepaged
@@ -25,5 +25,5 @@ vm-bench-khugepaged:
 
 .PHONY: vm-hpbloat-check
 # hpbloat --recover on the test kernel (MADV_SPLIT_UNDERUSED, debugfs) in qemu.
-vm-hpbloat-check: all
+vm-hpbloat-check: all static
 	@KERNEL_DIR=$(KERNEL_DIR) BUILD=$(BUILD) bash tests/vm/hpbloat-check.sh

@@ -26,9 +26,7 @@ IDLE_US=${IDLE_US:-4000000}
 	{ echo "SKIP: hawkeye-recover-bench: KERNEL_DIR has no bzImage of the patched kernel"; exit 0; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 ird=$tmp/ird
-mkdir -p "$ird/bin"
-gcc -static -o "$ird/bin/hpbloat" "$B/cmd/hpbloat.o" "$B/libhawkfetch.a" -lbpf -lelf -lz -ljson-c \
-	2>/dev/null && gcc -O2 -static -pthread -o "$ird/bin/thpwriter" tests/workloads/thpwriter.c ||
+BUILD=$B vm_static_bins "$ird" hpbloat tests/workloads/thpwriter.c ||
 	{ echo "FAIL: hawkeye-recover-bench: cannot link the guest binaries"; exit 1; }
 cat > "$ird/init" <<EOG
 #!/bin/busybox sh

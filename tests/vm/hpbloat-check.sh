@@ -19,12 +19,7 @@ B=${BUILD:-build}
 vm_guest_prereqs vm-hpbloat qemu-system-x86_64 busybox cpio jq || exit 0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 ird=$tmp/ird
-mkdir -p "$ird/bin"
-if ! gcc -static -o "$ird/bin/hpbloat" "$B/cmd/hpbloat.o" "$B/libhawkfetch.a" -lbpf -lelf -lz -ljson-c \
-	2>"$tmp/ld.log" ||
-   ! gcc -O2 -static -pthread -o "$ird/bin/thpwriter" tests/workloads/thpwriter.c 2>>"$tmp/ld.log" ||
-   ! gcc -O2 -static -pthread -o "$ird/bin/split_underused" tests/vm/split_underused.c 2>>"$tmp/ld.log"; then
-	grep -v "warning: Using" "$tmp/ld.log" >&2
+if ! vm_static_bins "$ird" hpbloat tests/workloads/thpwriter.c tests/vm/split_underused.c; then
 	fail vm-hpbloat "cannot link the guest binaries statically"
 	exit 0
 fi

@@ -24,10 +24,9 @@ want() { [ -z "${boots##* $1 *}" ]; }
 tmp=$(mktemp -d); trap '[ -n "${KEEP_LOGS:-}" ] && cp "$tmp"/*.log "$KEEP_LOGS"/; rm -rf "$tmp"' EXIT
 ird=$tmp/ird
 mkdir -p "$ird"/{proc,sys,dev,tmp}
-bins="tests/workloads/thpzero.c tests/vm/prezero_split.c tests/vm/thawfault.c"
-[ -f "$B/cmd/prezero-ctl.o" ] && bins="$bins $B/cmd/prezero-ctl.o"
-vm_static_bins "$ird" $bins || { fail vm-prezero "cannot link the guest binaries statically"; exit 0; }
-[ -f tests/vm/prezero-ctl-guest.sh ] && install -m 755 tests/vm/prezero-ctl-guest.sh "$ird/bin/"
+vm_static_bins "$ird" tests/workloads/thpzero.c tests/vm/prezero_split.c tests/vm/thawfault.c \
+	prezero-ctl || { fail vm-prezero "cannot link the guest binaries statically"; exit 0; }
+install -m 755 tests/vm/prezero-ctl-guest.sh "$ird/bin/"
 cp "$(command -v busybox)" "$ird/bin/busybox"
 install -m 755 tests/vm/prezero-guest.sh "$ird/init"
 (cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) > "$tmp/initrd.gz"

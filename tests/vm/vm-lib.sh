@@ -164,8 +164,8 @@ vm_run_initrd() {
 	tr -d '\r\000' < "$log.raw" > "$log" 2>/dev/null || : > "$log"
 }
 
-# vm_static_bins DIR SRC...: link each C file (tests/workloads/X.c) or
-# project object (build/cmd/X.o) statically into DIR/bin/X.
+# vm_static_bins DIR SRC...: into DIR/bin/X, each C file (tests/workloads/X.c)
+# linked statically, or each tool X as `make static` built it (build/static/X).
 vm_static_bins() {
 	local dir=$1 src out
 	shift
@@ -173,10 +173,10 @@ vm_static_bins() {
 	for src in "$@"; do
 		out=$dir/bin/$(basename "${src%.*}")
 		case $src in
-		*.c) gcc -O2 -static -o "$out" "$src" ;;
-		*.o) gcc -static -o "$out" "$src" "${BUILD:-build}/libhawkfetch.a" \
-			-lbpf -lelf -lz -ljson-c -lpfm ;;
-		esac 2>&1 | grep -v 'warning: Using' >&2
+		*.c) gcc -O2 -static -pthread -o "$out" "$src" 2>&1 | grep -v 'warning: Using' >&2 ;;
+		*) cp "${BUILD:-build}/static/$src" "$out" ||
+			{ echo "no ${BUILD:-build}/static/$src: make static" >&2; return 1; } ;;
+		esac
 		[ -x "$out" ] || return 1
 	done
 }
