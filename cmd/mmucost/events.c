@@ -22,102 +22,98 @@ static void known_pmus(char *buf, size_t len)
 			n += snprintf(buf + n, len - n, " %s", hf_mmu_eventsets[i]->pmus[j]);
 }
 
-/* The PMU to use: --pmu, or the one libpfm4 detects; an exit status on failure. */
+/* The PMU to use: --pmu, or the one libpfm4 detects. */
 int hf_mmu_pick_pmu(const char *pmu, char *name, size_t len,
-		    const struct hf_mmu_eventset **set)
+		    const struct hf_mmu_eventset **set, struct hf_error *e)
 {
 	char known[512];
 
 	known_pmus(known, sizeof(known));
 	if (pmu)
 		snprintf(name, len, "%s", pmu);
-	else if (hf_pmu_detected(name, len)) {
-		hf_err("libpfm4 recognises no core PMU on this CPU; name one with --pmu "
-		       "(known:%s)", known);
-		return HF_EXIT_NOFEATURE;
-	}
+	else if (hf_pmu_detected(name, len))
+		return hf_error_set(e, HF_ERROR_NOFEATURE, -ENODEV, "libpfm4 recognises no core "
+				    "PMU on this CPU; name one with --pmu (known:%s)", known);
 	*set = hf_mmu_eventset_for(name);
 	if (*set)
-		return HF_EXIT_OK;
-	hf_err("PMU %s: no page-walk events known for it (known:%s)", name, known);
-	return pmu ? HF_EXIT_USAGE : HF_EXIT_NOFEATURE;
+		return 0;
+	return hf_error_set(e, pmu ? HF_ERROR_USAGE : HF_ERROR_NOFEATURE, -ENOENT, "PMU %s: no "
+			    "page-walk events known for it (known:%s)", name, known);
 }
 
-static int no_pmu(void)
+static int no_pmu(struct hf_error *e)
 {
 	char cpu[64] = "unknown";
 
 	hf_pmu_detected(cpu, sizeof(cpu));
-	hf_err("no hardware PMU: the kernel exposes no CPU performance counters "
-	       "(/sys/bus/event_source/devices/cpu is missing; perf sees software events only), "
-	       "usual in a VM without PMU passthrough (CPU model per libpfm4: %s). "
-	       "Run on bare metal or with a virtual PMU (e.g. qemu -cpu host, KVM), count "
-	       "software events with -e (e.g. perf::PAGE-FAULTS/perf::TASK-CLOCK), or compute "
-	       "the report from recorded counts with --from FILE", cpu);
-	return HF_EXIT_NOFEATURE;
+	return hf_error_set(e, HF_ERROR_NOFEATURE, -ENODEV, "no hardware PMU: the kernel exposes "
+			    "no CPU performance counters (/sys/bus/event_source/devices/cpu is "
+			    "missing; perf sees software events only), usual in a VM without PMU "
+			    "passthrough (CPU model per libpfm4: %s). Run on bare metal or with a "
+			    "virtual PMU (e.g. qemu -cpu host, KVM), count software events with -e "
+			    "(e.g. perf::PAGE-FAULTS/perf::TASK-CLOCK), or compute the report from "
+			    "recorded counts with --from FILE", cpu);
 }
 
 /* The page-walk set of this CPU's PMU. */
-int hf_mmu_events_hw(struct hf_mmu_events *ev, const char *pmu_name)
+int hf_mmu_events_hw(struct hf_mmu_events *ev, const char *pmu_name, struct hf_error *e)
 {
 	const struct hf_mmu_eventset *set;
 	char pmu[64];
 	int err;
 
 	if (!hf_pmu_kernel_has_cpu_pmu())
-		return no_pmu();
-	if ((err = hf_mmu_pick_pmu(pmu_name, pmu, sizeof(pmu), &set)))
+		return no_pmu(e);
+	if ((err = hf_mmu_pick_pmu(pmu_name, pmu, sizeof(pmu), &set, e)))
 		return err;
 	ev->metric = set->metric;
 	for (int i = 0; i < HF_MMU_NROLES; i++) {
 		if (!set->event[i])
 			continue;
-		if ((err = hf_pmu_encode(pmu, set->event[i], &ev->attr[ev->nev]))) {
-			hf_err("%s::%s: %s", pmu, set->event[i], hf_pmu_strerror(err));
-			return HF_EXIT_FAIL;
-		}
+		if ((err = hf_pmu_encode(pmu, set->event[i], &ev->attr[ev->nev])))
+			return hf_error_set(e, HF_ERROR_RUNTIME, -EINVAL, "%s::%s: %s", pmu,
+					    set->event[i], hf_pmu_strerror(err));
 		ev->name[ev->nev] = set->event[i];
 		ev->role[ev->nev++] = i;
 	}
-	return HF_EXIT_OK;
+	return 0;
 }
 
 /* -e: the user's events; a name libpfm4 does not know is a usage error. */
-int hf_mmu_events_user(struct hf_mmu_events *ev, char *const *event, int n)
+int hf_mmu_events_user(struct hf_mmu_events *ev, char *const *event, int n, struct hf_error *e)
 {
 	for (int i = 0; i < n; i++) {
 		int err = hf_pmu_encode_name(event[i], &ev->attr[i]);
 
-		if (err) {
-			hf_err("-e: event '%s': %s (libpfm4 names: perf::PAGE-FAULTS, "
-			       "perf::TASK-CLOCK, perf::CYCLES, skx::DTLB_LOAD_MISSES:WALK_ACTIVE, ...)",
-			       event[i], hf_pmu_strerror(err));
-			return HF_EXIT_USAGE;
-		}
+		if (err)
+			return hf_error_set(e, HF_ERROR_USAGE, -EINVAL, "-e: event '%s': %s (libpfm4 "
+					    "names: perf::PAGE-FAULTS, perf::TASK-CLOCK, perf::CYCLES, "
+					    "skx::DTLB_LOAD_MISSES:WALK_ACTIVE, ...)", event[i],
+					    hf_pmu_strerror(err));
 		ev->name[i] = event[i];
 	}
 	ev->nev = n;
 	ev->user = true;
-	return HF_EXIT_OK;
+	return 0;
 }
 
 int hf_mmu_events_open_error(const struct hf_mmu_events *evs, pid_t pid, int err, int ev,
-			     pid_t tid)
+			     pid_t tid, struct hf_error *e)
 {
-	if (ev < 0) {
-		hf_err("pid %d: %s", pid, hf_proc_task_strerror(err));
-		return HF_EXIT_FAIL;
-	}
-	hf_err("pid %d (thread %d): perf_event_open %s: %s%s", pid, tid, evs->name[ev],
-	       strerror(-err), err == -EACCES || err == -EPERM ?
-	       " (needs root or CAP_PERFMON, or a lower kernel.perf_event_paranoid)" :
-	       err == -ENOENT || err == -EOPNOTSUPP || err == -ENODEV ?
-	       " (this kernel or machine cannot count it: no hardware PMU? software events "
-	       "such as perf::PAGE-FAULTS count everywhere)" : "");
+	enum hf_error_kind kind = HF_ERROR_RUNTIME;
+
+	if (ev < 0)
+		return hf_error_set(e, kind, err, "pid %d: %s", pid, hf_proc_task_strerror(err));
 	if (err == -EACCES || err == -EPERM)
-		return HF_EXIT_NOPERM;
-	return err == -ENOENT || err == -EOPNOTSUPP || err == -ENODEV ? HF_EXIT_NOFEATURE :
-	       HF_EXIT_FAIL;
+		kind = HF_ERROR_NOPERM;
+	else if (err == -ENOENT || err == -EOPNOTSUPP || err == -ENODEV)
+		kind = HF_ERROR_NOFEATURE;
+	return hf_error_set(e, kind, err, "pid %d (thread %d): perf_event_open %s: %s%s", pid, tid,
+			    evs->name[ev], strerror(-err), kind == HF_ERROR_NOPERM ?
+			    " (needs root or CAP_PERFMON, or a lower kernel.perf_event_paranoid)" :
+			    kind == HF_ERROR_NOFEATURE ?
+			    " (this kernel or machine cannot count it: no hardware PMU? software "
+			    "events such as perf::PAGE-FAULTS count everywhere)" : "");
 }
 
 struct hf_mmu_counts hf_mmu_events_counts(const struct hf_mmu_events *ev, const uint64_t *count)

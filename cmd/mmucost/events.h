@@ -25,16 +25,19 @@ struct hf_mmu_events {
 	bool user;			/* -e: the user's events, a ratio */
 };
 
-/* The PMU: pmu if given, else the one libpfm4 detects; and its event set. */
+/*
+ * Each returns 0 or -errno with e filled (common/hf.h's convention).
+ * The PMU: pmu if given, else the one libpfm4 detects; and its event set.
+ */
 int hf_mmu_pick_pmu(const char *pmu, char *name, size_t len,
-		    const struct hf_mmu_eventset **set);
+		    const struct hf_mmu_eventset **set, struct hf_error *e);
 /* The page-walk set of pmu (NULL: this CPU's); needs a hardware PMU. */
-int hf_mmu_events_hw(struct hf_mmu_events *ev, const char *pmu);
-/* The user's events, numerators then the denominator; unknown ones exit 64. */
-int hf_mmu_events_user(struct hf_mmu_events *ev, char *const *event, int n);
-/* Explain a failed hf_pc_set_open() (ev < 0: the process, not an event). */
+int hf_mmu_events_hw(struct hf_mmu_events *ev, const char *pmu, struct hf_error *e);
+/* The user's events, numerators then the denominator; unknown ones: HF_ERROR_USAGE. */
+int hf_mmu_events_user(struct hf_mmu_events *ev, char *const *event, int n, struct hf_error *e);
+/* Explain a failed hf_pc_set_open() err (ev < 0: the process, not an event). */
 int hf_mmu_events_open_error(const struct hf_mmu_events *evs, pid_t pid, int err, int ev,
-			     pid_t tid);
+			     pid_t tid, struct hf_error *e);
 /* Counts by event summed by role, for hf_mmu_compute(). */
 struct hf_mmu_counts hf_mmu_events_counts(const struct hf_mmu_events *ev,
 					  const uint64_t *count);

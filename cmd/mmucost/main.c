@@ -462,7 +462,13 @@ static int open_procs(struct live *l)
 		else if (err == -EACCES || err == -EPERM)
 			err = first;
 	}
-	return err ? hf_mmu_events_open_error(&l->ev, pid, err, ev, tid) : HF_EXIT_OK;
+	if (err) {
+		struct hf_error e;
+
+		hf_mmu_events_open_error(&l->ev, pid, err, ev, tid, &e);
+		return hf_fail(&e);
+	}
+	return HF_EXIT_OK;
 }
 
 /*
@@ -774,11 +780,10 @@ static int run_live(void)
 
 	if (hf_targets_check(&args.pids, &e))	/* kernel threads, zombies, -p twice */
 		return hf_fail(&e);
-	err = args.events ? hf_mmu_events_user(&l.ev, args.event, args.nevents) :
-			    hf_mmu_events_hw(&l.ev, args.pmu);
-
-	if (!err && args.command)
-		err = start_command(&l);
+	if (args.events ? hf_mmu_events_user(&l.ev, args.event, args.nevents, &e) :
+			  hf_mmu_events_hw(&l.ev, args.pmu, &e))
+		return hf_fail(&e);
+	err = args.command ? start_command(&l) : HF_EXIT_OK;
 	if (!err)
 		err = open_procs(&l);
 	if (!err && args.feed)
@@ -808,9 +813,11 @@ static int run(int argc, char **argv)
 	if (args.list_events) {
 		const struct hf_mmu_eventset *set;
 		char pmu[64];
-		int err = hf_mmu_pick_pmu(args.pmu, pmu, sizeof(pmu), &set);
+		struct hf_error e;
 
-		return err ? err : list_events(pmu, set);
+		if (hf_mmu_pick_pmu(args.pmu, pmu, sizeof(pmu), &set, &e))
+			return hf_fail(&e);
+		return list_events(pmu, set);
 	}
 	return run_live();
 }

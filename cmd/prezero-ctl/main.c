@@ -93,23 +93,23 @@ static void usage_error(struct argp_state *state, const char *msg)
 static void check_args(struct argp_state *state)
 {
 	struct hf_prezero_setting set[HF_PZ_NKNOBS];
-	char msg[512] = "";
+	struct hf_error e = { .msg = "" };
 	uint64_t kib;
 
 	if (args.argc < args.verb->min_args || args.argc > args.verb->max_args)
-		snprintf(msg, sizeof(msg), "%s: %s (usage: %s)", args.verb->name,
+		snprintf(e.msg, sizeof(e.msg), "%s: %s (usage: %s)", args.verb->name,
 			 args.argc < args.verb->min_args ? "missing argument" : "too many arguments",
 			 args.verb->usage);
 	else if (args.watch_opts && args.verb->run != cmd_watch)
-		snprintf(msg, sizeof(msg), "-i and -n go with watch");
+		snprintf(e.msg, sizeof(e.msg), "-i and -n go with watch");
 	else if (hf_metrics_wanted() && args.verb->run != cmd_status && args.verb->run != cmd_watch)
-		snprintf(msg, sizeof(msg), "--openmetrics and --textfile go with status and watch");
+		snprintf(e.msg, sizeof(e.msg), "--openmetrics and --textfile go with status and watch");
 	else if (args.verb->run == cmd_set)
-		hf_prezero_parse_settings(args.argv, args.argc, UINT64_MAX, set, msg, sizeof(msg));
+		hf_prezero_parse_settings(args.argv, args.argc, UINT64_MAX, set, &e);
 	else if (args.verb->run == cmd_now)
-		hf_prezero_parse_size(args.argv[0], UINT64_MAX, &kib, msg, sizeof(msg));
-	if (*msg)
-		usage_error(state, msg);
+		hf_prezero_parse_size(args.argv[0], UINT64_MAX, &kib, &e);
+	if (*e.msg)
+		usage_error(state, e.msg);
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -316,10 +316,11 @@ static void print_counters(const struct hf_prezero *pz)
 static int cmd_status(void)
 {
 	struct hf_prezero pz;
-	int status = hf_prezero_load(&pz);
+	struct hf_error e;
+	int status = HF_EXIT_OK;
 
-	if (status)
-		return status;
+	if (hf_prezero_load(&pz, &e))
+		return hf_fail(&e);
 	if (hf_metrics_wanted())
 		status = emit_metrics(&pz);
 	if (hf_opts.json) {
@@ -343,11 +344,13 @@ static int set_enabled(uint64_t on)
 {
 	struct hf_prezero_setting s = { HF_PZ_ENABLED, on, NULL };
 	struct hf_prezero pz;
-	int status = hf_prezero_load(&pz);
+	struct hf_error e;
+	int status = HF_EXIT_OK;
 
-	if (status)
-		return status;
-	status = hf_prezero_change(&pz, &s, 1);
+	if (hf_prezero_load(&pz, &e))
+		return hf_fail(&e);
+	if (hf_prezero_change(&pz, &s, 1, &e))
+		status = hf_fail(&e);
 	hf_prezero_free(&pz);
 	return status;
 }
@@ -359,19 +362,15 @@ static int cmd_set(void)
 {
 	struct hf_prezero_setting set[HF_PZ_NKNOBS];
 	struct hf_prezero pz;
-	char msg[512];
-	int status = hf_prezero_load(&pz);
+	struct hf_error e;
+	int status = HF_EXIT_OK;
 
-	if (status)
-		return status;
+	if (hf_prezero_load(&pz, &e))
+		return hf_fail(&e);
 	/* Again, now with the real bound of target_kbytes. */
-	if (hf_prezero_parse_settings(args.argv, args.argc, hf_prezero_node_max_kib(&pz), set,
-				      msg, sizeof(msg))) {
-		hf_err("%s", msg);
-		status = HF_EXIT_USAGE;
-	} else {
-		status = hf_prezero_change(&pz, set, args.argc);
-	}
+	if (hf_prezero_parse_settings(args.argv, args.argc, hf_prezero_node_max_kib(&pz), set, &e) ||
+	    hf_prezero_change(&pz, set, args.argc, &e))
+		status = hf_fail(&e);
 	hf_prezero_free(&pz);
 	return status;
 }
@@ -406,23 +405,22 @@ static int cmd_now(void)
 {
 	uint64_t before[HF_PZ_NCOUNTERS], after[HF_PZ_NCOUNTERS], kib, t0, t1;
 	struct hf_prezero pz;
+	struct hf_error e;
 	char msg[512];
-	int status = hf_prezero_load(&pz);
+	int status;
 
-	if (status)
-		return status;
-	if (hf_prezero_parse_size(args.argv[0], hf_prezero_total_kib(&pz), &kib, msg,
-				  sizeof(msg))) {
-		hf_err("%s", msg);
-		status = HF_EXIT_USAGE;
-	}
+	if (hf_prezero_load(&pz, &e))
+		return hf_fail(&e);
+	status = hf_prezero_parse_size(args.argv[0], hf_prezero_total_kib(&pz), &kib, &e);
 	memcpy(before, pz.counter, sizeof(before));
 	hf_prezero_free(&pz);
 	if (status)
-		return status;
+		return hf_fail(&e);
 	t0 = hf_now_ns();
-	if ((status = hf_prezero_write("zero_now_kbytes", kib)))
-		return hf_prezero_write_error("zero_now_kbytes", kib, args.argv[0], status);
+	if ((status = hf_prezero_write("zero_now_kbytes", kib))) {
+		hf_prezero_write_error("zero_now_kbytes", kib, args.argv[0], status, &e);
+		return hf_fail(&e);
+	}
 	t1 = hf_now_ns();
 	if ((status = hf_prezero_read_counters(after, msg, sizeof(msg)))) {
 		hf_err("%s: %s", msg, strerror(-status));
@@ -491,10 +489,10 @@ static int read_counters(uint64_t *c)
 static int read_with_metrics(uint64_t *c, int *mstatus)
 {
 	struct hf_prezero pz;
-	int status = hf_prezero_load(&pz);
+	struct hf_error e;
 
-	if (status)
-		return status;
+	if (hf_prezero_load(&pz, &e))
+		return hf_fail(&e);
 	memcpy(c, pz.counter, sizeof(pz.counter));
 	if (emit_metrics(&pz))
 		*mstatus = HF_EXIT_FAIL;
@@ -507,10 +505,11 @@ static int cmd_watch(void)
 	uint64_t first[HF_PZ_NCOUNTERS], prev[HF_PZ_NCOUNTERS], cur[HF_PZ_NCOUNTERS];
 	uint64_t step = args.interval * 1e9, start, t, n = 0;
 	struct hf_prezero pz;
-	int status = hf_prezero_load(&pz), mstatus = HF_EXIT_OK;
+	struct hf_error e;
+	int status, mstatus = HF_EXIT_OK;
 
-	if (status)
-		return status;
+	if (hf_prezero_load(&pz, &e))
+		return hf_fail(&e);
 	memcpy(first, pz.counter, sizeof(first));
 	memcpy(prev, first, sizeof(prev));
 	hf_prezero_free(&pz);

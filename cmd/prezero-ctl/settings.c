@@ -32,12 +32,8 @@ const char *const hf_prezero_counter_key[HF_PZ_NCOUNTERS] = {
 	[HF_PZ_THP_ZEROED]	= "thp_fault_zeroed",
 };
 
-/*
- * Check one KEY=VALUE of `set`; node_max_kib bounds target_kbytes
- * (UINT64_MAX before the kernel was read). On error fills msg, returns -1.
- */
 int hf_prezero_parse_setting(const char *arg, uint64_t node_max_kib, struct hf_prezero_setting *s,
-			 char *msg, size_t len)
+			     struct hf_error *e)
 {
 	const char *eq = strchr(arg, '=');
 	char key[64], range[192];
@@ -47,61 +43,57 @@ int hf_prezero_parse_setting(const char *arg, uint64_t node_max_kib, struct hf_p
 	s->arg = arg;
 	s->knob = hf_prezero_knob_find(key);
 	if (s->knob < 0) {
-		snprintf(msg, len, "set %s: no such KEY '%s' (keys: target_kbytes, batch_blocks, "
-			 "sleep_millisecs, nontemporal, enabled)", arg, key);
-		return -1;
+		return hf_error_set(e, HF_ERROR_USAGE, -EINVAL, "set %s: no such KEY '%s' (keys: "
+				    "target_kbytes, batch_blocks, sleep_millisecs, nontemporal, enabled)",
+				    arg, key);
 	}
 	hf_prezero_knob_range(s->knob, node_max_kib, range, sizeof(range));
 	if (!eq) {
-		snprintf(msg, len, "set %s: no VALUE (expected %s=VALUE, VALUE %s)", arg, key, range);
-		return -1;
+		return hf_error_set(e, HF_ERROR_USAGE, -EINVAL, "set %s: no VALUE (expected "
+				    "%s=VALUE, VALUE %s)", arg, key, range);
 	}
 	err = hf_prezero_knob_parse(s->knob, eq + 1, node_max_kib, &s->value);
 	if (err) {
-		snprintf(msg, len, "set %s: invalid VALUE '%s' for %s: %s; expected %s", arg,
-			 eq + 1, key, err == -ERANGE ? "out of range" : "not a number", range);
-		return -1;
+		return hf_error_set(e, HF_ERROR_USAGE, -EINVAL, "set %s: invalid VALUE '%s' for "
+				    "%s: %s; expected %s", arg, eq + 1, key,
+				    err == -ERANGE ? "out of range" : "not a number", range);
 	}
 	return 0;
 }
 
-int hf_prezero_load(struct hf_prezero *pz)
+int hf_prezero_load(struct hf_prezero *pz, struct hf_error *e)
 {
 	char what[256];
 	int err = hf_prezero_read(pz, what, sizeof(what));
 
 	if (!err)
-		return HF_EXIT_OK;
-	if (err == -ENOENT || err == -ENODATA) {
-		hf_err("%s: missing: the kernel's pre-zeroing interface is not the one "
-		       "prezero-ctl %s knows; build and boot the kernel of this tree (make kernel)",
-		       what, HF_VERSION);
-		return HF_EXIT_NOFEATURE;
-	}
-	hf_err("%s: %s", what, err == -EINVAL ? "unparsable" : strerror(-err));
-	return err == -EACCES || err == -EPERM ? HF_EXIT_NOPERM : HF_EXIT_FAIL;
+		return 0;
+	if (err == -ENOENT || err == -ENODATA)
+		return hf_error_set(e, HF_ERROR_NOFEATURE, err, "%s: missing: the kernel's "
+				    "pre-zeroing interface is not the one prezero-ctl %s knows; "
+				    "build and boot the kernel of this tree (make kernel)", what,
+				    HF_VERSION);
+	return hf_error_set(e, err == -EACCES || err == -EPERM ? HF_ERROR_NOPERM :
+			    HF_ERROR_RUNTIME, err, "%s: %s", what,
+			    err == -EINVAL ? "unparsable" : strerror(-err));
 }
 
 /* Parse every KEY=VALUE; a key given twice is an error too. */
 int hf_prezero_parse_settings(char **argv, int argc, uint64_t node_max_kib,
-			      struct hf_prezero_setting *set, char *msg, size_t len)
+			      struct hf_prezero_setting *set, struct hf_error *e)
 {
 	for (int i = 0; i < argc; i++) {
-		if (hf_prezero_parse_setting(argv[i], node_max_kib, &set[i], msg, len))
-			return -1;
-		for (int j = 0; j < i; j++) {
-			if (set[j].knob == set[i].knob) {
-				snprintf(msg, len, "set: KEY %s given twice",
-					 hf_prezero_knobs[set[i].knob].file);
-				return -1;
-			}
-		}
+		if (hf_prezero_parse_setting(argv[i], node_max_kib, &set[i], e))
+			return -EINVAL;
+		for (int j = 0; j < i; j++)
+			if (set[j].knob == set[i].knob)
+				return hf_error_set(e, HF_ERROR_USAGE, -EINVAL, "set: KEY %s given "
+						    "twice", hf_prezero_knobs[set[i].knob].file);
 	}
 	return 0;
 }
 
-int hf_prezero_parse_size(const char *arg, uint64_t max_kib, uint64_t *kib, char *msg,
-			  size_t len)
+int hf_prezero_parse_size(const char *arg, uint64_t max_kib, uint64_t *kib, struct hf_error *e)
 {
 	uint64_t bytes;
 	int err = hf_parse_size(arg, 1, &bytes);
@@ -110,15 +102,15 @@ int hf_prezero_parse_size(const char *arg, uint64_t max_kib, uint64_t *kib, char
 	if (!err && *kib && *kib <= max_kib)
 		return 0;
 	if (err == -EINVAL)
-		snprintf(msg, len, "now %s: invalid SIZE: expected a size such as 512M or 1G "
-			 "(a bare number is bytes; K, M, G, T suffixes)", arg);
-	else if (max_kib == UINT64_MAX)
-		snprintf(msg, len, "now %s: SIZE out of range: expected at least 1 KiB and at "
-			 "most the machine's memory", arg);
-	else
-		snprintf(msg, len, "now %s: SIZE out of range: expected from 1 KiB to %llu KiB",
-			 arg, (unsigned long long)max_kib);
-	return -1;
+		return hf_error_set(e, HF_ERROR_USAGE, -EINVAL, "now %s: invalid SIZE: expected a "
+				    "size such as 512M or 1G (a bare number is bytes; K, M, G, T suffixes)",
+				    arg);
+	if (max_kib == UINT64_MAX)
+		return hf_error_set(e, HF_ERROR_USAGE, -ERANGE, "now %s: SIZE out of range: "
+				    "expected at least 1 KiB and at most the machine's memory",
+				    arg);
+	return hf_error_set(e, HF_ERROR_USAGE, -ERANGE, "now %s: SIZE out of range: expected from "
+			    "1 KiB to %llu KiB", arg, (unsigned long long)max_kib);
 }
 
 /* Why the kernel forces pre-zeroing off (disabled_by), for people. */
@@ -232,50 +224,47 @@ struct json_object *hf_prezero_stock_json(const struct hf_prezero_stock *s)
 	return o;
 }
 
-/*
- * Explain a failed write of value to file, with what the user typed when
- * that differs (2G for 2097152); returns the exit status.
- */
-int hf_prezero_write_error(const char *file, uint64_t value, const char *typed, int err)
+int hf_prezero_write_error(const char *file, uint64_t value, const char *typed, int err,
+			   struct hf_error *e)
 {
 	char shown[96];
 
-	if (err == -EACCES || err == -EPERM) {
-		hf_err(HF_PREZERO_DIR "/%s: %s: writing needs root", file, strerror(-err));
-		return HF_EXIT_NOPERM;
-	}
+	if (err == -EACCES || err == -EPERM)
+		return hf_error_set(e, HF_ERROR_NOPERM, err, HF_PREZERO_DIR "/%s: %s: writing "
+				    "needs root", file, strerror(-err));
 	snprintf(shown, sizeof(shown), "%llu", (unsigned long long)value);
 	if (typed && strcmp(typed, shown))
 		snprintf(shown + strlen(shown), sizeof(shown) - strlen(shown), " (%s)", typed);
-	hf_err(HF_PREZERO_DIR "/%s: the kernel refused %s: %s", file, shown, strerror(-err));
-	return HF_EXIT_FAIL;
+	return hf_error_set(e, HF_ERROR_RUNTIME, err, HF_PREZERO_DIR "/%s: the kernel refused "
+			    "%s: %s", file, shown, strerror(-err));
 }
 
-static int write_knob(const struct hf_prezero_setting *s)
+static int write_knob(const struct hf_prezero_setting *s, struct hf_error *e)
 {
 	const char *file = hf_prezero_knobs[s->knob].file;
 	const char *typed = s->arg ? strchr(s->arg, '=') + 1 : NULL;
 	int err = hf_prezero_write(file, s->value);
 
 	if (err)
-		return hf_prezero_write_error(file, s->value, typed, err);
+		return hf_prezero_write_error(file, s->value, typed, err, e);
 	hf_debug(HF_PREZERO_DIR "/%s: wrote %llu", file, (unsigned long long)s->value);
-	return HF_EXIT_OK;
+	return 0;
 }
 
 /*
  * Write the settings in knob order (enabled last). If one fails, put back
  * the ones already written, so that `set` changes all or nothing.
  */
-static int apply(const struct hf_prezero *pz, const struct hf_prezero_setting *set, int n)
+static int apply(const struct hf_prezero *pz, const struct hf_prezero_setting *set, int n,
+		 struct hf_error *e)
 {
-	int written[HF_PZ_NKNOBS], done = 0, status = HF_EXIT_OK;
+	int written[HF_PZ_NKNOBS], done = 0, status = 0;
 
 	for (int knob = 0; knob < HF_PZ_NKNOBS && !status; knob++) {
 		for (int i = 0; i < n && !status; i++) {
 			if (set[i].knob != knob)
 				continue;
-			status = write_knob(&set[i]);
+			status = write_knob(&set[i], e);
 			if (!status)
 				written[done++] = knob;
 		}
@@ -293,22 +282,22 @@ static int apply(const struct hf_prezero *pz, const struct hf_prezero_setting *s
 }
 
 /* Refuse enabled=1 where the kernel forces pre-zeroing off, before writing anything. */
-static int check_forced_off(const struct hf_prezero *pz, const struct hf_prezero_setting *set, int n)
+static int check_forced_off(const struct hf_prezero *pz, const struct hf_prezero_setting *set,
+			    int n, struct hf_error *e)
 {
-	for (int i = 0; i < n; i++) {
-		if (set[i].knob == HF_PZ_ENABLED && set[i].value && hf_prezero_forced_off(pz)) {
-			hf_err(HF_PREZERO_DIR "/enabled: cannot write 1: pre-zeroing is forced off "
-			       "by %s (disabled_by): %s", pz->disabled_by,
-			       hf_prezero_disabled_reason(pz->disabled_by));
-			return HF_EXIT_FAIL;
-		}
-	}
-	return HF_EXIT_OK;
+	for (int i = 0; i < n; i++)
+		if (set[i].knob == HF_PZ_ENABLED && set[i].value && hf_prezero_forced_off(pz))
+			return hf_error_set(e, HF_ERROR_RUNTIME, -EPERM, HF_PREZERO_DIR "/enabled: "
+					    "cannot write 1: pre-zeroing is forced off by %s "
+					    "(disabled_by): %s", pz->disabled_by,
+					    hf_prezero_disabled_reason(pz->disabled_by));
+	return 0;
 }
 
-int hf_prezero_change(const struct hf_prezero *pz, const struct hf_prezero_setting *set, int n)
+int hf_prezero_change(const struct hf_prezero *pz, const struct hf_prezero_setting *set, int n,
+		      struct hf_error *e)
 {
-	int status = check_forced_off(pz, set, n);
+	int err = check_forced_off(pz, set, n, e);
 
-	return status ? status : apply(pz, set, n);
+	return err ? err : apply(pz, set, n, e);
 }

@@ -27,24 +27,25 @@ extern const char *const hf_prezero_counter_note[HF_PZ_NCOUNTERS];
 extern const char *const hf_prezero_counter_key[HF_PZ_NCOUNTERS];
 
 /*
- * Read the interface (hf_prezero_read); a failure is explained on stderr
- * and returned as an hf_exit status (69 for an interface this tree does
- * not know).
+ * Each function here that can fail returns 0 or -errno with e filled
+ * (common/hf.h's convention).
+ *
+ * Read the interface (hf_prezero_read); an interface this tree does not
+ * know is HF_ERROR_NOFEATURE.
  */
-int hf_prezero_load(struct hf_prezero *pz);
+int hf_prezero_load(struct hf_prezero *pz, struct hf_error *e);
 
 /*
  * Check one KEY=VALUE, or every one of argv (a key twice is an error);
  * node_max_kib bounds target_kbytes (UINT64_MAX before the kernel was
- * read). On error fill msg and return -1.
+ * read). Errors are HF_ERROR_USAGE.
  */
 int hf_prezero_parse_setting(const char *arg, uint64_t node_max_kib,
-			     struct hf_prezero_setting *s, char *msg, size_t len);
+			     struct hf_prezero_setting *s, struct hf_error *e);
 int hf_prezero_parse_settings(char **argv, int argc, uint64_t node_max_kib,
-			      struct hf_prezero_setting *set, char *msg, size_t len);
-/* The SIZE of `now`: from 1 KiB to max_kib. On error fill msg, return -1. */
-int hf_prezero_parse_size(const char *arg, uint64_t max_kib, uint64_t *kib, char *msg,
-			  size_t len);
+			      struct hf_prezero_setting *set, struct hf_error *e);
+/* The SIZE of `now` (bytes, rounded up to KiB): from 1 KiB to max_kib. */
+int hf_prezero_parse_size(const char *arg, uint64_t max_kib, uint64_t *kib, struct hf_error *e);
 
 /* Forced off by the kernel (disabled_by), and why, for people. */
 bool hf_prezero_forced_off(const struct hf_prezero *pz);
@@ -59,15 +60,16 @@ struct json_object *hf_prezero_status_json(const struct hf_prezero *pz);
 /*
  * Refuse enabled=1 where the kernel forces pre-zeroing off, then write the
  * settings in knob order (enabled last); if one fails, put back those
- * already written. An hf_exit status, the message printed.
+ * already written.
  */
 int hf_prezero_change(const struct hf_prezero *pz, const struct hf_prezero_setting *set,
-		      int n);
+		      int n, struct hf_error *e);
 /*
- * Explain a failed write of value to file, with what the user typed when
- * that differs (2G for 2097152); returns the exit status.
+ * Explain a failed write (err) of value to file, with what the user typed
+ * when that differs (2G for 2097152); returns err.
  */
-int hf_prezero_write_error(const char *file, uint64_t value, const char *typed, int err);
+int hf_prezero_write_error(const char *file, uint64_t value, const char *typed, int err,
+			   struct hf_error *e);
 
 /* A stock kernel: its THP mode, and init_on_alloc/init_on_free as booted. */
 struct hf_prezero_stock {
