@@ -200,7 +200,7 @@ start() {
 
 # make_zombie: $zombie, a zombie (a child of a shell that execs into sleep
 # and never reaps it), empty if none appeared within 5 s; $zparent, that
-# shell (kill it when done).
+# shell (end it with reap_zombie when done).
 make_zombie() {
 	sh -c 'sleep 0.1 & exec sleep 30' &
 	zparent=$!
@@ -210,6 +210,12 @@ make_zombie() {
 		[ -n "$zombie" ] && break
 		sleep 0.1
 	done
+}
+
+# reap_zombie: ends make_zombie's $zparent (and so its zombie); returns 0.
+reap_zombie() {
+	kill $zparent 2>/dev/null; wait $zparent 2>/dev/null
+	return 0
 }
 
 # kernel_thread: the pid of a kernel thread (kthreadd or a child), or nothing.
@@ -273,7 +279,7 @@ refuses_unmeasurable() {
 	else
 		skip $tool-zombie "no zombie made"
 	fi
-	kill $zparent 2>/dev/null; wait $zparent 2>/dev/null
+	reap_zombie
 }
 
 # metrics_options_refused TOOL: --openmetrics with -j or --pretty, and

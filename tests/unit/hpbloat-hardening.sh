@@ -17,4 +17,4 @@ if [ -n "$kthread" ]; then
 	run hpbloat-kernel-thread 1 "$BUILD/hpbloat" -p "$kthread"
 	err_has hpbloat-kernel-thread-message "a kernel thread, which has no user address space"
 fi
-kill $zparent 2>/dev/null; wait $zparent 2>/dev/null
+reap_zombie
