@@ -7,24 +7,11 @@
 # (tests/vm/hpbloat-check.sh) covers the patched kernel.
 set -u
 . "$(dirname "$0")/../lib.sh"
-BUILD=${BUILD:-build}
 HPBLOAT=$BUILD/hpbloat
 THPFILL=$BUILD/workloads/thpfill
-tmp=$(mktemp -d)
-pids=()
-cg=
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	[ -n "$cg" ] && rmdir "$cg" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+hf_tmp
 
-if ! need_root; then skip "hpbloat-recover-host" "needs root"; exit 0; fi
-if grep -q '\[never\]' /sys/kernel/mm/transparent_hugepage/enabled; then
-	skip "hpbloat-recover-host" "transparent huge pages are disabled"; exit 0
-fi
+need_root_thp hpbloat-recover-host "" || exit 0
 
 "$THPFILL" 0 16 100 511 512 > "$tmp/wl" 2>&1 &
 pid=$!

@@ -3,18 +3,11 @@
 # "madvise" or "always" mode).
 set -u
 . "$(dirname "$0")/../lib.sh"
-BUILD=${BUILD:-build}
 HPBLOAT=$BUILD/hpbloat
 THPFILL=$BUILD/workloads/thpfill
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
+hf_tmp
 
-if ! need_root; then skip "hpbloat-host" "needs root (pagemap PFNs, /proc/kpageflags)"; exit 0; fi
-if grep -q '\[never\]' /sys/kernel/mm/transparent_hugepage/enabled; then
-	skip "hpbloat-host" "transparent huge pages are disabled"; exit 0
-fi
+need_root_thp hpbloat-host " (pagemap PFNs, /proc/kpageflags)" || exit 0
 
 # start_workload OUT ARGS...: start thpfill, wait until it is ready; sets $wpid.
 start_workload() {
