@@ -149,7 +149,12 @@ static void userns_cases(pid_t outside)
 		pid_t in;
 
 		close(fds[0]);
-		if (setresuid(1000, 1000, 1000) || unshare(CLONE_NEWUSER)) {
+		/*
+		 * Dumpable again after the uid change, so that /proc/self/
+		 * uid_map is ours to write and the process inside is ours.
+		 */
+		if (setresuid(1000, 1000, 1000) ||
+		    prctl(PR_SET_DUMPABLE, 1) || unshare(CLONE_NEWUSER)) {
 			res[0] = res[1] = errno;
 			goto out;
 		}
