@@ -34,7 +34,7 @@ KERNEL_VMLINUX := $(KERNEL_DIR)/vmlinux
 export KERNEL_DIR KERNEL_BASE_DIR VM_BUILD
 
 .PHONY: kernel kernel-unpatched vm-deps vmlinux-h vm-check vm-bench \
-	vm-prezero-check vm-prezero-bench
+	vm-prezero-check vm-prezero-bench vm-hawkeye-order-check
 
 # Install missing Debian packages when root; otherwise just report them.
 vm-deps:
@@ -70,6 +70,13 @@ vm-check: vm-deps
 	@$(HF_KMK_DIR)/tests/vm/build-kernel.sh $(KERNEL_DIR) patched || \
 		{ echo "FAIL: vm-kernel-build: see $(KERNEL_DIR).build/build.log"; exit 1; }
 	@$(HF_KMK_DIR)/tests/vm/vm-check.sh
+
+# HawkEye's buckets and promotion order, khugepaged_weight's permission
+# rule, one TLB flush per pass (also run by vm-check).
+vm-hawkeye-order-check: vm-deps
+	@$(HF_KMK_DIR)/tests/vm/build-kernel.sh $(KERNEL_DIR) patched || \
+		{ echo "FAIL: vm-kernel-build: see $(KERNEL_DIR).build/build.log"; exit 1; }
+	@bash $(HF_KMK_DIR)/tests/vm/hawkeye-order-check.sh
 
 # Pre-zeroing (kprezerod) in the guest: correctness, then its benchmark.
 vm-prezero-check: vm-deps all

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Run the FetchBPF in-guest tests in qemu (TCG) on the cached kernel.
+# Run the FetchBPF in-guest tests in qemu (TCG) on the cached kernel, then
+# HawkEye's promotion order (tests/vm/hawkeye-order-check.sh, one more boot).
 # Prints PASS/FAIL/SKIP lines (tests/lib.sh) and exits non-zero on failure.
 #   vm-check.sh             functional checks (make vm-check)
 # Environment: KERNEL_DIR (cached kernel), VM_BUILD (scratch directory),
@@ -13,3 +14,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 vm_prepare || exit 1
 vm_boot check "hf.mode=check" || true
 vm_report check
+rc=$?
+out=$(bash "$root/tests/vm/hawkeye-order-check.sh")
+echo "$out"
+grep -q '^FAIL: ' <<<"$out" && rc=1
+exit $rc
