@@ -79,7 +79,7 @@ vm-hawkeye-order-check: vm-deps
 	@bash $(HF_KMK_DIR)/tests/vm/hawkeye-order-check.sh
 
 # Pre-zeroing (kprezerod) in the guest: correctness, then its benchmark.
-vm-prezero-check: vm-deps all
+vm-prezero-check: vm-deps all static
 	@$(HF_KMK_DIR)/tests/vm/build-kernel.sh $(KERNEL_DIR) patched || \
 		{ echo "FAIL: vm-kernel-build: see $(KERNEL_DIR).build/build.log"; exit 1; }
 	@BUILD=$(BUILD) bash $(HF_KMK_DIR)/tests/vm/prezero-check.sh

@@ -15,11 +15,7 @@ vm_guest_prereqs vm-hpcov qemu-system-x86_64 busybox cpio jq || exit 0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 ird=$tmp/ird
 mkdir -p "$ird"/{bin,proc,sys,dev,tmp}
-if ! gcc -static -o "$ird/bin/hpcov" "$B/cmd/hpcov.o" "$B/libhawkfetch.a" -lbpf -lelf -lz -ljson-c \
-	2>"$tmp/ld.log" ||
-   ! gcc -O2 -static -o "$ird/bin/touchset" tests/workloads/touchset.c 2>>"$tmp/ld.log" ||
-   ! gcc -O2 -static -o "$ird/bin/thpfill" tests/workloads/thpfill.c 2>>"$tmp/ld.log"; then
-	grep -v "warning: Using" "$tmp/ld.log" >&2
+if ! BUILD=$B vm_static_bins "$ird" hpcov tests/workloads/touchset.c tests/workloads/thpfill.c; then
 	fail vm-hpcov "cannot link the guest binaries statically"
 	exit 0
 fi

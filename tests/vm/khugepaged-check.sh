@@ -33,15 +33,8 @@ vm_guest_prereqs vm-khugepaged qemu-system-x86_64 busybox cpio jq || exit 0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 ird=$tmp/ird
 mkdir -p "$ird"/{bin,proc,sys,dev,tmp}
-if ! gcc -static -o "$ird/bin/hpcov" "$B/cmd/hpcov.o" "$B/libhawkfetch.a" -lbpf -lelf -lz -ljson-c \
-	2>"$tmp/ld.log" ||
-   ! gcc -static -o "$ird/bin/mmucost" "$B/cmd/mmucost.o" "$B/libhawkfetch.a" -lpfm -lbpf -lelf -lz \
-	-ljson-c 2>>"$tmp/ld.log" ||
-   ! gcc -O2 -static -o "$ird/bin/touchset" tests/workloads/touchset.c 2>>"$tmp/ld.log" ||
-   ! gcc -O2 -static -o "$ird/bin/dirtykeep" tests/workloads/dirtykeep.c 2>>"$tmp/ld.log" ||
-   ! gcc -O2 -static -o "$ird/bin/dropcap" tests/workloads/dropcap.c 2>>"$tmp/ld.log" ||
-   ! gcc -O2 -static -o "$ird/bin/sparse_regions" tests/vm/sparse_regions.c 2>>"$tmp/ld.log"; then
-	grep -v "warning: Using" "$tmp/ld.log" >&2
+if ! BUILD=$B vm_static_bins "$ird" hpcov mmucost tests/workloads/touchset.c \
+	tests/workloads/dirtykeep.c tests/workloads/dropcap.c tests/vm/sparse_regions.c; then
 	fail vm-khugepaged "cannot link the guest binaries statically"
 	exit 0
 fi
