@@ -77,10 +77,10 @@ else fail vm-hpcov "coverage off:$bad"; fi
 
 # Ranking: by bucket, then coverage, descending; buckets as hpcov(8) defines them.
 order=$(jq -r '[.candidates[] | .coverage] | . == (sort | reverse)' "$tmp/json")
-buckets=$(jq -r '[.candidates[] | .bucket == ((.coverage * 10 / 513) | floor)] | all' "$tmp/json")
+buckets=$(jq -r '[.candidates[] | .bucket == ([(.coverage / 50 | floor), 10] | min)] | all' "$tmp/json")
 ranks=$(jq -r '[.candidates[] | .rank] == [range(1; (.candidates | length) + 1)]' "$tmp/json")
 if [ "$order" = true ] && [ "$buckets" = true ] && [ "$ranks" = true ]; then
-	pass "vm-hpcov: candidates ranked 1..n by descending coverage, in 10 buckets"
+	pass "vm-hpcov: candidates ranked 1..n by descending coverage, in the paper's 50-page buckets"
 else
 	fail vm-hpcov "order $order, buckets $buckets, ranks $ranks: $(jq -c '[.candidates[] | [.rank, .coverage, .bucket]]' "$tmp/json")"
 fi
