@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The oracle of fbload replay --oracle: the coverage a prefetcher that
+ * knows the future reaches under replay's rules (the same buffer
+ * capacity, the same per-miss budget of FB_MAX_REQ requests, the same
+ * resident model), as a reference for the policies' coverage.
+ *
+ * Belady's rule, applied to prefetching: on each miss it requests, in
+ * the order of their next faults, the pages that will be faulted soonest
+ * and are neither buffered, nor the faulting page, nor resident (among
+ * the last `resident` faulted pages, as replay rejects them); when the
+ * buffer is full, a request goes in only if its page's next fault comes
+ * before that of some buffered page, and the buffered page needed
+ * farthest ahead leaves. It stops at the budget or at the first page that
+ * would not go in. Hits are faults on a buffered page; a hit requests
+ * nothing, as a policy's .prefetch runs on misses only.
+ *
+ * It needs the future: the faults are collected as they are replayed
+ * (16 bytes each) and the oracle runs at the end.
+ */
+#ifndef HF_ORACLE_H
+#define HF_ORACLE_H
+
+#include <stdint.h>
+#include "record.h"
+#include "replay.h"
+
+struct oracle;
+
+/* capacity: the buffer in pages; budget: requests per miss; resident as replay's. */
+struct oracle *oracle_new(uint32_t capacity, uint32_t budget, uint32_t resident);
+void oracle_free(struct oracle *o);
+/* One replayed fault (the page of r->addr in process r->pid). 0 or -ENOMEM. */
+int oracle_add(struct oracle *o, const struct fault_record *r);
+/* Run over the faults added: faults, hits, prefetched and evicted. 0 or -ENOMEM. */
+int oracle_run(struct oracle *o, struct replay_stats *st);
+
+#endif
