@@ -30,8 +30,9 @@ struct heap {
 
 struct oracle {
 	uint32_t capacity, budget, resident;
-	/* faults, as dense page ids */
+	/* faults, as dense page ids, and their swap slots (-1: none) */
 	uint32_t *id;
+	int64_t *slot;
 	size_t n, cap;
 	/* (pid, page) -> id: open addressing, at most half full */
 	struct okey { uint64_t page; uint32_t pid, id; } *tab;	/* id + 1; 0: empty */
@@ -67,6 +68,7 @@ void oracle_free(struct oracle *o)
 		return;
 	free(o->tab);
 	free(o->id);
+	free(o->slot);
 	free(o);
 }
 
@@ -104,10 +106,14 @@ int oracle_add(struct oracle *o, const struct fault_record *r)
 	if (o->n == o->cap) {
 		size_t cap = o->cap ? o->cap * 2 : 4096;
 		uint32_t *id = cap < NONE ? realloc(o->id, cap * sizeof(*id)) : NULL;
+		int64_t *slot;
 
 		if (!id)
 			return -ENOMEM;
 		o->id = id;
+		if (!(slot = realloc(o->slot, cap * sizeof(*slot))))
+			return -ENOMEM;
+		o->slot = slot;
 		o->cap = cap;
 	}
 	if (2 * (o->nids + 1) > o->tmask + 1 && tab_grow(o))
@@ -118,6 +124,7 @@ int oracle_add(struct oracle *o, const struct fault_record *r)
 		k->pid = pid;
 		k->id = ++o->nids;
 	}
+	o->slot[o->n] = r->swap_offset;
 	o->id[o->n++] = k->id - 1;
 	return 0;
 }
@@ -209,6 +216,47 @@ static void lru_push(struct lru *l, uint32_t x)
 	l->size++;
 }
 
+struct slot_at {
+	int64_t slot;
+	uint32_t i;
+};
+
+static int slot_cmp(const void *a, const void *b)
+{
+	const struct slot_at *x = a, *y = b;
+
+	if (x->slot != y->slot)
+		return x->slot < y->slot ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/*
+ * A fault with a swap slot may also be requested by slot, which the
+ * resident model does not cover (replay keys slot requests apart): from
+ * the fault after the previous one on the same slot. E[i] becomes the
+ * earlier of the two.
+ */
+static int slot_eligibility(const struct oracle *o, uint32_t *E)
+{
+	struct slot_at *v = malloc(o->n * sizeof(*v) + 1);
+	size_t k = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < o->n; i++)
+		if (o->slot[i] >= 0)
+			v[k++] = (struct slot_at){ o->slot[i], i };
+	qsort(v, k, sizeof(*v), slot_cmp);
+	for (size_t x = 0; x < k; x++) {
+		uint32_t e = x && v[x - 1].slot == v[x].slot ? v[x - 1].i + 1 : 0;
+
+		if (e < E[v[x].i])
+			E[v[x].i] = e;
+	}
+	free(v);
+	return 0;
+}
+
 /*
  * E[i]: from which miss on fault i may be requested (see the top); NONE:
  * never (its page was still resident when it faulted again).
@@ -285,7 +333,7 @@ int oracle_run(struct oracle *o, struct replay_stats *st)
 	int err = -ENOMEM;
 
 	memset(st, 0, sizeof(*st));
-	if (!E || !at || !link || !buffered || eligibility(o, E))
+	if (!E || !at || !link || !buffered || eligibility(o, E) || slot_eligibility(o, E))
 		goto out;
 	memset(at, 0xff, (n + 1) * sizeof(*at));
 	for (size_t j = n; j-- > 0;)
