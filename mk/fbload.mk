@@ -92,3 +92,10 @@ vm-fbtools-check: all
 # of make check; about 20 minutes under TCG.
 vm-bench-apps: all vm-deps
 	@KERNEL_DIR=$(KERNEL_DIR) BUILD=$(BUILD) bash tests/bench/vm-apps.sh
+
+.PHONY: vm-corpus
+# Re-record the corpus of real-program swap-in traces (tests/fixtures/corpus)
+# in the patched kernel under qemu, page-cluster 0. Not part of make check;
+# about 5 minutes under TCG. The traces differ from run to run: commit them.
+vm-corpus: all vm-deps
+	@KERNEL_DIR=$(KERNEL_DIR) BUILD=$(BUILD) bash tests/bench/vm-corpus.sh

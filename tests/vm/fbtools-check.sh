@@ -33,15 +33,8 @@ if ! gcc -static -o "$ird/bin/fbload" "$B/cmd/fbload.o" $libs 2>"$tmp/ld.log" ||
 	exit 0
 fi
 cp "$(command -v busybox)" "$ird/bin/busybox"
-cat > "$ird/init" <<'EOG'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp; mount -t cgroup2 cgroup2 /sys/fs/cgroup
-mount -t tracefs tracefs /sys/kernel/tracing
-mkswap /dev/vda >/dev/null && swapon /dev/vda
-echo +memory > /sys/fs/cgroup/cgroup.subtree_control
+{ echo '#!/bin/busybox sh'; vm_guest_setup; } > "$ird/init"
+cat >> "$ird/init" <<'EOG'
 mkdir /sys/fs/cgroup/t && echo 16M > /sys/fs/cgroup/t/memory.max
 S=/sys/kernel/mm/fetchbpf
 cnt() {	# the counters: policy faults prefetched hits (one value per file)
