@@ -93,6 +93,13 @@ vm-fbtools-check: all
 vm-bench-apps: all vm-deps
 	@KERNEL_DIR=$(KERNEL_DIR) BUILD=$(BUILD) bash tests/bench/vm-apps.sh
 
+.PHONY: vm-bench-apps-repeat
+# vm-bench-apps booted 5 times (APPS_REPEAT) with no policy, native Leap,
+# BPF leap and adaptive: medians and min-max per program and configuration.
+# Not part of make check; about 15 minutes under TCG.
+vm-bench-apps-repeat: all vm-deps
+	@KERNEL_DIR=$(KERNEL_DIR) BUILD=$(BUILD) bash tests/bench/vm-apps-repeat.sh
+
 .PHONY: vm-corpus
 # Re-record the corpus of real-program swap-in traces (tests/fixtures/corpus)
 # in the patched kernel under qemu, page-cluster 0. Not part of make check;

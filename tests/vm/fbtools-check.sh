@@ -68,7 +68,7 @@ for i in 2 3; do
 	echo none > $S/native_policy
 done
 fbload -j verify --max-insns 100000 | sed "s/^/HFB: verify /"
-for p in leap readahead stride next streams; do
+for p in leap readahead stride next streams adaptive; do
 	for t in leap stride native; do
 		n=$(fbload --decisions -r /tmp/trace.$t $p | md5sum)
 		b=$(fbload --engine bpf --decisions -r /tmp/trace.$t $p | md5sum)
@@ -170,8 +170,8 @@ else
 	fail fbload-vm "fbload verify in the guest: $(jq -c '[.programs[] | select(.within_margin | not)]' <<<"$v" 2>/dev/null || echo "${v:-no output}")"
 fi
 same=$(grep -c '^engines .* same$' "$tmp/r") differ=$(grep '^engines .* differ$' "$tmp/r" | cut -d' ' -f2,3 | tr '\n' ' ')
-check "fbload-vm: the BPF engine in the guest and the native engine decide alike on 15 traces with swap slots${differ:+ (differ: $differ)}" \
-	[ "$same" -eq 15 ]
+check "fbload-vm: the BPF engine in the guest and the native engine decide alike on 18 traces with swap slots${differ:+ (differ: $differ)}" \
+	[ "$same" -eq 18 ]
 splat=$(tr -d '\r' < "$tmp/serial.log" | vm_splats | head -3)
 if [ -z "$splat" ]; then pass "fbload-vm: guest kernel log has no WARN, BUG, Oops or lockdep splat"
 else fail fbload-vm "guest kernel log: $splat"; fi
