@@ -28,7 +28,7 @@ struct heap {
 	bool max;		/* max-heap, else min-heap */
 };
 
-struct oracle {
+struct replay_oracle {
 	uint32_t capacity, budget, resident;
 	/* faults, as dense page ids, and their swap slots (-1: none) */
 	uint32_t *id;
@@ -44,9 +44,9 @@ static inline uint64_t okey_hash(uint64_t page, uint32_t pid)
 	return ((page ^ ((uint64_t)pid << 40)) * 0x9E3779B97F4A7C15ULL) >> 20;
 }
 
-struct oracle *oracle_new(uint32_t capacity, uint32_t budget, uint32_t resident)
+struct replay_oracle *replay_oracle_new(uint32_t capacity, uint32_t budget, uint32_t resident)
 {
-	struct oracle *o = calloc(1, sizeof(*o));
+	struct replay_oracle *o = calloc(1, sizeof(*o));
 
 	if (!o)
 		return NULL;
@@ -62,7 +62,7 @@ struct oracle *oracle_new(uint32_t capacity, uint32_t budget, uint32_t resident)
 	return o;
 }
 
-void oracle_free(struct oracle *o)
+void replay_oracle_free(struct replay_oracle *o)
 {
 	if (!o)
 		return;
@@ -81,7 +81,7 @@ static struct okey *tab_slot(struct okey *tab, size_t mask, uint64_t page, uint3
 	return &tab[i];
 }
 
-static int tab_grow(struct oracle *o)
+static int tab_grow(struct replay_oracle *o)
 {
 	size_t mask = o->tmask * 2 + 1;
 	struct okey *t = calloc(mask + 1, sizeof(*t));
@@ -97,7 +97,7 @@ static int tab_grow(struct oracle *o)
 	return 0;
 }
 
-int oracle_add(struct oracle *o, const struct fault_record *r)
+int replay_oracle_add(struct replay_oracle *o, const struct fault_record *r)
 {
 	uint64_t page = (r->addr >> 12) & FB_REPLAY_PAGE_MASK;
 	uint32_t pid = r->pid;
@@ -236,7 +236,7 @@ static int slot_cmp(const void *a, const void *b)
  * the fault after the previous one on the same slot. E[i] becomes the
  * earlier of the two.
  */
-static int slot_eligibility(const struct oracle *o, uint32_t *E)
+static int slot_eligibility(const struct replay_oracle *o, uint32_t *E)
 {
 	struct slot_at *v = malloc(o->n * sizeof(*v) + 1);
 	size_t k = 0;
@@ -261,7 +261,7 @@ static int slot_eligibility(const struct oracle *o, uint32_t *E)
  * E[i]: from which miss on fault i may be requested (see the top); NONE:
  * never (its page was still resident when it faulted again).
  */
-static int eligibility(const struct oracle *o, uint32_t *E)
+static int eligibility(const struct replay_oracle *o, uint32_t *E)
 {
 	uint32_t *last = malloc(o->nids * sizeof(*last));
 	uint32_t *left = malloc(o->nids * sizeof(*left));	/* left the model at */
@@ -321,7 +321,7 @@ static void heap_compact(struct heap *h, const uint8_t *buffered)
 		heap_sift_down(h, i);
 }
 
-int oracle_run(struct oracle *o, struct replay_stats *st)
+int replay_oracle_run(struct replay_oracle *o, struct replay_stats *st)
 {
 	size_t n = o->n;
 	uint32_t *E = malloc((n + 1) * sizeof(*E));

@@ -16,7 +16,8 @@
  * nothing, as a policy's .prefetch runs on misses only.
  *
  * It needs the future: the faults are collected as they are replayed
- * (16 bytes each) and the oracle runs at the end.
+ * (about 20 bytes each with its working arrays) and the oracle runs at
+ * the end.
  */
 #ifndef HF_ORACLE_H
 #define HF_ORACLE_H
@@ -25,14 +26,14 @@
 #include "record.h"
 #include "replay.h"
 
-struct oracle;
+struct replay_oracle;
 
 /* capacity: the buffer in pages; budget: requests per miss; resident as replay's. */
-struct oracle *oracle_new(uint32_t capacity, uint32_t budget, uint32_t resident);
-void oracle_free(struct oracle *o);
+struct replay_oracle *replay_oracle_new(uint32_t capacity, uint32_t budget, uint32_t resident);
+void replay_oracle_free(struct replay_oracle *o);
 /* One replayed fault (the page of r->addr in process r->pid). 0 or -ENOMEM. */
-int oracle_add(struct oracle *o, const struct fault_record *r);
+int replay_oracle_add(struct replay_oracle *o, const struct fault_record *r);
 /* Run over the faults added: faults, hits, prefetched and evicted. 0 or -ENOMEM. */
-int oracle_run(struct oracle *o, struct replay_stats *st);
+int replay_oracle_run(struct replay_oracle *o, struct replay_stats *st);
 
 #endif

@@ -31,7 +31,7 @@ int replay_run_open(struct replay_run *run, const char *const *policies, int n,
 	memset(run, 0, sizeof(*run));
 	run->opts = *opts;
 	if (opts->oracle &&
-	    !(run->orc = oracle_new(opts->buffer_pages, FB_MAX_REQ, opts->resident))) {
+	    !(run->orc = replay_oracle_new(opts->buffer_pages, FB_MAX_REQ, opts->resident))) {
 		hf_err("the oracle: %s", strerror(ENOMEM));
 		return HF_EXIT_FAIL;
 	}
@@ -93,7 +93,7 @@ int replay_run_stream(struct replay_run *run, FILE *in, const char *name,
 			continue;
 		}
 		run->records++;
-		if (run->orc && oracle_add(run->orc, &recs[n])) {
+		if (run->orc && replay_oracle_add(run->orc, &recs[n])) {
 			hf_err("the oracle: %s", strerror(ENOMEM));
 			err = HF_EXIT_FAIL;
 			break;
@@ -110,7 +110,7 @@ int replay_run_stream(struct replay_run *run, FILE *in, const char *name,
 	}
 	if (!err && n)
 		err = feed(run, recs, n);
-	if (!err && run->orc && oracle_run(run->orc, &run->oracle_st)) {
+	if (!err && run->orc && replay_oracle_run(run->orc, &run->oracle_st)) {
 		hf_err("the oracle: %s", strerror(ENOMEM));
 		err = HF_EXIT_FAIL;
 	}
@@ -134,6 +134,6 @@ void replay_run_close(struct replay_run *run)
 		fb_policy_close(&run->pol[i]);
 	}
 	run->n = 0;
-	oracle_free(run->orc);
+	replay_oracle_free(run->orc);
 	run->orc = NULL;
 }
