@@ -30,9 +30,9 @@ struct heap {
 
 struct replay_oracle {
 	uint32_t capacity, budget, resident;
-	/* faults, as dense page ids, and their swap slots (-1: none) */
+	/* faults, as dense ids of their page and of their swap slot (NONE) */
 	uint32_t *id;
-	int64_t *slot;
+	uint32_t *sid;
 	size_t n, cap;
 	/* (pid, page) -> id: open addressing, at most half full */
 	struct okey { uint64_t page; uint32_t pid, id; } *tab;	/* id + 1; 0: empty */
@@ -68,7 +68,7 @@ void replay_oracle_free(struct replay_oracle *o)
 		return;
 	free(o->tab);
 	free(o->id);
-	free(o->slot);
+	free(o->sid);
 	free(o);
 }
 
@@ -97,25 +97,11 @@ static int tab_grow(struct replay_oracle *o)
 	return 0;
 }
 
-int replay_oracle_add(struct replay_oracle *o, const struct fault_record *r)
+/* The dense id of key (page, pid), a new one if unseen. 0 or -ENOMEM. */
+static int key_id(struct replay_oracle *o, uint64_t page, uint32_t pid, uint32_t *id)
 {
-	uint64_t page = (r->addr >> 12) & FB_REPLAY_PAGE_MASK;
-	uint32_t pid = r->pid;
 	struct okey *k;
 
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 4096;
-		uint32_t *id = cap < NONE ? realloc(o->id, cap * sizeof(*id)) : NULL;
-		int64_t *slot;
-
-		if (!id)
-			return -ENOMEM;
-		o->id = id;
-		if (!(slot = realloc(o->slot, cap * sizeof(*slot))))
-			return -ENOMEM;
-		o->slot = slot;
-		o->cap = cap;
-	}
 	if (2 * (o->nids + 1) > o->tmask + 1 && tab_grow(o))
 		return -ENOMEM;
 	k = tab_slot(o->tab, o->tmask, page, pid);
@@ -124,8 +110,35 @@ int replay_oracle_add(struct replay_oracle *o, const struct fault_record *r)
 		k->pid = pid;
 		k->id = ++o->nids;
 	}
-	o->slot[o->n] = r->swap_offset;
-	o->id[o->n++] = k->id - 1;
+	*id = k->id - 1;
+	return 0;
+}
+
+int replay_oracle_add(struct replay_oracle *o, const struct fault_record *r)
+{
+	uint64_t page = (r->addr >> 12) & FB_REPLAY_PAGE_MASK;
+
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 4096;
+		uint32_t *id = cap < NONE ? realloc(o->id, cap * sizeof(*id)) : NULL, *sid;
+
+		if (!id)
+			return -ENOMEM;
+		o->id = id;
+		if (!(sid = realloc(o->sid, cap * sizeof(*sid))))
+			return -ENOMEM;
+		o->sid = sid;
+		o->cap = cap;
+	}
+	o->sid[o->n] = NONE;
+	/* a slot is keyed apart from every page, as replay keys it */
+	if (r->swap_offset >= 0 &&
+	    key_id(o, FB_REPLAY_PHYS | ((uint64_t)r->swap_offset & FB_REPLAY_PAGE_MASK), 0,
+		   &o->sid[o->n]))
+		return -ENOMEM;
+	if (key_id(o, page, r->pid, &o->id[o->n]))
+		return -ENOMEM;
+	o->n++;
 	return 0;
 }
 
@@ -216,87 +229,70 @@ static void lru_push(struct lru *l, uint32_t x)
 	l->size++;
 }
 
-struct slot_at {
-	int64_t slot;
-	uint32_t i;
-};
-
-static int slot_cmp(const void *a, const void *b)
+/* Key x is faulted at i: from when may it be requested (see eligibility()). */
+static uint32_t key_eligible(const struct replay_oracle *o, const uint32_t *last,
+			     const uint32_t *left, const struct lru *l, uint32_t x)
 {
-	const struct slot_at *x = a, *y = b;
-
-	if (x->slot != y->slot)
-		return x->slot < y->slot ? -1 : 1;
-	return x->i < y->i ? -1 : x->i > y->i;
+	if (last[x] == NONE)
+		return 0;
+	if (!o->resident)
+		return last[x] + 1;
+	return l->on[x] ? NONE : left[x];
 }
 
-/*
- * A fault with a swap slot may also be requested by slot, which the
- * resident model does not cover (replay keys slot requests apart): from
- * the fault after the previous one on the same slot. E[i] becomes the
- * earlier of the two.
- */
-static int slot_eligibility(const struct replay_oracle *o, uint32_t *E)
+/* Key x is the most recently faulted; the least recent beyond cap leaves at i. */
+static void key_touch(struct lru *l, uint32_t *left, uint32_t x, uint32_t cap, uint32_t i)
 {
-	struct slot_at *v = malloc(o->n * sizeof(*v) + 1);
-	size_t k = 0;
+	if (l->on[x])
+		lru_unlink(l, x);
+	lru_push(l, x);
+	if (l->size > cap) {
+		uint32_t q = l->tail;
 
-	if (!v)
-		return -ENOMEM;
-	for (size_t i = 0; i < o->n; i++)
-		if (o->slot[i] >= 0)
-			v[k++] = (struct slot_at){ o->slot[i], i };
-	qsort(v, k, sizeof(*v), slot_cmp);
-	for (size_t x = 0; x < k; x++) {
-		uint32_t e = x && v[x - 1].slot == v[x].slot ? v[x - 1].i + 1 : 0;
-
-		if (e < E[v[x].i])
-			E[v[x].i] = e;
+		lru_unlink(l, q);
+		left[q] = i;
 	}
-	free(v);
-	return 0;
 }
 
 /*
  * E[i]: from which miss on fault i may be requested (see the top); NONE:
- * never (its page was still resident when it faulted again).
+ * never (its page and its slot were still resident when it faulted). A
+ * fault is requested by page or by slot: the earlier of the two. The
+ * resident model is replay's: the last `resident` faulted pages, and once
+ * a fault had a slot, pages and slots, twice as many keys.
  */
 static int eligibility(const struct replay_oracle *o, uint32_t *E)
 {
-	uint32_t *last = malloc(o->nids * sizeof(*last));
-	uint32_t *left = malloc(o->nids * sizeof(*left));	/* left the model at */
+	uint32_t *last = malloc(o->nids * sizeof(*last) + 1);
+	uint32_t *left = malloc(o->nids * sizeof(*left) + 1);	/* left the model at */
 	struct lru l = { .head = NONE, .tail = NONE };
+	uint32_t cap = o->resident;
 	int err = -ENOMEM;
 
 	if (o->resident) {
-		l.prev = malloc(o->nids * sizeof(*l.prev));
-		l.next = malloc(o->nids * sizeof(*l.next));
-		l.on = calloc(o->nids, sizeof(*l.on));
+		l.prev = malloc(o->nids * sizeof(*l.prev) + 1);
+		l.next = malloc(o->nids * sizeof(*l.next) + 1);
+		l.on = calloc(o->nids + 1, sizeof(*l.on));
 	}
 	if (!last || !left || (o->resident && (!l.prev || !l.next || !l.on)))
 		goto out;
 	memset(last, 0xff, o->nids * sizeof(*last));
 	for (size_t i = 0; i < o->n; i++) {
-		uint32_t x = o->id[i];
+		uint32_t x = o->id[i], y = o->sid[i], e;
 
-		if (last[x] == NONE)
-			E[i] = 0;
-		else if (!o->resident)
-			E[i] = last[x] + 1;
-		else
-			E[i] = l.on[x] ? NONE : left[x];
+		E[i] = key_eligible(o, last, left, &l, x);
+		if (y != NONE && (e = key_eligible(o, last, left, &l, y)) < E[i])
+			E[i] = e;
 		last[x] = i;
+		if (y != NONE)
+			last[y] = i;
 		if (!o->resident)
 			continue;
-		if (l.on[x])
-			lru_unlink(&l, x);
-		lru_push(&l, x);
-		if (l.size > o->resident) {
-			uint32_t q = l.tail;
-
-			lru_unlink(&l, q);
-			left[q] = i;
-		}
+		if (y != NONE)
+			cap = 2 * o->resident;
+		key_touch(&l, left, x, cap, i);
+		if (y != NONE)
+			key_touch(&l, left, y, cap, i);
 	}
 	err = 0;
 out:
@@ -333,7 +329,7 @@ int replay_oracle_run(struct replay_oracle *o, struct replay_stats *st)
 	int err = -ENOMEM;
 
 	memset(st, 0, sizeof(*st));
-	if (!E || !at || !link || !buffered || eligibility(o, E) || slot_eligibility(o, E))
+	if (!E || !at || !link || !buffered || eligibility(o, E))
 		goto out;
 	memset(at, 0xff, (n + 1) * sizeof(*at));
 	for (size_t j = n; j-- > 0;)

@@ -5,15 +5,11 @@
 # leap's and readahead's, and its accuracy at least readahead's - 0.01;
 # on a random permutation it prefetches at most 0.1 pages per fault; no
 # policy's coverage exceeds the oracle's.
-# The accuracy bound is not met on every trace yet: the traces in
-# SHORT are reported as SKIP with their numbers (and PASS, with a note to
-# shorten the list, once they meet it).
 . "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.."
 B=${BUILD:-build}
 fbload=$B/fbload
 WIN=adaptive
-SHORT=" sort perl sqlite zstd cc1 "
 POLICIES="leap readahead streams stride next $WIN"
 
 for z in tests/fixtures/corpus/*.txt.gz; do
@@ -25,14 +21,8 @@ for z in tests/fixtures/corpus/*.txt.gz; do
 		"\($p.leap.coverage | r) \($p.readahead.coverage | r) \($p.readahead.accuracy | r) \($p[$w].coverage | r) \($p[$w].accuracy | r) \([.policies[] | select(.share_of_oracle > 1) | .policy] | join(","))"' <<<"$j")
 	awk -v l="$lc" -v r="$rc" -v w="$wc" 'BEGIN { exit !(w >= l && w >= r) }'
 	check "corpus: $t: $WIN covers $wc, at least leap's $lc and readahead's $rc" [ $? -eq 0 ]
-	if awk -v r="$ra" -v w="$wa" 'BEGIN { exit !(w >= r - 0.01) }'; then
-		pass "corpus: $t: $WIN's accuracy $wa is at least readahead's $ra - 0.01$([[ $SHORT == *" $t "* ]] && echo " (now met: take $t out of SHORT)")"
-	elif [[ $SHORT == *" $t "* ]]; then
-		# a known shortfall, not a missing prerequisite: reported, also under CI
-		echo "SKIP: corpus: $t: $WIN's accuracy: $wa below readahead's $ra - 0.01 (known, issue #22 item 3)"
-	else
-		fail "corpus: $t: $WIN's accuracy" "$wa below readahead's $ra - 0.01"
-	fi
+	awk -v r="$ra" -v w="$wa" 'BEGIN { exit !(w >= r - 0.01) }'
+	check "corpus: $t: $WIN's accuracy $wa is at least readahead's $ra - 0.01" [ $? -eq 0 ]
 	check "corpus: $t: no policy's coverage exceeds the oracle's${over:+ ($over does)}" [ -z "$over" ]
 done
 
