@@ -82,8 +82,8 @@ static const struct argp_option options[] = {
 	{ "buffer", 'b', "PAGES", 0, "Capacity of the simulated prefetch buffer in pages "
 	  "(default 4096)", 0 },
 	{ "resident", OPT_RESIDENT, "PAGES", 0, "The last PAGES faulted pages count as still "
-	  "mapped: requests for them are rejected, as the kernel skips pages that are not "
-	  "swapped out (default 4096; 0: off)", 0 },
+	  "mapped: requests for them and their swap slots are rejected, as the kernel skips "
+	  "pages that are not swapped out (default 4096; 0: off)", 0 },
 	{ "all-faults", 'a', NULL, 0, "Replay minor faults too (default: swap-ins, major "
 	  "faults and swap-cache hits)", 0 },
 	{ "engine", OPT_ENGINE, "native|bpf", 0, "Run the policies as C compiled into fbload "
