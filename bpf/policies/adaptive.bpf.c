@@ -4,8 +4,9 @@
  *
  * Per process, in swap-slot space (virtual pages when the trace has no
  * slots). On a miss it reads a window of W slots: along the process's
- * stride when its last two deltas agree, else the aligned block around
- * the faulting slot. W follows the kernel's rule (__swapin_nr_pages():
+ * stride when its last two deltas agree and are at most 64 slots (the
+ * round robin of streams far apart is no stride), else the aligned block
+ * around the faulting slot. W follows the kernel's rule (__swapin_nr_pages():
  * the hits since the last miss plus two, rounded up to a power of two of
  * at least 4, at most max_window, never below half the previous window),
  * but a miss with no hit since the last one reads min_window slots only
@@ -85,6 +86,7 @@ static const struct ad_state ad_zero;
  * so the windows skip them.
  */
 #define AD_SEEN 16384	/* a power of two */
+#define AD_STRIDE 64	/* the largest stride followed, in slots or pages */
 
 struct ad_seen {
 	__u64 key;	/* slot, or page and process; + 1, 0: empty */
@@ -241,7 +243,7 @@ static __always_inline int ad_prefetch(struct fb_prefetch *p, const struct fb_fa
 	s->prev_miss = key;
 	if (w > 1) {
 		fb_start_plug(p);
-		if (s->agree && s->delta) {
+		if (s->agree && s->delta && s->delta <= AD_STRIDE && s->delta >= -AD_STRIDE) {
 			r.base = key;		/* w - 1 along the stride */
 			r.step = s->delta;
 		} else {
