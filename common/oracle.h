@@ -19,7 +19,7 @@
  * nothing, as a policy's .prefetch runs on misses only.
  *
  * It needs the future: the faults are collected as they are replayed
- * (about 20 bytes each with its working arrays) and the oracle runs at
+ * (up to about 65 bytes each with its working arrays) and the oracle runs at
  * the end.
  */
 #ifndef HF_ORACLE_H
