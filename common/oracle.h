@@ -8,11 +8,10 @@
  * Belady's rule, applied to prefetching: on each miss it requests, in
  * the order of their next faults, the pages that will be faulted soonest
  * and are neither buffered, nor the faulting page, nor resident (among
- * the last `resident` faulted pages, as replay rejects them, unless the
- * fault has a swap slot to be requested by: replay keeps slots out of
- * the resident model; a slot is requestable from the fault after the
- * previous one on it); when the
- * buffer is full, a request goes in only if its page's next fault comes
+ * the last `resident` faulted pages, as replay rejects them; a fault
+ * with a swap slot may also be requested by slot, under the same model,
+ * which holds slots with their pages); when the buffer is full, a
+ * request goes in only if its page's next fault comes
  * before that of some buffered page, and the buffered page needed
  * farthest ahead leaves. It stops at the budget or at the first page that
  * would not go in. Hits are faults on a buffered page; a hit requests
