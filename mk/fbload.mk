@@ -81,7 +81,7 @@ bench-fbload: all
 
 .PHONY: vm-fbtools-check
 # fbload and fbtrace on the patched kernel in qemu (the vm tier, after vm-check).
-vm-fbtools-check: all
+vm-fbtools-check: all static
 	@KERNEL_DIR=$(KERNEL_DIR) BUILD=$(BUILD) bash tests/vm/fbtools-check.sh
 
 .PHONY: vm-bench-apps
@@ -89,5 +89,19 @@ vm-fbtools-check: all
 # memory cgroup in the patched kernel under qemu: time, major faults,
 # accuracy and coverage of every policy, and replay's prediction. Not part
 # of make check; about 20 minutes under TCG.
-vm-bench-apps: all vm-deps
+vm-bench-apps: all static vm-deps
 	@KERNEL_DIR=$(KERNEL_DIR) BUILD=$(BUILD) bash tests/bench/vm-apps.sh
+
+.PHONY: vm-bench-apps-repeat
+# vm-bench-apps booted 5 times (APPS_REPEAT) with no policy, native Leap,
+# BPF leap and adaptive: medians and min-max per program and configuration.
+# Not part of make check; about 15 minutes under TCG.
+vm-bench-apps-repeat: all static vm-deps
+	@KERNEL_DIR=$(KERNEL_DIR) BUILD=$(BUILD) bash tests/bench/vm-apps-repeat.sh
+
+.PHONY: vm-corpus
+# Re-record the corpus of real-program swap-in traces (tests/fixtures/corpus)
+# in the patched kernel under qemu, page-cluster 0. Not part of make check;
+# about 5 minutes under TCG. The traces differ from run to run: commit them.
+vm-corpus: all static vm-deps
+	@KERNEL_DIR=$(KERNEL_DIR) BUILD=$(BUILD) bash tests/bench/vm-corpus.sh

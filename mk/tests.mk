@@ -44,4 +44,5 @@ demo: deps all $(BUILD)/workloads/swapseq
 	@bash tests/demo.sh
 
 bench: all $(TEST_PROGS)
+	@bash tests/bench/fbload-corpus.sh
 	@bash tests/bench/fbtrace-overhead.sh

@@ -34,6 +34,11 @@ int replay_run_open(struct replay_run *run, const char *const *policies, int n,
 
 	memset(run, 0, sizeof(*run));
 	run->opts = *opts;
+	if (opts->oracle &&
+	    !(run->orc = replay_oracle_new(opts->buffer_pages, FB_MAX_REQ, opts->resident))) {
+		hf_err("the oracle: %s", strerror(ENOMEM));
+		return HF_EXIT_FAIL;
+	}
 	for (int i = 0; i < n && i < REPLAY_MAX_POLICIES; i++) {
 		int use = fb_replay_use(policies[i], opts->engine, &e);
 
@@ -92,6 +97,11 @@ int replay_run_stream(struct replay_run *run, FILE *in, const char *name,
 			continue;
 		}
 		run->records++;
+		if (run->orc && replay_oracle_add(run->orc, &recs[n])) {
+			hf_err("the oracle: %s", strerror(ENOMEM));
+			err = HF_EXIT_FAIL;
+			break;
+		}
 		if (++n == batch) {
 			if ((err = feed(run, recs, n)))
 				break;
@@ -104,6 +114,10 @@ int replay_run_stream(struct replay_run *run, FILE *in, const char *name,
 	}
 	if (!err && n)
 		err = feed(run, recs, n);
+	if (!err && run->orc && replay_oracle_run(run->orc, &run->oracle_st)) {
+		hf_err("the oracle: %s", strerror(ENOMEM));
+		err = HF_EXIT_FAIL;
+	}
 	run->duration_ns = hf_now_ns() - start;
 	record_reader_free(rd);
 	return err;
@@ -124,4 +138,6 @@ void replay_run_close(struct replay_run *run)
 		fb_policy_close(&run->pol[i]);
 	}
 	run->n = 0;
+	replay_oracle_free(run->orc);
+	run->orc = NULL;
 }

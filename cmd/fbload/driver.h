@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "policies.h"
+#include "oracle.h"
 #include "replay.h"
 
 #define REPLAY_MAX_POLICIES 16
@@ -20,6 +21,7 @@ struct replay_opts {
 	uint32_t resident;		/* recently faulted pages still mapped; 0: off */
 	uint32_t batch;			/* records per BPF run, 1..FB_REPLAY_BATCH */
 	bool all_faults;		/* minor faults too */
+	bool oracle;			/* also run the oracle (oracle.h) at the end */
 	const char *const *sets;	/* -o [POLICY.]KEY=VALUE */
 	int nsets;
 	replay_record_fn on_record;	/* optional, per replayed fault */
@@ -31,6 +33,8 @@ struct replay_run {
 	int n;
 	struct replay_opts opts;
 	uint64_t records, skipped, duration_ns;
+	struct replay_oracle *orc;	/* with opts.oracle: the faults collected */
+	struct replay_stats oracle_st;	/* its result, after replay_run_stream() */
 };
 
 /*

@@ -71,7 +71,7 @@ static struct args {
 } args = { .max_insns = 1000000, .opts = { .buffer_pages = 4096, .resident = 4096, .batch = FB_REPLAY_BATCH } };
 
 enum { OPT_DETACH = 0x100, OPT_STATS, OPT_BATCH, OPT_DECISIONS, OPT_RESIDENT, OPT_ENGINE,
-       OPT_MAX_INSNS, OPT_INTERVAL };
+       OPT_MAX_INSNS, OPT_INTERVAL, OPT_ORACLE };
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Replay (any kernel):", 2 },
@@ -80,8 +80,8 @@ static const struct argp_option options[] = {
 	{ "buffer", 'b', "PAGES", 0, "Capacity of the simulated prefetch buffer in pages "
 	  "(default 4096)", 0 },
 	{ "resident", OPT_RESIDENT, "PAGES", 0, "The last PAGES faulted pages count as still "
-	  "mapped: requests for them are rejected, as the kernel skips pages that are not "
-	  "swapped out (default 4096; 0: off)", 0 },
+	  "mapped: requests for them and their swap slots are rejected, as the kernel skips "
+	  "pages that are not swapped out (default 4096; 0: off)", 0 },
 	{ "all-faults", 'a', NULL, 0, "Replay minor faults too (default: swap-ins, major "
 	  "faults and swap-cache hits)", 0 },
 	{ "engine", OPT_ENGINE, "native|bpf", 0, "Run the policies as C compiled into fbload "
@@ -91,6 +91,9 @@ static const struct argp_option options[] = {
 	  "the policy exact hit flags under eviction pressure)", 0 },
 	{ "decisions", OPT_DECISIONS, NULL, 0, "Print every fault: hit or miss, and the pages "
 	  "its miss requested", 0 },
+	{ "oracle", OPT_ORACLE, NULL, 0, "Add the oracle: the coverage of a prefetcher that "
+	  "knows the future, with the same buffer, budget and resident pages, and each "
+	  "policy's coverage as a share of it (holds the trace's faults in memory)", 0 },
 	{ NULL, 0, NULL, 0, "Policies:", 3 },
 	{ "set", 'o', "[POLICY.]KEY=VALUE", 0, "Set a policy parameter (repeatable)", 0 },
 	{ "max-insns", OPT_MAX_INSNS, "N", 0, "verify: fail when a program needs more than N "
@@ -199,6 +202,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_DECISIONS:
 		args.decisions = true;
+		break;
+	case OPT_ORACLE:
+		args.opts.oracle = true;
 		break;
 	case OPT_ENGINE:
 		if (!strcmp(arg, "native"))

@@ -90,11 +90,14 @@ static void *zalloc_lines(size_t size)
 	return p;
 }
 
-/* capacity pages in the buffer, resident in the resident list (0: none). */
+/*
+ * capacity pages in the buffer, resident in the resident list (0: none),
+ * with room for twice as many keys there: a fault's page and its slot.
+ */
 static struct pbuf *pbuf_alloc(uint32_t capacity, uint32_t resident)
 {
 	struct pbuf *b = calloc(1, sizeof(*b));
-	uint64_t nodes = (uint64_t)capacity + resident, buckets = 1;
+	uint64_t nodes = (uint64_t)capacity + 2ULL * resident, buckets = 1;
 
 	if (!b || !capacity || nodes > (1U << 30))
 		goto fail;
@@ -419,10 +422,26 @@ static void fill_batch(struct replay_lane *l, const struct fault_record *recs, u
 	b->n_out = 0;
 }
 
+/* Key (page, pid; hash h; node n or NIL) is the most recently faulted. */
+static void resident_touch(struct pbuf *b, uint64_t page, uint32_t pid, uint64_t h, uint32_t n)
+{
+	if (n != NIL && on_list(b, n, LRU_RES)) {
+		lru_touch(b, LRU_RES, n);
+		return;
+	}
+	lru_make_room(b, LRU_RES);
+	if (n == NIL)
+		n = node_new(b, page, pid, h);
+	lru_push_front(b, LRU_RES, n);
+}
+
 /*
  * The fault on r's page: a hit when buffered (the page leaves the
  * buffer), and with a resident model the page is now the most recently
- * faulted one. Both through the one lookup of the page.
+ * faulted one, and so is its swap slot: its page is mapped now, so a
+ * request for the slot would read nothing new (the kernel finds the page
+ * in the swap cache, or the slot freed), and is rejected as a request
+ * for the page is. The model then holds a page and a slot per fault.
  */
 static bool fault(struct replay_lane *l, const struct fault_record *r)
 {
@@ -440,14 +459,16 @@ static bool fault(struct replay_lane *l, const struct fault_record *r)
 			node_free(b, n);
 		return hit;
 	}
-	if (n != NIL && on_list(b, n, LRU_RES)) {
-		lru_touch(b, LRU_RES, n);
-		return hit;
+	if (r->swap_offset >= 0 && !l->slots) {	/* from now on, two keys per fault */
+		l->slots = true;
+		b->lru[LRU_RES].capacity = 2 * l->resident;
 	}
-	lru_make_room(b, LRU_RES);
-	if (n == NIL)
-		n = node_new(b, page, r->pid, h);
-	lru_push_front(b, LRU_RES, n);
+	resident_touch(b, page, r->pid, h, n);
+	if (r->swap_offset >= 0) {
+		uint64_t sp = ppage(r->swap_offset), sh = key_hash(sp, 0);
+
+		resident_touch(b, sp, 0, sh, lookup(b, sp, 0, sh));
+	}
 	return hit;
 }
 

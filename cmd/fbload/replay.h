@@ -87,6 +87,7 @@ struct replay_lane {
 	struct fb_replay_batch *batch;	/* where run() reads and writes */
 	struct pbuf *buf;		/* with the resident model in its table */
 	uint32_t resident;		/* recently faulted pages modelled; 0: none */
+	bool slots;			/* a fault had a swap slot: the model holds them too */
 	uint32_t gen;
 	struct replay_stats st;
 };
@@ -94,7 +95,8 @@ struct replay_lane {
 /*
  * capacity: the prefetch buffer, in pages. resident: how many of the most
  * recently faulted pages count as still mapped, so that requests for them
- * are rejected as the kernel rejects pages that are not swapped out
+ * (and for their swap slots) are rejected as the kernel rejects pages
+ * that are not swapped out
  * (0: not modelled).
  */
 int replay_lane_init(struct replay_lane *l, const char *name, replay_run_fn run, void *ctx,

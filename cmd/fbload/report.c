@@ -78,6 +78,12 @@ static struct json_object *stats_json(const struct replay_stats *s)
 	return o;
 }
 
+/* A coverage as a fraction of the oracle's (0 when the oracle covers nothing). */
+static double oracle_share(const struct replay_stats *s, const struct replay_stats *orc)
+{
+	return orc->hits ? (double)s->hits / orc->hits : 0;
+}
+
 static void print_replay_json(const struct replay_run *run, const char *source, double rate)
 {
 	struct json_object *o = json_object_new_object();
@@ -104,30 +110,56 @@ static void print_replay_json(const struct replay_run *run, const char *source, 
 			hf_json_set_str(p, "error", pol->load_error);
 			hf_json_set_u64(p, "processed_insns", pol->load_insns);
 		}
+		if (run->orc && replay_run_loaded(run, i))
+			json_object_object_add(p, "share_of_oracle", json_object_new_double(
+				oracle_share(&run->lane[i].st, &run->oracle_st)));
 		json_object_object_add(p, "parameters", fb_report_params_json(pol));
 		json_object_array_add(arr, p);
 	}
 	json_object_object_add(o, "policies", arr);
+	if (run->orc) {
+		struct json_object *orc = stats_json(&run->oracle_st);
+
+		/* it asks for nothing it would waste or be refused */
+		json_object_object_del(orc, "redundant_requests");
+		json_object_object_del(orc, "rejected_requests");
+		json_object_object_del(orc, "hit_flag_mismatches");
+		hf_json_set_u64(orc, "budget_per_miss", FB_MAX_REQ);
+		json_object_object_add(o, "oracle", orc);
+	}
 	hf_json_emit(stdout, o);
 	json_object_put(o);
 }
 
+/* One row of the text table; with the oracle, the share of its coverage too. */
+static void replay_row_text(const struct replay_run *run, const char *name,
+			    const struct replay_stats *s)
+{
+	printf("%-12s %10llu %10llu %10llu %10llu %8.3f %8.3f", name,
+	       (unsigned long long)s->faults, (unsigned long long)s->prefetched,
+	       (unsigned long long)s->hits, (unsigned long long)(s->faults - s->hits),
+	       replay_accuracy(s), replay_coverage(s));
+	if (run->orc)
+		printf(" %9.3f", oracle_share(s, &run->oracle_st));
+	putchar('\n');
+}
+
 static void print_replay_text(const struct replay_run *run, double rate)
 {
-	printf("%-12s %10s %10s %10s %10s %8s %8s\n", "POLICY", "FAULTS", "PREFETCHED",
+	printf("%-12s %10s %10s %10s %10s %8s %8s", "POLICY", "FAULTS", "PREFETCHED",
 	       "HITS", "MISSES", "ACCURACY", "COVERAGE");
+	if (run->orc)
+		printf(" %9s", "OF_ORACLE");
+	putchar('\n');
 	for (int i = 0; i < run->n; i++) {
-		const struct replay_stats *s = &run->lane[i].st;
-
 		if (!replay_run_loaded(run, i)) {
 			printf("%-12s not loaded: %s\n", run->pol[i].name, run->pol[i].load_error);
 			continue;
 		}
-		printf("%-12s %10llu %10llu %10llu %10llu %8.3f %8.3f\n", run->pol[i].name,
-		       (unsigned long long)s->faults, (unsigned long long)s->prefetched,
-		       (unsigned long long)s->hits, (unsigned long long)(s->faults - s->hits),
-		       replay_accuracy(s), replay_coverage(s));
+		replay_row_text(run, run->pol[i].name, &run->lane[i].st);
 	}
+	if (run->orc)
+		replay_row_text(run, "oracle", &run->oracle_st);
 	hf_debug("%llu records (%llu skipped) in %.3f s: %.0f records/s per policy lane, "
 		 "buffer %u pages", (unsigned long long)run->records,
 		 (unsigned long long)run->skipped, run->duration_ns / 1e9, rate,

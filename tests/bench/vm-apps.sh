@@ -36,18 +36,11 @@ done
 rm -rf "$OUT"; mkdir -p "$OUT"
 ird=$OUT/ird
 mkdir -p "$ird"/{bin,usr/bin,proc,sys,dev,tmp,data}
-BUILD=$B vm_static_bins "$ird" "$B/cmd/fbload.o" "$B/cmd/fbtrace.o" ||
+BUILD=$B vm_static_bins "$ird" fbload fbtrace ||
 	{ echo "vm-bench-apps: cannot link fbload/fbtrace statically" >&2; exit 1; }
 cp "$(command -v busybox)" "$ird/bin/busybox"
 # The Debian programs and their shared libraries (and the dynamic loader).
-for b in sort perl sqlite3 zstd; do
-	b=$(command -v $b)
-	mkdir -p "$ird/usr/bin"; cp "$b" "$ird/usr/bin/"
-	for lib in $(ldd "$b" | grep -o '/[^ ]*'); do
-		mkdir -p "$ird$(dirname "$lib")"
-		cp -L "$lib" "$ird$lib"
-	done
-done
+vm_copy_progs "$ird" sort perl sqlite3 zstd
 A=tests/bench/apps
 perl $A/gen.pl sort 10 "$ird/data/sort.in"
 perl $A/gen.pl text 24 "$ird/data/text.in"
@@ -59,15 +52,9 @@ PROGS="$PROGS"
 CONFIGS="$CONFIGS"
 MEMMAX=$MEMMAX
 EOG
+vm_guest_setup >> "$ird/init"
 cat >> "$ird/init" <<'EOG'
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp; mount -t cgroup2 cgroup2 /sys/fs/cgroup
-mount -t tracefs tracefs /sys/kernel/tracing
-mkswap /dev/vda >/dev/null && swapon /dev/vda
 echo 3 > /proc/sys/vm/page-cluster
-echo +memory > /sys/fs/cgroup/cgroup.subtree_control
 # memory.high, not memory.max: under TCG the swap disk is so slow that
 # memory.max's reclaim gives up and the OOM killer ends the program;
 # memory.high throttles it instead (memory.max stays as a backstop).
@@ -119,29 +106,11 @@ for P in $PROGS; do
 		grep -i lost /tmp/fbtrace.out | sed "s/^/HFA: fbtrace $P $C /"
 	done
 done
-tar -cf /dev/vdb -C /tmp tr && echo "HFA: traces saved"
-dmesg | grep -E 'WARNING|BUG|Oops|Call Trace' | sed 's/^/HFK: /'
-echo HFA-END
-reboot -f
 EOG
-chmod +x "$ird/init"
-(cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) > "$OUT/initrd.gz"
-truncate -s 256M "$OUT/vda.img"
-rm -f "$OUT/vdb.img"; truncate -s 768M "$OUT/vdb.img"
 start=$(date +%s)
 echo "vm-bench-apps: booting the guest: $PROGS x $CONFIGS (memory.high $MEMMAX)" >&2
-timeout -k 10 3000 qemu-system-x86_64 -accel tcg -smp 2 -m 1024M -nodefaults -display none \
-	-no-reboot -serial "file:$OUT/serial.raw" -kernel "$KERNEL_DIR/bzImage" \
-	-initrd "$OUT/initrd.gz" -append "console=ttyS0 loglevel=4 panic=-1" \
-	-drive "file=$OUT/vda.img,if=virtio,format=raw" \
-	-drive "file=$OUT/vdb.img,if=virtio,format=raw" </dev/null >"$OUT/qemu.log" 2>&1
-tr -d '\r' < "$OUT/serial.raw" > "$OUT/serial.log"
-sed -n 's/^HFA: //p' "$OUT/serial.log" > "$OUT/guest.txt"
-echo "vm-bench-apps: guest done in $(( $(date +%s) - start )) s" >&2
-grep -q HFA-END "$OUT/serial.log" || { tail -20 "$OUT/serial.log" >&2; echo "vm-bench-apps: the guest did not finish" >&2; exit 1; }
+vm_apps_run "$OUT" vm-bench-apps 768M || exit 1
 grep -E '^(FAIL|out|fbtrace)' "$OUT/guest.txt" >&2
-rm -f "$OUT/vda.img"
-mkdir -p "$OUT/traces" && tar -xf "$OUT/vdb.img" -C "$OUT/traces" && rm -f "$OUT/vdb.img"
 
 # Replay of each run's trace, on the host; the raw numbers per run. The
 # no-policy runs are also replayed through a model of the kernel's cluster

@@ -11,7 +11,7 @@
 cd "$(dirname "$0")/../.."
 B=${BUILD:-build}
 fbload=$B/fbload
-POLICIES="leap readahead stride next streams"
+POLICIES="leap readahead stride next streams adaptive"
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 
 if ! need_root; then
@@ -24,7 +24,7 @@ trap 'rm -rf "$work"' EXIT
 # -- the verifier's margin, from the kernel's own count (bpf_prog_info)
 v=$("$fbload" -j verify --max-insns 100000); rc=$?
 n=$(jq '[.programs[] | select(.build == "replay")] | length' <<<"$v")
-if [ $rc -eq 0 ] && [ "$n" -eq 5 ] && jq -e 'all(.programs[]; .loaded and .within_margin)' <<<"$v" >/dev/null; then
+if [ $rc -eq 0 ] && [ "$n" -eq 6 ] && jq -e 'all(.programs[]; .loaded and .within_margin)' <<<"$v" >/dev/null; then
 	pass "verify: every built-in verifies on $(uname -r) within 100,000 instructions ($(jq -r '[.programs[] | "\(.policy) \(.verified_insns)"] | join(", ")' <<<"$v"))"
 else
 	fail "verify" "rc $rc: $(jq -c '[.programs[] | select(.within_margin | not)]' <<<"$v" 2>/dev/null || echo "$v")"
@@ -43,8 +43,9 @@ same() {
 # A mismatch is kept for the reader: the trace and both outputs.
 keep() { cp "$1" "$work/native" "$work/bpf" /tmp/ 2>/dev/null; echo "kept in /tmp: $(basename "$1"), native, bpf"; }
 
-# -- the fixtures and the patterns the quality tests use
-for z in tests/fixtures/traces/*.txt.gz; do
+# -- the fixtures (the corpus of real programs' swap-ins with slots too)
+# and the patterns the quality tests use
+for z in tests/fixtures/traces/*.txt.gz tests/fixtures/corpus/*.txt.gz; do
 	zcat "$z" > "$work/$(basename "$z" .gz)"
 done
 for t in tests/fixtures/traces/*.txt "$work"/*.txt; do
@@ -71,7 +72,7 @@ for p in $POLICIES; do
 	check "engines: $p has the same parameters in both builds ($a)" [ "$a" = "$b" ]
 done
 if same "$work/p1" -o leap.max_window=33 -o next.pages=3 -o stride.degree=32 \
-	-o streams.confidence=1 -o readahead.page_cluster=5; then
+	-o streams.confidence=1 -o readahead.page_cluster=5 -o adaptive.threshold=1024; then
 	pass "engines: parameters set with -o decide alike"
 else
 	fail "engines: -o" "native and bpf differ with parameters set"
@@ -107,7 +108,8 @@ opts() {	# SEED: a random option set
 	     "--resident $(( (s / 3 % 3 == 0) ? 0 : (s / 3 % 3 == 1) ? 16 : 4096 ))" \
 	     "--batch $(( (s / 9 % 3 == 0) ? 1 : (s / 9 % 3 == 1) ? 7 : 512 ))" \
 	     "-o leap.max_window=$(( 1 + s % 33 )) -o next.pages=$(( s % 33 ))" \
-	     "-o stride.degree=$(( s % 33 )) -o streams.max_distance=$(( s % 300 ))"
+	     "-o stride.degree=$(( s % 33 )) -o streams.max_distance=$(( s % 300 ))" \
+	     "-o adaptive.max_window=$(( 1 + s % 33 )) -o adaptive.recent=$(( s % 100 ))"
 }
 base=$(date +%s) runs=0 bad=
 end=$((SECONDS + FUZZ_SECONDS))

@@ -70,7 +70,7 @@ for p in leap readahead stride next; do
 done
 grep -q "max_window=8" <<<"$out"
 check "cli: --list shows parameters and defaults" [ $? -eq 0 ]
-as_user "$fbload" -j --list | jq -e '[.builtin[].policy] == ["leap","next","readahead","streams","stride"]
+as_user "$fbload" -j --list | jq -e '[.builtin[].policy] == ["adaptive","leap","next","readahead","streams","stride"]
 	and (.builtin[] | select(.policy == "leap") | .parameters.max_window == 8)' >/dev/null
 check "cli: --list -j" [ $? -eq 0 ]
 [ "$(as_user "$fbload" list)" = "$out" ]

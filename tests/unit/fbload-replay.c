@@ -203,6 +203,17 @@ static void test_slots(void)
 	CHECK_TRUE("lane: swap-slot requests hit faults on those slots",
 	      l.st.faults == 3 && l.st.hits == 1 && l.st.prefetched == 2);
 	replay_lane_free(&l);
+
+	/* Slot 104 is faulted, then slot 103 asks for it: its page is mapped,
+	 * the request is rejected as one for the page would be. */
+	replay_lane_init(&l, "next-slot", next_slot, NULL, &batch, 16, 16);
+	for (int i = 0; i < 2; i++) {
+		r[i].swap_offset = 104 - i;
+		replay_lane_batch(&l, &r[i], 1);
+	}
+	CHECK("lane: a request for a resident page's swap slot is rejected",
+	      l.st.rejected == 1 && l.st.prefetched == 1);
+	replay_lane_free(&l);
 }
 
 int main(void)

@@ -24,24 +24,13 @@ vm_guest_prereqs fbload-vm qemu-system-x86_64 busybox cpio || exit 0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 ird=$tmp/ird
 mkdir -p "$ird"/{bin,proc,sys,dev,tmp}
-libs="$B/libhawkfetch.a -lbpf -lelf -lz -ljson-c"
-if ! gcc -static -o "$ird/bin/fbload" "$B/cmd/fbload.o" $libs 2>"$tmp/ld.log" ||
-   ! gcc -static -o "$ird/bin/fbtrace" "$B/cmd/fbtrace.o" $libs 2>>"$tmp/ld.log" ||
-   ! gcc -O2 -static -o "$ird/bin/swapseq" tests/workloads/swapseq.c 2>>"$tmp/ld.log"; then
-	grep -v "warning: Using" "$tmp/ld.log" >&2
+if ! BUILD=$B vm_static_bins "$ird" fbload fbtrace tests/workloads/swapseq.c; then
 	fail fbload-vm "cannot link the guest binaries statically"
 	exit 0
 fi
 cp "$(command -v busybox)" "$ird/bin/busybox"
-cat > "$ird/init" <<'EOG'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp; mount -t cgroup2 cgroup2 /sys/fs/cgroup
-mount -t tracefs tracefs /sys/kernel/tracing
-mkswap /dev/vda >/dev/null && swapon /dev/vda
-echo +memory > /sys/fs/cgroup/cgroup.subtree_control
+{ echo '#!/bin/busybox sh'; vm_guest_setup; } > "$ird/init"
+cat >> "$ird/init" <<'EOG'
 mkdir /sys/fs/cgroup/t && echo 16M > /sys/fs/cgroup/t/memory.max
 S=/sys/kernel/mm/fetchbpf
 cnt() {	# the counters: policy faults prefetched hits (one value per file)
@@ -75,7 +64,7 @@ for i in 2 3; do
 	echo none > $S/native_policy
 done
 fbload -j verify --max-insns 100000 | sed "s/^/HFB: verify /"
-for p in leap readahead stride next streams; do
+for p in leap readahead stride next streams adaptive; do
 	for t in leap stride native; do
 		n=$(fbload --decisions -r /tmp/trace.$t $p | md5sum)
 		b=$(fbload --engine bpf --decisions -r /tmp/trace.$t $p | md5sum)
@@ -177,8 +166,8 @@ else
 	fail fbload-vm "fbload verify in the guest: $(jq -c '[.programs[] | select(.within_margin | not)]' <<<"$v" 2>/dev/null || echo "${v:-no output}")"
 fi
 same=$(grep -c '^engines .* same$' "$tmp/r") differ=$(grep '^engines .* differ$' "$tmp/r" | cut -d' ' -f2,3 | tr '\n' ' ')
-check "fbload-vm: the BPF engine in the guest and the native engine decide alike on 15 traces with swap slots${differ:+ (differ: $differ)}" \
-	[ "$same" -eq 15 ]
+check "fbload-vm: the BPF engine in the guest and the native engine decide alike on 18 traces with swap slots${differ:+ (differ: $differ)}" \
+	[ "$same" -eq 18 ]
 splat=$(tr -d '\r' < "$tmp/serial.log" | vm_splats | head -3)
 if [ -z "$splat" ]; then pass "fbload-vm: guest kernel log has no WARN, BUG, Oops or lockdep splat"
 else fail fbload-vm "guest kernel log: $splat"; fi

@@ -190,3 +190,65 @@ vm_boot_dir() {
 	(cd "$dir" && find . | cpio -o -H newc --quiet | gzip -1) > "$dir.cpio.gz"
 	VM_TIMEOUT=$limit VM_SMP=2 vm_run_initrd "$dir.cpio.gz" "$log" "$mem" ""
 }
+
+# vm_copy_progs DIR PROG...: the host's programs (by name or path) into
+# DIR at their own paths, with their shared libraries and the loader.
+vm_copy_progs() {
+	local dir=$1 b lib
+	shift
+	for b in "$@"; do
+		b=$(command -v "$b")
+		mkdir -p "$dir$(dirname "$b")"; cp "$b" "$dir$b"
+		for lib in $(ldd "$b" | grep -o '/[^ ]*'); do
+			mkdir -p "$dir$(dirname "$lib")"
+			cp -L "$lib" "$dir$lib"
+		done
+	done
+}
+
+# vm_apps_run OUT NAME VDB_SIZE: end OUT/ird's /init (a tar of the
+# guest's /tmp/tr to /dev/vdb, kernel warnings as "HFK: " lines,
+# "HFA-END"), pack OUT/ird and boot it with 1 GiB, a 256 MiB swap disk
+# (vda) and a VDB_SIZE results disk; the guest's "HFA: " lines go to
+# OUT/guest.txt, the tar is unpacked in OUT/traces. NAME prefixes the
+# messages. 1 when the guest did not finish.
+vm_apps_run() {
+	local out=$1 name=$2 vdb=$3 start
+	cat >> "$out/ird/init" <<'EOG'
+tar -cf /dev/vdb -C /tmp tr && echo "HFA: traces saved"
+dmesg | grep -E 'WARNING|BUG|Oops|Call Trace' | sed 's/^/HFK: /'
+echo HFA-END
+reboot -f
+EOG
+	chmod +x "$out/ird/init"
+	(cd "$out/ird" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initrd.gz"
+	truncate -s 256M "$out/vda.img"
+	rm -f "$out/vdb.img"; truncate -s "$vdb" "$out/vdb.img"
+	start=$(date +%s)
+	timeout -k 10 3000 qemu-system-x86_64 -accel tcg -smp 2 -m 1024M -nodefaults -display none \
+		-no-reboot -serial "file:$out/serial.raw" -kernel "$KERNEL_DIR/bzImage" \
+		-initrd "$out/initrd.gz" -append "console=ttyS0 loglevel=4 panic=-1" \
+		-drive "file=$out/vda.img,if=virtio,format=raw" \
+		-drive "file=$out/vdb.img,if=virtio,format=raw" </dev/null >"$out/qemu.log" 2>&1
+	tr -d '\r' < "$out/serial.raw" > "$out/serial.log"
+	sed -n 's/^HFA: //p' "$out/serial.log" > "$out/guest.txt"
+	echo "$name: guest done in $(( $(date +%s) - start )) s" >&2
+	grep -q HFA-END "$out/serial.log" ||
+		{ tail -20 "$out/serial.log" >&2; echo "$name: the guest did not finish" >&2; return 1; }
+	rm -f "$out/vda.img"
+	mkdir -p "$out/traces" && tar -xf "$out/vdb.img" -C "$out/traces" && rm -f "$out/vdb.img"
+}
+
+# vm_guest_setup: the first lines of a guest /init after its shebang:
+# busybox's applets, the usual mounts, swap on vda, the memory controller.
+vm_guest_setup() {
+	cat <<'EOG'
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp; mount -t cgroup2 cgroup2 /sys/fs/cgroup
+mount -t tracefs tracefs /sys/kernel/tracing
+mkswap /dev/vda >/dev/null && swapon /dev/vda
+echo +memory > /sys/fs/cgroup/cgroup.subtree_control
+EOG
+}
