@@ -211,7 +211,7 @@ static void test_slots(void)
 		r[i].swap_offset = 104 - i;
 		replay_lane_batch(&l, &r[i], 1);
 	}
-	CHECK("lane: a request for a resident page's swap slot is rejected",
+	CHECK_TRUE("lane: a request for a resident page's swap slot is rejected",
 	      l.st.rejected == 1 && l.st.prefetched == 1);
 	replay_lane_free(&l);
 }
