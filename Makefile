@@ -6,6 +6,7 @@
 #   make demo       deps, then the main job: trace a bundled workload and show what fbtrace sees
 #   make install    deps, then PREFIX=/usr/local DESTDIR= : binaries, man pages, completions,
 #                   systemd units (mk/systemd/) and /etc/hawkfetch/hawkfetch.conf
+#   make static     statically linked copies in build/static/ (for the vm tier's guests)
 #   make V=1        show the commands instead of a line per target
 
 .DEFAULT_GOAL := all
