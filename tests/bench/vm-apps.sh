@@ -31,14 +31,8 @@ need_root || { echo "vm-bench-apps: needs root" >&2; exit 1; }
 for t in qemu-system-x86_64 busybox cpio perl sqlite3 zstd sort jq; do
 	command -v $t >/dev/null || { echo "vm-bench-apps: $t missing (make deps)" >&2; exit 1; }
 done
-[ -s "${KERNEL_DIR:-/nonexistent}/bzImage" ] ||
-	{ echo "vm-bench-apps: no FetchBPF kernel in '${KERNEL_DIR:-}' (make kernel)" >&2; exit 1; }
-rm -rf "$OUT"; mkdir -p "$OUT"
+BUILD=$B vm_apps_ird vm-bench-apps "$OUT" fbload fbtrace || exit 1
 ird=$OUT/ird
-mkdir -p "$ird"/{bin,usr/bin,proc,sys,dev,tmp,data}
-BUILD=$B vm_static_bins "$ird" fbload fbtrace ||
-	{ echo "vm-bench-apps: cannot link fbload/fbtrace statically" >&2; exit 1; }
-cp "$(command -v busybox)" "$ird/bin/busybox"
 # The Debian programs and their shared libraries (and the dynamic loader).
 vm_copy_progs "$ird" sort perl sqlite3 zstd
 A=tests/bench/apps

@@ -39,14 +39,8 @@ need_root || { echo "vm-corpus: needs root" >&2; exit 1; }
 for t in qemu-system-x86_64 busybox cpio perl sqlite3 zstd sort gcc $PY; do
 	command -v $t >/dev/null || { echo "vm-corpus: $t missing (make deps)" >&2; exit 1; }
 done
-[ -s "${KERNEL_DIR:-/nonexistent}/bzImage" ] ||
-	{ echo "vm-corpus: no FetchBPF kernel in '${KERNEL_DIR:-}' (make kernel)" >&2; exit 1; }
-rm -rf "$OUT"; mkdir -p "$OUT"
+BUILD=$B vm_apps_ird vm-corpus "$OUT" fbtrace || exit 1
 ird=$OUT/ird
-mkdir -p "$ird"/{bin,usr/bin,proc,sys,dev,tmp,data}
-BUILD=$B vm_static_bins "$ird" fbtrace ||
-	{ echo "vm-corpus: cannot link fbtrace statically" >&2; exit 1; }
-cp "$(command -v busybox)" "$ird/bin/busybox"
 # The Debian programs and their shared libraries (and the dynamic loader).
 vm_copy_progs "$ird" sort perl sqlite3 zstd $PY $CC1
 # Python starts with the encodings package and nothing else (-S).

@@ -191,6 +191,20 @@ vm_boot_dir() {
 	VM_TIMEOUT=$limit VM_SMP=2 vm_run_initrd "$dir.cpio.gz" "$log" "$mem" ""
 }
 
+# vm_apps_ird NAME OUT TOOL...: a fresh OUT/ird for a guest that runs
+# programs from Debian: its directories, the tools as make static built
+# them, busybox. NAME prefixes the messages; 1 when anything is missing.
+vm_apps_ird() {
+	local name=$1 out=$2
+	shift 2
+	[ -s "${KERNEL_DIR:-/nonexistent}/bzImage" ] ||
+		{ echo "$name: no FetchBPF kernel in '${KERNEL_DIR:-}' (make kernel)" >&2; return 1; }
+	rm -rf "$out"; mkdir -p "$out"/ird/{bin,usr/bin,proc,sys,dev,tmp,data}
+	vm_static_bins "$out/ird" "$@" ||
+		{ echo "$name: no static build of $* (make static)" >&2; return 1; }
+	cp "$(command -v busybox)" "$out/ird/bin/busybox"
+}
+
 # vm_copy_progs DIR PROG...: the host's programs (by name or path) into
 # DIR at their own paths, with their shared libraries and the loader.
 vm_copy_progs() {
