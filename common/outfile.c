@@ -36,37 +36,13 @@ int hf_outfile_open(struct hf_outfile *o, const char *path, struct hf_error *e)
 	return 0;
 }
 
-/* Every write reached the file: 0 or -errno. */
-static int finish(FILE *f)
+void hf_outfile_discard(struct hf_outfile *o)
 {
-	int err = 0;
-
-	if (fflush(f) || ferror(f))
-		err = errno ? -errno : -EIO;
-	if (!err && fsync(fileno(f)) && errno != EINVAL)
-		err = -errno;
-	if (fclose(f) && !err)
-		err = -errno;
-	return err;
-}
-
-int hf_outfile_commit(struct hf_outfile *o, bool keep, struct hf_error *e)
-{
-	int err;
-
 	if (!o->f)
-		return 0;
-	errno = 0;
-	err = finish(o->f);
+		return;
+	fclose(o->f);
 	o->f = NULL;
-	if (keep && !err && rename(o->tmp, o->path))
-		err = -errno;
-	if (!keep || err)
-		unlink(o->tmp);
-	if (keep && err)
-		return hf_error_set(e, HF_ERROR_RUNTIME, err, "%s: %s (the file is left as it "
-				    "was)", o->path, strerror(-err));
-	return 0;
+	unlink(o->tmp);
 }
 
 /* ---- standard output ---- */

@@ -1,29 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Output files that never lose data: -o FILE is written to a temporary
- * file beside it and renamed over FILE only when the tool succeeded, so a
- * failure (a bad pid, a full disk) leaves what was there; every write is
- * checked at the end (fflush, ferror, fsync of the file, fclose), so a
- * full disk is an error naming the file, never a silent success. Standard
- * output gets the same final check (hf_stdout_close()).
+ * file beside it, which the tool renames over FILE once its output is
+ * sure to start (fbtrace: when the trace has started), so a failure before
+ * that (a bad pid, a missing probe) leaves what was there. Standard output
+ * gets a final check of every write (hf_stdout_close()), so a full disk is
+ * an error, never a silent success.
  *
  *	struct hf_outfile o;
  *	if (hf_outfile_open(&o, path, &e))	// o.f is the stream
  *		return hf_fail(&e);
- *	...
- *	err = hf_outfile_commit(&o, !err, &e);	// renames on success, else removes
+ *	...	rename(o.tmp, o.path) once started, or hf_outfile_discard(&o)
  */
 #ifndef HF_OUTFILE_H
 #define HF_OUTFILE_H
 
-#include <stdbool.h>
 #include <stdio.h>
 #include "hf.h"
 
 struct hf_outfile {
 	FILE *f;
 	char path[4096];		/* the FILE asked for */
-	char tmp[4096];			/* where it is written until committed */
+	char tmp[4096];			/* where it is written until renamed */
 };
 
 /*
@@ -31,12 +29,8 @@ struct hf_outfile {
  * umask, as fopen would make path). 0, or -errno with e filled.
  */
 int hf_outfile_open(struct hf_outfile *o, const char *path, struct hf_error *e);
-/*
- * End the output: with keep, check every write, then rename the temporary
- * file over path; without (or if a check fails) remove it and leave path
- * as it was. 0, or -errno with e naming path (e is unused without keep).
- */
-int hf_outfile_commit(struct hf_outfile *o, bool keep, struct hf_error *e);
+/* Close and remove the temporary file, if still open: path is left as it was. */
+void hf_outfile_discard(struct hf_outfile *o);
 
 /*
  * Standard output that remembers why a write failed: hf_stdout_track()

@@ -819,7 +819,7 @@ static void teardown(struct session *s)
 	record_writer_fini(&s->writer);
 	if (s->out_direct)
 		fclose(s->out);
-	hf_outfile_commit(&s->outfile, false, NULL);	/* never started: removed */
+	hf_outfile_discard(&s->outfile);	/* never started: removed */
 	fault_stats_free(&s->stats);
 	hf_taskstats_close(s->ts);
 	free(s->notes);
