@@ -377,15 +377,30 @@ unsigned long record_reader_line(const struct record_reader *rd)
 	return rd->lineno;
 }
 
+/*
+ * The message quotes the bad input: its bytes outside printable ASCII are
+ * written as \ooo, so that a binary trace gives a message a terminal, a
+ * log and grep read as text.
+ */
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
+	char msg[512];
+	size_t n = 0;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	for (const unsigned char *c = (const unsigned char *)msg; *c && n + 5 < errlen; c++) {
+		if (*c >= 0x20 && *c < 0x7f)
+			err[n++] = *c;
+		else
+			n += snprintf(err + n, errlen - n, "\\%03o", *c);
+	}
+	if (errlen)
+		err[n] = '\0';
 	return -1;
 }
 

@@ -19,9 +19,9 @@ run() {
 	[ -n "$ONLY" ] && [[ $name != *$ONLY* ]] && return
 	echo "== $name"
 	timeout --kill-after=10 "$limit" "$@" 2>&1 | tee -a /dev/stderr |
-		grep -E '^(PASS|FAIL|SKIP): ' >> "$results"
+		grep -aE '^(PASS|FAIL|SKIP): ' >> "$results"
 	rc=${PIPESTATUS[0]}
-	if [ "$rc" -ne 0 ] && ! grep -q "^FAIL: " <(tail -n 50 "$results"); then
+	if [ "$rc" -ne 0 ] && ! grep -aq "^FAIL: " <(tail -n 50 "$results"); then
 		echo "FAIL: $name: exited with status $rc$([ "$rc" = 124 ] && echo ' (timed out)')" |
 			tee -a "$results"
 	fi
@@ -49,11 +49,11 @@ for tier in $TIERS; do
 	esac
 done
 
-passed=$(grep -c '^PASS: ' "$results")
-failed=$(grep -c '^FAIL: ' "$results")
-skipped=$(grep -c '^SKIP: ' "$results")
+passed=$(grep -ac '^PASS: ' "$results")
+failed=$(grep -ac '^FAIL: ' "$results")
+skipped=$(grep -ac '^SKIP: ' "$results")
 if [ "$failed" -gt 0 ]; then
-	echo; echo "Failures:"; grep '^FAIL: ' "$results"
+	echo; echo "Failures:"; grep -a '^FAIL: ' "$results"
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
