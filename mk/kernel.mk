@@ -19,7 +19,7 @@ VM_BUILD ?= $(HF_KMK_DIR)/build/vm
 VM_DEPS := linux-source-6.12 build-essential bc flex bison libssl-dev \
 	libelf-dev dwarves cpio busybox-static qemu-system-x86 qemu-utils \
 	clang llvm libbpf-dev bpftool zlib1g-dev python3 \
-	perl sqlite3 zstd coreutils
+	perl sqlite3 zstd coreutils ccache
 
 KSRC_VERSION := $(shell dpkg-query -W -f='$${Version}' linux-source-6.12 2>/dev/null)
 KERNEL_HASH := $(shell cd $(KPATCH_DIR) && { echo "$(KSRC_VERSION)"; \

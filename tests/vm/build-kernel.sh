@@ -44,6 +44,14 @@ if [ "$mode" = patched ] && [ ! -e "$work/.patched" ]; then
 fi
 
 cd "$src"
+# With ccache (Debian's, in /usr/lib/ccache), a build after a small change
+# of the series recompiles only what the change touched: the cache is
+# shared by every kernel-<hash>, whose trees differ in their paths.
+if [ -d /usr/lib/ccache ]; then
+	export PATH=/usr/lib/ccache:$PATH
+	export CCACHE_DIR=${CCACHE_DIR:-$(dirname "$out")/ccache}
+	export CCACHE_BASEDIR=$src CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+fi
 if [ ! -e "$work/.configured" ]; then
 	make -s tinyconfig
 	scripts/kconfig/merge_config.sh -m .config "$patches/config.fragment" >/dev/null
