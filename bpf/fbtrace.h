@@ -21,11 +21,15 @@ struct fbtrace_event {
 	__s32 swap_type;	/* -1: unknown */
 	__u8 kind;		/* enum fault_kind */
 	__s8 cache_hit;		/* -1: unknown */
-	__u8 pad[2];
+	__u16 nr;		/* slot records: slots from swap_offset on */
 	char comm[FBTRACE_COMM_LEN];
 };
 
-/* Slots of the per-CPU "counters" array. */
-enum fbtrace_counter { FBTRACE_LOST, FBTRACE_NR_COUNTERS };
+/*
+ * Slots of the per-CPU "counters" array. FBTRACE_SLOTS_UNTRACKED: swap
+ * slots of traced pages that did not fit in the slot map (their later
+ * events are lost).
+ */
+enum fbtrace_counter { FBTRACE_LOST, FBTRACE_SLOTS_UNTRACKED, FBTRACE_NR_COUNTERS };
 
 #endif

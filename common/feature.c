@@ -89,6 +89,11 @@ bool hf_kernel_has_fetchbpf(void)
 	return hf_kernel_has_struct("trace_event_raw_fetchbpf_swapin_fault");
 }
 
+bool hf_kernel_has_slot_events(void)
+{
+	return hf_kernel_has_struct("trace_event_raw_fetchbpf_swap_out");
+}
+
 static bool is_fs(const char *path, long magic)
 {
 	struct statfs st;

@@ -24,6 +24,8 @@ bool hf_kernel_has_func(const char *name);
 bool hf_kernel_has_raw_tracepoint(const char *name);
 /* The FetchBPF patches: the swap-in tracepoint's type is in the BTF. */
 bool hf_kernel_has_fetchbpf(void);
+/* ... and patch 0014's swap slot tracepoints (fetchbpf_swap_out and the rest). */
+bool hf_kernel_has_slot_events(void);
 /* Mount TYPE at DIR unless a file system of that MAGIC is there; root
  * only (-EPERM otherwise). 0 or -errno. */
 int hf_mount_fs(const char *dir, const char *type, long magic);

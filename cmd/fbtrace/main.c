@@ -48,6 +48,7 @@ static struct args {
 	double duration;
 	double interval;
 	bool all_faults;
+	bool slots;
 	bool no_summary;
 	unsigned int buffer_mib;
 	char **command;
@@ -59,6 +60,9 @@ static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Trace this process (repeatable)", 0 },
 	{ "cgroup", 'c', "PATH", 0, "Trace the processes in this cgroup (v1 or v2) and below", 0 },
 	{ "all-faults", 'a', NULL, 0, "Trace minor faults too, not only major faults and swap-ins", 0 },
+	{ "slots", 's', NULL, 0, "Also record the life of the traced pages' swap slots (swapped "
+	  "out, out of the swap cache, freed) as slot records, so that fbload's replay knows "
+	  "which slot holds which page; needs the kernel's patch 0014", 0 },
 	{ "output", 'o', "FILE", 0, "Write records to FILE instead of standard output (the "
 	  "way to keep a command's own output apart: without -o its standard output goes "
 	  "to standard error). FILE is replaced once the trace has started", 0 },
@@ -86,6 +90,9 @@ static const char doc[] =
 	"  fbtrace -j -d 10 -c /sys/fs/cgroup/memory/job > trace.jsonl\n"
 	"  fbtrace -a -o trace.txt -- ./workload\n"
 	"                                  every fault of a command\n"
+	"  fbtrace -s -o trace.txt -- ./workload\n"
+	"                                  swap-ins with the life of their swap slots,\n"
+	"                                  for fbload replay (patched kernel)\n"
 	"  fbtrace -p 4242 | fbload leap   replay a live trace through Leap\n"
 	"  fbtrace --openmetrics -o trace.txt -- ./workload\n"
 	"                                  the summary as metrics for Prometheus\n"
@@ -103,6 +110,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'c':
 		args.cgroup = arg;
+		break;
+	case 's':
+		args.slots = true;
 		break;
 	case 'a':
 		args.all_faults = true;
@@ -173,6 +183,9 @@ struct session {
 	uint64_t start_ns;
 	uint64_t next_tick_ns;	/* of -i */
 	uint64_t next_cgroup_ns;
+	uint64_t slot_records;	/* written, one per slot */
+	int32_t owner_pid;	/* of the last swap-out, and its comm: */
+	char owner_comm[FAULT_COMM_LEN];
 };
 
 /* An exit notification of taskstats, kept until its records are counted. */
@@ -218,7 +231,7 @@ static int write_json_escaped(struct session *s, const struct fault_record *r)
 	int err = 0;
 
 	hf_proc_comm_escape(r->comm, comm);
-	hf_json_set_str(o, "type", "fault");
+	hf_json_set_str(o, "type", fault_kind_is_slot(r->kind) ? "slot" : "fault");
 	hf_json_set_u64(o, "time_ns", r->time_ns);
 	json_object_object_add(o, "pid", json_object_new_int64(r->pid));
 	json_object_object_add(o, "tid", json_object_new_int64(r->tid));
@@ -237,6 +250,55 @@ static int write_json_escaped(struct session *s, const struct fault_record *r)
 		err = -EIO;
 	json_object_put(o);
 	return err;
+}
+
+static int write_record(struct session *s, const struct fault_record *r)
+{
+	errno = 0;
+	if (hf_opts.json && hf_proc_comm_needs_escape(r->comm) ? write_json_escaped(s, r) :
+	    record_write(&s->writer, r)) {
+		output_failed(s, errno);
+		return -s->write_errno;	/* stops the poll */
+	}
+	return 0;
+}
+
+/*
+ * The comm of a swapped-out page's owner: kswapd reports the swap-out,
+ * so the event carries the reclaiming task's. Swap-outs come in runs of
+ * one process's pages: the last one is kept.
+ */
+static void owner_comm(struct session *s, struct fault_record *r)
+{
+	const struct fault_stats_pid *p;
+	struct proc_task t;
+
+	if (r->pid != s->owner_pid) {
+		s->owner_pid = r->pid;
+		if ((p = fault_stats_find(&s->stats, r->pid)))
+			memcpy(s->owner_comm, p->comm, sizeof(s->owner_comm));
+		else if (!hf_proc_task_read(r->pid, &t))
+			memcpy(s->owner_comm, t.comm, sizeof(s->owner_comm));
+		else
+			strcpy(s->owner_comm, "?");	/* exited meanwhile */
+	}
+	memcpy(r->comm, s->owner_comm, sizeof(r->comm));
+}
+
+/* A slot event: one slot record per slot, in the fault record format. */
+static int on_slot_event(struct session *s, struct fault_record *r, unsigned int nr)
+{
+	int err;
+
+	if (r->kind == SLOT_SWAPOUT)
+		owner_comm(s, r);
+	r->addr = r->kind == SLOT_SWAPOUT ? r->addr : 0;
+	for (unsigned int i = 0; i < nr; i++, r->swap_offset++) {
+		s->slot_records++;
+		if (!s->write_errno && (err = write_record(s, r)))
+			return err;
+	}
+	return 0;
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -258,18 +320,14 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e))
 		return 0;
 	memcpy(r.comm, e->comm, sizeof(r.comm));
+	if (fault_kind_is_slot(r.kind))
+		return on_slot_event(s, &r, e->nr);
 	p = fault_stats_add(&s->stats, &r);
 	if (p && !p->cgroup && !p->gone)
 		read_cgroup(p);		/* first seen */
 	if (s->write_errno)
 		return 0;		/* counted, no longer written */
-	errno = 0;
-	if (hf_opts.json && hf_proc_comm_needs_escape(r.comm) ? write_json_escaped(s, &r) :
-	    record_write(&s->writer, &r)) {
-		output_failed(s, errno);
-		return -s->write_errno;	/* stops the poll */
-	}
-	return 0;
+	return write_record(s, &r);
 }
 
 /* ---- cgroups and swap-in delay of the traced processes ---- */
@@ -520,6 +578,22 @@ static void configure(struct session *s, const struct hf_cgroup *cg, bool patche
 	bpf_program__set_autoload(skel->progs.on_minor_fault, patched || args.all_faults);
 	bpf_program__set_autoload(skel->progs.on_fork, args.command != NULL);
 	bpf_program__set_autoload(skel->progs.on_filemap_fault, filemap_tp);
+	skel->rodata->slot_events = args.slots;
+	bpf_program__set_autoload(skel->progs.on_swap_out, args.slots);
+	bpf_program__set_autoload(skel->progs.on_swap_uncache, args.slots);
+	bpf_program__set_autoload(skel->progs.on_swap_slot_free, args.slots);
+}
+
+/* Attach prog to its tracepoint (named in errors); the link goes to s->links. */
+static int attach_tp(struct session *s, struct bpf_program *prog, const char *name)
+{
+	struct bpf_link *link = bpf_program__attach(prog);
+
+	if (!link || hf_links_add(&s->links, link)) {
+		hf_err("attaching to %s: %s", name, strerror(errno));
+		return HF_EXIT_FAIL;
+	}
+	return HF_EXIT_OK;
 }
 
 static int attach(struct session *s, bool patched)
@@ -542,13 +616,14 @@ static int attach(struct session *s, bool patched)
 			return HF_EXIT_FAIL;
 		}
 	}
-	if (patched) {
-		link = bpf_program__attach(skel->progs.on_swapin_fault);
-		if (!link || hf_links_add(&s->links, link)) {
-			hf_err("attaching to fetchbpf:fetchbpf_swapin_fault: %s", strerror(errno));
-			return HF_EXIT_FAIL;
-		}
-	}
+	if (patched && attach_tp(s, skel->progs.on_swapin_fault,
+				 "fetchbpf:fetchbpf_swapin_fault"))
+		return HF_EXIT_FAIL;
+	if (args.slots &&
+	    (attach_tp(s, skel->progs.on_swap_out, "fetchbpf:fetchbpf_swap_out") ||
+	     attach_tp(s, skel->progs.on_swap_uncache, "fetchbpf:fetchbpf_swap_uncache") ||
+	     attach_tp(s, skel->progs.on_swap_slot_free, "fetchbpf:fetchbpf_swap_slot_free")))
+		return HF_EXIT_FAIL;
 	if (hf_attach_perf_sw(skel->progs.on_major_fault, PERF_COUNT_SW_PAGE_FAULTS_MAJ,
 			      &s->links, &e))
 		return hf_fail(&e);
@@ -584,6 +659,12 @@ static int setup(struct session *s)
 		patched = false;
 	}
 	hf_debug("kernel %s the FetchBPF swap-in tracepoint", patched ? "has" : "lacks");
+	if (args.slots && (!patched || !hf_kernel_has_slot_events())) {
+		hf_err("-s: this kernel has no swap slot tracepoints (fetchbpf:fetchbpf_swap_out "
+		       "and the rest, kernel-patches/0014)%s", patched ? "" :
+		       hf_kernel_has_fetchbpf() ? ", or tracefs is not mounted" : "");
+		return HF_EXIT_NOFEATURE;
+	}
 
 	s->skel = fbtrace_bpf__open();
 	if (!s->skel) {
@@ -791,6 +872,8 @@ static void print_summary(struct session *s, uint64_t lost)
 		hf_json_set_u64(o, "faults", fault_stats_sum(&s->stats));
 		hf_json_set_u64(o, "lost_events", lost);
 		hf_json_set_u64(o, "duration_ns", secs * 1e9);
+		if (args.slots)
+			hf_json_set_u64(o, "slot_records", s->slot_records);
 		fault_stats_to_json(&s->stats, o);
 		errno = 0;
 		hf_json_emit(s->out, o);
@@ -805,6 +888,9 @@ static void print_summary(struct session *s, uint64_t lost)
 		"%llu lost events\n", (unsigned long long)fault_stats_sum(&s->stats), secs,
 		(unsigned long long)t[FAULT_SWAPIN], (unsigned long long)t[FAULT_MAJOR],
 		(unsigned long long)t[FAULT_MINOR], (unsigned long long)lost);
+	if (args.slots)
+		fprintf(stderr, "fbtrace: %llu slot records\n",
+			(unsigned long long)s->slot_records);
 	fault_stats_print(&s->stats, stderr, SUMMARY_ROWS);
 	fault_stats_print_cgroups(&s->stats, stderr, SUMMARY_ROWS);
 }
@@ -877,7 +963,7 @@ static void on_sigpipe(int sig)
 int main(int argc, char **argv)
 {
 	struct session s = { .go_pipe = -1 };
-	uint64_t lost;
+	uint64_t lost, untracked;
 	int err, merr;
 
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
@@ -919,6 +1005,10 @@ int main(int argc, char **argv)
 	if (lost)
 		hf_warn("%llu events lost: the ring buffer was full; raise --buffer-size",
 			(unsigned long long)lost);
+	if (args.slots && (untracked = hf_percpu_sum(bpf_map__fd(s.skel->maps.counters),
+						       FBTRACE_SLOTS_UNTRACKED)))
+		hf_warn("%llu swapped-out pages did not fit in the map of traced slots: their "
+			"slots' later records are missing", (unsigned long long)untracked);
 	if (s.child > 0) {
 		/* Stopped by -d or a signal: the command does not outlive its trace. */
 		if (!s.child_exited)

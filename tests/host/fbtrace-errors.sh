@@ -38,6 +38,12 @@ expect fbtrace_missing_command 127 "fbtrace: /nonexistent/cmd: No such file" \
 	fbtrace -- /nonexistent/cmd
 expect fbtrace_command_status 3 "" fbtrace -- sh -c 'exit 3'
 
+# -s needs patch 0014's slot tracepoints (a stock kernel has none).
+if ! grep -q fetchbpf_swap_out /sys/kernel/btf/vmlinux 2>/dev/null; then
+	expect fbtrace_slots_unpatched 69 "fbtrace: -s: this kernel has no swap slot tracepoints.*0014" \
+		fbtrace -s -d 1
+fi
+
 # PIDs typed in a container would not match the PIDs BPF sees.
 expect fbtrace_nested_pidns 69 "nested PID namespace" unshare -p -f --mount-proc fbtrace -p 1
 
