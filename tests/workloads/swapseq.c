@@ -5,7 +5,10 @@
  * Writes a pattern into PAGES anonymous pages, pushes them out to swap
  * (MADV_PAGEOUT, then memory churn until mincore() says none is left in
  * the swap cache, so each re-read is a real swap-in), then reads them back
- * in the order i*STRIDE mod PAGES and checks every byte pattern. Prints:
+ * in the order i*STRIDE mod PAGES (-k K: K interleaved sequential streams;
+ * -r SEED: a random permutation) and checks every byte pattern. The order
+ * is computed, never stored: an array would be swapped out and faulted
+ * back in too, adding faults to the known sequence. Prints:
  *   region 0xADDR PAGES     order STRIDE     majflt N     verified N
  * -w MS keeps it alive MS milliseconds after the last read (a tracer
  * that reads /proc/PID/cgroup late still sees its cgroup).
@@ -65,6 +68,46 @@ static unsigned long gcd(unsigned long a, unsigned long b)
 	return b ? gcd(b, a % b) : a;
 }
 
+/* A bijection of [0, 2^bits): an invertible mix of the seed and the index. */
+static unsigned long mix(unsigned long x, unsigned long seed, unsigned int bits)
+{
+	unsigned long mask = (1UL << bits) - 1;
+
+	for (int round = 0; round < 3; round++) {
+		x = (x * 0x9E3779B97F4A7C15UL + seed) & mask;	/* odd multiplier */
+		x ^= x >> (bits / 2 + 1);
+	}
+	return x;
+}
+
+/* The i-th page of a random permutation of PAGES: cycle-walk the mix. */
+static unsigned long random_page(unsigned long i, unsigned long pages, unsigned long seed)
+{
+	unsigned int bits = 1;
+
+	while ((1UL << bits) < pages)
+		bits++;
+	do
+		i = mix(i, seed, bits);
+	while (i >= pages);
+	return i;
+}
+
+struct walk {
+	unsigned long pages, stride, streams, seed;
+	int random;
+};
+
+/* The page read i-th. */
+static unsigned long walk_page(const struct walk *w, unsigned long i)
+{
+	if (w->random)
+		return random_page(i, w->pages, w->seed);
+	if (w->streams > 1)	/* stream i % K, its (i / K)-th page */
+		return i % w->streams * (w->pages / w->streams) + i / w->streams;
+	return i * w->stride % w->pages;
+}
+
 static void join_cgroup(const char *dir)
 {
 	char path[4096];
@@ -80,26 +123,35 @@ static void join_cgroup(const char *dir)
 
 int main(int argc, char **argv)
 {
-	unsigned long pages = 512, stride = 7, churn_mib = 96, verified = 0, linger_ms = 0;
+	unsigned long churn_mib = 96, verified = 0, linger_ms = 0;
+	struct walk w = { .pages = 512, .stride = 7, .streams = 1 };
+	unsigned long pages;
 	unsigned char *region;
 	int opt, tries;
 	long before;
 
-	while ((opt = getopt(argc, argv, "n:s:m:c:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:k:r:m:c:w:")) != -1) {
 		switch (opt) {
-		case 'n': pages = strtoul(optarg, NULL, 0); break;
-		case 's': stride = strtoul(optarg, NULL, 0); break;
+		case 'n': w.pages = strtoul(optarg, NULL, 0); break;
+		case 's': w.stride = strtoul(optarg, NULL, 0); break;
+		case 'k': w.streams = strtoul(optarg, NULL, 0); break;
+		case 'r': w.random = 1; w.seed = strtoul(optarg, NULL, 0); break;
 		case 'm': churn_mib = strtoul(optarg, NULL, 0); break;
 		case 'c': join_cgroup(optarg); break;
 		case 'w': linger_ms = strtoul(optarg, NULL, 0); break;
 		default:
-			fprintf(stderr, "usage: swapseq [-n PAGES] [-s STRIDE] [-m CHURN_MIB] [-c CGROUP] "
-				"[-w LINGER_MS]\n");
+			fprintf(stderr, "usage: swapseq [-n PAGES] [-s STRIDE | -k STREAMS | -r SEED] "
+				"[-m CHURN_MIB] [-c CGROUP] [-w LINGER_MS]\n");
 			return 2;
 		}
 	}
-	if (!pages || !stride || gcd(pages, stride) != 1) {
+	pages = w.pages;
+	if (!pages || !w.stride || gcd(pages, w.stride) != 1) {
 		fprintf(stderr, "swapseq: STRIDE must be coprime with PAGES\n");
+		return 2;
+	}
+	if (!w.streams || pages % w.streams) {
+		fprintf(stderr, "swapseq: STREAMS must divide PAGES\n");
 		return 2;
 	}
 	region = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
@@ -121,12 +173,12 @@ int main(int argc, char **argv)
 			"(is swap on, and a memory limit set?)\n", resident(region, pages), tries);
 		return 3;
 	}
-	printf("pid %d\nregion %p %lu\norder %lu\n", getpid(), (void *)region, pages, stride);
+	printf("pid %d\nregion %p %lu\norder %lu\n", getpid(), (void *)region, pages, w.stride);
 	fflush(stdout);
 
 	before = majflt();
 	for (unsigned long i = 0; i < pages; i++) {
-		unsigned long idx = i * stride % pages;
+		unsigned long idx = walk_page(&w, i);
 		unsigned char want = (unsigned char)(idx * 31 + 1), *p = region + idx * PAGE;
 		unsigned long ok = 1;
 
