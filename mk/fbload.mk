@@ -84,6 +84,11 @@ bench-fbload: all
 vm-fbtools-check: all static
 	@KERNEL_DIR=$(KERNEL_DIR) BUILD=$(BUILD) bash tests/vm/fbtools-check.sh
 
+.PHONY: vm-fbload-fidelity-check
+# Replay with slot records against the kernel's counters (fbtrace -s, patch 0014).
+vm-fbload-fidelity-check: all static
+	@KERNEL_DIR=$(KERNEL_DIR) BUILD=$(BUILD) bash tests/vm/fbload-fidelity-check.sh
+
 .PHONY: vm-bench-apps
 # Real programs from Debian (sort, perl, sqlite3, zstd) swapping in a
 # memory cgroup in the patched kernel under qemu: time, major faults,

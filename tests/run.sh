@@ -40,6 +40,7 @@ for tier in $TIERS; do
 		if [ -f mk/kernel.mk ]; then
 			run vm 3600 make --no-print-directory vm-check
 			run vm-fbtools 1800 make --no-print-directory vm-fbtools-check
+			run vm-fbload-fidelity 2700 make --no-print-directory vm-fbload-fidelity-check
 			run vm-hpcov 900 make --no-print-directory vm-hpcov-check
 			run vm-prezero 1800 make --no-print-directory vm-prezero-check
 			run vm-hpbloat 1800 make --no-print-directory vm-hpbloat-check
