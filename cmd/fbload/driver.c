@@ -119,6 +119,10 @@ int replay_run_stream(struct replay_run *run, FILE *in, const char *name,
 		err = HF_EXIT_FAIL;
 	}
 	run->duration_ns = hf_now_ns() - start;
+	run->unknown = record_reader_skipped(rd);
+	if (run->unknown)	/* a newer fbtrace's: the replay stands without them */
+		hf_warn("%s: %lu records of kinds this fbload does not know were skipped", name,
+			run->unknown);
 	record_reader_free(rd);
 	return err;
 }

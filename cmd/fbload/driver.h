@@ -33,6 +33,7 @@ struct replay_run {
 	int n;
 	struct replay_opts opts;
 	uint64_t records, skipped, duration_ns;
+	unsigned long unknown;		/* records of kinds the reader does not know */
 	struct replay_oracle *orc;	/* with opts.oracle: the faults collected */
 	struct replay_stats oracle_st;	/* its result, after replay_run_stream() */
 };

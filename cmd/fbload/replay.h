@@ -110,10 +110,13 @@ void replay_lane_free(struct replay_lane *l);
  */
 int replay_lane_batch(struct replay_lane *l, const struct fault_record *recs, uint32_t n);
 
-/* Records a replay counts: swap-ins and major faults; minor ones with all. */
+/*
+ * Faults a replay counts: swap-ins and major faults; minor ones with all.
+ * Slot records are no faults.
+ */
 static inline bool replay_wants(const struct fault_record *r, bool all)
 {
-	return all || r->kind != FAULT_MINOR || r->cache_hit == 1;
+	return !fault_kind_is_slot(r->kind) && (all || r->kind != FAULT_MINOR || r->cache_hit == 1);
 }
 
 #endif
