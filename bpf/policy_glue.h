@@ -127,7 +127,7 @@ static int fb_replay_one(__u32 fb__i, struct fb_loop_ctx *fb__lc)	\
 	struct fb_replay_rec *fb__in;					\
 	struct fb_fault fb__f = {};					\
 	__u64 fb__page;							\
-	bool fb__hit;							\
+	bool fb__hit, fb__cached;					\
 									\
 	if (fb__i >= FB_REPLAY_BATCH)					\
 		return 1;						\
@@ -136,9 +136,10 @@ static int fb_replay_one(__u32 fb__i, struct fb_loop_ctx *fb__lc)	\
 	fb__f.swap_offset = fb__in->swap_offset;			\
 	fb__f.pid = fb__in->pid;					\
 	fb__page = fb_page(fb__f.addr) & FB_REPLAY_PAGE_MASK;		\
+	fb__cached = fb__in->flags & FB_REPLAY_CACHED;			\
 	fb__hit = (fb__in->flags & FB_REPLAY_BUFFERED) ||		\
-	      fb_inflight_take(fb__f.pid, fb__page);			\
-	if (!fb__hit && fb__f.swap_offset >= 0)				\
+	      (!fb__cached && fb_inflight_take(fb__f.pid, fb__page));	\
+	if (!fb__hit && !fb__cached && fb__f.swap_offset >= 0)		\
 		fb__hit = fb_inflight_take(fb__f.pid, FB_REPLAY_PHYS |	\
 				       (fb__f.swap_offset & FB_REPLAY_PAGE_MASK)); \
 	fb__f.hit = fb__hit;						\
@@ -146,7 +147,8 @@ static int fb_replay_one(__u32 fb__i, struct fb_loop_ctx *fb__lc)	\
 		fb__cb.fault(&fb__f);					\
 	fb__b->nreq[fb__i] = 0;						\
 	fb__b->hit[fb__i] = fb__hit;					\
-	if (!fb__hit) {							\
+	/* a swap-cache hit, prefetched or not, does not prefetch */	\
+	if (!fb__hit && !fb__cached) {					\
 		struct fb_prefetch fb__p = { .b = fb__b, .pid = fb__f.pid, .rec = fb__i }; \
 									\
 		fb__cb.prefetch(&fb__p, &fb__f);			\
