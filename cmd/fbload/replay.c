@@ -388,13 +388,13 @@ void replay_lane_free(struct replay_lane *l)
 {
 	pbuf_free(l->buf);
 	l->buf = NULL;
-	slot_table_free(l->table);
+	replay_slots_free(l->table);
 	l->table = NULL;
 }
 
 static inline uint64_t vpage(uint64_t addr)
 {
-	return slot_vpage(addr);
+	return replay_vpage(addr);
 }
 
 static inline uint64_t ppage(int64_t off)
@@ -404,38 +404,38 @@ static inline uint64_t ppage(int64_t off)
 
 /* ---- the slots the table knows ---- */
 
-static inline struct pbuf_key slot_key(const struct slot *s)
+static inline struct pbuf_key slot_key(const struct replay_slot *s)
 {
 	return (struct pbuf_key){ .page = ppage(s->offset) };
 }
 
 /* Does slot s hold page (pid, page), as far as the table knows? */
-static inline bool slot_holds(const struct slot *s, uint32_t pid, uint64_t page)
+static inline bool slot_holds(const struct replay_slot *s, uint32_t pid, uint64_t page)
 {
 	return !s->has_page || (s->pid == pid && s->page == page);
 }
 
 /* The slot of r's page when the table knows it, else NULL. */
-static struct slot *fault_slot(const struct replay_lane *l, const struct fault_record *r)
+static struct replay_slot *fault_slot(const struct replay_lane *l, const struct fault_record *r)
 {
-	struct slot *s;
+	struct replay_slot *s;
 
 	if (r->swap_offset >= 0)
-		return slot_find(l->table, r->swap_type, r->swap_offset);
-	slot_page_state(l->table, r->pid, vpage(r->addr), &s);
+		return replay_slot_find(l->table, r->swap_type, r->swap_offset);
+	replay_slots_page_state(l->table, r->pid, vpage(r->addr), &s);
 	return s;
 }
 
 /* r's hint from the table: its page buffered, in the swap cache, or neither. */
 static uint32_t slot_flags(struct replay_lane *l, const struct fault_record *r,
-			   const struct slot *s)
+			   const struct replay_slot *s)
 {
 	uint64_t page = vpage(r->addr);
 
 	if (buf_claim(l->buf, (struct pbuf_key){ page, r->pid }, l->gen) ||
 	    (slot_holds(s, r->pid, page) && buf_claim(l->buf, slot_key(s), l->gen)))
 		return FB_REPLAY_BUFFERED;
-	return s->state == SLOT_ST_CACHED ? FB_REPLAY_CACHED : 0;
+	return s->state == REPLAY_SLOT_CACHED ? FB_REPLAY_CACHED : 0;
 }
 
 /*
@@ -443,13 +443,13 @@ static uint32_t slot_flags(struct replay_lane *l, const struct fault_record *r,
  * (by page, or by slot while the slot holds it: a slot reused by another
  * page gives none); then the slot holds the page, mapped.
  */
-static bool slot_fault(struct replay_lane *l, const struct fault_record *r, struct slot *s)
+static bool slot_fault(struct replay_lane *l, const struct fault_record *r, struct replay_slot *s)
 {
 	uint64_t page = vpage(r->addr);
 	bool hit = pbuf_take(l->buf, (struct pbuf_key){ page, r->pid }) ||
 		   (slot_holds(s, r->pid, page) && pbuf_take(l->buf, slot_key(s)));
 
-	if (slot_table_fault(l->table, s, r->pid, page))
+	if (replay_slots_fault(l->table, s, r->pid, page))
 		l->err = -ENOMEM;
 	return hit;
 }
@@ -463,8 +463,8 @@ static bool slot_fault(struct replay_lane *l, const struct fault_record *r, stru
 static bool slot_request(struct replay_lane *l, const struct fault_record *r, uint64_t v)
 {
 	struct replay_stats *st = &l->st;
-	enum slot_state state;
-	struct slot *s;
+	enum replay_slot_state state;
+	struct replay_slot *s;
 
 	if (v & FB_REPLAY_PHYS) {
 		int64_t off = v & FB_REPLAY_PAGE_MASK;
@@ -473,16 +473,16 @@ static bool slot_request(struct replay_lane *l, const struct fault_record *r, ui
 			st->rejected++;
 			return true;
 		}
-		s = slot_find(l->table, r->swap_type, off);
-		state = s ? s->state : SLOT_ST_UNKNOWN;
+		s = replay_slot_find(l->table, r->swap_type, off);
+		state = s ? s->state : REPLAY_SLOT_UNKNOWN;
 	} else {
-		state = slot_page_state(l->table, r->pid, v & FB_REPLAY_PAGE_MASK, &s);
+		state = replay_slots_page_state(l->table, r->pid, v & FB_REPLAY_PAGE_MASK, &s);
 	}
-	if (state == SLOT_ST_UNKNOWN)
+	if (state == REPLAY_SLOT_UNKNOWN)
 		return false;
-	if (state == SLOT_ST_FREE || state == SLOT_ST_MAPPED)
+	if (state == REPLAY_SLOT_FREE || state == REPLAY_SLOT_MAPPED)
 		st->rejected++;
-	else if (state == SLOT_ST_CACHED ||
+	else if (state == REPLAY_SLOT_CACHED ||
 		 (s->has_page && pbuf_contains(l->buf, (struct pbuf_key){ s->page, s->pid })))
 		st->redundant++;
 	else if (pbuf_insert(l->buf, slot_key(s), &st->evicted))
@@ -500,21 +500,21 @@ static void evict(struct replay_lane *l, struct pbuf_key k)
 
 int replay_lane_slot(struct replay_lane *l, const struct fault_record *r)
 {
-	struct slot *s;
+	struct replay_slot *s;
 
-	if (!l->table && !(l->table = slot_table_new()))
+	if (!l->table && !(l->table = replay_slots_new()))
 		return -ENOMEM;
 	/* what the slot held leaves the swap cache (uncache, slotfree) or is replaced */
 	if (r->swap_offset >= 0) {
 		evict(l, (struct pbuf_key){ .page = ppage(r->swap_offset) });
-		s = slot_find(l->table, r->swap_type, r->swap_offset);
+		s = replay_slot_find(l->table, r->swap_type, r->swap_offset);
 		if (s && s->has_page)
 			evict(l, (struct pbuf_key){ s->page, s->pid });
 	}
 	/* a page swapped out was mapped: no read-ahead copy of it stands */
 	if (r->kind == SLOT_SWAPOUT)
 		evict(l, (struct pbuf_key){ vpage(r->addr), r->pid });
-	return slot_table_apply(l->table, r);
+	return replay_slots_apply(l->table, r);
 }
 
 /* ---- the batch ---- */
@@ -535,7 +535,7 @@ static void fill_batch(struct replay_lane *l, const struct fault_record *recs, u
 
 	for (uint32_t i = 0; i < n; i++) {
 		const struct fault_record *r = &recs[i];
-		const struct slot *s = l->table ? fault_slot(l, r) : NULL;
+		const struct replay_slot *s = l->table ? fault_slot(l, r) : NULL;
 
 		b->in[i].addr = r->addr;
 		b->in[i].swap_offset = r->swap_offset;
@@ -575,7 +575,7 @@ static bool fault(struct replay_lane *l, const struct fault_record *r)
 	bool hit;
 
 	if (l->table) {
-		struct slot *s = fault_slot(l, r);
+		struct replay_slot *s = fault_slot(l, r);
 
 		if (s)
 			return slot_fault(l, r, s);

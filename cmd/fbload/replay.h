@@ -99,7 +99,7 @@ struct replay_lane {
 	struct pbuf *buf;		/* with the resident model in its table */
 	uint32_t resident;		/* recently faulted pages modelled; 0: none */
 	bool slots;			/* a fault had a swap slot: the model holds them too */
-	struct slot_table *table;	/* from the first slot record on */
+	struct replay_slots *table;	/* from the first slot record on */
 	int err;			/* -ENOMEM from the table */
 	uint32_t gen;
 	struct replay_stats st;

@@ -2,13 +2,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "helpers.h"
 #include "slots.h"
 
 /*
  * Slots in an array, in order of first sight, found through an open
  * addressing index; pages through a second one, each naming its slot.
  * Nothing is ever deleted: a freed slot stays as FREE, and a page whose
- * slot moved on stays pointing at it (slot_page_state() sees it is no
+ * slot moved on stays pointing at it (replay_slots_page_state() sees it is no
  * longer there). Both grow by doubling at half full; memory follows the
  * slots and pages the trace names, not its length.
  */
@@ -18,9 +19,10 @@ struct page_ref {
 	uint32_t slot;		/* index + 1; 0: empty entry */
 };
 
-struct slot_table {
-	struct slot *slot;
-	uint32_t nslots, cap;
+struct replay_slots {
+	struct replay_slot *slot;
+	uint32_t nslots;
+	size_t cap;
 	uint32_t *index;	/* slot index + 1 by (type, offset); 0: empty */
 	uint32_t index_mask;
 	struct page_ref *page;	/* by (pid, page) */
@@ -44,23 +46,23 @@ static inline uint64_t page_hash(uint32_t pid, uint64_t page)
 	return mix(page ^ (uint64_t)pid << 40);
 }
 
-struct slot_table *slot_table_new(void)
+struct replay_slots *replay_slots_new(void)
 {
-	struct slot_table *t = calloc(1, sizeof(*t));
+	struct replay_slots *t = calloc(1, sizeof(*t));
 
 	if (!t)
 		return NULL;
 	t->index = calloc(INITIAL, sizeof(*t->index));
 	t->page = calloc(INITIAL, sizeof(*t->page));
 	if (!t->index || !t->page) {
-		slot_table_free(t);
+		replay_slots_free(t);
 		return NULL;
 	}
 	t->index_mask = t->page_mask = INITIAL - 1;
 	return t;
 }
 
-void slot_table_free(struct slot_table *t)
+void replay_slots_free(struct replay_slots *t)
 {
 	if (!t)
 		return;
@@ -71,7 +73,7 @@ void slot_table_free(struct slot_table *t)
 }
 
 /* The index entry of (type, offset): its slot's, or the empty one it would take. */
-static uint32_t *index_at(const struct slot_table *t, uint32_t *index, uint32_t mask,
+static uint32_t *index_at(const struct replay_slots *t, uint32_t *index, uint32_t mask,
 			  int type, int64_t offset)
 {
 	for (uint64_t i = slot_hash(type, offset);; i++) {
@@ -94,17 +96,10 @@ static struct page_ref *page_at(struct page_ref *refs, uint32_t mask, uint32_t p
 }
 
 /* Room for one more slot: the array and, at half full, a twice larger index. */
-static int slot_room(struct slot_table *t)
+static int slot_room(struct replay_slots *t)
 {
-	if (t->nslots == t->cap) {
-		uint32_t cap = t->cap ? t->cap * 2 : INITIAL;
-		struct slot *s = cap > t->cap ? realloc(t->slot, cap * sizeof(*s)) : NULL;
-
-		if (!s)
-			return -ENOMEM;
-		t->slot = s;
-		t->cap = cap;
-	}
+	if (t->nslots == UINT32_MAX - 1 || HF_GROW(t->slot, t->cap, t->nslots + 1))
+		return -ENOMEM;
 	if ((t->nslots + 1) * 2 > t->index_mask + 1) {
 		uint32_t mask = t->index_mask * 2 + 1;
 		uint32_t *index = mask > t->index_mask ? calloc(mask + 1, sizeof(*index)) : NULL;
@@ -120,7 +115,7 @@ static int slot_room(struct slot_table *t)
 	return 0;
 }
 
-static int page_room(struct slot_table *t)
+static int page_room(struct replay_slots *t)
 {
 	uint32_t mask = t->page_mask * 2 + 1;
 	struct page_ref *refs;
@@ -145,7 +140,7 @@ static inline int slot_type(int type)
 	return type > 0 ? type : 0;
 }
 
-struct slot *slot_find(const struct slot_table *t, int type, int64_t offset)
+struct replay_slot *replay_slot_find(const struct replay_slots *t, int type, int64_t offset)
 {
 	uint32_t e = *index_at(t, t->index, t->index_mask, slot_type(type), offset);
 
@@ -153,9 +148,9 @@ struct slot *slot_find(const struct slot_table *t, int type, int64_t offset)
 }
 
 /* The slot (type, offset), new (FREE, no page) if unseen; NULL on ENOMEM. */
-static struct slot *slot_get(struct slot_table *t, int type, int64_t offset, bool *seen)
+static struct replay_slot *slot_get(struct replay_slots *t, int type, int64_t offset, bool *seen)
 {
-	struct slot *s = slot_find(t, type, offset);
+	struct replay_slot *s = replay_slot_find(t, type, offset);
 
 	*seen = s;
 	if (s)
@@ -164,7 +159,7 @@ static struct slot *slot_get(struct slot_table *t, int type, int64_t offset, boo
 		return NULL;
 	type = slot_type(type);
 	s = &t->slot[t->nslots++];
-	*s = (struct slot){ .offset = offset, .type = type, .state = SLOT_ST_FREE };
+	*s = (struct replay_slot){ .offset = offset, .type = type, .state = REPLAY_SLOT_FREE };
 	*index_at(t, t->index, t->index_mask, type, offset) = t->nslots;
 	return s;
 }
@@ -174,8 +169,8 @@ static struct slot *slot_get(struct slot_table *t, int type, int64_t offset, boo
  * if another, holds it no longer: no page table entry counts that slot
  * any more, so a request for it is rejected (MAPPED) until it is freed.
  */
-static int slot_bind(struct slot_table *t, struct slot *s, uint32_t pid, uint64_t page,
-		     enum slot_state state)
+static int slot_bind(struct replay_slots *t, struct replay_slot *s, uint32_t pid, uint64_t page,
+		     enum replay_slot_state state)
 {
 	struct page_ref *p;
 
@@ -183,12 +178,12 @@ static int slot_bind(struct slot_table *t, struct slot *s, uint32_t pid, uint64_
 		return -ENOMEM;
 	p = page_at(t->page, t->page_mask, pid, page);
 	if (p->slot && &t->slot[p->slot - 1] != s) {
-		struct slot *old = &t->slot[p->slot - 1];
+		struct replay_slot *old = &t->slot[p->slot - 1];
 
 		if (old->has_page && old->pid == pid && old->page == page) {
 			old->has_page = false;
-			if (old->state != SLOT_ST_FREE)
-				old->state = SLOT_ST_MAPPED;
+			if (old->state != REPLAY_SLOT_FREE)
+				old->state = REPLAY_SLOT_MAPPED;
 		}
 	}
 	if (!p->slot)
@@ -201,9 +196,9 @@ static int slot_bind(struct slot_table *t, struct slot *s, uint32_t pid, uint64_
 	return 0;
 }
 
-int slot_table_apply(struct slot_table *t, const struct fault_record *r)
+int replay_slots_apply(struct replay_slots *t, const struct fault_record *r)
 {
-	struct slot *s;
+	struct replay_slot *s;
 	bool seen;
 
 	if (r->swap_offset < 0)		/* names no slot: nothing to learn */
@@ -213,14 +208,14 @@ int slot_table_apply(struct slot_table *t, const struct fault_record *r)
 		return -ENOMEM;
 	switch (r->kind) {
 	case SLOT_SWAPOUT:
-		return slot_bind(t, s, r->pid, slot_vpage(r->addr), SLOT_ST_CACHED);
+		return slot_bind(t, s, r->pid, replay_vpage(r->addr), REPLAY_SLOT_CACHED);
 	case SLOT_UNCACHE:
 		/* in use, on the device only; a mapped or freed slot stays so */
-		if (!seen || s->state == SLOT_ST_CACHED)
-			s->state = SLOT_ST_SWAPPED;
+		if (!seen || s->state == REPLAY_SLOT_CACHED)
+			s->state = REPLAY_SLOT_SWAPPED;
 		return 0;
 	case SLOT_FREE:
-		s->state = SLOT_ST_FREE;
+		s->state = REPLAY_SLOT_FREE;
 		s->has_page = false;
 		return 0;
 	default:
@@ -228,22 +223,22 @@ int slot_table_apply(struct slot_table *t, const struct fault_record *r)
 	}
 }
 
-int slot_table_fault(struct slot_table *t, struct slot *s, uint32_t pid, uint64_t page)
+int replay_slots_fault(struct replay_slots *t, struct replay_slot *s, uint32_t pid, uint64_t page)
 {
-	return slot_bind(t, s, pid, page, SLOT_ST_MAPPED);
+	return slot_bind(t, s, pid, page, REPLAY_SLOT_MAPPED);
 }
 
-enum slot_state slot_page_state(const struct slot_table *t, uint32_t pid, uint64_t page,
-				struct slot **sp)
+enum replay_slot_state replay_slots_page_state(const struct replay_slots *t, uint32_t pid,
+					       uint64_t page, struct replay_slot **sp)
 {
 	const struct page_ref *p = page_at(t->page, t->page_mask, pid, page);
-	struct slot *s = p->slot ? &t->slot[p->slot - 1] : NULL;
+	struct replay_slot *s = p->slot ? &t->slot[p->slot - 1] : NULL;
 
 	*sp = NULL;
 	if (!s)
-		return SLOT_ST_UNKNOWN;
+		return REPLAY_SLOT_UNKNOWN;
 	if (!s->has_page || s->pid != pid || s->page != page)
-		return SLOT_ST_FREE;
+		return REPLAY_SLOT_FREE;
 	*sp = s;
 	return s->state;
 }

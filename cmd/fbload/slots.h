@@ -26,52 +26,51 @@
 #include "fb_replay.h"
 #include "record.h"
 
-enum slot_state {
-	SLOT_ST_UNKNOWN,
-	SLOT_ST_FREE,
-	SLOT_ST_CACHED,
-	SLOT_ST_SWAPPED,
-	SLOT_ST_MAPPED,
+enum replay_slot_state {
+	REPLAY_SLOT_UNKNOWN,
+	REPLAY_SLOT_FREE,
+	REPLAY_SLOT_CACHED,
+	REPLAY_SLOT_SWAPPED,
+	REPLAY_SLOT_MAPPED,
 };
 
-struct slot {
+struct replay_slot {
 	int64_t offset;
 	uint64_t page;		/* virtual page number of the page it holds */
 	uint32_t pid;		/* of that page's process */
 	uint8_t type;		/* the swap device */
-	uint8_t state;		/* enum slot_state */
+	uint8_t state;		/* enum replay_slot_state */
 	bool has_page;		/* page and pid are known */
 };
 
-struct slot_table;
-struct slot_table *slot_table_new(void);
-void slot_table_free(struct slot_table *t);
+struct replay_slots;
+struct replay_slots *replay_slots_new(void);
+void replay_slots_free(struct replay_slots *t);
 
 /* Apply a slot record (swapout, uncache, slotfree). 0 or -ENOMEM. */
-int slot_table_apply(struct slot_table *t, const struct fault_record *r);
+int replay_slots_apply(struct replay_slots *t, const struct fault_record *r);
 /*
  * A swap-in fault of page (pid, page) on slot s: s holds that page, and
  * it is mapped now. 0 or -ENOMEM.
  */
-int slot_table_fault(struct slot_table *t, struct slot *s, uint32_t pid, uint64_t page);
+int replay_slots_fault(struct replay_slots *t, struct replay_slot *s, uint32_t pid, uint64_t page);
 
 /*
  * The slot (type, offset; type -1: device 0), or NULL when the table has
- * not seen it. Valid
- * until the next slot_table_apply().
+ * not seen it. Valid until the next replay_slots_apply().
  */
-struct slot *slot_find(const struct slot_table *t, int type, int64_t offset);
+struct replay_slot *replay_slot_find(const struct replay_slots *t, int type, int64_t offset);
 /*
  * Where page (pid, page) is: the state of the slot holding it (*s set);
- * SLOT_ST_FREE (*s NULL) when its slot holds it no longer (freed, or
- * reused by another page: the page is mapped or gone); SLOT_ST_UNKNOWN
+ * REPLAY_SLOT_FREE (*s NULL) when its slot holds it no longer (freed, or
+ * reused by another page: the page is mapped or gone); REPLAY_SLOT_UNKNOWN
  * when no slot record named it.
  */
-enum slot_state slot_page_state(const struct slot_table *t, uint32_t pid, uint64_t page,
-				struct slot **s);
+enum replay_slot_state replay_slots_page_state(const struct replay_slots *t, uint32_t pid,
+					       uint64_t page, struct replay_slot **s);
 
 /* The virtual page number of an address, as replay keys pages. */
-static inline uint64_t slot_vpage(uint64_t addr)
+static inline uint64_t replay_vpage(uint64_t addr)
 {
 	return (addr >> 12) & FB_REPLAY_PAGE_MASK;
 }

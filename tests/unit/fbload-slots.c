@@ -27,78 +27,78 @@ static struct fault_record rec(enum fault_kind kind, uint64_t page, int64_t slot
 	return r;
 }
 
-static enum slot_state state_of(struct slot_table *t, int64_t slot)
+static enum replay_slot_state state_of(struct replay_slots *t, int64_t slot)
 {
-	struct slot *s = slot_find(t, 0, slot);
+	struct replay_slot *s = replay_slot_find(t, 0, slot);
 
-	return s ? s->state : SLOT_ST_UNKNOWN;
+	return s ? s->state : REPLAY_SLOT_UNKNOWN;
 }
 
-static enum slot_state page_state(struct slot_table *t, uint32_t pid, uint64_t page)
+static enum replay_slot_state page_state(struct replay_slots *t, uint32_t pid, uint64_t page)
 {
-	struct slot *s;
+	struct replay_slot *s;
 
-	return slot_page_state(t, pid, page, &s);
+	return replay_slots_page_state(t, pid, page, &s);
 }
 
-static void apply(struct slot_table *t, enum fault_kind kind, uint64_t page, int64_t slot)
+static void apply(struct replay_slots *t, enum fault_kind kind, uint64_t page, int64_t slot)
 {
 	struct fault_record r = rec(kind, page, slot);
 
-	slot_table_apply(t, &r);
+	replay_slots_apply(t, &r);
 }
 
 static void test_table(void)
 {
-	struct slot_table *t = slot_table_new();
-	struct slot *s;
+	struct replay_slots *t = replay_slots_new();
+	struct replay_slot *s;
 
 	CHECK_TRUE("table: an unseen slot and page are unknown",
-		   !slot_find(t, 0, 10) && page_state(t, PID, 100) == SLOT_ST_UNKNOWN);
+		   !replay_slot_find(t, 0, 10) && page_state(t, PID, 100) == REPLAY_SLOT_UNKNOWN);
 	apply(t, SLOT_SWAPOUT, 100, 10);
-	s = slot_find(t, 0, 10);
+	s = replay_slot_find(t, 0, 10);
 	CHECK_TRUE("table: swapout: the slot holds the page, in the swap cache",
 		   s && s->has_page && s->page == 100 && s->pid == PID &&
-		   s->state == SLOT_ST_CACHED && page_state(t, PID, 100) == SLOT_ST_CACHED);
+		   s->state == REPLAY_SLOT_CACHED && page_state(t, PID, 100) == REPLAY_SLOT_CACHED);
 	apply(t, SLOT_UNCACHE, 0, 10);
 	CHECK_TRUE("table: uncache: on the device only",
-		   state_of(t, 10) == SLOT_ST_SWAPPED && page_state(t, PID, 100) == SLOT_ST_SWAPPED);
-	slot_table_fault(t, slot_find(t, 0, 10), PID, 100);
+		   state_of(t, 10) == REPLAY_SLOT_SWAPPED && page_state(t, PID, 100) == REPLAY_SLOT_SWAPPED);
+	replay_slots_fault(t, replay_slot_find(t, 0, 10), PID, 100);
 	CHECK_TRUE("table: a fault maps the page (swap count 0)",
-		   state_of(t, 10) == SLOT_ST_MAPPED && page_state(t, PID, 100) == SLOT_ST_MAPPED);
+		   state_of(t, 10) == REPLAY_SLOT_MAPPED && page_state(t, PID, 100) == REPLAY_SLOT_MAPPED);
 	apply(t, SLOT_UNCACHE, 0, 10);
-	CHECK_TRUE("table: uncache leaves a mapped slot mapped", state_of(t, 10) == SLOT_ST_MAPPED);
+	CHECK_TRUE("table: uncache leaves a mapped slot mapped", state_of(t, 10) == REPLAY_SLOT_MAPPED);
 	apply(t, SLOT_FREE, 0, 10);
 	CHECK_TRUE("table: slotfree: the slot holds nothing, its page is no longer in it",
-		   state_of(t, 10) == SLOT_ST_FREE && page_state(t, PID, 100) == SLOT_ST_FREE);
+		   state_of(t, 10) == REPLAY_SLOT_FREE && page_state(t, PID, 100) == REPLAY_SLOT_FREE);
 
 	apply(t, SLOT_SWAPOUT, 200, 10);
 	CHECK_TRUE("table: a reused slot holds the new page only",
-		   page_state(t, PID, 200) == SLOT_ST_CACHED && page_state(t, PID, 100) == SLOT_ST_FREE &&
-		   page_state(t, PID + 1, 200) == SLOT_ST_UNKNOWN);
+		   page_state(t, PID, 200) == REPLAY_SLOT_CACHED && page_state(t, PID, 100) == REPLAY_SLOT_FREE &&
+		   page_state(t, PID + 1, 200) == REPLAY_SLOT_UNKNOWN);
 	apply(t, SLOT_SWAPOUT, 200, 20);
-	s = slot_find(t, 0, 10);
+	s = replay_slot_find(t, 0, 10);
 	CHECK_TRUE("table: a page swapped out anew leaves its old slot unreferenced (rejected)",
-		   s->state == SLOT_ST_MAPPED && !s->has_page &&
-		   page_state(t, PID, 200) == SLOT_ST_CACHED && slot_find(t, 0, 20)->page == 200);
+		   s->state == REPLAY_SLOT_MAPPED && !s->has_page &&
+		   page_state(t, PID, 200) == REPLAY_SLOT_CACHED && replay_slot_find(t, 0, 20)->page == 200);
 
 	apply(t, SLOT_UNCACHE, 0, 30);
 	apply(t, SLOT_FREE, 0, 31);
 	CHECK_TRUE("table: uncache or slotfree of an unseen slot: on the device, or free",
-		   state_of(t, 30) == SLOT_ST_SWAPPED && !slot_find(t, 0, 30)->has_page &&
-		   state_of(t, 31) == SLOT_ST_FREE);
+		   state_of(t, 30) == REPLAY_SLOT_SWAPPED && !replay_slot_find(t, 0, 30)->has_page &&
+		   state_of(t, 31) == REPLAY_SLOT_FREE);
 	apply(t, SLOT_UNCACHE, 0, -1);
 	CHECK_TRUE("table: type -1 is device 0; devices are apart; no offset, no slot",
-		   slot_find(t, -1, 30) == slot_find(t, 0, 30) && !slot_find(t, 1, 30) &&
-		   !slot_find(t, 0, -1));
-	slot_table_free(t);
+		   replay_slot_find(t, -1, 30) == replay_slot_find(t, 0, 30) && !replay_slot_find(t, 1, 30) &&
+		   !replay_slot_find(t, 0, -1));
+	replay_slots_free(t);
 }
 
 /* Many slots and pages: the indexes grow and every one is still found. */
 static void test_growth(void)
 {
 	enum { N = 100000 };
-	struct slot_table *t = slot_table_new();
+	struct replay_slots *t = replay_slots_new();
 	int bad = 0;
 
 	for (int i = 1; i <= N; i++)
@@ -106,14 +106,14 @@ static void test_growth(void)
 	for (int i = 1; i <= N; i += 2)
 		apply(t, SLOT_UNCACHE, 0, i);
 	for (int i = 1; i <= N; i++) {
-		struct slot *s = slot_find(t, 0, i);
+		struct replay_slot *s = replay_slot_find(t, 0, i);
 
 		bad += !s || s->page != (uint64_t)(1000000 + i * 3) ||
-		       s->state != (i % 2 ? SLOT_ST_SWAPPED : SLOT_ST_CACHED) ||
+		       s->state != (i % 2 ? REPLAY_SLOT_SWAPPED : REPLAY_SLOT_CACHED) ||
 		       page_state(t, PID, 1000000 + i * 3) != s->state;
 	}
 	CHECK("table: 100k slots and pages through growing indexes", !bad, "%d wrong", bad);
-	slot_table_free(t);
+	replay_slots_free(t);
 }
 
 /* ---- a lane's rules ---- */
