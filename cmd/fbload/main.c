@@ -7,7 +7,8 @@
  * cmd/fbload/ holds what only fbload uses: main.c (the verbs), policies
  * (built in or a user's .bpf.o: parameters, load, attach, pins, counters),
  * driver (records read, filtered and batched into one lane per policy),
- * replay (a lane: the simulated prefetch buffer and its counts), nativemap
+ * replay (a lane: the simulated prefetch buffer and its counts), slots
+ * (the swap slots a trace's slot records tell of), nativemap
  * (BPF maps in user space for the native engine) and report (its plain
  * and JSON reports).
  */
