@@ -82,12 +82,12 @@ static int feed(struct replay_run *run, const struct fault_record *recs, uint32_
  * the first one on, batches are of one fault unless the user chose.
  */
 static int feed_slot(struct replay_run *run, const struct fault_record *recs, uint32_t n,
-		     const struct fault_record *r)
+		     const struct fault_record *r, uint32_t *batch)
 {
 	int err = n ? feed(run, recs, n) : HF_EXIT_OK;
 
 	if (!run->slot_records++ && !run->opts.batch_given)
-		run->batch = 1;
+		*batch = run->batch = 1;
 	for (int i = 0; i < run->n && !err; i++) {
 		if (replay_run_loaded(run, i) && replay_lane_slot(&run->lane[i], r)) {
 			hf_err("%s: the slot table: %s", run->pol[i].name, strerror(ENOMEM));
@@ -102,7 +102,7 @@ int replay_run_stream(struct replay_run *run, FILE *in, const char *name,
 {
 	static struct fault_record recs[FB_REPLAY_BATCH];
 	struct record_reader *rd = record_reader_new(in, name);
-	uint32_t n = 0;
+	uint32_t n = 0, batch = run->batch = run->opts.batch;
 	int ret = 0, err = HF_EXIT_OK;
 	uint64_t start = hf_now_ns();
 
@@ -112,10 +112,9 @@ int replay_run_stream(struct replay_run *run, FILE *in, const char *name,
 	}
 	if (stop)
 		record_reader_stop(rd, stop, stops);
-	run->batch = run->opts.batch;
 	while (!(stop && *stop >= stops) && (ret = record_read(rd, &recs[n])) > 0) {
 		if (fault_kind_is_slot(recs[n].kind)) {
-			if ((err = feed_slot(run, recs, n, &recs[n])))
+			if ((err = feed_slot(run, recs, n, &recs[n], &batch)))
 				break;
 			n = 0;
 			continue;
@@ -130,7 +129,7 @@ int replay_run_stream(struct replay_run *run, FILE *in, const char *name,
 			err = HF_EXIT_FAIL;
 			break;
 		}
-		if (++n == run->batch) {
+		if (++n == batch) {
 			if ((err = feed(run, recs, n)))
 				break;
 			n = 0;
