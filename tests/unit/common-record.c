@@ -62,6 +62,8 @@ static void round_trip(bool json)
 	free(buf);
 }
 
+static unsigned long parsed_skipped;	/* by the last parse_n(): of unknown kinds */
+
 /* Parse input; return the number of records, or -1 with the error in err. */
 static int parse_n(const char *input, size_t len, char *err, size_t errlen,
 		   struct fault_record *last)
@@ -77,6 +79,7 @@ static int parse_n(const char *input, size_t len, char *err, size_t errlen,
 			*last = r;
 	}
 	snprintf(err, errlen, "%s", ret < 0 ? record_reader_error(rd) : "");
+	parsed_skipped = record_reader_skipped(rd);
 	record_reader_free(rd);
 	fclose(f);
 	return ret < 0 ? -1 : n;
@@ -145,47 +148,29 @@ static void malformed(void)
 	}
 }
 
-/* Parse input; the records and the skipped count. */
-static int parse_skipped(const char *input, unsigned long *skipped, char *err, size_t errlen)
-{
-	FILE *f = fmemopen((void *)input, strlen(input), "r");
-	struct record_reader *rd = record_reader_new(f, "t");
-	struct fault_record r;
-	int n = 0, ret;
-
-	while ((ret = record_read(rd, &r)) == 1)
-		n++;
-	snprintf(err, errlen, "%s", ret < 0 ? record_reader_error(rd) : "");
-	*skipped = record_reader_skipped(rd);
-	record_reader_free(rd);
-	fclose(f);
-	return ret < 0 ? -1 : n;
-}
-
 /* A newer writer's kinds and types are skipped and counted, never an error. */
 static void forward_compatible(void)
 {
-	unsigned long skipped;
 	char err[1024];
 	int n;
 
-	n = parse_skipped("# hawkfetch trace v2\n# time_ns pid tid comm kind addr swap_type "
-			  "swap_offset cache_hit\n1 2 2 a minor 0x1000 - - -\n"
-			  "2 2 2 a moved 0x2000 0 7 -\n3 2 2 a merged - 0 7 -\n"
-			  "4 2 2 a swapout 0x3000 0 8 -\n", &skipped, err, sizeof(err));
-	CHECK("record_v2_skips_unknown_kinds", n == 2 && skipped == 2, "n=%d skipped %lu err=%s",
-	      n, skipped, err);
-	n = parse_skipped("# hawkfetch trace v3\n# addr kind\n0x1 anything_new2\n0x2 major\n",
-			  &skipped, err, sizeof(err));
-	CHECK("record_v3_reads_on", n == 1 && skipped == 1, "n=%d skipped %lu err=%s", n, skipped,
-	      err);
-	n = parse_skipped("{\"type\":\"slot\",\"kind\":\"moved\",\"swap_offset\":1}\n"
-			  "{\"type\":\"readahead\",\"pages\":4}\n{\"type\":\"summary\"}\n"
-			  "{\"type\":\"interval\"}\n{\"type\":\"fault\",\"kind\":\"unmapped\"}\n"
-			  "{\"type\":\"slot\",\"kind\":\"uncache\",\"swap_offset\":1}\n",
-			  &skipped, err, sizeof(err));
-	CHECK("record_json_skips_unknown_kinds_and_types", n == 1 && skipped == 3,
-	      "n=%d skipped %lu err=%s", n, skipped, err);
+	n = parse("# hawkfetch trace v2\n# time_ns pid tid comm kind addr swap_type "
+		  "swap_offset cache_hit\n1 2 2 a minor 0x1000 - - -\n"
+		  "2 2 2 a moved 0x2000 0 7 -\n3 2 2 a merged - 0 7 -\n"
+		  "4 2 2 a swapout 0x3000 0 8 -\n", err, sizeof(err), NULL);
+	CHECK("record_v2_skips_unknown_kinds", n == 2 && parsed_skipped == 2,
+	      "n=%d skipped %lu err=%s", n, parsed_skipped, err);
+	n = parse("# hawkfetch trace v3\n# addr kind\n0x1 anything_new2\n0x2 major\n",
+		  err, sizeof(err), NULL);
+	CHECK("record_v3_reads_on", n == 1 && parsed_skipped == 1, "n=%d skipped %lu err=%s", n,
+	      parsed_skipped, err);
+	n = parse("{\"type\":\"slot\",\"kind\":\"moved\",\"swap_offset\":1}\n"
+		  "{\"type\":\"readahead\",\"pages\":4}\n{\"type\":\"summary\"}\n"
+		  "{\"type\":\"interval\"}\n{\"type\":\"fault\",\"kind\":\"unmapped\"}\n"
+		  "{\"type\":\"slot\",\"kind\":\"uncache\",\"swap_offset\":1}\n",
+		  err, sizeof(err), NULL);
+	CHECK("record_json_skips_unknown_kinds_and_types", n == 1 && parsed_skipped == 3,
+	      "n=%d skipped %lu err=%s", n, parsed_skipped, err);
 }
 
 static void accepted(void)
