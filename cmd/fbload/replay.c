@@ -423,7 +423,8 @@ static inline bool slot_holds(const struct replay_slot *s, uint32_t pid, uint64_
 }
 
 /* The slot of r's page when the table knows it, else NULL. */
-static __slot_path struct replay_slot *fault_slot(const struct replay_lane *l, const struct fault_record *r)
+static __slot_path struct replay_slot *fault_slot(const struct replay_lane *l,
+						  const struct fault_record *r)
 {
 	struct replay_slot *s;
 
@@ -435,7 +436,7 @@ static __slot_path struct replay_slot *fault_slot(const struct replay_lane *l, c
 
 /* r's hint from the table: its page buffered, in the swap cache, or neither. */
 static __slot_path uint32_t slot_flags(struct replay_lane *l, const struct fault_record *r,
-			   const struct replay_slot *s)
+				       const struct replay_slot *s)
 {
 	uint64_t page = vpage(r->addr);
 
@@ -450,7 +451,8 @@ static __slot_path uint32_t slot_flags(struct replay_lane *l, const struct fault
  * (by page, or by slot while the slot holds it: a slot reused by another
  * page gives none); then the slot holds the page, mapped.
  */
-static __slot_path bool slot_fault(struct replay_lane *l, const struct fault_record *r, struct replay_slot *s)
+static __slot_path bool slot_fault(struct replay_lane *l, const struct fault_record *r,
+				   struct replay_slot *s)
 {
 	uint64_t page = vpage(r->addr);
 	bool hit = pbuf_take(l->buf, (struct pbuf_key){ page, r->pid }) ||
@@ -467,7 +469,8 @@ static __slot_path bool slot_fault(struct replay_lane *l, const struct fault_rec
  * page. A read page is buffered by its slot, so that a later request by
  * page or by slot finds it.
  */
-static __slot_path bool slot_request(struct replay_lane *l, const struct fault_record *r, uint64_t v)
+static __slot_path bool slot_request(struct replay_lane *l, const struct fault_record *r,
+				     uint64_t v)
 {
 	struct replay_stats *st = &l->st;
 	enum replay_slot_state state;
