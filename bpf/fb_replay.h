@@ -16,6 +16,13 @@
 
 /* in[].flags: the page was in the simulated buffer when the batch began. */
 #define FB_REPLAY_BUFFERED	1
+/*
+ * in[].flags: the page was in the swap cache, but not read ahead by the
+ * policy (slot records say so): a swap-cache hit that is no prefetch hit.
+ * As in the kernel, .fault sees a miss (hit false) and .prefetch is not
+ * called.
+ */
+#define FB_REPLAY_CACHED	2
 
 /* out[]: a virtual page number, or a swap offset with this bit set. */
 #define FB_REPLAY_PHYS		(1ULL << 63)

@@ -127,6 +127,7 @@ static int fb_replay_one(__u32 fb__i, struct fb_loop_ctx *fb__lc)	\
 	struct fb_replay_rec *fb__in;					\
 	struct fb_fault fb__f = {};					\
 	__u64 fb__page;							\
+	__u32 fb__flags;						\
 	bool fb__hit;							\
 									\
 	if (fb__i >= FB_REPLAY_BATCH)					\
@@ -136,17 +137,21 @@ static int fb_replay_one(__u32 fb__i, struct fb_loop_ctx *fb__lc)	\
 	fb__f.swap_offset = fb__in->swap_offset;			\
 	fb__f.pid = fb__in->pid;					\
 	fb__page = fb_page(fb__f.addr) & FB_REPLAY_PAGE_MASK;		\
-	fb__hit = (fb__in->flags & FB_REPLAY_BUFFERED) ||		\
-	      fb_inflight_take(fb__f.pid, fb__page);			\
-	if (!fb__hit && fb__f.swap_offset >= 0)				\
-		fb__hit = fb_inflight_take(fb__f.pid, FB_REPLAY_PHYS |	\
-				       (fb__f.swap_offset & FB_REPLAY_PAGE_MASK)); \
+	fb__flags = fb__in->flags;					\
+	fb__hit = fb__flags & FB_REPLAY_BUFFERED;			\
+	if (!fb__flags) {	/* neither buffered nor cached at batch start */ \
+		fb__hit = fb_inflight_take(fb__f.pid, fb__page);	\
+		if (!fb__hit && fb__f.swap_offset >= 0)			\
+			fb__hit = fb_inflight_take(fb__f.pid, FB_REPLAY_PHYS | \
+				(fb__f.swap_offset & FB_REPLAY_PAGE_MASK)); \
+	}								\
 	fb__f.hit = fb__hit;						\
 	if (fb__cb.fault)						\
 		fb__cb.fault(&fb__f);					\
 	fb__b->nreq[fb__i] = 0;						\
 	fb__b->hit[fb__i] = fb__hit;					\
-	if (!fb__hit) {							\
+	/* a swap-cache hit, prefetched or not, does not prefetch */	\
+	if (!fb__hit && !(fb__flags & FB_REPLAY_CACHED)) {		\
 		struct fb_prefetch fb__p = { .b = fb__b, .pid = fb__f.pid, .rec = fb__i }; \
 									\
 		fb__cb.prefetch(&fb__p, &fb__f);			\

@@ -11,27 +11,40 @@
 
 #define MAX_LINE (64 * 1024)
 #define MAX_SWAP_TYPE 63
+/* While a line is parsed: a record of a kind of a later format version. */
+#define KIND_UNKNOWN RECORD_KIND_COUNT
 
-static const char *const kind_names[FAULT_KIND_COUNT] = {
+static const char *const kind_names[RECORD_KIND_COUNT] = {
 	[FAULT_MINOR] = "minor",
 	[FAULT_MAJOR] = "major",
 	[FAULT_SWAPIN] = "swapin",
+	[SLOT_SWAPOUT] = "swapout",
+	[SLOT_UNCACHE] = "uncache",
+	[SLOT_FREE] = "slotfree",
 };
 
-static const unsigned char kind_len[FAULT_KIND_COUNT] = {
+static const unsigned char kind_len[RECORD_KIND_COUNT] = {
 	[FAULT_MINOR] = 5,
 	[FAULT_MAJOR] = 5,
 	[FAULT_SWAPIN] = 6,
+	[SLOT_SWAPOUT] = 7,
+	[SLOT_UNCACHE] = 7,
+	[SLOT_FREE] = 8,
 };
 
 const char *fault_kind_name(enum fault_kind kind)
 {
-	return kind < FAULT_KIND_COUNT ? kind_names[kind] : "?";
+	return kind < RECORD_KIND_COUNT ? kind_names[kind] : "?";
+}
+
+const char *record_type_name(enum fault_kind kind)
+{
+	return fault_kind_is_slot(kind) ? "slot" : "fault";
 }
 
 int fault_kind_parse(const char *s, enum fault_kind *kind)
 {
-	for (int k = 0; k < FAULT_KIND_COUNT; k++) {
+	for (int k = 0; k < RECORD_KIND_COUNT; k++) {
 		if (!strcmp(s, kind_names[k])) {
 			*kind = k;
 			return 0;
@@ -72,8 +85,10 @@ void record_writer_init(struct record_writer *w, FILE *out, bool json)
 
 void record_writer_fini(struct record_writer *w)
 {
-	json_object_put(w->obj);
-	w->obj = NULL;
+	for (int i = 0; i < 2; i++) {
+		json_object_put(w->obj[i]);
+		w->obj[i] = NULL;
+	}
 }
 
 static char *put_u64(char *p, uint64_t v)
@@ -148,7 +163,8 @@ void record_writer_begin(struct record_writer *w)
 {
 	if (w->json || w->header_done)
 		return;
-	fputs("#", w->out);
+	/* a comment to a v1 reader, which reads on as before */
+	fputs(RECORD_VERSION_LINE "\n#", w->out);
 	for (int c = 0; c < COL_COUNT; c++)
 		fprintf(w->out, " %s", column_names[c]);
 	fputc('\n', w->out);
@@ -170,7 +186,10 @@ static int write_text(struct record_writer *w, const struct fault_record *r)
 	*p++ = ' ';
 	p = stpcpy(p, fault_kind_name(r->kind));
 	*p++ = ' ';
-	p = put_hex(p, r->addr);
+	if (record_kind_has_addr(r->kind))
+		p = put_hex(p, r->addr);
+	else
+		*p++ = '-';
 	*p++ = ' ';
 	p = put_signed_or_dash(p, r->swap_type);
 	*p++ = ' ';
@@ -182,19 +201,20 @@ static int write_text(struct record_writer *w, const struct fault_record *r)
 }
 
 /*
- * One json-c object per writer, its values updated in place: building a
- * fresh object per record cost ~4 us, too slow for 500k faults/s.
+ * One json-c object per writer and shape (with an address, or without:
+ * uncache, slotfree), its values updated in place: building a fresh
+ * object per record cost ~4 us, too slow for 500k faults/s.
  */
-static struct json_object *json_template(struct record_writer *w)
+static struct json_object *json_template(struct record_writer *w, int shape)
 {
-	struct json_object *o = w->obj;
+	struct json_object *o = w->obj[shape];
+	static const char *const keys[] = { "type", "time_ns", "pid", "tid", "comm", "kind", "addr" };
 
 	if (o)
 		return o;
-	o = w->obj = json_object_new_object();
-	hf_json_set_str(o, "type", "fault");
-	static const char *const keys[] = { "time_ns", "pid", "tid", "comm", "kind", "addr" };
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+	o = w->obj[shape] = json_object_new_object();
+	/* the keys in this order, their values set by the first record */
+	for (size_t i = 0; i < ARRAY_SIZE(keys) - shape; i++)
 		json_object_object_add(o, keys[i], NULL);
 	return o;
 }
@@ -234,18 +254,22 @@ static void json_set_opt(struct json_object *o, const char *key, struct json_obj
 
 static int write_json(struct record_writer *w, const struct fault_record *r)
 {
-	struct json_object *o = json_template(w), **v = w->val;
+	int shape = !record_kind_has_addr(r->kind);
+	struct json_object *o = json_template(w, shape), **v = w->val[shape];
 	char comm[FAULT_COMM_LEN + 1], addr[24];
 
 	memcpy(comm, r->comm, FAULT_COMM_LEN);
 	comm[FAULT_COMM_LEN] = '\0';
-	snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)r->addr);
+	json_set(o, "type", &v[9], J_STR, 0, record_type_name(r->kind));
 	json_set(o, "time_ns", &v[0], J_U64, r->time_ns, NULL);
 	json_set(o, "pid", &v[1], J_INT, r->pid, NULL);
 	json_set(o, "tid", &v[2], J_INT, r->tid, NULL);
 	json_set(o, "comm", &v[3], J_STR, 0, comm);
 	json_set(o, "kind", &v[4], J_STR, 0, fault_kind_name(r->kind));
-	json_set(o, "addr", &v[5], J_STR, 0, addr);
+	if (!shape) {
+		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)r->addr);
+		json_set(o, "addr", &v[5], J_STR, 0, addr);
+	}
 	json_set_opt(o, "swap_type", &v[6], J_INT, r->swap_type);
 	json_set_opt(o, "swap_offset", &v[7], J_INT, r->swap_offset);
 	json_set_opt(o, "cache_hit", &v[8], J_BOOL, r->cache_hit);
@@ -300,6 +324,8 @@ struct record_reader {
 	bool skip;		/* inside an over-long line: drop up to its newline */
 	bool careful;		/* no fast_text_line(): for tests */
 	bool stopped;		/* *stop reached stops: the input ends here */
+	bool lenient;		/* v2 or later: records of unknown kinds are skipped */
+	unsigned long skipped;	/* records of unknown kinds */
 	volatile sig_atomic_t *stop;	/* record_reader_stop() */
 	int stops;
 	unsigned long lineno;
@@ -375,6 +401,11 @@ const char *record_reader_error(const struct record_reader *rd)
 unsigned long record_reader_line(const struct record_reader *rd)
 {
 	return rd->lineno;
+}
+
+unsigned long record_reader_skipped(const struct record_reader *rd)
+{
+	return rd->skipped;
 }
 
 /*
@@ -498,7 +529,7 @@ static int unescape_comm(const char *s, char *comm)
 /* fault_kind_parse() for a column of known length, without strcmp(). */
 static int parse_kind(const char *s, size_t len, enum fault_kind *kind)
 {
-	for (int k = 0; k < FAULT_KIND_COUNT; k++) {
+	for (int k = 0; k < RECORD_KIND_COUNT; k++) {
 		if (len == kind_len[k] && !memcmp(s, kind_names[k], len)) {
 			*kind = k;
 			return 0;
@@ -507,10 +538,35 @@ static int parse_kind(const char *s, size_t len, enum fault_kind *kind)
 	return -EINVAL;
 }
 
+/* A lowercase word: what the kind of a later format version looks like. */
+static bool is_kind_word(const char *s)
+{
+	if (*s < 'a' || *s > 'z')
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
+}
+
+/* A record of this kind must name its page (unknown kinds need not). */
+static bool needs_addr(enum fault_kind kind)
+{
+	return kind != KIND_UNKNOWN && record_kind_has_addr(kind);
+}
+
+#define KINDS_EXPECTED "expected minor, major, swapin, swapout, uncache or slotfree"
+
 /* Why a number column is bad: "" or " (number too large)". */
 static const char *too_large(int err)
 {
 	return err == -ERANGE ? " (number too large)" : "";
+}
+
+static int bad_addr(const char *s, int e, char *err, size_t errlen)
+{
+	return fail(err, errlen, "bad addr '%s' (%s)", s, e == -ERANGE ? "number too large" :
+		    "expected 0x followed by hex digits");
 }
 
 static int parse_field(enum column col, const char *s, size_t len, struct fault_record *r,
@@ -539,12 +595,11 @@ static int parse_field(enum column col, const char *s, size_t len, struct fault_
 		break;
 	case COL_KIND:
 		if (parse_kind(s, len, &r->kind))
-			return fail(err, errlen, "bad kind '%s' (expected minor, major or swapin)", s);
+			return fail(err, errlen, "bad kind '%s' (" KINDS_EXPECTED ")", s);
 		break;
 	case COL_ADDR:
 		if ((e = parse_addr(s, &r->addr)))
-			return fail(err, errlen, "bad addr '%s' (%s)", s, e == -ERANGE ?
-				    "number too large" : "expected 0x followed by hex digits");
+			return bad_addr(s, e, err, errlen);
 		break;
 	case COL_SWAP_TYPE:
 		if ((e = parse_opt_int(s, MAX_SWAP_TYPE, &v)))
@@ -575,6 +630,18 @@ static enum column column_by_name(const char *name)
 	return COL_UNKNOWN;
 }
 
+/* "# hawkfetch trace vN": from v2 on, records of unknown kinds are skipped. */
+static bool parse_version(struct record_reader *rd, const char *line)
+{
+	static const char prefix[] = "# hawkfetch trace v";
+	uint64_t v;
+
+	if (strncmp(line, prefix, sizeof(prefix) - 1) || parse_dec(line + sizeof(prefix) - 1, &v))
+		return false;
+	rd->lenient = v >= 2;
+	return true;
+}
+
 /* A '#' line naming the columns (it must name at least addr and kind). */
 static int parse_header(struct record_reader *rd, char *line)
 {
@@ -582,6 +649,8 @@ static int parse_header(struct record_reader *rd, char *line)
 	bool seen[COL_COUNT + 1] = { false };
 	int n = 0;
 
+	if (parse_version(rd, line))
+		return 0;
 	for (char *save, *t = strtok_r(line + 1, " \t", &save); t;
 	     t = strtok_r(NULL, " \t", &save)) {
 		if (n == (int)ARRAY_SIZE(cols))
@@ -604,12 +673,38 @@ static inline bool is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* line: NUL-terminated, no leading blank; fields are cut in place. */
+/*
+ * A field whose meaning depends on the kind: an addr of "-" (uncache and
+ * slotfree name no page), a kind unknown to this reader (from v2 on).
+ * 1 when taken, 0 for parse_field(), -1 on error.
+ */
+static int kind_field(struct record_reader *rd, enum column col, const char *t, size_t len,
+		      struct fault_record *r, bool kind_seen, bool *addr_dash)
+{
+	enum fault_kind k;
+
+	if (col == COL_ADDR && t[0] == '-' && !t[1]) {
+		if (kind_seen && needs_addr(r->kind))
+			return bad_addr(t, -EINVAL, rd->err, sizeof(rd->err));
+		*addr_dash = true;
+		return 1;
+	}
+	if (col == COL_KIND && rd->lenient && parse_kind(t, len, &k) && is_kind_word(t)) {
+		r->kind = KIND_UNKNOWN;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * line: NUL-terminated, no leading blank; fields are cut in place.
+ * 0 with a record, 1 for a record of an unknown kind, -1 on error.
+ */
 static int parse_text_line(struct record_reader *rd, char *line, struct fault_record *r)
 {
 	char *p = line;
-	int n = 0;
-	bool more = false;
+	int n = 0, ret;
+	bool more = false, kind_seen = false, addr_dash = false;
 
 	fault_record_clear(r);
 	for (;;) {
@@ -628,13 +723,19 @@ static int parse_text_line(struct record_reader *rd, char *line, struct fault_re
 		size_t len = p - t;
 		if (*p)
 			*p++ = '\0';
-		if (parse_field(rd->cols[n++], t, len, r, rd->err, sizeof(rd->err)))
+		enum column col = rd->cols[n++];
+
+		ret = kind_field(rd, col, t, len, r, kind_seen, &addr_dash);
+		if (ret < 0 || (!ret && parse_field(col, t, len, r, rd->err, sizeof(rd->err))))
 			return -1;
+		kind_seen |= col == COL_KIND;
 	}
 	if (n != rd->ncols || more)
 		return fail(rd->err, sizeof(rd->err), "expected %d columns, got %d%s",
 			    rd->ncols, n, more ? " or more" : "");
-	return 0;
+	if (addr_dash && needs_addr(r->kind))
+		return bad_addr("-", -EINVAL, rd->err, sizeof(rd->err));
+	return r->kind == KIND_UNKNOWN;
 }
 static int json_int(struct json_object *v, const char *key, int64_t min, int64_t max,
 		    int64_t *out, char *err, size_t errlen)
@@ -673,9 +774,15 @@ static int json_field(const char *key, struct json_object *v, struct fault_recor
 		return fail(err, errlen, "\"addr\" must be a \"0x...\" string");
 	}
 	if (!strcmp(key, "kind")) {
-		if (!json_object_is_type(v, json_type_string) ||
-		    fault_kind_parse(json_object_get_string(v), &r->kind))
-			return fail(err, errlen, "bad kind (expected minor, major or swapin)");
+		const char *s = json_object_get_string(v);
+
+		if (!json_object_is_type(v, json_type_string))
+			return fail(err, errlen, "bad kind (" KINDS_EXPECTED ")");
+		if (!fault_kind_parse(s, &r->kind))
+			return 0;
+		if (!is_kind_word(s))
+			return fail(err, errlen, "bad kind '%s' (" KINDS_EXPECTED ")", s);
+		r->kind = KIND_UNKNOWN;	/* of a later version: skipped */
 		return 0;
 	}
 	if (!strcmp(key, "comm")) {
@@ -718,28 +825,43 @@ static int json_field(const char *key, struct json_object *v, struct fault_recor
 	return 0;	/* unknown keys are for newer writers */
 }
 
-/* Returns 1 for a fault record, 0 for another "type" (skipped), -1 on error. */
+/* The "type"s of fbtrace's stream metadata: skipped, not counted. */
+static bool json_metadata(const char *type)
+{
+	return !strcmp(type, "summary") || !strcmp(type, "interval") || !strcmp(type, "error");
+}
+
+/*
+ * Returns 1 for a record, 0 for metadata (skipped), 2 for a record of an
+ * unknown kind or "type" (skipped and counted), -1 on error.
+ */
 static int parse_json_object(struct json_object *o, struct fault_record *r,
 			     char *err, size_t errlen)
 {
 	struct json_object *type, *v;
+	const char *t = NULL;
 
 	if (!json_object_is_type(o, json_type_object))
 		return fail(err, errlen, "expected a JSON object");
 	if (json_object_object_get_ex(o, "type", &type)) {
 		if (!json_object_is_type(type, json_type_string))
 			return fail(err, errlen, "\"type\" must be a string");
-		if (strcmp(json_object_get_string(type), "fault"))
-			return 0;
+		t = json_object_get_string(type);
+		if (strcmp(t, "fault") && strcmp(t, "slot"))
+			return json_metadata(t) ? 0 : 2;
 	}
 	fault_record_clear(r);
-	if (!json_object_object_get_ex(o, "addr", &v))
-		return fail(err, errlen, "missing \"addr\"");
 	if (!json_object_object_get_ex(o, "kind", &v))
 		return fail(err, errlen, "missing \"kind\"");
 	json_object_object_foreach(o, key, val)
 		if (json_field(key, val, r, err, errlen))
 			return -1;
+	if (r->kind == KIND_UNKNOWN)
+		return 2;
+	if (t && strcmp(t, record_type_name(r->kind)))
+		return fail(err, errlen, "kind '%s' in a \"%s\" object", fault_kind_name(r->kind), t);
+	if (record_kind_has_addr(r->kind) && !json_object_object_get_ex(o, "addr", &v))
+		return fail(err, errlen, "missing \"addr\"");
 	return 1;
 }
 
@@ -1011,7 +1133,23 @@ static inline const char *fast_kind(const char *p, enum fault_kind *kind)
 		*kind = FAULT_MINOR;
 		return p + 5;
 	}
+	for (int k = SLOT_SWAPOUT; k < RECORD_KIND_COUNT; k++) {
+		if (!memcmp(p, kind_names[k], kind_len[k]) && field_end(p[kind_len[k]])) {
+			*kind = k;
+			return p + kind_len[k];
+		}
+	}
 	return NULL;
+}
+
+/* The addr column of a record of this kind: "-" for one that names no page. */
+static inline const char *fast_kind_addr(const char *p, enum fault_kind kind, uint64_t *out)
+{
+	if (*p == '-' && !record_kind_has_addr(kind) && field_end(p[1])) {
+		*out = 0;
+		return p + 1;
+	}
+	return fast_addr(p, out);
 }
 
 /* The index of the first byte with its high bit set in m, 8 if none. */
@@ -1099,8 +1237,8 @@ static int fast_text_line(struct record_reader *rd, struct fault_record *r)
 		case COL_KIND:
 			p = fast_kind(p, &r->kind);
 			break;
-		case COL_ADDR:
-			p = fast_addr(p, &r->addr);
+		case COL_ADDR:	/* the kind, when not yet parsed, is minor: "-" goes careful */
+			p = fast_kind_addr(p, r->kind, &r->addr);
 			break;
 		case COL_SWAP_TYPE: {
 			int64_t v;
@@ -1200,7 +1338,7 @@ static int fast_fbtrace_line(struct record_reader *rd, struct fault_record *r)
 		r->tid = tid;
 		memo_save(rd, p, q - p, r);
 	}
-	if (!(p = fast_space(fast_addr(q, &r->addr))) ||
+	if (!(p = fast_space(fast_kind_addr(q, r->kind, &r->addr))) ||
 	    !(p = fast_space(fast_opt(p, MAX_SWAP_TYPE, &v))))
 		return 0;
 	r->swap_type = v;
@@ -1236,11 +1374,18 @@ static int read_line(struct record_reader *rd, struct fault_record *r)
 	if (rd->form == FORM_JSON) {
 		if (!rd->tok && !(rd->tok = json_tokener_new()))
 			return fail(rd->err, sizeof(rd->err), "out of memory");
-		return parse_json(rd->tok, p, len, r, rd->err, sizeof(rd->err), rd->unterminated);
-	}
-	if (*p == '#')
+		ret = parse_json(rd->tok, p, len, r, rd->err, sizeof(rd->err), rd->unterminated);
+	} else if (*p == '#') {
 		return parse_header(rd, p);
-	return parse_text_line(rd, p, r) ? -1 : 1;
+	} else {
+		ret = parse_text_line(rd, p, r);
+		ret = ret < 0 ? ret : ret ? 2 : 1;
+	}
+	if (ret == 2) {		/* of an unknown kind: skipped */
+		rd->skipped++;
+		return 0;
+	}
+	return ret;
 }
 
 int record_read(struct record_reader *rd, struct fault_record *r)

@@ -76,12 +76,33 @@ static int feed(struct replay_run *run, const struct fault_record *recs, uint32_
 	return HF_EXIT_OK;
 }
 
+/*
+ * Slot record r, after the n faults before it (fed first, so that every
+ * lane sees the trace's order). The kernel decides fault by fault: from
+ * the first one on, batches are of one fault unless the user chose.
+ */
+static int feed_slot(struct replay_run *run, const struct fault_record *recs, uint32_t n,
+		     const struct fault_record *r, uint32_t *batch)
+{
+	int err = n ? feed(run, recs, n) : HF_EXIT_OK;
+
+	if (!run->slot_records++ && !run->opts.batch_given)
+		*batch = run->batch = 1;
+	for (int i = 0; i < run->n && !err; i++) {
+		if (replay_run_loaded(run, i) && replay_lane_slot(&run->lane[i], r)) {
+			hf_err("%s: the slot table: %s", run->pol[i].name, strerror(ENOMEM));
+			err = HF_EXIT_FAIL;
+		}
+	}
+	return err;
+}
+
 int replay_run_stream(struct replay_run *run, FILE *in, const char *name,
 		      volatile sig_atomic_t *stop, int stops)
 {
 	static struct fault_record recs[FB_REPLAY_BATCH];
 	struct record_reader *rd = record_reader_new(in, name);
-	uint32_t n = 0, batch = run->opts.batch;
+	uint32_t n = 0, batch = run->batch = run->opts.batch;
 	int ret = 0, err = HF_EXIT_OK;
 	uint64_t start = hf_now_ns();
 
@@ -92,6 +113,12 @@ int replay_run_stream(struct replay_run *run, FILE *in, const char *name,
 	if (stop)
 		record_reader_stop(rd, stop, stops);
 	while (!(stop && *stop >= stops) && (ret = record_read(rd, &recs[n])) > 0) {
+		if (fault_kind_is_slot(recs[n].kind)) {
+			if ((err = feed_slot(run, recs, n, &recs[n], &batch)))
+				break;
+			n = 0;
+			continue;
+		}
 		if (!replay_wants(&recs[n], run->opts.all_faults)) {
 			run->skipped++;
 			continue;
@@ -119,6 +146,10 @@ int replay_run_stream(struct replay_run *run, FILE *in, const char *name,
 		err = HF_EXIT_FAIL;
 	}
 	run->duration_ns = hf_now_ns() - start;
+	run->unknown = record_reader_skipped(rd);
+	if (run->unknown)	/* a newer fbtrace's: the replay stands without them */
+		hf_warn("%s: %lu records of kinds this fbload does not know were skipped", name,
+			run->unknown);
 	record_reader_free(rd);
 	return err;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The replay driver: fault records read from a stream, filtered, batched
- * and fed to one replay lane (replay.h) per policy, side by side.
+ * and fed to one replay lane (replay.h) per policy, side by side. Slot
+ * records go to every lane in trace order, between the batches of faults.
  */
 #ifndef HF_FBLOAD_DRIVER_H
 #define HF_FBLOAD_DRIVER_H
@@ -20,6 +21,7 @@ struct replay_opts {
 	uint32_t buffer_pages;		/* the simulated prefetch buffer */
 	uint32_t resident;		/* recently faulted pages still mapped; 0: off */
 	uint32_t batch;			/* records per BPF run, 1..FB_REPLAY_BATCH */
+	bool batch_given;		/* by the user: slot records keep it */
 	bool all_faults;		/* minor faults too */
 	bool oracle;			/* also run the oracle (oracle.h) at the end */
 	const char *const *sets;	/* -o [POLICY.]KEY=VALUE */
@@ -33,6 +35,9 @@ struct replay_run {
 	int n;
 	struct replay_opts opts;
 	uint64_t records, skipped, duration_ns;
+	uint64_t slot_records;		/* given to the lanes */
+	uint32_t batch;			/* the batch used (1 from the first slot record) */
+	unsigned long unknown;		/* records of kinds the reader does not know */
 	struct replay_oracle *orc;	/* with opts.oracle: the faults collected */
 	struct replay_stats oracle_st;	/* its result, after replay_run_stream() */
 };

@@ -7,7 +7,8 @@
  * cmd/fbload/ holds what only fbload uses: main.c (the verbs), policies
  * (built in or a user's .bpf.o: parameters, load, attach, pins, counters),
  * driver (records read, filtered and batched into one lane per policy),
- * replay (a lane: the simulated prefetch buffer and its counts), nativemap
+ * replay (a lane: the simulated prefetch buffer and its counts), slots
+ * (the swap slots a trace's slot records tell of), nativemap
  * (BPF maps in user space for the native engine) and report (its plain
  * and JSON reports).
  */
@@ -88,7 +89,8 @@ static const struct argp_option options[] = {
 	  "(native: no root, no BPF, any kernel; the default for built-ins) or as BPF in this "
 	  "kernel (the default for a .bpf.o; needs root)", 0 },
 	{ "batch", OPT_BATCH, "N", 0, "Records per policy run, 1 to 512 (default 512; 1 gives "
-	  "the policy exact hit flags under eviction pressure)", 0 },
+	  "the policy exact hit flags under eviction pressure; a trace with slot records "
+	  "replays with 1 unless N is given)", 0 },
 	{ "decisions", OPT_DECISIONS, NULL, 0, "Print every fault: hit or miss, and the pages "
 	  "its miss requested", 0 },
 	{ "oracle", OPT_ORACLE, NULL, 0, "Add the oracle: the coverage of a prefetcher that "
@@ -196,6 +198,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_BATCH:
 		args.opts.batch = hf_arg_u64(arg, 1, FB_REPLAY_BATCH, "batch size", state);
+		args.opts.batch_given = true;
 		break;
 	case OPT_RESIDENT:
 		args.opts.resident = hf_arg_u64(arg, 0, 1U << 26, "resident pages", state);

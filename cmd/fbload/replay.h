@@ -8,6 +8,16 @@
  * The policy itself runs elsewhere (its BPF replay program, see policy.h
  * and bpf/fb_replay.h); this file only needs a function that fills a
  * batch's verdicts, so it is tested without BPF.
+ *
+ * With slot records (trace format v2) a lane also keeps a slot table
+ * (slots.h) and, for the slots and pages it knows, decides as the kernel
+ * does: a request for a free or mapped slot is rejected, one for a page
+ * in the swap cache reads nothing, one for a page on the device only is
+ * read (buffered); a fault on a slot cached but not read ahead is a
+ * swap-cache hit, no prefetch hit (FB_REPLAY_CACHED: no .prefetch), and
+ * a slot's buffered page leaves the buffer when the slot is uncached,
+ * freed or reused. What it does not know keeps the buffer and the
+ * --resident model.
  */
 #ifndef HF_FBLOAD_REPLAY_H
 #define HF_FBLOAD_REPLAY_H
@@ -18,6 +28,7 @@
 #include "fb_replay.h"
 #include "helpers.h"
 #include "record.h"
+#include "slots.h"
 
 /* ---- the buffer ---- */
 
@@ -51,8 +62,8 @@ struct replay_stats {
 	uint64_t faults;
 	uint64_t hits;
 	uint64_t prefetched;	/* pages newly put in the buffer */
-	uint64_t redundant;	/* requests for a buffered or the faulting page */
-	uint64_t rejected;	/* requests for resident pages (not swapped out) */
+	uint64_t redundant;	/* requests for a buffered, swap-cached or the faulting page */
+	uint64_t rejected;	/* requests for resident pages (not swapped out) or free slots */
 	uint64_t evicted;	/* prefetched pages evicted before any use */
 	uint64_t feedback_diff;	/* records whose hit flag, as the policy saw it, was wrong */
 };
@@ -88,6 +99,8 @@ struct replay_lane {
 	struct pbuf *buf;		/* with the resident model in its table */
 	uint32_t resident;		/* recently faulted pages modelled; 0: none */
 	bool slots;			/* a fault had a swap slot: the model holds them too */
+	struct replay_slots *table;	/* from the first slot record on */
+	int err;			/* -ENOMEM from the table */
 	uint32_t gen;
 	struct replay_stats st;
 };
@@ -109,11 +122,20 @@ void replay_lane_free(struct replay_lane *l);
  * requests through the buffer in record order. 0 or -errno from run().
  */
 int replay_lane_batch(struct replay_lane *l, const struct fault_record *recs, uint32_t n);
+/*
+ * A slot record, in trace order between the faults (no fault, not given
+ * to the policy): the buffer drops what the slot held, then the table
+ * learns it. 0 or -ENOMEM.
+ */
+int replay_lane_slot(struct replay_lane *l, const struct fault_record *r);
 
-/* Records a replay counts: swap-ins and major faults; minor ones with all. */
+/*
+ * Faults a replay counts: swap-ins and major faults; minor ones with all.
+ * Slot records are no faults.
+ */
 static inline bool replay_wants(const struct fault_record *r, bool all)
 {
-	return all || r->kind != FAULT_MINOR || r->cache_hit == 1;
+	return !fault_kind_is_slot(r->kind) && (all || r->kind != FAULT_MINOR || r->cache_hit == 1);
 }
 
 #endif

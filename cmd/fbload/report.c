@@ -95,6 +95,8 @@ static void print_replay_json(const struct replay_run *run, const char *source, 
 	hf_json_set_u64(o, "resident_pages", run->opts.resident);
 	hf_json_set_u64(o, "records", run->records);
 	hf_json_set_u64(o, "skipped_records", run->skipped);
+	if (run->slot_records)	/* only then: documents of v1 traces stay as they were */
+		hf_json_set_u64(o, "slot_records", run->slot_records);
 	hf_json_set_u64(o, "duration_ns", run->duration_ns);
 	hf_json_set_u64(o, "records_per_sec", (uint64_t)rate);
 	for (int i = 0; i < run->n; i++) {
@@ -160,6 +162,9 @@ static void print_replay_text(const struct replay_run *run, double rate)
 	}
 	if (run->orc)
 		replay_row_text(run, "oracle", &run->oracle_st);
+	if (run->slot_records)
+		printf("%llu slot records: replay knew the swap slots' state (batch %u)\n",
+		       (unsigned long long)run->slot_records, run->batch);
 	hf_debug("%llu records (%llu skipped) in %.3f s: %.0f records/s per policy lane, "
 		 "buffer %u pages", (unsigned long long)run->records,
 		 (unsigned long long)run->skipped, run->duration_ns / 1e9, rate,

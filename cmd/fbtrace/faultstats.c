@@ -35,6 +35,8 @@ struct fault_stats_pid *fault_stats_add(struct fault_stats *st, const struct fau
 {
 	struct fault_stats_pid *p;
 
+	if ((unsigned int)r->kind >= FAULT_KIND_COUNT)	/* the arrays count faults only */
+		return NULL;
 	st->total[r->kind]++;
 	if (!r->pid)
 		return NULL;

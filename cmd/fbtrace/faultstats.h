@@ -49,7 +49,10 @@ struct fault_stats_cgroup {
 	uint64_t delay_count, delay_ns;	/* over the processes whose delay is known */
 };
 
-/* Count a record; returns its process's entry (NULL for pid 0). */
+/*
+ * Count a fault; returns its process's entry (NULL for pid 0). A slot
+ * record (or any kind past the faults) is no fault: NULL, nothing counted.
+ */
 struct fault_stats_pid *fault_stats_add(struct fault_stats *st, const struct fault_record *r);
 /* The entry of pid, or NULL. */
 struct fault_stats_pid *fault_stats_find(const struct fault_stats *st, int32_t pid);

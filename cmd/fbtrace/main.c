@@ -231,13 +231,14 @@ static int write_json_escaped(struct session *s, const struct fault_record *r)
 	int err = 0;
 
 	hf_proc_comm_escape(r->comm, comm);
-	hf_json_set_str(o, "type", fault_kind_is_slot(r->kind) ? "slot" : "fault");
+	hf_json_set_str(o, "type", record_type_name(r->kind));
 	hf_json_set_u64(o, "time_ns", r->time_ns);
 	json_object_object_add(o, "pid", json_object_new_int64(r->pid));
 	json_object_object_add(o, "tid", json_object_new_int64(r->tid));
 	hf_json_set_str(o, "comm", comm);
 	hf_json_set_str(o, "kind", fault_kind_name(r->kind));
-	json_object_object_add(o, "addr", hf_json_addr(r->addr));
+	if (record_kind_has_addr(r->kind))
+		json_object_object_add(o, "addr", hf_json_addr(r->addr));
 	if (r->swap_type >= 0)
 		json_object_object_add(o, "swap_type", json_object_new_int64(r->swap_type));
 	if (r->swap_offset >= 0)

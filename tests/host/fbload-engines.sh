@@ -101,7 +101,8 @@ jq -e '.policies[0].engine == "native" and .policies[0].loaded and
 	"$work/out" >/dev/null
 check "engines: -j names each policy's engine, and the refused one's reason and count" [ $? -eq 0 ]
 
-# -- the differential fuzz: random traces, buffers, batches and parameters
+# -- the differential fuzz: random traces (every other one with slot records),
+# buffers, batches and parameters
 opts() {	# SEED: a random option set
 	local s=$1
 	echo "-b $(( (s % 3 == 0) ? 4 : (s % 3 == 1) ? 64 : 4096 ))" \
@@ -111,16 +112,17 @@ opts() {	# SEED: a random option set
 	     "-o stride.degree=$(( s % 33 )) -o streams.max_distance=$(( s % 300 ))" \
 	     "-o adaptive.max_window=$(( 1 + s % 33 )) -o adaptive.recent=$(( s % 100 ))"
 }
+slots() { [ $(($1 % 2)) = 1 ] && echo -s; }	# every other trace with slot records
 base=$(date +%s) runs=0 bad=
 end=$((SECONDS + FUZZ_SECONDS))
 while [ $SECONDS -lt $end ] && [ -z "$bad" ]; do
 	seed=$((base + runs))
-	tests/gentrace-mix.sh "$seed" $((500 + seed % 5000)) > "$work/fuzz"
+	tests/gentrace-mix.sh $(slots "$seed") "$seed" $((500 + seed % 5000)) > "$work/fuzz"
 	same "$work/fuzz" $(opts "$seed") || bad="seed $seed, options: $(opts "$seed") ($(keep "$work/fuzz"))"
 	runs=$((runs + 1))
 done
 if [ -z "$bad" ] && [ $runs -ge 10 ]; then
 	pass "engines: differential fuzz, $runs random traces in ${FUZZ_SECONDS} s, all decide alike (seeds $base..$((base + runs - 1)))"
 else
-	fail "engines: differential fuzz" "${bad:-only $runs runs in ${FUZZ_SECONDS} s}; reproduce: tests/gentrace-mix.sh SEED \$((500 + SEED % 5000))"
+	fail "engines: differential fuzz" "${bad:-only $runs runs in ${FUZZ_SECONDS} s}; reproduce: tests/gentrace-mix.sh [-s if SEED is odd] SEED \$((500 + SEED % 5000))"
 fi

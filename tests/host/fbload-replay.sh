@@ -92,6 +92,24 @@ out=$("$fbload" -r "$work/seq" leap readahead)
 grep -q "^POLICY .*ACCURACY *COVERAGE" <<<"$out" && grep -q "^readahead " <<<"$out"
 check "replay: plain output is a table" [ $? -eq 0 ]
 
+# -- slot records (format v2): the fixture in both forms, batch 1 by default
+slots=$fix/slots-walk.txt
+awk '/^#/ { next }
+	{ printf "{\"type\":\"%s\",\"time_ns\":%s,\"pid\":%s,\"tid\":%s,\"comm\":\"%s\",\"kind\":\"%s\"",
+		  ($5 == "swapin" || $5 == "major") ? "fault" : "slot", $1, $2, $3, $4, $5
+	  if ($6 != "-") printf ",\"addr\":\"%s\"", $6
+	  if ($7 != "-") printf ",\"swap_type\":%s,\"swap_offset\":%s", $7, $8
+	  if ($9 != "-") printf ",\"cache_hit\":%s", $9 ? "true" : "false"
+	  print "}" }' "$slots" > "$work/slots.jsonl"
+t=$("$fbload" -j -r "$slots" leap next | jq -c '[.slot_records, .policies]')
+jl=$("$fbload" -j -r "$work/slots.jsonl" leap next | jq -c '[.slot_records, .policies]')
+check "replay: slot records, text and JSON Lines alike ($(jq -c '.[0]' <<<"$t") slot records)" \
+	[ "$t" = "$jl" -a "$(jq '.[0]' <<<"$t")" = 228 ]
+b=$("$fbload" -j --batch 512 -r "$slots" leap | jq -c '.policies[0].hits')
+grep -q "slot records: .*(batch 1)" <("$fbload" -r "$slots" leap) &&
+	grep -q "slot records: .*(batch 512)" <("$fbload" --batch 512 -r "$slots" leap)
+check "replay: slot records replay with batch 1 unless --batch is given (hits at 512: $b)" [ $? -eq 0 ]
+
 # -- parameters
 j=$("$fbload" -j -r "$work/seq" -o leap.max_window=4 leap stride)
 [ "$(field "$j" leap prefetched)" -lt 19000 ] && jq -e '.policies[0].parameters.max_window == 4' <<<"$j" >/dev/null

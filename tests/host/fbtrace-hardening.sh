@@ -55,7 +55,7 @@ for t in "-p $free_pid|pid $free_pid: no such process" \
 done
 echo keep > keep.txt
 $F -o keep.txt -- true > out 2> err; rc=$?
-if [ $rc = 0 ] && head -1 keep.txt | grep -q '^# time_ns'; then
+if [ $rc = 0 ] && head -2 keep.txt | grep -q '^# time_ns'; then
 	pass "fbtrace_hardening_replace: a good trace replaces FILE"
 else fail fbtrace_hardening_replace "status $rc, keep.txt: $(head -c 80 keep.txt)"; fi
 

@@ -19,6 +19,8 @@ seed_record() {
 	done
 	tests/gentrace.sh -j pages 1 2 3 > "$1/json-lines"
 	printf '{"type":"fault","time_ns":1,"pid":2,"tid":2,"comm":"a b","kind":"swapin","addr":"0x1000","swap_type":0,"swap_offset":7,"cache_hit":true}\n' > "$1/json-full"
+	printf '{"type":"slot","time_ns":1,"pid":2,"tid":2,"comm":"a","kind":"swapout","addr":"0x1000","swap_type":0,"swap_offset":7}\n{"type":"slot","time_ns":2,"pid":9,"tid":9,"comm":"kswapd0","kind":"uncache","swap_type":0,"swap_offset":7}\n' > "$1/json-slots"
+	printf '# hawkfetch trace v2\n# time_ns pid tid comm kind addr swap_type swap_offset cache_hit\n1 2 2 a swapout 0x1000 0 7 -\n2 9 9 kswapd0 uncache - 0 7 -\n3 2 2 a swapin 0x1000 0 7 0\n4 2 2 a slotfree - 0 7 -\n5 2 2 a moved - 0 7 -\n' > "$1/text-slots"
 }
 
 seed_prezero() {

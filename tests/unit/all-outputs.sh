@@ -53,6 +53,11 @@ out fbload-replay-jsonl.json bash -c "'$B/fbload' -j --batch 7 replay leap next 
 out fbload-decisions-mix.txt "$B/fbload" --decisions --batch 1 -r "$tmp/mix" leap streams
 out fbload-decisions-hand.json bash -c "'$B/fbload' -j --decisions -r $FIX/traces/leap-hand.txt leap |
 	jq -c 'del(.duration_ns, .records_per_sec)'"
+# a v2 trace with slot records: batch 1 and the slot rules, text and JSON
+out fbload-replay-slots.txt "$B/fbload" replay -r $FIX/traces/slots-walk.txt \
+	leap readahead stride next streams adaptive
+out fbload-replay-slots.json bash -c "'$B/fbload' -j replay -r $FIX/traces/slots-walk.txt leap next |
+	jq -c 'del(.duration_ns, .records_per_sec)'"
 HAWKFETCH_SYSROOT=$FIX/sysroot-stock out fbload-list.txt "$B/fbload" list
 HAWKFETCH_SYSROOT=$FIX/sysroot-stock out fbload-list.json "$B/fbload" -j list
 

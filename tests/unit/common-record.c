@@ -12,7 +12,13 @@ static const struct fault_record samples[] = {
 	{ 3, 0xffffffffffffffff, 0, 0, 2147483647, 1, 0, FAULT_MAJOR, "-" },
 	{ UINT64_MAX, 0, -1, -1, 1, 1, -1, FAULT_MINOR, "" },
 	{ 5, 0xdead000, -1, -1, 3, 3, -1, FAULT_MINOR, "\x01\xff#x15charsxxxx" },
+	/* slot records (v2): uncache and slotfree name no page */
+	{ 6, 0x7f0000002000, 77, 0, 42, 42, -1, SLOT_SWAPOUT, "worker" },
+	{ 7, 0, 77, 0, 61, 61, -1, SLOT_UNCACHE, "kswapd0" },
+	{ 8, 0, 77, 1, 42, 43, -1, SLOT_FREE, "" },
 };
+
+#define NSAMPLES (int)(sizeof(samples) / sizeof(samples[0]))
 
 static bool same(const struct fault_record *a, const struct fault_record *b)
 {
@@ -42,12 +48,21 @@ static void round_trip(bool json)
 	while ((ret = record_read(rd, &r)) == 1)
 		ok &= same(&r, &samples[n++]);
 	snprintf(name, sizeof(name), "record_round_trip_%s", json ? "json" : "text");
-	CHECK(name, ret == 0 && ok && n == 5, "ret %d, %d records, equal %d, error '%s'\n%s",
+	CHECK(name, ret == 0 && ok && n == NSAMPLES && !record_reader_skipped(rd) &&
+	      strstr(buf, json ? "{\"type\":\"slot\",\"time_ns\":7,\"pid\":61,\"tid\":61,"
+			   "\"comm\":\"kswapd0\",\"kind\":\"uncache\",\"swap_type\":0,"
+			   "\"swap_offset\":77}\n" :
+			   RECORD_VERSION_LINE "\n# time_ns pid tid comm kind addr swap_type "
+			   "swap_offset cache_hit\n1 42 42 worker swapin ") &&
+	      (json || strstr(buf, "\n7 61 61 kswapd0 uncache - 0 77 -\n")),
+	      "ret %d, %d records, equal %d, error '%s'\n%s",
 	      ret, n, ok, record_reader_error(rd), buf);
 	record_reader_free(rd);
 	fclose(f);
 	free(buf);
 }
+
+static unsigned long parsed_skipped;	/* by the last parse_n(): of unknown kinds */
 
 /* Parse input; return the number of records, or -1 with the error in err. */
 static int parse_n(const char *input, size_t len, char *err, size_t errlen,
@@ -64,6 +79,7 @@ static int parse_n(const char *input, size_t len, char *err, size_t errlen,
 			*last = r;
 	}
 	snprintf(err, errlen, "%s", ret < 0 ? record_reader_error(rd) : "");
+	parsed_skipped = record_reader_skipped(rd);
 	record_reader_free(rd);
 	fclose(f);
 	return ret < 0 ? -1 : n;
@@ -104,6 +120,20 @@ static const struct { const char *name, *input, *error; } bad[] = {
 	{ "json_bad_pid", "{\"addr\":\"0x1\",\"kind\":\"major\",\"pid\":-1}\n", "t:1: \"pid\" out of range" },
 	{ "json_not_object", "{\"addr\":\"0x1\",\"kind\":\"major\"}\n[1]\n", "t:2: expected a JSON object" },
 	{ "json_then_text", "{\"addr\":\"0x1\",\"kind\":\"major\"}\n0x1 major\n", "t:2: invalid JSON" },
+	/* v2: slot kinds; unknown kinds are skipped only when well formed */
+	{ "dash_addr_fault", "# kind addr\nminor -\n", "t:2: bad addr '-'" },
+	{ "dash_addr_swapout", "# addr kind\n- swapout\n", "t:2: bad addr '-'" },
+	{ "v2_kind_not_a_word", "# hawkfetch trace v2\n# addr kind\n0x1 Sideways\n",
+	  "t:3: bad kind 'Sideways'" },
+	{ "v2_unknown_kind_bad_column", "# hawkfetch trace v2\n# addr kind pid\n- sideways x\n",
+	  "t:3: bad pid 'x'" },
+	{ "json_kind_not_a_word", "{\"type\":\"slot\",\"kind\":\"a b\"}\n", "t:1: bad kind 'a b'" },
+	{ "json_unknown_kind_bad_field", "{\"type\":\"slot\",\"kind\":\"moved\",\"pid\":-1}\n",
+	  "t:1: \"pid\" out of range" },
+	{ "json_slot_kind_as_fault", "{\"type\":\"fault\",\"kind\":\"slotfree\"}\n",
+	  "t:1: kind 'slotfree' in a \"fault\" object" },
+	{ "json_swapout_no_addr", "{\"type\":\"slot\",\"kind\":\"swapout\",\"swap_offset\":3}\n",
+	  "t:1: missing \"addr\"" },
 };
 
 static void malformed(void)
@@ -116,6 +146,31 @@ static void malformed(void)
 		snprintf(name, sizeof(name), "record_rejects_%s", bad[i].name);
 		CHECK(name, n == -1 && strstr(err, bad[i].error), "got %d records, error '%s'", n, err);
 	}
+}
+
+/* A newer writer's kinds and types are skipped and counted, never an error. */
+static void forward_compatible(void)
+{
+	char err[1024];
+	int n;
+
+	n = parse("# hawkfetch trace v2\n# time_ns pid tid comm kind addr swap_type "
+		  "swap_offset cache_hit\n1 2 2 a minor 0x1000 - - -\n"
+		  "2 2 2 a moved 0x2000 0 7 -\n3 2 2 a merged - 0 7 -\n"
+		  "4 2 2 a swapout 0x3000 0 8 -\n", err, sizeof(err), NULL);
+	CHECK("record_v2_skips_unknown_kinds", n == 2 && parsed_skipped == 2,
+	      "n=%d skipped %lu err=%s", n, parsed_skipped, err);
+	n = parse("# hawkfetch trace v3\n# addr kind\n0x1 anything_new2\n0x2 major\n",
+		  err, sizeof(err), NULL);
+	CHECK("record_v3_reads_on", n == 1 && parsed_skipped == 1, "n=%d skipped %lu err=%s", n,
+	      parsed_skipped, err);
+	n = parse("{\"type\":\"slot\",\"kind\":\"moved\",\"swap_offset\":1}\n"
+		  "{\"type\":\"readahead\",\"pages\":4}\n{\"type\":\"summary\"}\n"
+		  "{\"type\":\"interval\"}\n{\"type\":\"fault\",\"kind\":\"unmapped\"}\n"
+		  "{\"type\":\"slot\",\"kind\":\"uncache\",\"swap_offset\":1}\n",
+		  err, sizeof(err), NULL);
+	CHECK("record_json_skips_unknown_kinds_and_types", n == 1 && parsed_skipped == 3,
+	      "n=%d skipped %lu err=%s", n, parsed_skipped, err);
 }
 
 static void accepted(void)
@@ -139,6 +194,7 @@ static void accepted(void)
 	CHECK("record_rejects_nul_byte", n == -1 && strstr(err, "t:2: NUL byte"), "n=%d err=%s", n, err);
 	n = parse("", err, sizeof(err), &r);
 	CHECK("record_empty_input", n == 0, "n=%d err=%s", n, err);
+	forward_compatible();
 }
 
 
@@ -236,7 +292,19 @@ static void fast_and_careful(void)
 		"+1 2 3 cat minor 0x1 - - -",
 		"1 2 3 cat minor 0x1 - - -\r\r",
 		"# time_ns pid tid comm kind addr swap_type swap_offset cache_hit",
+		"1 2 3 kswapd0 uncache - 0 5 -",
+		"1 2 3 a swapout 0x1000 0 5 -",
+		"1 2 3 a slotfree - 0 5 -",
+		"1 2 3 a uncache 0x10 0 5 -",
+		"1 2 3 a uncache -- 0 5 -",
+		"1 2 3 a minor - - - -",
+		"1 2 3 a swapout - 0 5 -",
+		"1 2 3 a slotfreex - 0 5 -",
+		"1 2 3 a sideways - 0 5 -",
+		"1 2 3 a sideways 0x1 x 5 -",
+		"1 2 3 a Sideways - 0 5 -",
 	};
+	static const char *const prefixes[] = { "", RECORD_VERSION_LINE "\n" };
 	char in[256], err_f[1024], err_c[1024];
 	struct fault_record r;
 
@@ -245,12 +313,13 @@ static void fast_and_careful(void)
 	CHECK("record_fast_path_leaves_comments", n == 1 && r.addr == 1, "n=%d addr %llx err=%s",
 	      n, (unsigned long long)r.addr, err_f);
 
-	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+	for (size_t k = 0; k < 2 * sizeof(lines) / sizeof(lines[0]); k++) {
+		size_t i = k / 2;
 		struct fault_record a, b, r;
 		int na, nc;
 
 		/* A first line fixes the text form; then the line under test. */
-		snprintf(in, sizeof(in), "0 0 0 x minor 0x0 - - -\n%s\n", lines[i]);
+		snprintf(in, sizeof(in), "%s0 0 0 x minor 0x0 - - -\n%s\n", prefixes[k % 2], lines[i]);
 		FILE *f = fmemopen(in, strlen(in), "r"), *g = fmemopen(in, strlen(in), "r");
 		struct record_reader *fast = record_reader_new(f, "t"), *careful = record_reader_new(g, "t");
 		int ra, rb;
@@ -264,8 +333,9 @@ static void fast_and_careful(void)
 		snprintf(err_f, sizeof(err_f), "%s", ra < 0 ? record_reader_error(fast) : "");
 		snprintf(err_c, sizeof(err_c), "%s", rb < 0 ? record_reader_error(careful) : "");
 		char name[64];
-		snprintf(name, sizeof(name), "record_fast_path_agrees_%zu", i);
-		CHECK(name, na == nc && ra == rb && !strcmp(err_f, err_c) && (ra < 0 || same(&a, &b)),
+		snprintf(name, sizeof(name), "record_fast_path_agrees_%zu%s", i, k % 2 ? "_v2" : "");
+		CHECK(name, na == nc && ra == rb && !strcmp(err_f, err_c) && (ra < 0 || same(&a, &b)) &&
+		      record_reader_skipped(fast) == record_reader_skipped(careful),
 		      "'%s': fast %d records '%s', careful %d records '%s'", lines[i], na, err_f, nc, err_c);
 		record_reader_free(fast);
 		record_reader_free(careful);

@@ -129,6 +129,21 @@ expect "hardening: a header-only trace exits 1" 1 "no fault records in $work/hea
 expect "hardening: only minor faults: exit 1, -a named" 1 "only minor faults; -a replays them" \
 	"$fbload" replay -r "$work/minor" leap
 
+# -- a newer writer's kinds and types: skipped and counted, one warning, exit 0
+{ echo "# hawkfetch trace v3"; head -6 "$work/seq"; echo "9 1 1 a remapped - 0 3 -"
+  echo "10 1 1 a remapped 0x1000 0 4 -"; } > "$work/v3"
+expect "hardening: unknown kinds of a v3 trace are skipped, with one warning" 0 \
+	"$work/v3: 2 records of kinds this fbload does not know were skipped\$" \
+	"$fbload" replay -r "$work/v3" leap
+printf '{"type":"fault","kind":"major","addr":"0x1000"}\n{"type":"prefetch","pages":3}\n' \
+	> "$work/v3.jsonl"
+expect "hardening: an unknown JSON type is skipped, with one warning" 0 \
+	"1 records of kinds this fbload does not know were skipped" \
+	"$fbload" -j replay -r "$work/v3.jsonl" leap
+{ head -2 "$work/seq"; echo "9 1 1 a remapped - 0 3 -"; } > "$work/v1"
+expect "hardening: an unknown kind in a v1 trace is still an error" 1 \
+	":3: bad kind 'remapped'" "$fbload" replay -r "$work/v1" leap
+
 # -- 5. the parser's wording, with line numbers
 hdr=$(head -1 "$work/seq")
 printf '{"addr":"0x1000","kind":"swapin"}\n{"addr":"0x2000",' > "$work/trunc.jsonl"

@@ -216,11 +216,85 @@ static void test_slots(void)
 	replay_lane_free(&l);
 }
 
+/* Leap-like: on a miss (not a swap-cache hit), the next 8 swap slots. */
+static int next8_slots(void *ctx, struct fb_replay_batch *b)
+{
+	b->n_out = 0;
+	for (uint32_t i = 0; i < b->n_in; i++) {
+		b->hit[i] = b->in[i].flags & FB_REPLAY_BUFFERED;
+		b->nreq[i] = 0;
+		if (b->hit[i] || (b->in[i].flags & FB_REPLAY_CACHED))
+			continue;
+		for (int k = 1; k <= 8; k++, b->nreq[i]++)
+			b->out[b->n_out++] = FB_REPLAY_PHYS | (uint64_t)(b->in[i].swap_offset + k);
+	}
+	return 0;
+}
+
+static void step(struct replay_lane *l, enum fault_kind kind, uint64_t page, int64_t slot)
+{
+	struct fault_record r;
+
+	fault_record_clear(&r);
+	r.pid = r.tid = 9;
+	r.kind = kind;
+	r.addr = kind == SLOT_UNCACHE || kind == SLOT_FREE ? 0 : page << 12;
+	r.swap_type = 0;
+	r.swap_offset = slot;
+	if (fault_kind_is_slot(kind))
+		replay_lane_slot(l, &r);
+	else
+		replay_lane_batch(l, &r, 1);
+}
+
+/*
+ * A sequential walk with slot records: pages 100..163 swapped out to
+ * slots 1..64; 1..56 leave the swap cache, 57..60 are freed (unmapped),
+ * 61..64 stay cached. The pages of slots 1..56 fault back in order, but
+ * for the page of slot 33, unmapped after its slot was read ahead, and
+ * slot 33 then holds page 900, which faults last.
+ */
+static void test_slot_walk(void)
+{
+	static struct fb_replay_batch batch;
+	struct replay_lane l;
+
+	replay_lane_init(&l, "next8", next8_slots, NULL, &batch, 4096, 4096);
+	for (int i = 1; i <= 64; i++)
+		step(&l, SLOT_SWAPOUT, 99 + i, i);
+	for (int i = 1; i <= 56; i++)
+		step(&l, SLOT_UNCACHE, 0, i);
+	for (int i = 57; i <= 60; i++)
+		step(&l, SLOT_FREE, 0, i);
+	for (int i = 1; i <= 56; i++) {
+		if (i == 33)
+			continue;
+		step(&l, FAULT_SWAPIN, 99 + i, i);
+		if (i == 28) {	/* slots 29..36 are read ahead now */
+			step(&l, SLOT_FREE, 0, 33);
+			step(&l, SLOT_SWAPOUT, 900, 33);
+			step(&l, SLOT_UNCACHE, 0, 33);
+		}
+	}
+	step(&l, FAULT_SWAPIN, 900, 33);	/* asks 34..41: mapped */
+	CHECK("lane: slot walk: misses every 9th, hits only for the slot's own page",
+	      l.st.faults == 56 && l.st.hits == 48 && l.st.prefetched == 49 &&
+	      l.st.evicted == 1, "faults %llu hits %llu prefetched %llu evicted %llu",
+	      (unsigned long long)l.st.faults, (unsigned long long)l.st.hits,
+	      (unsigned long long)l.st.prefetched, (unsigned long long)l.st.evicted);
+	CHECK("lane: slot walk: free and mapped slots rejected, cached ones not counted",
+	      l.st.rejected == 12 && l.st.redundant == 3 && !l.st.feedback_diff,
+	      "rejected %llu redundant %llu mismatches %llu", (unsigned long long)l.st.rejected,
+	      (unsigned long long)l.st.redundant, (unsigned long long)l.st.feedback_diff);
+	replay_lane_free(&l);
+}
+
 int main(void)
 {
 	test_lru();
 	test_model();
 	test_lane();
 	test_slots();
+	test_slot_walk();
 	return UNIT_EXIT();
 }

@@ -326,6 +326,20 @@ static void test_delays(void)
 	fault_stats_free(&st);
 }
 
+/* Slot records (trace format v2) are no faults: counted nowhere. */
+static void test_slot_records(void)
+{
+	struct fault_stats st = { 0 };
+
+	add(&st, 100, "one", FAULT_SWAPIN, 2);
+	add(&st, 100, "one", SLOT_SWAPOUT, 3);
+	add(&st, 200, "kswapd0", SLOT_UNCACHE, 1);
+	add(&st, 200, "kswapd0", SLOT_FREE, 1);
+	CHECK_TRUE("slot_records_not_counted", fault_stats_sum(&st) == 2 &&
+		   st.total[FAULT_SWAPIN] == 2 && st.npids == 1 && !fault_stats_find(&st, 200));
+	fault_stats_free(&st);
+}
+
 static void test_summary(void)
 {
 	struct fault_stats st = { 0 };
@@ -478,6 +492,7 @@ int main(int argc, char **argv)
 	test_taskstats_parse();
 	test_cgroup_of_pid();
 	test_delays();
+	test_slot_records();
 	test_summary();
 	{
 		char cmd[512];
