@@ -84,6 +84,11 @@ bench-fbload: all
 vm-fbtools-check: all static
 	@KERNEL_DIR=$(KERNEL_DIR) BUILD=$(BUILD) bash tests/vm/fbtools-check.sh
 
+.PHONY: vm-bench-slots
+# What patch 0014's slot tracepoints and fbtrace -s cost on a swap-out-heavy run.
+vm-bench-slots: all static vm-deps
+	@KERNEL_DIR=$(KERNEL_DIR) BUILD=$(BUILD) bash tests/bench/vm-slot-events.sh
+
 .PHONY: vm-fbload-fidelity-check
 # Replay with slot records against the kernel's counters (fbtrace -s, patch 0014).
 vm-fbload-fidelity-check: all static
