@@ -27,6 +27,8 @@ struct replay_slots {
 	uint32_t index_mask;
 	struct page_ref *page;	/* by (pid, page) */
 	uint32_t npages, page_mask;
+	uint32_t *pids;		/* with a swapout: their swapped pages are all known */
+	size_t npids, pids_cap;
 };
 
 #define INITIAL 1024
@@ -69,6 +71,7 @@ void replay_slots_free(struct replay_slots *t)
 	free(t->slot);
 	free(t->index);
 	free(t->page);
+	free(t->pids);
 	free(t);
 }
 
@@ -196,6 +199,25 @@ static int slot_bind(struct replay_slots *t, struct replay_slot *s, uint32_t pid
 	return 0;
 }
 
+/* Has pid a swapout record? Few processes swap in a trace: a linear look. */
+static bool pid_known(const struct replay_slots *t, uint32_t pid)
+{
+	for (size_t i = 0; i < t->npids; i++)
+		if (t->pids[i] == pid)
+			return true;
+	return false;
+}
+
+static int pid_note(struct replay_slots *t, uint32_t pid)
+{
+	if (pid_known(t, pid))
+		return 0;
+	if (HF_GROW(t->pids, t->pids_cap, t->npids + 1))
+		return -ENOMEM;
+	t->pids[t->npids++] = pid;
+	return 0;
+}
+
 int replay_slots_apply(struct replay_slots *t, const struct fault_record *r)
 {
 	struct replay_slot *s;
@@ -208,6 +230,8 @@ int replay_slots_apply(struct replay_slots *t, const struct fault_record *r)
 		return -ENOMEM;
 	switch (r->kind) {
 	case SLOT_SWAPOUT:
+		if (pid_note(t, r->pid))
+			return -ENOMEM;
 		return slot_bind(t, s, r->pid, replay_vpage(r->addr), REPLAY_SLOT_CACHED);
 	case SLOT_UNCACHE:
 		/* in use, on the device only; a mapped or freed slot stays so */
@@ -235,8 +259,8 @@ enum replay_slot_state replay_slots_page_state(const struct replay_slots *t, uin
 	struct replay_slot *s = p->slot ? &t->slot[p->slot - 1] : NULL;
 
 	*sp = NULL;
-	if (!s)
-		return REPLAY_SLOT_UNKNOWN;
+	if (!s)		/* never swapped out, if the trace shows pid's swap-outs */
+		return pid_known(t, pid) ? REPLAY_SLOT_FREE : REPLAY_SLOT_UNKNOWN;
 	if (!s->has_page || s->pid != pid || s->page != page)
 		return REPLAY_SLOT_FREE;
 	*sp = s;

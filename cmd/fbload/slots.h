@@ -63,8 +63,12 @@ struct replay_slot *replay_slot_find(const struct replay_slots *t, int type, int
 /*
  * Where page (pid, page) is: the state of the slot holding it (*s set);
  * REPLAY_SLOT_FREE (*s NULL) when its slot holds it no longer (freed, or
- * reused by another page: the page is mapped or gone); REPLAY_SLOT_UNKNOWN
- * when no slot record named it.
+ * reused by another page: the page is mapped or gone), or when no slot
+ * record named it but pid has swapout records: a trace of fbtrace -s
+ * holds all of a traced process's swap-outs (those before the trace
+ * began too), so the page was never swapped out (mapped, untouched, or
+ * outside any mapping), and the kernel rejects a request for it;
+ * REPLAY_SLOT_UNKNOWN when neither the page nor pid was named.
  */
 enum replay_slot_state replay_slots_page_state(const struct replay_slots *t, uint32_t pid,
 					       uint64_t page, struct replay_slot **s);

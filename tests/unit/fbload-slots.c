@@ -56,6 +56,10 @@ static void test_table(void)
 	CHECK_TRUE("table: an unseen slot and page are unknown",
 		   !replay_slot_find(t, 0, 10) && page_state(t, PID, 100) == REPLAY_SLOT_UNKNOWN);
 	apply(t, SLOT_SWAPOUT, 100, 10);
+	CHECK_TRUE("table: a page no swapout named is not swapped out, once its process has "
+		   "swapouts; another process's is unknown",
+		   page_state(t, PID, 999) == REPLAY_SLOT_FREE &&
+		   page_state(t, PID + 1, 999) == REPLAY_SLOT_UNKNOWN);
 	s = replay_slot_find(t, 0, 10);
 	CHECK_TRUE("table: swapout: the slot holds the page, in the swap cache",
 		   s && s->has_page && s->page == 100 && s->pid == PID &&
@@ -259,17 +263,18 @@ static void test_lane_rules(void)
 	      "hits %llu rejected %llu", ST(prefetched), ST(hits), ST(rejected));
 	feed(&l, SLOT_SWAPOUT, 200, 9);
 	feed(&l, SLOT_UNCACHE, 0, 9);
-	feed(&l, FAULT_SWAPIN, 200, 9);		/* asks 201 (unknown), 202 (unknown) */
+	feed(&l, FAULT_SWAPIN, 200, 9);		/* asks 201, 202: never swapped out */
 	feed(&l, SLOT_SWAPOUT, 150, 10);
 	feed(&l, SLOT_UNCACHE, 0, 10);
 	feed(&l, FAULT_SWAPIN, 150, 10);	/* nothing is known after it */
 	feed(&l, SLOT_SWAPOUT, 50, 11);
 	feed(&l, SLOT_UNCACHE, 0, 11);
-	feed(&l, FAULT_SWAPIN, 50, 11);		/* asks 51 (unknown), 52 (unknown) */
+	feed(&l, FAULT_SWAPIN, 50, 11);		/* asks 51, 52: never swapped out */
 	feed(&l, SLOT_UNCACHE, 0, 2);
 	feed(&l, FAULT_SWAPIN, 99, 12);		/* unknown slot; asks 100 (mapped), 101 (mapped) */
-	CHECK("lane: a request for a mapped page is rejected; unknown pages keep the buffer model",
-	      l.st.rejected == 2 && l.st.prefetched == 8, "rejected %llu prefetched %llu",
+	CHECK("lane: a request for a mapped page is rejected, and for a page of a process with "
+	      "swapouts that none named (never swapped out)",
+	      l.st.rejected == 8 && l.st.prefetched == 2, "rejected %llu prefetched %llu",
 	      ST(rejected), ST(prefetched));
 	replay_lane_free(&l);
 }
