@@ -47,8 +47,8 @@ cnt() { echo "$(cat $S/faults) $(cat $S/prefetched) $(cat $S/hits) $(cat $S/reje
 mkdir -p /tmp/tr
 for run in "stride swapseq -n 8000 -s 13" "streams swapseq -n 7998 -k 3" \
 	   "random swapseq -n 8000 -r 7" \
-	   "sort sort -S 40M --parallel=1 -o /dev/null /data/sort.in" \
-	   "sqlite sqlite3 :memory: < /data/db.sql"; do
+	   "sort /usr/bin/sort -S 40M --parallel=1 -o /dev/null /data/sort.in" \
+	   "sqlite /usr/bin/sqlite3 :memory: < /data/db.sql"; do
 	set -- $run; name=$1; shift
 	for p in leap stride streams; do
 		sync; echo 3 > /proc/sys/vm/drop_caches
