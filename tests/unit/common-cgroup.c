@@ -18,16 +18,13 @@ static char root[] = "/tmp/hf-cgroup-XXXXXX";
 static void put(const char *dir, const char *procs)
 {
 	char path[256];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s%s", root, dir);
 	mkdir(path, 0755);
 	if (!procs)
 		return;		/* a cgroup whose cgroup.procs cannot be read */
 	snprintf(path, sizeof(path), "%s%s/cgroup.procs", root, dir);
-	f = fopen(path, "w");
-	fputs(procs, f);
-	fclose(f);
+	unit_put_file(path, procs);
 }
 
 static int cmp_pid(const void *a, const void *b)
@@ -68,15 +65,9 @@ static void test_tree(void)
 
 int main(void)
 {
-	char cmd[64];
-
-	if (!mkdtemp(root)) {
-		perror("mkdtemp");
-		return 1;
-	}
+	unit_mkdtemp(root);
 	test_tree();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	if (system(cmd))
+	if (unit_rmtree(root))
 		return 1;
 	return UNIT_EXIT();
 }

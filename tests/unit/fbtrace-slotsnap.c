@@ -91,12 +91,9 @@ static char root[] = "/tmp/hf-slotsnap-XXXXXX";
 static void put_file(const char *name, const char *text)
 {
 	char path[256];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/proc/%s", root, name);
-	f = fopen(path, "w");
-	fputs(text, f);
-	fclose(f);
+	unit_put_file(path, text);
 }
 
 static void put_task(int pid, int tgid, const char *comm)
@@ -320,18 +317,12 @@ static void test_live_speed(void)
 
 int main(void)
 {
-	char cmd[64];
-
 	test_records();
 	test_vmas();
 	test_text();
-	if (!mkdtemp(root)) {
-		perror("mkdtemp");
-		return 1;
-	}
+	unit_mkdtemp(root);
 	test_run();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	if (system(cmd))
+	if (unit_rmtree(root))
 		return 1;
 	test_live_speed();
 	return UNIT_EXIT();
