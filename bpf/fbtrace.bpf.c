@@ -421,16 +421,11 @@ int on_swapin_fault(struct trace_event_raw_fetchbpf_swapin_fault___hf *tp)
 	return 0;
 }
 
-static __always_inline __u64 slot_key(__u32 type, __u64 offset)
-{
-	return (__u64)type << 48 | offset;
-}
-
 SEC("tracepoint/fetchbpf/fetchbpf_swap_out")
 int on_swap_out(struct trace_event_raw_fetchbpf_swap_out___hf *tp)
 {
 	__u32 pid = BPF_CORE_READ(tp, pid), type = BPF_CORE_READ(tp, swap_type);
-	__u64 offset = BPF_CORE_READ(tp, swap_offset), key = slot_key(type, offset);
+	__u64 offset = BPF_CORE_READ(tp, swap_offset), key = fbtrace_slot_key(type, offset);
 	__u8 one = 1;
 
 	if (!owner_traced(pid))
@@ -453,7 +448,7 @@ static __always_inline void slot_event(__u8 kind, struct trace_event_raw_fetchbp
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id, type = BPF_CORE_READ(tp, swap_type);
 	__u32 nr = BPF_CORE_READ(tp, nr);
-	__u64 offset = BPF_CORE_READ(tp, swap_offset), key = slot_key(type, offset);
+	__u64 offset = BPF_CORE_READ(tp, swap_offset), key = fbtrace_slot_key(type, offset);
 	struct swapin_info *si;
 
 	if ((filter_pids || filter_cgroup) && !bpf_map_lookup_elem(&traced_slots, &key))

@@ -32,4 +32,10 @@ struct fbtrace_event {
  */
 enum fbtrace_counter { FBTRACE_LOST, FBTRACE_SLOTS_UNTRACKED, FBTRACE_NR_COUNTERS };
 
+/* A slot's key in the map of traced slots, which user space fills too. */
+static inline __u64 fbtrace_slot_key(__u32 type, __u64 offset)
+{
+	return (__u64)type << 48 | offset;
+}
+
 #endif

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include "cgroup.h"
+#include "cli.h"
 #include "hf.h"
 #include "procfs.h"
 
@@ -167,5 +169,46 @@ int hf_cgroup_of_pid(pid_t pid, char *path, size_t len)
 			err = -ESRCH;
 	}
 	free(buf);
+	return err;
+}
+
+int hf_cgroup_pids(const char *cgroup, struct hf_pids *pids)
+{
+	char path[4200];
+	FILE *f;
+	int pid;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cgroup);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%d", &pid) == 1)
+		if (pid > 0)
+			hf_pids_add(pids, pid);
+	fclose(f);
+	return 0;
+}
+
+int hf_cgroup_pids_tree(const char *cgroup, struct hf_pids *pids)
+{
+	char path[PATH_MAX];
+	struct dirent *d;
+	DIR *dir;
+	int err = hf_cgroup_pids(cgroup, pids);
+
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	if (!(dir = opendir(cgroup)))
+		return errno == ENOENT ? 0 : -errno;
+	/* cgroupfs fills d_type: a directory is a child cgroup */
+	while (!err && (d = readdir(dir))) {
+		if (d->d_type != DT_DIR || d->d_name[0] == '.')
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", cgroup, d->d_name) >= (int)sizeof(path))
+			err = -ENAMETOOLONG;
+		else
+			err = hf_cgroup_pids_tree(path, pids);
+	}
+	closedir(dir);
 	return err;
 }

@@ -27,4 +27,14 @@ int hf_cgroup_resolve(const char *path, struct hf_cgroup *cg, struct hf_error *e
  */
 int hf_cgroup_of_pid(pid_t pid, char *path, size_t len);
 
+struct hf_pids;
+/* PIDs in a cgroup's cgroup.procs, appended. 0 or -errno. */
+int hf_cgroup_pids(const char *cgroup, struct hf_pids *pids);
+/*
+ * The same for the cgroup and every cgroup below it. A cgroup removed
+ * meanwhile or a threaded one (whose processes its domain lists) adds
+ * none. 0 or -errno.
+ */
+int hf_cgroup_pids_tree(const char *cgroup, struct hf_pids *pids);
+
 #endif

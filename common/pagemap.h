@@ -17,6 +17,9 @@
 #define PM_PRESENT	(1ULL << 63)
 #define PM_SWAP		(1ULL << 62)
 #define PM_PFN(e)	((e) & ((1ULL << 55) - 1))
+/* A swap entry's slot (PM_SWAP without PM_PRESENT): bits 0-4 and 5-54. */
+#define PM_SWAP_TYPE(e)		((unsigned int)((e) & 0x1f))
+#define PM_SWAP_OFFSET(e)	(PM_PFN(e) >> 5)
 
 /* kpageflags bit numbers (include/uapi/linux/kernel-page-flags.h) */
 enum {

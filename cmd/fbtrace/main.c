@@ -4,8 +4,9 @@
  *
  * cmd/fbtrace/ holds what only fbtrace uses: main.c (options, the BPF
  * program's ring buffer, records out), faultstats (the summary a trace ends
- * with: counts by kind, process and cgroup) and taskstats (swap-in delay
- * from the kernel's delay accounting). The record format it writes is
+ * with: counts by kind, process and cgroup), taskstats (swap-in delay
+ * from the kernel's delay accounting) and slotsnap (-s: the pages already
+ * swapped out when the trace begins). The record format it writes is
  * common/record, which fbload reads.
  */
 #include <errno.h>
@@ -32,6 +33,7 @@
 #include "procfs.h"
 #include "proclist.h"
 #include "record.h"
+#include "slotsnap.h"
 #include "taskstats.h"
 #include "fbtrace.h"
 #include "fbtrace.skel.h"
@@ -62,7 +64,8 @@ static const struct argp_option options[] = {
 	{ "all-faults", 'a', NULL, 0, "Trace minor faults too, not only major faults and swap-ins", 0 },
 	{ "slots", 's', NULL, 0, "Also record the life of the traced pages' swap slots (swapped "
 	  "out, out of the swap cache, freed) as slot records, so that fbload's replay knows "
-	  "which slot holds which page; needs the kernel's patch 0014", 0 },
+	  "which slot holds which page; with -p or -c, first the pages already swapped out. "
+	  "Needs the kernel's patch 0014", 0 },
 	{ "output", 'o', "FILE", 0, "Write records to FILE instead of standard output (the "
 	  "way to keep a command's own output apart: without -o its standard output goes "
 	  "to standard error). FILE is replaced once the trace has started", 0 },
@@ -184,6 +187,8 @@ struct session {
 	uint64_t next_tick_ns;	/* of -i */
 	uint64_t next_cgroup_ns;
 	uint64_t slot_records;	/* written, one per slot */
+	bool snapshot_done;	/* of -s with -p or -c, and of what it found: */
+	uint64_t snapshot_records, snapshot_untracked;
 	int32_t owner_pid;	/* of the last swap-out, and its comm: */
 	char owner_comm[FAULT_COMM_LEN];
 };
@@ -780,6 +785,62 @@ static void flush_output(struct session *s)
 		output_failed(s, errno);
 }
 
+/* ---- -s with -p or -c: the pages swapped out before the trace ---- */
+
+static int on_snapshot_record(void *ctx, const struct fault_record *r)
+{
+	struct session *s = ctx;
+
+	return s->write_errno ? -s->write_errno : write_record(s, r);
+}
+
+/* The processes to snapshot: those of -p, and those in the cgroups of -c now. */
+static void snapshot_targets(struct hf_pids *procs)
+{
+	int err;
+
+	for (int i = 0; i < args.pids.n; i++)
+		hf_pids_add(procs, args.pids.pid[i]);
+	if (args.cgroup && (err = hf_cgroup_pids_tree(args.cgroup, procs)))
+		hf_warn("-s: cgroup %s: reading its processes: %s; the pages some of them "
+			"swapped out before the trace are not recorded", args.cgroup,
+			strerror(-err));
+}
+
+/*
+ * Run once the tracepoints are attached, so that what the snapshot does
+ * not see they do; a page both see is recorded twice, which replay takes
+ * as once. A process traced from its birth (a command's) has nothing to add.
+ */
+static void snapshot(struct session *s)
+{
+	struct slotsnap ss = {
+		.slots_fd = bpf_map__fd(s->skel->maps.traced_slots),
+		.pids_fd = args.cgroup ? bpf_map__fd(s->skel->maps.cgroup_pids) : -1,
+		.emit = on_snapshot_record,
+		.ctx = s,
+	};
+	struct hf_pids procs = { 0 };
+	int err;
+
+	if (args.cgroup && hf_proc_self_in_nested_pidns()) {
+		hf_warn("-s: running in a nested PID namespace, whose PIDs BPF does not see: the "
+			"pages the cgroup's processes swapped out before the trace are not recorded");
+		return;
+	}
+	snapshot_targets(&procs);
+	err = slotsnap_run(&ss, &procs);
+	if (err && !s->write_errno)	/* an output error is the trace's, said */
+		hf_warn("-s: the snapshot of the pages already swapped out: %s",
+			strerror(-err));
+	free(procs.pid);
+	s->snapshot_done = true;
+	s->snapshot_records = ss.records;
+	s->snapshot_untracked = ss.untracked;
+	s->slot_records += ss.records;
+	flush_output(s);
+}
+
 static int trace_loop(struct session *s)
 {
 	uint64_t deadline = args.duration ? s->start_ns + args.duration * 1e9 : 0;
@@ -875,6 +936,8 @@ static void print_summary(struct session *s, uint64_t lost)
 		hf_json_set_u64(o, "duration_ns", secs * 1e9);
 		if (args.slots)
 			hf_json_set_u64(o, "slot_records", s->slot_records);
+		if (s->snapshot_done)
+			hf_json_set_u64(o, "snapshot_slot_records", s->snapshot_records);
 		fault_stats_to_json(&s->stats, o);
 		errno = 0;
 		hf_json_emit(s->out, o);
@@ -889,7 +952,11 @@ static void print_summary(struct session *s, uint64_t lost)
 		"%llu lost events\n", (unsigned long long)fault_stats_sum(&s->stats), secs,
 		(unsigned long long)t[FAULT_SWAPIN], (unsigned long long)t[FAULT_MAJOR],
 		(unsigned long long)t[FAULT_MINOR], (unsigned long long)lost);
-	if (args.slots)
+	if (s->snapshot_done)
+		fprintf(stderr, "fbtrace: %llu slot records (%llu from the snapshot)\n",
+			(unsigned long long)s->slot_records,
+			(unsigned long long)s->snapshot_records);
+	else if (args.slots)
 		fprintf(stderr, "fbtrace: %llu slot records\n",
 			(unsigned long long)s->slot_records);
 	fault_stats_print(&s->stats, stderr, SUMMARY_ROWS);
@@ -992,6 +1059,8 @@ int main(int argc, char **argv)
 		teardown(&s);
 		return err;
 	}
+	if (args.slots && !args.command && (args.pids.n || args.cgroup))
+		snapshot(&s);
 	if (s.child > 0)
 		hf_spawn_release(&s.go_pipe);
 	err = trace_loop(&s);
@@ -1006,8 +1075,9 @@ int main(int argc, char **argv)
 	if (lost)
 		hf_warn("%llu events lost: the ring buffer was full; raise --buffer-size",
 			(unsigned long long)lost);
-	if (args.slots && (untracked = hf_percpu_sum(bpf_map__fd(s.skel->maps.counters),
-						       FBTRACE_SLOTS_UNTRACKED)))
+	if (args.slots && (untracked = s.snapshot_untracked +
+				     hf_percpu_sum(bpf_map__fd(s.skel->maps.counters),
+						   FBTRACE_SLOTS_UNTRACKED)))
 		hf_warn("%llu swapped-out pages did not fit in the map of traced slots: their "
 			"slots' later records are missing", (unsigned long long)untracked);
 	if (s.child > 0) {

@@ -527,20 +527,3 @@ int hf_mem_state_read(const char *cgroup, struct hf_mem_state *m)
 	m->avail_pct = m->total_kib ? 100.0 * m->avail_kib / m->total_kib : 0;
 	return 0;
 }
-
-int hf_cgroup_pids(const char *cgroup, struct hf_pids *pids)
-{
-	char path[4200];
-	FILE *f;
-	int pid;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cgroup);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	while (fscanf(f, "%d", &pid) == 1)
-		if (pid > 0)
-			hf_pids_add(pids, pid);
-	fclose(f);
-	return 0;
-}

@@ -134,7 +134,4 @@ struct hf_mem_state {
  */
 int hf_mem_state_read(const char *cgroup, struct hf_mem_state *m);
 
-/* PIDs in a cgroup's cgroup.procs, appended. 0 or -errno. */
-int hf_cgroup_pids(const char *cgroup, struct hf_pids *pids);
-
 #endif

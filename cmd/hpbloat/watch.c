@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "cgroup.h"
 #include "helpers.h"
 #include "hf.h"
 #include "output.h"

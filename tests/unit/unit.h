@@ -4,6 +4,7 @@
 #define HF_UNIT_H
 
 #include <stdio.h>
+#include <stdlib.h>
 
 static int unit_failed;
 
@@ -22,5 +23,36 @@ static int unit_failed;
 #define CHECK_TRUE(name, cond) CHECK(name, cond, "%s (line %d)", #cond, __LINE__)
 
 #define UNIT_EXIT() (unit_failed ? 1 : 0)
+
+/* ---- fixture files ---- */
+
+/* Write text to the file at path; a fixture that cannot be made aborts. */
+static inline void unit_put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(text, f) < 0 || fclose(f)) {
+		perror(path);
+		abort();
+	}
+}
+
+/* A fresh directory named after tmpl ("/tmp/hf-NAME-XXXXXX"), or abort. */
+static inline void unit_mkdtemp(char *tmpl)
+{
+	if (!mkdtemp(tmpl)) {
+		perror("mkdtemp");
+		abort();
+	}
+}
+
+/* Remove a directory unit_mkdtemp() made, with what is in it. */
+static inline int unit_rmtree(const char *dir)
+{
+	char cmd[4200];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
 
 #endif
