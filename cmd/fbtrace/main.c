@@ -794,11 +794,18 @@ static int on_snapshot_record(void *ctx, const struct fault_record *r)
 	return s->write_errno ? -s->write_errno : write_record(s, r);
 }
 
-/* The processes to snapshot: those of -p, and those in the cgroups of -c now. */
+/*
+ * The processes to snapshot: those of -p, those in the cgroups of -c now,
+ * or with neither every process: replay takes a process's swap-outs in
+ * the trace as all of them.
+ */
 static void snapshot_targets(struct hf_pids *procs)
 {
 	int err;
 
+	if (!args.pids.n && !args.cgroup && (err = hf_proc_list_tgids(procs)))
+		hf_warn("-s: listing the processes: %s; the pages they swapped out before "
+			"the trace are not recorded", strerror(-err));
 	for (int i = 0; i < args.pids.n; i++)
 		hf_pids_add(procs, args.pids.pid[i]);
 	if (args.cgroup && (err = hf_cgroup_pids_tree(args.cgroup, procs)))
@@ -1059,7 +1066,7 @@ int main(int argc, char **argv)
 		teardown(&s);
 		return err;
 	}
-	if (args.slots && !args.command && (args.pids.n || args.cgroup))
+	if (args.slots && !args.command)
 		snapshot(&s);
 	if (s.child > 0)
 		hf_spawn_release(&s.go_pipe);
