@@ -2,7 +2,8 @@
 /*
  * Unit tests for hpbloat --recover's planning: order by bloat across
  * processes, --min-zero, --budget, the default threshold from
- * max_ptes_none, and the memory watermarks from a fixture /proc.
+ * max_ptes_none, the memory watermarks from a fixture /proc, and the
+ * document that ends --watch.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "hpbloat/recover.h"
+#include "hpbloat/watch.h"
 #include "unit.h"
 
 static struct hf_bloat_proc proc(pid_t pid, const unsigned int *zero, size_t n)
@@ -158,6 +160,26 @@ static void test_mem_state(void)
 	wait(NULL);
 }
 
+/* The document --watch ends with: its own type name, and the totals. */
+static void test_watch_summary(void)
+{
+	struct hf_watch_totals t = { .rounds = 3, .starts = 1, .stops_high = 1,
+				     .regions_split = 2, .returned = 700,
+				     .last.avail_pct = 31.5, .elapsed_s = 2 };
+	struct json_object *s = hf_watch_summary_json(&t, HF_RECOVER_MADVISE), *v;
+	const char *type = json_object_get_string(json_object_object_get(s, "type"));
+
+	CHECK("recover-watch-summary-type", type && !strcmp(type, "recover_summary"), "type %s",
+	      type ? type : "(none)");
+	CHECK("recover-watch-summary-totals",
+	      json_object_get_uint64(json_object_object_get(s, "rounds")) == 3 &&
+	      json_object_get_uint64(json_object_object_get(s, "returned_kib")) == 2800 &&
+	      !strcmp(json_object_get_string(json_object_object_get(s, "mechanism")), "madvise") &&
+	      json_object_object_get_ex(s, "signal", &v) && !v,
+	      "%s", json_object_to_json_string(s));
+	json_object_put(s);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -165,5 +187,6 @@ int main(void)
 	test_default_min_zero();
 	test_floor_hint();
 	test_mem_state();
+	test_watch_summary();
 	return UNIT_EXIT();
 }
