@@ -4,6 +4,9 @@
 #define HF_UNIT_H
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 static int unit_failed;
 
@@ -22,5 +25,28 @@ static int unit_failed;
 #define CHECK_TRUE(name, cond) CHECK(name, cond, "%s (line %d)", #cond, __LINE__)
 
 #define UNIT_EXIT() (unit_failed ? 1 : 0)
+
+/*
+ * A fixture file: text into root/rel, the directories on the way made as
+ * needed (a sysroot for $HAWKFETCH_SYSROOT). A test cannot go on without
+ * its fixture: a failure ends the test program.
+ */
+static inline void unit_put_file(const char *root, const char *rel, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	f = fopen(path, "w");
+	if (!f || fputs(text, f) == EOF || fclose(f)) {
+		perror(path);
+		exit(1);
+	}
+}
 
 #endif
