@@ -74,9 +74,18 @@ static int doc_processes(struct hf_doc_reader *rd, struct json_object *doc, stru
 	return 0;
 }
 
+/* A document with "processes" and their weights, under a name of now or before. */
 static bool weights_type(const char *type)
 {
-	return type && (!strcmp(type, "summary") || !strcmp(type, "weights"));
+	return type && (!strcmp(type, HF_WEIGHTS_DOC_TYPE) || !strcmp(type, HF_WEIGHTS_HAND_TYPE) ||
+			!strcmp(type, HF_WEIGHTS_OLD_DOC_TYPE));
+}
+
+/* One process's measurement of one interval. */
+static bool interval_type(const char *type)
+{
+	return type && (!strcmp(type, HF_WEIGHTS_INTERVAL_TYPE) ||
+			!strcmp(type, HF_WEIGHTS_OLD_INTERVAL_TYPE));
 }
 
 static int weights_doc(struct hf_doc_reader *rd, struct json_object *doc, void *ctx)
@@ -105,8 +114,9 @@ int hf_weights_read(FILE *f, const char *name, struct hf_weight **w, size_t *n,
 	int ret = hf_doc_read_all(f, &rd, weights_doc, &ws);
 
 	if (!ret && !ws.found && !(rd.line = 0))
-		ret = hf_doc_bad(&rd, "no weights: expected mmucost -j output (a {\"type\":\"summary\"} "
-			  "line) or {\"type\":\"weights\",\"processes\":[{\"pid\":...,\"weight\":...}]}");
+		ret = hf_doc_bad(&rd, "no weights: expected mmucost -j output (a {\"type\":\""
+			  HF_WEIGHTS_DOC_TYPE "\"} line) or {\"type\":\"" HF_WEIGHTS_HAND_TYPE
+			  "\",\"processes\":[{\"pid\":...,\"weight\":...}]}");
 	if (ret) {
 		free(ws.w);
 		return ret;
@@ -172,7 +182,7 @@ static int feed_doc(struct hf_doc_reader *rd, struct json_object *doc, struct hf
 
 	if ((err = producer_error(rd, doc, type)))
 		return err;
-	if (type && !strcmp(type, "interval"))
+	if (interval_type(type))
 		return feed_interval(rd, doc, f);
 	if (!weights_type(type))
 		return 0;
@@ -265,8 +275,9 @@ int hf_weights_feed_poll(struct hf_weights_feed *f, bool wait, char *err, size_t
 	if (f->eof && f->in_doc)
 		return hf_doc_bad(&rd, "not JSON: truncated document");
 	if (f->eof && !f->measurements && !(rd.line = 0))
-		return hf_doc_bad(&rd, "no weights: expected mmucost -j output (interval or summary "
-			   "lines) or {\"type\":\"weights\",\"processes\":[{\"pid\":...,"
+		return hf_doc_bad(&rd, "no weights: expected mmucost -j output ("
+			   HF_WEIGHTS_INTERVAL_TYPE " or " HF_WEIGHTS_DOC_TYPE " lines) or "
+			   "{\"type\":\"" HF_WEIGHTS_HAND_TYPE "\",\"processes\":[{\"pid\":...,"
 			   "\"weight\":...}]}");
 	return f->measurements - before;
 }

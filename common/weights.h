@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The weights document, mmucost -> hpcov: per process, its MMU overhead as
- * a weight. mmucost -j writes it (its last {"type":"summary"} line, each
+ * a weight. mmucost -j writes it (its last {"type":"mmu_summary"} line, each
  * process with "weight"; hf_weights_set()), hpcov --promote --weights
  * reads it (hf_weights_read()) or, with --watch, follows a stream of them
  * (hf_weights_feed_*()), smoothed as HawkEye smooths MMU overhead.
@@ -36,8 +36,23 @@ struct hf_weight {
 
 
 /*
- * Read mmucost -j output (JSON Lines; the last {"type":"summary"} document's
- * "processes" [{"pid","weight"},...]), or a hand-written
+ * The document types, unique in the toolkit: mmucost -j writes an
+ * HF_WEIGHTS_INTERVAL_TYPE record per interval (and process), and at the
+ * end the run's summary, HF_WEIGHTS_DOC_TYPE, whose "processes" each carry
+ * a "weight"; a hand-written document is HF_WEIGHTS_HAND_TYPE. The readers
+ * also take the names mmucost wrote before they were made unique,
+ * HF_WEIGHTS_OLD_DOC_TYPE and HF_WEIGHTS_OLD_INTERVAL_TYPE, so that saved
+ * files still read.
+ */
+#define HF_WEIGHTS_DOC_TYPE		"mmu_summary"
+#define HF_WEIGHTS_INTERVAL_TYPE	"mmu_interval"
+#define HF_WEIGHTS_HAND_TYPE		"weights"
+#define HF_WEIGHTS_OLD_DOC_TYPE		"summary"
+#define HF_WEIGHTS_OLD_INTERVAL_TYPE	"interval"
+
+/*
+ * Read mmucost -j output (JSON Lines; the last {"type":"mmu_summary"}
+ * document's "processes" [{"pid","weight"},...]), or a hand-written
  * {"type":"weights","processes":[...]}. Returns 0, or -EINVAL with err
  * naming the line and field, or -errno.
  */
@@ -77,7 +92,6 @@ void hf_weights_feed_free(struct hf_weights_feed *f);
  * "processes" each carry a "weight": hf_weights_set() copies it from the
  * process's weight_key ("mmu_overhead"; null when there is none).
  */
-#define HF_WEIGHTS_DOC_TYPE "summary"
 void hf_weights_set(struct json_object *proc, const char *weight_key);
 
 #endif

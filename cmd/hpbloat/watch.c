@@ -171,7 +171,7 @@ struct json_object *hf_watch_summary_json(const struct hf_watch_totals *t,
 {
 	struct json_object *s = json_object_new_object();
 
-	hf_json_set_str(s, "type", "summary");
+	hf_json_set_str(s, "type", "recover_summary");
 	hf_json_set_str(s, "mechanism", hf_recover_mech_name(mech));
 	json_object_object_add(s, "elapsed_s", json_object_new_double(t->elapsed_s));
 	hf_json_set_u64(s, "starts", t->starts);

@@ -44,7 +44,7 @@ void hf_watch_pids(const struct hf_watch_opts *o, struct hf_pids *pids);
 int hf_recover_watch(const struct hf_watch_opts *o, struct hf_recover_env *env,
 		     const struct hf_thp_policy *policy, struct hf_watch_totals *tot);
 
-/* The "summary" JSON object of a watch. */
+/* The "recover_summary" JSON object that ends a watch: what it recovered, in all. */
 struct json_object *hf_watch_summary_json(const struct hf_watch_totals *t,
 					  enum hf_recover_mech mech);
 

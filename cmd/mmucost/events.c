@@ -11,6 +11,7 @@
 #include "output.h"
 #include "proclist.h"
 #include "procfs.h"
+#include "weights.h"
 
 static void known_pmus(char *buf, size_t len)
 {
@@ -214,7 +215,7 @@ struct json_object *hf_mmu_events_json(const struct hf_mmu_events *ev, double ti
 	if (ev->user) {
 		o = json_object_new_object();
 		if (time_s >= 0) {
-			hf_json_set_str(o, "type", "interval");
+			hf_json_set_str(o, "type", HF_WEIGHTS_INTERVAL_TYPE);
 			hf_json_set_u64(o, "time_ns", time_s * 1e9 + 0.5);
 		}
 		json_set_proc(o, p);
@@ -222,7 +223,8 @@ struct json_object *hf_mmu_events_json(const struct hf_mmu_events *ev, double ti
 	} else {
 		struct hf_mmu_counts c = hf_mmu_events_counts(ev, count);
 
-		o = hf_mmu_counts_json(time_s >= 0 ? "interval" : NULL, time_s, p, &c);
+		o = hf_mmu_counts_json(time_s >= 0 ? HF_WEIGHTS_INTERVAL_TYPE : NULL, time_s, p,
+				       &c);
 	}
 	return o;
 }

@@ -54,8 +54,8 @@ bool hf_mmu_events_overhead(const struct hf_mmu_events *ev, const uint64_t *coun
 /* "walk_cycle_fraction" or "walks_per_kilo_instruction". */
 const char *hf_mmu_metric_key(enum hf_mmu_metric m);
 /*
- * One process's counts as JSON: an "interval" line (time_s >= 0), or,
- * without a type, an entry of the summary. hf_mmu_counts_json() takes
+ * One process's counts as JSON: an "mmu_interval" line (time_s >= 0), or,
+ * without a type, an entry of the "mmu_summary". hf_mmu_counts_json() takes
  * counts by role (p may be NULL), hf_mmu_events_json() counts by event.
  */
 struct json_object *hf_mmu_counts_json(const char *type, double time_s, const struct hf_pc_proc *p,

@@ -76,8 +76,8 @@ static const char doc[] =
 	"page walks per 1000 instructions, which is not a cycle fraction. With -e the events "
 	"are yours, including libpfm4's perf:: software events, so it runs without a hardware "
 	"PMU. A command after '--' is started and measured with its children; mmucost then "
-	"exits with the command's status. With -j the last line is "
-	"{\"type\":\"summary\",\"processes\":[{\"pid\":...,\"weight\":...}]}: the overhead of "
+	"exits with the command's status. With -j the last line is {\"type\":\""
+	HF_WEIGHTS_DOC_TYPE "\",\"processes\":[{\"pid\":...,\"weight\":...}]}: the overhead of "
 	"the whole run per process, the weights file of hpcov(8)'s promotion. With --feed "
 	"those weights also go to the hawkfetch kernel's khugepaged: round(overhead * 1000), "
 	"1..1000000, written to /proc/PID/khugepaged_weight when counting ends (files opened "
@@ -183,7 +183,7 @@ static void print_interval(double time_s, const struct hf_pc_proc *p, const stru
 	char when[32] = "total";
 
 	if (hf_opts.json) {
-		struct json_object *o = hf_mmu_counts_json("interval", time_s, p, c);
+		struct json_object *o = hf_mmu_counts_json(HF_WEIGHTS_INTERVAL_TYPE, time_s, p, c);
 
 		hf_json_emit(stdout, o);
 		json_object_put(o);

@@ -87,7 +87,7 @@ got=$(plan --budget 12 --weights - -j < "$tmp/step.jsonl" 2>/dev/null | names)
 # The step held for ten more intervals, as mmucost -j interval records of C:
 # 0.12 - 0.016 * 0.8^10 = 0.11828..., clearly above 0.1 now: C first.
 { cat "$tmp/step.jsonl"; for _ in $(seq 10); do
-	echo '{"type":"interval","time_ns":1000000000,"pid":4103,"comm":"C","metric":"event_ratio","mmu_overhead":0.12}'
+	echo '{"type":"mmu_interval","time_ns":1000000000,"pid":4103,"comm":"C","metric":"event_ratio","mmu_overhead":0.12}'
 done; } > "$tmp/held.jsonl"
 plan --budget 12 --watch --weights - -j < "$tmp/held.jsonl" > "$tmp/held.json" 2> "$tmp/err"
 got=$(names < "$tmp/held.json")

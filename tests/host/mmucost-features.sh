@@ -12,7 +12,7 @@ if ! need_root; then skip "mmucost-features" "needs root"; exit 0; fi
 if [ -e /sys/bus/event_source/devices/cpu ] || [ -e /sys/bus/event_source/devices/cpu_core ]; then
 	"$BUILD/mmucost" -j -i 0.2 -d 0.5 -- sh -c 'i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done' \
 		> "$tmp/out" 2> "$tmp/err"; rc=$?
-	if [ $rc = 0 ] && jq -e -s 'map(select(.type == "interval")) | length > 0' "$tmp/out" >/dev/null; then
+	if [ $rc = 0 ] && jq -e -s 'map(select(.type == "mmu_interval")) | length > 0' "$tmp/out" >/dev/null; then
 		pass "mmucost-live"
 	else
 		fail "mmucost-live" "status $rc: $(cat "$tmp/err")"
@@ -36,7 +36,7 @@ skip_if_patched_khugepaged "mmucost-khugepaged-interfaces-stock" && exit 0
 "$BUILD/mmucost" --feed -j -e perf::PAGE-FAULTS/perf::TASK-CLOCK -i 0.1 -d 0.3 -p $$ \
 	> "$tmp/out" 2> "$tmp/err"; rc=$?
 if [ $rc = 69 ] && grep -q "hawkfetch kernel patches" "$tmp/err" &&
-	! jq -e -s 'map(select(.type == "interval" or .type == "summary")) | length > 0' "$tmp/out" >/dev/null; then
+	! jq -e -s 'map(select(.type == "mmu_interval" or .type == "mmu_summary")) | length > 0' "$tmp/out" >/dev/null; then
 	pass "mmucost-feed-stock-kernel"
 else
 	fail "mmucost-feed-stock-kernel" "status $rc: $(cat "$tmp/err" "$tmp/out")"

@@ -29,16 +29,16 @@ cp "/proc/$wl/stat" "/proc/$wl/status" "/proc/$wl/comm" "$R/proc/$wl/"
 feed() { HAWKFETCH_SYSROOT=$R "$BUILD/mmucost" --feed -j -e $EV -p $wl "$@"; }
 
 feed -i 0.1 -d 0.6 > "$tmp/i.json" 2> "$tmp/err"; rc=$?
-n=$(jq -s '[.[] | select(.type == "interval") | .mmu_overhead | numbers] | length' "$tmp/i.json" 2>/dev/null)
+n=$(jq -s '[.[] | select(.type == "mmu_interval") | .mmu_overhead | numbers] | length' "$tmp/i.json" 2>/dev/null)
 if [ $rc != 0 ] || [ "${n:-0}" -lt 2 ]; then
 	fail "mmucost-feed-interval-smoothed" "status $rc, ${n:-no} intervals with a value: $(cat "$tmp/err")"
-elif jq -e -s '([.[] | select(.type == "interval") | .mmu_overhead | numbers] |
+elif jq -e -s '([.[] | select(.type == "mmu_interval") | .mmu_overhead | numbers] |
 		reduce .[1:][] as $m (.[0]; 0.8 * . + 0.2 * $m)) as $want |
 	(.[] | select(.type == "khugepaged_weights") | .processes[0].overhead) as $got |
 	(($got - $want) | fabs) <= 1e-4 * $want' "$tmp/i.json" >/dev/null; then
 	pass "mmucost-feed-interval-smoothed: $n intervals folded 0.8/0.2"
 else
-	fail "mmucost-feed-interval-smoothed" "$(grep -v '"interval"' "$tmp/i.json")"
+	fail "mmucost-feed-interval-smoothed" "$(grep -v '"mmu_interval"' "$tmp/i.json")"
 fi
 # The file got one write per interval with a value (each at least "1").
 len=$(wc -c < "$R/proc/$wl/khugepaged_weight")

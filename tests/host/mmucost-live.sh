@@ -34,9 +34,9 @@ rc=$?
 grep '^{' "$tmp/cmd.out" > "$tmp/cmd.json"
 [ $rc = 3 ] && pass "mmucost-command-exit-status" ||
 	fail "mmucost-command-exit-status" "status $rc, expected the command's 3: $(cat "$tmp/err")"
-in_range "mmucost-command-threads" "$(jq -s 'last | select(.type == "summary") |
+in_range "mmucost-command-threads" "$(jq -s 'last | select(.type == "mmu_summary") |
 	.processes[0].events["perf::PAGE-FAULTS"]' "$tmp/cmd.json")"
-jq -e -s '([.[] | select(.type == "interval") | .events["perf::PAGE-FAULTS"]] | add) ==
+jq -e -s '([.[] | select(.type == "mmu_interval") | .events["perf::PAGE-FAULTS"]] | add) ==
 	(last | .processes[0].events["perf::PAGE-FAULTS"]) and (last | .processes[0].comm == "faultthreads")' \
 	"$tmp/cmd.json" >/dev/null && pass "mmucost-intervals-sum-to-summary" ||
 	fail "mmucost-intervals-sum-to-summary" "$(cat "$tmp/cmd.json")"
@@ -69,7 +69,7 @@ wait $wl; wl=
 wait $mm; rc=$?
 [ $rc = 0 ] && [ "$n" -ge $want_fds ] && pass "mmucost-pid-counters-per-thread: $n counters" ||
 	fail "mmucost-pid-counters-per-thread" "status $rc, $n perf fds (want $want_fds): $(cat "$tmp/err")"
-in_range "mmucost-pid-all-threads" "$(jq -s 'last | select(.type == "summary") |
+in_range "mmucost-pid-all-threads" "$(jq -s 'last | select(.type == "mmu_summary") |
 	.processes[0].events["perf::PAGE-FAULTS"]' "$tmp/pid.json")"
 jq -e -s 'last | .processes[0] | .weight > 0 and .weight == .mmu_overhead and .metric == "event_ratio"' \
 	"$tmp/pid.json" >/dev/null && pass "mmucost-summary-weight" ||

@@ -30,7 +30,8 @@ seed_prezero() {
 }
 
 seed_promote() {
-	cp tests/fixtures/promote/coverage.json tests/fixtures/promote/weights.json "$1/"
+	cp tests/fixtures/promote/coverage.json tests/fixtures/promote/weights.json \
+		tests/fixtures/promote/weights-old-names.json "$1/"
 	printf '{"type":"weights","processes":[{"pid":1,"weight":30},{"pid":2,"weight":10}]}\n' > "$1/weights-hand"
 	printf '{"type":"coverage","candidates":[{"rank":1,"pid":5,"comm":"w","addr":"0x7f0000200000","coverage":500,"bucket":10}],"huge_regions":[{"pid":5,"comm":"w","addr":"0x7f0000600000","vma":"[anon]"}]}\n' > "$1/coverage-small"
 	printf '200000 512 9 1\n400000 0 0 0\n7f0000000000 256 4 0\n7ffffe000000 461 8 0\n' > "$1/access-map"

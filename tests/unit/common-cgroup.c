@@ -23,8 +23,9 @@ static void put(const char *dir, const char *procs)
 	mkdir(path, 0755);
 	if (!procs)
 		return;		/* a cgroup whose cgroup.procs cannot be read */
-	snprintf(path, sizeof(path), "%s%s/cgroup.procs", root, dir);
-	unit_put_file(path, procs);
+	/* dir is "" or "/NAME...": relative to root, "NAME.../cgroup.procs" */
+	snprintf(path, sizeof(path), "%s%scgroup.procs", *dir ? dir + 1 : "", *dir ? "/" : "");
+	unit_put_file(root, path, procs);
 }
 
 static int cmp_pid(const void *a, const void *b)

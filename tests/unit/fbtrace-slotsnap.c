@@ -92,8 +92,8 @@ static void put_file(const char *name, const char *text)
 {
 	char path[256];
 
-	snprintf(path, sizeof(path), "%s/proc/%s", root, name);
-	unit_put_file(path, text);
+	snprintf(path, sizeof(path), "proc/%s", name);
+	unit_put_file(root, path, text);
 }
 
 static void put_task(int pid, int tgid, const char *comm)

@@ -2,15 +2,16 @@
 /*
  * Unit tests for hpbloat --recover's planning: order by bloat across
  * processes, --min-zero, --budget, the default threshold from
- * max_ptes_none, and the memory watermarks from a fixture /proc.
+ * max_ptes_none, the memory watermarks from a fixture /proc, and the
+ * document that ends --watch.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include "hpbloat/recover.h"
+#include "hpbloat/watch.h"
 #include "unit.h"
 
 static struct hf_bloat_proc proc(pid_t pid, const unsigned int *zero, size_t n)
@@ -109,25 +110,15 @@ static void test_mem_state(void)
 {
 	char dir[] = "/tmp/hf-recover-XXXXXX", path[256];
 	struct hf_mem_state m;
-	FILE *f;
 	int err;
 
 	if (!mkdtemp(dir))
 		return;
-	snprintf(path, sizeof(path), "%s/proc", dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/proc/meminfo", dir);
-	f = fopen(path, "w");
-	fputs("MemTotal:        1000000 kB\nMemFree:          100000 kB\n"
-	      "MemAvailable:     250000 kB\n", f);
-	fclose(f);
-	snprintf(path, sizeof(path), "%s/proc/pressure", dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/proc/pressure/memory", dir);
-	f = fopen(path, "w");
-	fputs("some avg10=12.50 avg60=3.00 avg300=1.00 total=100\n"
-	      "full avg10=1.00 avg60=0.00 avg300=0.00 total=10\n", f);
-	fclose(f);
+	unit_put_file(dir, "proc/meminfo", "MemTotal:        1000000 kB\n"
+		      "MemFree:          100000 kB\nMemAvailable:     250000 kB\n");
+	unit_put_file(dir, "proc/pressure/memory",
+		      "some avg10=12.50 avg60=3.00 avg300=1.00 total=100\n"
+		      "full avg10=1.00 avg60=0.00 avg300=0.00 total=10\n");
 	setenv("HAWKFETCH_SYSROOT", dir, 1);
 	err = hf_mem_state_read(NULL, &m);
 	CHECK("recover-mem-state-system", !err && m.total_kib == 1000000 && m.avail_kib == 250000 &&
@@ -136,16 +127,8 @@ static void test_mem_state(void)
 	      (unsigned long long)m.total_kib, m.avail_pct, m.psi_some_avg10);
 
 	/* A cgroup v2 limit of 400 MB with 300 MB used: 25% available. */
-	snprintf(path, sizeof(path), "%s/cg", dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/cg/memory.max", dir);
-	f = fopen(path, "w");
-	fputs("409600000\n", f);
-	fclose(f);
-	snprintf(path, sizeof(path), "%s/cg/memory.current", dir);
-	f = fopen(path, "w");
-	fputs("307200000\n", f);
-	fclose(f);
+	unit_put_file(dir, "cg/memory.max", "409600000\n");
+	unit_put_file(dir, "cg/memory.current", "307200000\n");
 	snprintf(path, sizeof(path), "%s/cg", dir);
 	err = hf_mem_state_read(path, &m);
 	CHECK("recover-mem-state-cgroup-limit", !err && m.total_kib == 400000 &&
@@ -158,6 +141,26 @@ static void test_mem_state(void)
 	wait(NULL);
 }
 
+/* The document --watch ends with: its own type name, and the totals. */
+static void test_watch_summary(void)
+{
+	struct hf_watch_totals t = { .rounds = 3, .starts = 1, .stops_high = 1,
+				     .regions_split = 2, .returned = 700,
+				     .last.avail_pct = 31.5, .elapsed_s = 2 };
+	struct json_object *s = hf_watch_summary_json(&t, HF_RECOVER_MADVISE), *v;
+	const char *type = json_object_get_string(json_object_object_get(s, "type"));
+
+	CHECK("recover-watch-summary-type", type && !strcmp(type, "recover_summary"), "type %s",
+	      type ? type : "(none)");
+	CHECK("recover-watch-summary-totals",
+	      json_object_get_uint64(json_object_object_get(s, "rounds")) == 3 &&
+	      json_object_get_uint64(json_object_object_get(s, "returned_kib")) == 2800 &&
+	      !strcmp(json_object_get_string(json_object_object_get(s, "mechanism")), "madvise") &&
+	      json_object_object_get_ex(s, "signal", &v) && !v,
+	      "%s", json_object_to_json_string(s));
+	json_object_put(s);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -165,5 +168,6 @@ int main(void)
 	test_default_min_zero();
 	test_floor_hint();
 	test_mem_state();
+	test_watch_summary();
 	return UNIT_EXIT();
 }

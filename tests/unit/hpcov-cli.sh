@@ -61,6 +61,13 @@ if dry --weights "$PFX/weights.json" -j | jq -e -s '[.[] | select(.type == "plan
 else
 	fail "hpcov-promote-dry-run-bucket-weights" "$(dry --weights "$PFX/weights.json" 2>&1)"
 fi
+# mmucost -j output saved before its types were renamed ("interval", "summary"):
+# the same weights, the same plan.
+dry --weights "$PFX/weights.json" -j > "$tmp/new.json" 2>&1
+dry --weights "$PFX/weights-old-names.json" -j > "$tmp/old.json" 2>&1
+grep -q '"type":"planned"' "$tmp/new.json" && cmp -s "$tmp/new.json" "$tmp/old.json" &&
+	pass "hpcov-promote-weights-old-type-names" ||
+	fail "hpcov-promote-weights-old-type-names" "$(diff "$tmp/new.json" "$tmp/old.json" | head)"
 # Every coverage >= 256 planned when the budget allows, none below; the huge one skipped.
 if MPN=256 dry --budget 100 -j | jq -e -s 'last | .type == "promote_summary" and
 	.min_coverage == 256 and .skipped_huge == 1 and .skipped_low_coverage == 8 and
@@ -88,7 +95,7 @@ grep -q "pid 4242: not in $PFX/coverage.json" "$tmp/err" && pass "hpcov-promote-
 
 # Malformed input: exit 1, the file, line and field named.
 printf '{"type":"coverage",\n"candidates":[{"pid":1,"addr":"0x201000","coverage":3}]}\n' > "$tmp/bad-cov.json"
-printf '{"type":"interval"}\n{"type":"summary","processes":[{"pid":1,"weight":-3}]}\n' > "$tmp/bad-w.json"
+printf '{"type":"mmu_interval"}\n{"type":"mmu_summary","processes":[{"pid":1,"weight":-3}]}\n' > "$tmp/bad-w.json"
 printf '{"type":"error","message":"no hardware PMU"}\n' > "$tmp/err-w.json"
 status "hpcov-promote-bad-coverage" 1 dry --from "$tmp/bad-cov.json"
 grep -q "bad-cov.json:1: candidates\[0\].addr: \"0x201000\" is not a 2 MiB-aligned" "$tmp/err" &&

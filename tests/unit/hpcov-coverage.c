@@ -62,17 +62,6 @@ static void test_logic(void)
 		r[3].coverage == 100 && r[4].huge, "wrong promotion order");
 }
 
-static void put_file(const char *root, const char *rel, const char *text)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "w");
-	fputs(text, f);
-	fclose(f);
-}
-
 static int open_at(const char *root, const char *rel, int flags)
 {
 	char path[512];
@@ -95,9 +84,9 @@ static void make_tree(const char *root)
 	snprintf(dir, sizeof(dir), "mkdir -p %s/proc/%d %s/sys/kernel/mm/page_idle", root, PID, root);
 	if (system(dir))
 		abort();
-	put_file(root, "proc/4242/stat", "4242 (covwork) S 1 4242 4242 0 -1 4194304 10 0 0 0\n");
-	put_file(root, "proc/4242/status", "Name:\tcovwork\nTgid:\t4242\nPid:\t4242\n");
-	put_file(root, "proc/4242/maps",
+	unit_put_file(root, "proc/4242/stat", "4242 (covwork) S 1 4242 4242 0 -1 4194304 10 0 0 0\n");
+	unit_put_file(root, "proc/4242/status", "Name:\tcovwork\nTgid:\t4242\nPid:\t4242\n");
+	unit_put_file(root, "proc/4242/maps",
 		 "00200000-00a00000 rw-p 00000000 00:00 0 \n"
 		 "00c00000-00d00000 rw-p 00000000 00:00 0 \n");
 	pm = open_at(root, "proc/4242/pagemap", O_WRONLY);

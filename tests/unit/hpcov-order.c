@@ -241,7 +241,9 @@ static void test_weights_reader(void)
 	static const struct { const char *text, *want; } bad[] = {
 		{ "", "w.json: no weights" },
 		{ "{\"type\":\"interval\",\"pid\":1}\n", "w.json: no weights" },
+		{ "{\"type\":\"mmu_interval\",\"pid\":1}\n", "w.json: no weights" },
 		{ "{\"type\":\"summary\"}", "w.json:1: no \"processes\" array" },
+		{ "{\"type\":\"mmu_summary\"}", "w.json:1: no \"processes\" array" },
 		{ "\n\n{\"type\":\"summary\",\"processes\":[{\"pid\":1}]}", "w.json:3: processes[0]: no \"weight\"" },
 		{ "{\"type\":\"weights\",\"processes\":[{\"pid\":1,\"weight\":1},{\"pid\":-2,\"weight\":1}]}",
 		  "w.json:1: processes[1].pid: -2 out of range" },
@@ -256,17 +258,38 @@ static void test_weights_reader(void)
 		{ "{\"a\":1,\n\"b\":}", "w.json:2: not JSON" },
 		{ "{\"type\":\"error\",\"message\":\"no hardware PMU\"}", "reported an error: no hardware PMU" },
 	};
-	const char *good = "{\"type\":\"interval\",\"pid\":7}\n"
-		"{\"type\":\"summary\",\"processes\":[{\"pid\":7,\"comm\":\"a\",\"weight\":0.3},"
-		"{\"pid\":8,\"weight\":1}]}\n";
+	/* mmucost -j output as it writes it now, and as it did before (old files). */
+	static const struct { const char *name, *text; } good[] = {
+		{ "weights-read-mmucost", "{\"type\":\"mmu_interval\",\"pid\":7}\n"
+		  "{\"type\":\"mmu_summary\",\"processes\":[{\"pid\":7,\"comm\":\"a\","
+		  "\"weight\":0.3},{\"pid\":8,\"weight\":1}]}\n" },
+		{ "weights-read-mmucost-old-names", "{\"type\":\"interval\",\"pid\":7}\n"
+		  "{\"type\":\"summary\",\"processes\":[{\"pid\":7,\"comm\":\"a\","
+		  "\"weight\":0.3},{\"pid\":8,\"weight\":1}]}\n" },
+	};
 	struct hf_weight *w = NULL;
 	char err[256];
 	size_t n = 0;
-	int ret = read_weights(good, &w, &n, err);
+	int ret;
 
-	CHECK("weights-read-mmucost", !ret && n == 2 && w[0].pid == 7 && w[0].weight == 0.3 &&
-	      !strcmp(w[0].comm, "a") && w[1].weight == 1, "ret %d: %s", ret, ret ? err : "");
-	free(w);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		w = NULL;
+		ret = read_weights(good[i].text, &w, &n, err);
+		CHECK(good[i].name, !ret && n == 2 && w[0].pid == 7 && w[0].weight == 0.3 &&
+		      !strcmp(w[0].comm, "a") && w[1].weight == 1, "ret %d: %s", ret,
+		      ret ? err : "");
+		if (!ret)
+			free(w);
+	}
+	/* The last summary counts, whichever name each has. */
+	w = NULL;
+	ret = read_weights("{\"type\":\"summary\",\"processes\":[{\"pid\":1,\"weight\":1}]}\n"
+			   "{\"type\":\"mmu_summary\",\"processes\":[{\"pid\":2,\"weight\":2}]}\n",
+			   &w, &n, err);
+	CHECK("weights-read-last-summary", !ret && n == 1 && w[0].pid == 2, "ret %d: %s", ret,
+	      ret ? err : "");
+	if (!ret)
+		free(w);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char name[64];
 
@@ -313,7 +336,9 @@ static double feed_weight(const struct hf_weights_feed *f, pid_t pid)
 
 /*
  * A weights stream arriving in pieces: what has come is taken in at once,
- * a document cut in two waits for its end; pid 1 steps from 0.1 to 0.3.
+ * a document cut in two waits for its end; pid 1 steps from 0.1 to 0.3,
+ * measured by interval records of mmucost's name before ("interval") and
+ * now ("mmu_interval").
  */
 static void test_feed(void)
 {
@@ -326,7 +351,8 @@ static void test_feed(void)
 	if (pipe(fd) || hf_weights_feed_init(&f, fd[0], "w"))
 		abort();
 	put(fd[1], w1);
-	put(fd[1], "{\"type\":\"interval\",\"pid\":1,\"mmu_overhead\":0.3}\n{\"type\":\"interval\",");
+	put(fd[1], "{\"type\":\"interval\",\"pid\":1,\"mmu_overhead\":0.3}\n"
+		   "{\"type\":\"mmu_interval\",");
 	n1 = hf_weights_feed_poll(&f, true, err, sizeof(err));
 	CHECK("weights-feed-first", n1 == 3 && feed_weight(&f, 1) > 0.13999 &&
 	      feed_weight(&f, 1) < 0.14001 && feed_weight(&f, 2) == 0.2, "%d: %s, w1 %g",
@@ -334,7 +360,7 @@ static void test_feed(void)
 	n2 = hf_weights_feed_poll(&f, false, err, sizeof(err));
 	CHECK("weights-feed-nothing-new", n2 == 0 && !f.eof, "%d: %s", n2, err);
 	/* The rest of the cut document; a null overhead is no measurement. */
-	put(fd[1], "\"pid\":1,\n\"mmu_overhead\":0.3}\n{\"type\":\"interval\",\"pid\":2,"
+	put(fd[1], "\"pid\":1,\n\"mmu_overhead\":0.3}\n{\"type\":\"mmu_interval\",\"pid\":2,"
 		   "\"mmu_overhead\":null}\n");
 	n3 = hf_weights_feed_poll(&f, false, err, sizeof(err));
 	CHECK("weights-feed-cut-document", n3 == 1 && fabs(feed_weight(&f, 1) - 0.172) < 1e-12 &&

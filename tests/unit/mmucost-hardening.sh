@@ -58,7 +58,7 @@ if "$BUILD/mmucost" -e $EV -d 0.1 -p $$ > /dev/null 2>&1; then
 	python3 -c '
 import json,sys
 docs = [json.loads(l) for l in open(sys.argv[1])]
-s = [d for d in docs if d["type"] == "summary"][0]
+s = [d for d in docs if d["type"] == "mmu_summary"][0]
 assert [p["pid"] for p in s["processes"]] == [int(sys.argv[2])], s' "$tmp/out" $$ &&
 		pass mmucost-duplicate-pid-once || fail mmucost-duplicate-pid-once "$(cat "$tmp/out")"
 else
@@ -104,7 +104,7 @@ if "$BUILD/mmucost" -e $EV:u -d 0.1 -- true > /dev/null 2>&1; then
 import json,sys
 for l in open(sys.argv[1]):
     d = json.loads(l)
-    if d["type"] == "interval" and d["denominator"]:
+    if d["type"] == "mmu_interval" and d["denominator"]:
         assert abs(d["mmu_overhead"] - d["numerator"] / d["denominator"]) < 1e-9 * max(1, d["mmu_overhead"]), d' "$tmp/out" &&
 		pass mmucost-ratio-json-raw-value || fail mmucost-ratio-json-raw-value "$(cat "$tmp/out")"
 else

@@ -5,6 +5,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 static int unit_failed;
 
@@ -26,14 +28,26 @@ static int unit_failed;
 
 /* ---- fixture files ---- */
 
-/* Write text to the file at path; a fixture that cannot be made aborts. */
-static inline void unit_put_file(const char *path, const char *text)
+/*
+ * A fixture file: text into root/rel, the directories on the way made as
+ * needed (a sysroot for $HAWKFETCH_SYSROOT). A test cannot go on without
+ * its fixture: a failure ends the test program.
+ */
+static inline void unit_put_file(const char *root, const char *rel, const char *text)
 {
-	FILE *f = fopen(path, "w");
+	char path[512];
+	FILE *f;
 
-	if (!f || fputs(text, f) < 0 || fclose(f)) {
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	f = fopen(path, "w");
+	if (!f || fputs(text, f) == EOF || fclose(f)) {
 		perror(path);
-		abort();
+		exit(1);
 	}
 }
 

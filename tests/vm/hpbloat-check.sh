@@ -140,7 +140,7 @@ done
 
 get "watch json" > "$tmp/watch.json"
 rc=$(get "watch rc")
-summary=$(jq -c 'select(.type == "summary")' "$tmp/watch.json" 2>/dev/null)
+summary=$(jq -c 'select(.type == "recover_summary")' "$tmp/watch.json" 2>/dev/null)
 if [ "$rc" = 0 ] && [ -n "$summary" ]; then
 	pass "vm-hpbloat-watch: --watch ran and printed a summary"
 	first_stop=$(jq -r 'select(.type == "stop") | .reason' "$tmp/watch.json" | head -1)
@@ -162,7 +162,7 @@ else
 fi
 
 rc=$(get "sigterm rc")
-if [ "$rc" = 0 ] && get "sigterm json" | jq -e 'select(.type == "summary") | .signal == "Terminated"' \
+if [ "$rc" = 0 ] && get "sigterm json" | jq -e 'select(.type == "recover_summary") | .signal == "Terminated"' \
 	>/dev/null 2>&1; then
 	pass "vm-hpbloat-watch: SIGTERM stops --watch with a summary"
 else
