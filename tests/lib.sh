@@ -23,6 +23,33 @@ check() {
 
 need_root() { [ "$(id -u)" -eq 0 ]; }
 
+# ---- replay against the kernel's counters (fidelity) ----
+# hf_ratio A B: A / B to three places (0 when B is 0).
+hf_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b ? a / b : 0 }'; }
+# hf_close A B PCT MIN: |A - B| within PCT % of A, or within MIN.
+hf_close() {
+	awk -v a="$1" -v b="$2" -v p="$3" -v m="$4" 'BEGIN { d = a - b; if (d < 0) d = -d
+		exit !(d <= m || d <= a * p / 100) }'
+}
+# hf_fidelity_off "KF KP KH KR" "RF RP RH RR SLOTS": what of a replay
+# (faults prefetched hits rejected, and its slot records) is off from the
+# kernel's counters: accuracy and coverage by more than 3 points,
+# prefetched and rejected by more than 3 % (and 3 pages); empty if none.
+hf_fidelity_off() {
+	local kf kp kh kr rf rp rh rr slots why=
+	read -r kf kp kh kr <<<"$1"
+	read -r rf rp rh rr slots <<<"$2"
+	[ "${slots:-0}" -gt 0 ] || why="$why no-slot-records"
+	[ "$rf" = "$kf" ] || why="$why faults:$rf/$kf"
+	hf_close "$(hf_ratio "$kh" "$kp")" "$(hf_ratio "$rh" "$rp")" 0 0.03 ||
+		why="$why accuracy:$(hf_ratio "$rh" "$rp")/$(hf_ratio "$kh" "$kp")"
+	hf_close "$(hf_ratio "$kh" "$kf")" "$(hf_ratio "$rh" "$rf")" 0 0.03 ||
+		why="$why coverage:$(hf_ratio "$rh" "$rf")/$(hf_ratio "$kh" "$kf")"
+	hf_close "$kp" "$rp" 3 3 || why="$why prefetched:$rp/$kp"
+	hf_close "$kr" "$rr" 3 3 || why="$why rejected:$rr/$kr"
+	echo "${why# }"
+}
+
 # ---- swap and memory-cgroup fixtures for host tests ----
 # hf_swap_setup [SWAP_MIB] [LIMIT]: swap on a file, vm.page-cluster=0 (no
 # readahead, so every re-read is a swap-in), and a memory cgroup in $HF_CG

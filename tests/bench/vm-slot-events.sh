@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The cost of patch 0014's slot tracepoints on a swap-out-heavy run, in
-# qemu (TCG, the kernel of `make kernel`): swapseq pushes 8000 pages out
-# of a 16 MiB memory cgroup (MADV_PAGEOUT plus churn: every page and the
-# churn's are swapped out, most of them freed again) and reads them back
-# with a stride of 13. Configurations, interleaved over SLOTS_ROUNDS
+# qemu (TCG, the kernel of `make kernel`, vm_apps_run's 1 GiB guest):
+# swapseq pushes 8000 pages out of a 16 MiB memory cgroup (MADV_PAGEOUT
+# plus churn: every page and the churn's are swapped out, most of them
+# freed again) and reads them back with a stride of 13. Configurations, interleaved over SLOTS_ROUNDS
 # rounds (default 5) in one boot:
 #   off       nothing attached (the tracepoints' static keys are off)
 #   tp        the three slot tracepoints enabled into ftrace's ring buffer
@@ -21,10 +21,7 @@ B=${BUILD:-build}
 ROUNDS=${SLOTS_ROUNDS:-5}
 need_root || { echo "vm-bench-slots: needs root" >&2; exit 1; }
 out=$B/vm-bench-slots
-rm -rf "$out"; mkdir -p "$out/ird"/{bin,proc,sys,dev,tmp}
-BUILD=$B vm_static_bins "$out/ird" fbtrace tests/workloads/swapseq.c ||
-	{ echo "vm-bench-slots: make static first" >&2; exit 1; }
-cp "$(command -v busybox)" "$out/ird/bin/busybox"
+BUILD=$B vm_apps_ird vm-bench-slots "$out" fbtrace tests/workloads/swapseq.c || exit 1
 { echo '#!/bin/busybox sh'; echo "ROUNDS=$ROUNDS"; vm_guest_setup; } > "$out/ird/init"
 cat >> "$out/ird/init" <<'EOG'
 mkdir /sys/fs/cgroup/t && echo 16M > /sys/fs/cgroup/t/memory.max
@@ -46,27 +43,18 @@ run() {	# CONF: one timed run
 	[ $1 = tp ] && n=$(grep -vc '^#' /sys/kernel/tracing/trace) &&
 		for e in swap_out swap_uncache swap_slot_free; do echo 0 > $T/fetchbpf_$e/enable; done &&
 		echo > /sys/kernel/tracing/trace
-	grep -q '^verified 8000$' /tmp/out || echo "HFS: FAIL $1: $(tail -1 /tmp/out)"
-	echo "HFS: run $r $1 $t0 $t1 $n"
+	grep -q '^verified 8000$' /tmp/out || echo "HFA: FAIL $1: $(tail -1 /tmp/out)"
+	echo "HFA: run $r $1 $t0 $t1 $n"
 }
 echo 16384 > /sys/kernel/tracing/buffer_size_kb
 r=0; run off	# warm-up, not counted
 for r in $(seq 1 $ROUNDS); do
 	for c in off tp fbtrace fbtrace-s; do run $c; done
 done
-echo HFS-END
-reboot -f
+mkdir -p /tmp/tr
 EOG
-chmod +x "$out/ird/init"
-(cd "$out/ird" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initrd.gz"
-truncate -s 256M "$out/vda.img"
-timeout -k 10 3600 qemu-system-x86_64 -accel tcg -smp 2 -m 512M -nodefaults -display none \
-	-no-reboot -serial "file:$out/serial.raw" -kernel "$KERNEL_DIR/bzImage" \
-	-initrd "$out/initrd.gz" -append "console=ttyS0 loglevel=4 panic=-1" \
-	-drive "file=$out/vda.img,if=virtio,format=raw" </dev/null >"$out/qemu.log" 2>&1
-tr -d '\r' < "$out/serial.raw" | sed -n 's/^HFS: //p' > "$out/runs.txt"
-tr -d '\r' < "$out/serial.raw" | grep -q HFS-END ||
-	{ tail -20 "$out/serial.raw"; echo "vm-bench-slots: the guest did not finish" >&2; exit 1; }
+vm_apps_run "$out" vm-bench-slots 16M || exit 1
+cp "$out/guest.txt" "$out/runs.txt"
 grep FAIL "$out/runs.txt" >&2
 # ratio A B: median, min and max over rounds of time(A) / time(B).
 ratio() {

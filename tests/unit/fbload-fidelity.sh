@@ -12,11 +12,6 @@
 cd "$(dirname "$0")/../.."
 B=${BUILD:-build}
 
-# close A B PCT MIN: |A - B| within PCT % of A, or within MIN.
-close() { awk -v a="$1" -v b="$2" -v p="$3" -v m="$4" 'BEGIN { d = a - b; if (d < 0) d = -d
-	exit !(d <= m || d <= a * p / 100) }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b ? a / b : 0 }'; }
-
 for z in tests/fixtures/traces/fidelity-*.txt.gz; do
 	t=$(basename "$z" .txt.gz)
 	read -r pol kf kp kh kr < <(zcat "$z" | sed -n 's/^# kernel: policy \([^ ]*\) faults \([0-9]*\) prefetched \([0-9]*\) hits \([0-9]*\) rejected \([0-9]*\)$/\1 \2 \3 \4 \5/p')
@@ -25,14 +20,9 @@ for z in tests/fixtures/traces/fidelity-*.txt.gz; do
 		jq -r '"\(.policies[0] | "\(.faults) \(.prefetched) \(.hits) \(.rejected_requests)") \(.slot_records // 0)"')
 	read -r _ np nh _ < <(zcat "$z" | awk '$4 !~ /^(swapout|uncache|slotfree)$/' |
 		"$B/fbload" -j replay "$p" | jq -r '.policies[0] | "\(.faults) \(.prefetched) \(.hits) \(.rejected_requests)"')
-	ka=$(ratio "$kh" "$kp") kc=$(ratio "$kh" "$kf") ra=$(ratio "$rh" "$rp") rc=$(ratio "$rh" "$rf")
-	why=
-	[ "${slots:-0}" -gt 0 ] || why="$why no-slot-records"
-	[ "$rf" = "$kf" ] || why="$why faults:$rf/$kf"
-	close "$ka" "$ra" 0 0.03 || why="$why accuracy:$ra/$ka"
-	close "$kc" "$rc" 0 0.03 || why="$why coverage:$rc/$kc"
-	close "$kp" "$rp" 3 3 || why="$why prefetched:$rp/$kp"
-	close "$kr" "$rr" 3 3 || why="$why rejected:$rr/$kr"
-	check "fidelity: $t: replay $ra/$rc (prefetched $rp, rejected $rr) within 3 points and 3 % of the kernel's $ka/$kc ($kp, $kr); without slot records $(ratio "$nh" "$np")/$(ratio "$nh" "$rf")${why:+; off:$why}" \
+	ka=$(hf_ratio "$kh" "$kp") kc=$(hf_ratio "$kh" "$kf")
+	ra=$(hf_ratio "$rh" "$rp") rc=$(hf_ratio "$rh" "$rf")
+	why=$(hf_fidelity_off "$kf $kp $kh $kr" "$rf $rp $rh $rr $slots")
+	check "fidelity: $t: replay $ra/$rc (prefetched $rp, rejected $rr) within 3 points and 3 % of the kernel's $ka/$kc ($kp, $kr); without slot records $(hf_ratio "$nh" "$np")/$(hf_ratio "$nh" "$rf")${why:+; off: $why}" \
 		[ -z "$why" ]
 done
