@@ -121,6 +121,22 @@ static void join_cgroup(const char *dir)
 	}
 }
 
+/*
+ * Keep swapseq's own pages resident: the churn pushes out whatever of the
+ * cgroup is cold, its stack and stdio buffer too, and their swap-ins
+ * would join the known sequence. Locked before the region and the churn
+ * are mapped, which stay unlocked; stdout's buffer is in .bss, locked
+ * with the rest, not a later heap page.
+ */
+static void lock_self(void)
+{
+	static char outbuf[BUFSIZ];
+
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	if (mlockall(MCL_CURRENT))
+		perror("swapseq: mlockall (its own pages may add swap-ins)");
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long churn_mib = 96, verified = 0, linger_ms = 0;
@@ -154,6 +170,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "swapseq: STREAMS must divide PAGES\n");
 		return 2;
 	}
+	lock_self();
 	region = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (region == MAP_FAILED) {
