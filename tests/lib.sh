@@ -273,6 +273,13 @@ help_documented() {
 	[ -z "$missing" ] && pass "$tool-man-page" || fail "$tool-man-page" "not documented:$missing"
 }
 
+# have_time NAME: /usr/bin/time is there (for rss); otherwise SKIP NAME and
+# return 1.
+have_time() {
+	[ -x /usr/bin/time ] && return 0
+	skip "$1" "no /usr/bin/time"; return 1
+}
+
 # rss NAME EXPECTED_STATUS MESSAGE CMD...: `run` under a 5 s timeout and
 # /usr/bin/time; NAME-rss: its maximum RSS stayed under 64 MiB;
 # NAME-message: stderr holds MESSAGE.
