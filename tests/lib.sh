@@ -22,6 +22,11 @@ check() {
 }
 
 need_root() { [ "$(id -u)" -eq 0 ]; }
+# root_or_skip NAME WHY: root; otherwise SKIP NAME (WHY) and return 1.
+root_or_skip() {
+	need_root && return 0
+	skip "$1" "$2"; return 1
+}
 
 # ---- replay against the kernel's counters (fidelity) ----
 # hf_ratio A B: A / B to three places (0 when B is 0).
@@ -91,12 +96,14 @@ bpf_progs_named() {
 }
 
 # ---- scratch directory, background processes, clean-up ----
-# hf_tmp: makes $tmp (a scratch directory), empties $pids (background
-# processes to end) and $cg (a cgroup directory to remove), and sets an EXIT
-# trap that kills every pid in $pids (and $bg if set) with signal
-# ${HF_KILL_SIGNAL:-TERM}, waits for them, unmounts $tmp/full if mounted,
-# removes $cg and $tmp. A script may set pids, cg and bg at any time after.
+# hf_tmp [SIGNAL]: makes $tmp (a scratch directory), empties $pids
+# (background processes to end) and $cg (a cgroup directory to remove), and
+# sets an EXIT trap that kills every pid in $pids (and $bg if set) with
+# signal ${HF_KILL_SIGNAL:-TERM} (SIGNAL, if given, sets it), waits for
+# them, unmounts $tmp/full if mounted, removes $cg and $tmp. A script may
+# set pids, cg and bg at any time after.
 hf_tmp() {
+	[ -n "${1:-}" ] && HF_KILL_SIGNAL=$1
 	tmp=$(mktemp -d)
 	pids=()
 	cg=
@@ -346,11 +353,13 @@ stdout_full() {
 	err_has "$name-message" "standard output: No space left on device"
 }
 
-# full_tmpfs: mounts a 64 KiB tmpfs on $tmp/full and fills it (root; the
-# hf_tmp clean-up unmounts it); returns 1 if it cannot be mounted.
+# full_tmpfs NAME: mounts a 64 KiB tmpfs on $tmp/full and fills it (root;
+# the hf_tmp clean-up unmounts it); if it cannot be mounted, SKIP NAME and
+# return 1.
 full_tmpfs() {
 	mkdir -p "$tmp/full"
-	mount -t tmpfs -o size=64k tmpfs "$tmp/full" 2>/dev/null || return 1
+	mount -t tmpfs -o size=64k tmpfs "$tmp/full" 2>/dev/null ||
+		{ skip "$1" "cannot mount a tmpfs"; return 1; }
 	cat /dev/zero > "$tmp/full/fill" 2>/dev/null
 	return 0
 }
