@@ -145,6 +145,15 @@ run() {
 	fi
 }
 
+# exits_saying NAME EXPECTED_STATUS TEXT CMD...: the command exits with
+# EXPECTED_STATUS and its stderr holds TEXT (one check).
+exits_saying() {
+	local name=$1 want=$2 text=$3 rc; shift 3
+	"$@" > "$tmp/out" 2> "$tmp/err"; rc=$?
+	[ "$rc" = "$want" ] && grep -qF -- "$text" "$tmp/err" && pass "$name" ||
+		fail "$name" "status $rc: $(cat "$tmp/err")"
+}
+
 # err_has NAME TEXT: $tmp/err (the last command's stderr) holds TEXT.
 err_has() {
 	grep -qF -- "$2" "$tmp/err" && pass "$1" || fail "$1" "no '$2' in: $(head -c 300 "$tmp/err")"
