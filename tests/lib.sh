@@ -200,6 +200,14 @@ promcheck() {
 	pass "$name: $n exposition(s)"
 }
 
+# metrics_ok NAME STATUS FILE: a command exited with STATUS 0 and FILE
+# passes promcheck (as NAME-promtool); otherwise FAIL NAME with the status
+# and $tmp/err, and return 1.
+metrics_ok() {
+	[ "$2" = 0 ] && promcheck "$1-promtool" "$3" && return 0
+	fail "$1" "status $2: $(cat "$tmp/err")"; return 1
+}
+
 # value FILE SERIES: the value of the series (name{labels} exactly) in the
 # last exposition of FILE.
 # (A label value may hold spaces: the series is the line less its last field.)
