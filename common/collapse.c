@@ -42,7 +42,6 @@ out:
 
 int hf_collapse_open(struct hf_collapse_target *t, pid_t pid)
 {
-	struct proc_task task;
 	const char *what;
 	int err;
 
@@ -53,12 +52,11 @@ int hf_collapse_open(struct hf_collapse_target *t, pid_t pid)
 	if (t->pidfd < 0)
 		return errno == ESRCH ? -ENOENT : -errno;
 	/* Read after the pidfd: the name is that of the process it pins. */
-	if ((err = hf_proc_task_read(pid, &task)) || (err = hf_pagemap_open(&t->pm, pid, 1, &what))) {
+	if ((err = hf_proc_comm_read(pid, t->comm)) || (err = hf_pagemap_open(&t->pm, pid, 1, &what))) {
 		close(t->pidfd);
 		t->pidfd = -1;
 		return err;
 	}
-	memcpy(t->comm, task.comm, sizeof(t->comm));
 	return 0;
 }
 

@@ -105,6 +105,16 @@ int hf_proc_task_read(pid_t pid, struct proc_task *task)
 	return parse_tgid(buf, &task->tgid);
 }
 
+int hf_proc_comm_read(pid_t pid, char comm[16])
+{
+	struct proc_task task;
+	int err = hf_proc_task_read(pid, &task);
+
+	if (!err)
+		memcpy(comm, task.comm, sizeof(task.comm));
+	return err;
+}
+
 const char *hf_proc_task_strerror(int err)
 {
 	switch (err) {

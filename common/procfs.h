@@ -31,6 +31,9 @@ struct proc_task {
  */
 int hf_proc_task_read(pid_t pid, struct proc_task *task);
 
+/* Just its name: hf_proc_task_read()'s comm into comm (only on success). */
+int hf_proc_comm_read(pid_t pid, char comm[16]);
+
 /* Explain hf_proc_task_read()'s failure for a user-supplied PID. */
 const char *hf_proc_task_strerror(int err);
 

@@ -22,6 +22,11 @@ check() {
 }
 
 need_root() { [ "$(id -u)" -eq 0 ]; }
+# root_or_skip NAME WHY: root; otherwise SKIP NAME (WHY) and return 1.
+root_or_skip() {
+	need_root && return 0
+	skip "$1" "$2"; return 1
+}
 
 # ---- replay against the kernel's counters (fidelity) ----
 # hf_ratio A B: A / B to three places (0 when B is 0).
@@ -91,12 +96,14 @@ bpf_progs_named() {
 }
 
 # ---- scratch directory, background processes, clean-up ----
-# hf_tmp: makes $tmp (a scratch directory), empties $pids (background
-# processes to end) and $cg (a cgroup directory to remove), and sets an EXIT
-# trap that kills every pid in $pids (and $bg if set) with signal
-# ${HF_KILL_SIGNAL:-TERM}, waits for them, unmounts $tmp/full if mounted,
-# removes $cg and $tmp. A script may set pids, cg and bg at any time after.
+# hf_tmp [SIGNAL]: makes $tmp (a scratch directory), empties $pids
+# (background processes to end) and $cg (a cgroup directory to remove), and
+# sets an EXIT trap that kills every pid in $pids (and $bg if set) with
+# signal ${HF_KILL_SIGNAL:-TERM} (SIGNAL, if given, sets it), waits for
+# them, unmounts $tmp/full if mounted, removes $cg and $tmp. A script may
+# set pids, cg and bg at any time after.
 hf_tmp() {
+	[ -n "${1:-}" ] && HF_KILL_SIGNAL=$1
 	tmp=$(mktemp -d)
 	pids=()
 	cg=
@@ -136,6 +143,15 @@ run() {
 	else
 		pass "$name"
 	fi
+}
+
+# exits_saying NAME EXPECTED_STATUS TEXT CMD...: the command exits with
+# EXPECTED_STATUS and its stderr holds TEXT (one check).
+exits_saying() {
+	local name=$1 want=$2 text=$3 rc; shift 3
+	"$@" > "$tmp/out" 2> "$tmp/err"; rc=$?
+	[ "$rc" = "$want" ] && grep -qF -- "$text" "$tmp/err" && pass "$name" ||
+		fail "$name" "status $rc: $(cat "$tmp/err")"
 }
 
 # err_has NAME TEXT: $tmp/err (the last command's stderr) holds TEXT.
@@ -182,6 +198,14 @@ promcheck() {
 	if [ -n "$bad" ]; then fail "$name" "promtool:$bad"; return 1; fi
 	if [ -n "$want" ] && [ "$n" != "$want" ]; then fail "$name" "$n expositions, expected $want"; return 1; fi
 	pass "$name: $n exposition(s)"
+}
+
+# metrics_ok NAME STATUS FILE: a command exited with STATUS 0 and FILE
+# passes promcheck (as NAME-promtool); otherwise FAIL NAME with the status
+# and $tmp/err, and return 1.
+metrics_ok() {
+	[ "$2" = 0 ] && promcheck "$1-promtool" "$3" && return 0
+	fail "$1" "status $2: $(cat "$tmp/err")"; return 1
 }
 
 # value FILE SERIES: the value of the series (name{labels} exactly) in the
@@ -273,6 +297,13 @@ help_documented() {
 	[ -z "$missing" ] && pass "$tool-man-page" || fail "$tool-man-page" "not documented:$missing"
 }
 
+# have_time NAME: /usr/bin/time is there (for rss); otherwise SKIP NAME and
+# return 1.
+have_time() {
+	[ -x /usr/bin/time ] && return 0
+	skip "$1" "no /usr/bin/time"; return 1
+}
+
 # rss NAME EXPECTED_STATUS MESSAGE CMD...: `run` under a 5 s timeout and
 # /usr/bin/time; NAME-rss: its maximum RSS stayed under 64 MiB;
 # NAME-message: stderr holds MESSAGE.
@@ -339,11 +370,13 @@ stdout_full() {
 	err_has "$name-message" "standard output: No space left on device"
 }
 
-# full_tmpfs: mounts a 64 KiB tmpfs on $tmp/full and fills it (root; the
-# hf_tmp clean-up unmounts it); returns 1 if it cannot be mounted.
+# full_tmpfs NAME: mounts a 64 KiB tmpfs on $tmp/full and fills it (root;
+# the hf_tmp clean-up unmounts it); if it cannot be mounted, SKIP NAME and
+# return 1.
 full_tmpfs() {
 	mkdir -p "$tmp/full"
-	mount -t tmpfs -o size=64k tmpfs "$tmp/full" 2>/dev/null || return 1
+	mount -t tmpfs -o size=64k tmpfs "$tmp/full" 2>/dev/null ||
+		{ skip "$1" "cannot mount a tmpfs"; return 1; }
 	cat /dev/zero > "$tmp/full/fill" 2>/dev/null
 	return 0
 }

@@ -26,16 +26,14 @@ const char *hf_cov_source_name(enum hf_cov_source source)
 
 static int open_target(struct hf_cov_target *t, pid_t pid, enum hf_cov_source source)
 {
-	struct proc_task task;
 	const char *what;
 	int err;
 
 	memset(t, 0, sizeof(*t));
 	t->pid = pid;
 	t->pm.pagemap_fd = t->pm.kpageflags_fd = -1;
-	if ((err = hf_proc_task_read(pid, &task)) || (err = hf_vmas_read(pid, &t->vmas)))
+	if ((err = hf_proc_comm_read(pid, t->comm)) || (err = hf_vmas_read(pid, &t->vmas)))
 		return err;
-	memcpy(t->comm, task.comm, sizeof(t->comm));
 	if (source == HF_COV_ACCESS_MAP)
 		return 0;	/* the kernel measures: no pagemap */
 	if ((err = hf_pagemap_open(&t->pm, pid, 1, &what)))

@@ -122,14 +122,9 @@ int hf_promoter_open(struct hf_promoter *pr)
 		 * what it can: the process exists and has the name measured;
 		 * only "already huge" is left to the real run.
 		 */
-		if (pr->dry_run && (err == -EPERM || err == -EACCES)) {
-			struct proc_task t;
-
-			if (!(err = hf_proc_task_read(pr->proc[i].pid, &t))) {
-				memcpy(ps->tgt.comm, t.comm, sizeof(ps->tgt.comm));
-				unchecked = true;
-			}
-		}
+		if (pr->dry_run && (err == -EPERM || err == -EACCES) &&
+		    !(err = hf_proc_comm_read(pr->proc[i].pid, ps->tgt.comm)))
+			unchecked = true;
 		if (err) {
 			hf_err("pid %d: %s", pr->proc[i].pid, err == -ENOENT ? "no such process" :
 			       strerror(-err));

@@ -17,6 +17,19 @@ count_in_region() {
 	echo $n
 }
 
+# member_outsider KIND: "N M" for a cgroup's member and a process outside it
+# (each a workload whose pid, and the member's region, are in $HF_TMP/out and
+# $HF_TMP/out2): N, the member's records of KIND in its region; M, the
+# outsider's records; both in $HF_TMP/trace.
+member_outsider() {
+	local pid base pages other n
+	read -r _ pid < <(grep '^pid ' "$HF_TMP/out")
+	read -r _ base pages < <(grep '^region ' "$HF_TMP/out")
+	read -r _ other < <(grep '^pid ' "$HF_TMP/out2")
+	n=$(count_in_region "$HF_TMP/trace" "$pid" "$1" "$base" "$pages")
+	echo "${n:-none}" "$(awk -v p="$other" '$2 == p' "$HF_TMP/trace" | wc -l)"
+}
+
 # wait_for_header FILE: fbtrace writes the header once its probes are attached.
 # (Remove FILE before starting fbtrace.)
 wait_for_header() {
@@ -81,11 +94,7 @@ if wait_for_header "$HF_TMP/trace"; then
 	"$W/filemaj" -f "$HF_TMP/data" -n 64 > "$HF_TMP/out2"	# outside the cgroup
 	sleep 0.3
 	kill -INT $tr; wait $tr; rc=$?
-	read -r _ pid < <(grep '^pid ' "$HF_TMP/out")
-	read -r _ base pages < <(grep '^region ' "$HF_TMP/out")
-	read -r _ other < <(grep '^pid ' "$HF_TMP/out2")
-	swapin=$(count_in_region "$HF_TMP/trace" "$pid" swapin "$base" "$pages")
-	outside=$(awk -v p="$other" '$2 == p' "$HF_TMP/trace" | wc -l)
+	read -r swapin outside < <(member_outsider swapin)
 	if [ "$swapin" = 256 ] && [ "$outside" = 0 ]; then
 		pass "$t: 256 swap-ins of the member, none of the process outside"
 	else
@@ -134,11 +143,7 @@ else
 		sh -c "echo \$\$ > $cg2/cgroup.procs && exec \"$W/filemaj\" -f \"$HF_TMP/data\" -n 32" > "$HF_TMP/out"
 		"$W/filemaj" -f "$HF_TMP/data2" -n 16 > "$HF_TMP/out2"
 		sleep 0.3; kill -INT $tr; wait $tr
-		read -r _ pid < <(grep '^pid ' "$HF_TMP/out")
-		read -r _ base pages < <(grep '^region ' "$HF_TMP/out")
-		read -r _ other < <(grep '^pid ' "$HF_TMP/out2")
-		major=$(count_in_region "$HF_TMP/trace" "$pid" major "$base" "$pages")
-		outside=$(awk -v p="$other" '$2 == p' "$HF_TMP/trace" | wc -l)
+		read -r major outside < <(member_outsider major)
 		if [ "$major" = 32 ] && [ "$outside" = 0 ]; then
 			pass "$t: 32 major faults of the member, none of the outsider"
 		else

@@ -5,18 +5,15 @@
 # status and one clear line on stderr.
 set -u
 . "$(dirname "$0")/../lib.sh"
-hf_tmp
-HF_KILL_SIGNAL=KILL
+hf_tmp KILL
 
-if ! need_root; then skip "hpbloat-hardening-host" "needs root (tmpfs, pagemap)"; exit 0; fi
+root_or_skip hpbloat-hardening-host "needs root (tmpfs, pagemap)" || exit 0
 
 # ---- 2. a full disk is exit 1 naming standard output ----
-if full_tmpfs; then
+if full_tmpfs hpbloat-hardening-full-tmpfs; then
 	stdout_full hpbloat-json-full-tmpfs "$BUILD/hpbloat" -A -j
 	stdout_full hpbloat-full-tmpfs "$BUILD/hpbloat" -A
 	umount "$tmp/full"
-else
-	skip hpbloat-hardening-full-tmpfs "cannot mount a tmpfs"
 fi
 
 # ---- 5. hpbloat -j: one document, the failures inside it ----

@@ -14,12 +14,7 @@ if [ -e /sys/kernel/mm/page_idle/bitmap ]; then
 		jq -e '.candidates | type == "array"' "$tmp/out" >/dev/null &&
 		pass "hpcov-host-run" || fail "hpcov-host-run" "$(cat "$tmp/err")"
 else
-	"$BUILD/hpcov" -p $$ 2> "$tmp/err"; rc=$?
-	if [ $rc = 69 ] && grep -q "CONFIG_IDLE_PAGE_TRACKING" "$tmp/err"; then
-		pass "hpcov-no-page-idle-host"
-	else
-		fail "hpcov-no-page-idle-host" "status $rc: $(cat "$tmp/err")"
-	fi
+	exits_saying hpcov-no-page-idle-host 69 CONFIG_IDLE_PAGE_TRACKING "$BUILD/hpcov" -p $$
 fi
 
 # The hawkfetch kernel's khugepaged interfaces: on a stock kernel every

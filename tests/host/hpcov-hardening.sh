@@ -5,10 +5,9 @@
 # stderr.
 set -u
 . "$(dirname "$0")/../lib.sh"
-hf_tmp
-HF_KILL_SIGNAL=KILL
+hf_tmp KILL
 
-if ! need_root; then skip "hpcov-hardening-host" "needs root (a real --promote run's checks)"; exit 0; fi
+root_or_skip hpcov-hardening-host "needs root (a real --promote run's checks)" || exit 0
 
 # ---- 7. hpcov --promote --from --dry-run checks what the real run checks ----
 # cov FILE PID:COMM:ADDR...: a coverage document with those candidates.

@@ -4,17 +4,14 @@
 # the exit status and one clear line on stderr.
 set -u
 . "$(dirname "$0")/../lib.sh"
-hf_tmp
-HF_KILL_SIGNAL=KILL
+hf_tmp KILL
 
-if ! need_root; then skip "mmucost-hardening-host" "needs root (tmpfs, pagemap)"; exit 0; fi
+root_or_skip mmucost-hardening-host "needs root (tmpfs, pagemap)" || exit 0
 
 # ---- 2. a full disk is exit 1 naming standard output ----
-if full_tmpfs; then
+if full_tmpfs mmucost-hardening-full-tmpfs; then
 	stdout_full mmucost-json-full-tmpfs "$BUILD/mmucost" -j --from tests/fixtures/perfstat/zen.csv
 	umount "$tmp/full"
-else
-	skip mmucost-hardening-full-tmpfs "cannot mount a tmpfs"
 fi
 
 # ---- 6. a comm of invalid UTF-8 (0xff 0xfe) is escaped as \377\376 ----

@@ -19,6 +19,13 @@ oracle() {
 	"$fbload" -j replay --oracle "$@" -r "$f" next |
 		jq -r '.oracle | "\(.faults) \(.prefetched) \(.hits) \(.evicted_unused)"'
 }
+# oracle_is NAME WANT FILE [OPTION...]: check "oracle: NAME": oracle FILE
+# OPTION... prints WANT.
+oracle_is() {
+	local name=$1 want=$2
+	shift 2
+	check "oracle: $name" [ "$(oracle "$@")" = "$want" ]
+}
 
 $gen seq 1000 > "$t/seq"
 $gen random 1000 > "$t/random"
@@ -29,32 +36,22 @@ $gen pages $(for i in $(seq 10); do echo 1 2; done) > "$t/ab"
 $gen pages 1 2 3 2 4 5 > "$t/refault"
 
 # 1000 distinct pages: misses at 0, 33, ..., 990; the last fetches 9.
-check "oracle: sequential: 31 misses, 969 hits, nothing wasted" \
-	[ "$(oracle "$t/seq")" = "1000 969 969 0" ]
-check "oracle: a random order of distinct pages covers as much as sequential" \
-	[ "$(oracle "$t/random")" = "1000 969 969 0" ]
-check "oracle: a 1-page buffer: every other fault is a hit" \
-	[ "$(oracle "$t/random" --buffer 1)" = "1000 500 500 0" ]
-check "oracle: a 4-page buffer: 4 hits per miss" \
-	[ "$(oracle "$t/seq" --buffer 4)" = "1000 800 800 0" ]
-check "oracle: two pages alternating, no resident model: every other fault" \
-	[ "$(oracle "$t/ab" --resident 0)" = "20 10 10 0" ]
-check "oracle: one resident page: the other one is fetchable" \
-	[ "$(oracle "$t/ab" --resident 1)" = "20 10 10 0" ]
-check "oracle: both pages resident: only page 2's first fault is fetchable" \
-	[ "$(oracle "$t/ab" --resident 2)" = "20 1 1 0" ]
-check "oracle: a page is fetchable again only after its own fault" \
-	[ "$(oracle "$t/refault" --resident 0)" = "6 4 4 0" ]
+oracle_is "sequential: 31 misses, 969 hits, nothing wasted" "1000 969 969 0" "$t/seq"
+oracle_is "a random order of distinct pages covers as much as sequential" "1000 969 969 0" "$t/random"
+oracle_is "a 1-page buffer: every other fault is a hit" "1000 500 500 0" "$t/random" --buffer 1
+oracle_is "a 4-page buffer: 4 hits per miss" "1000 800 800 0" "$t/seq" --buffer 4
+oracle_is "two pages alternating, no resident model: every other fault" "20 10 10 0" "$t/ab" --resident 0
+oracle_is "one resident page: the other one is fetchable" "20 10 10 0" "$t/ab" --resident 1
+oracle_is "both pages resident: only page 2's first fault is fetchable" "20 1 1 0" "$t/ab" --resident 2
+oracle_is "a page is fetchable again only after its own fault" "6 4 4 0" "$t/refault" --resident 0
 
 # The same two pages with swap slots: a slot counts as resident with its
 # page (replay rejects requests for it alike), the model then holding a
 # page and a slot per fault: with one resident page the other page and its
 # slot are fetchable, with two neither.
 awk '{ $5 = "swapin"; $8 = $6 == "0x1000" ? 10 : 11; $7 = 0; $9 = 0; print }' "$t/ab" > "$t/abslot"
-check "oracle: with slots, one resident page: the other one is fetchable" \
-	[ "$(oracle "$t/abslot" --resident 1)" = "20 10 10 0" ]
-check "oracle: with slots, both pages resident: their slots are too" \
-	[ "$(oracle "$t/abslot" --resident 2)" = "20 1 1 0" ]
+oracle_is "with slots, one resident page: the other one is fetchable" "20 10 10 0" "$t/abslot" --resident 1
+oracle_is "with slots, both pages resident: their slots are too" "20 1 1 0" "$t/abslot" --resident 2
 
 out=$("$fbload" replay --oracle -r "$t/seq" next readahead)
 head -1 <<<"$out" | grep -q 'COVERAGE OF_ORACLE$'

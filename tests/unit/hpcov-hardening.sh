@@ -7,13 +7,11 @@ set -u
 hf_tmp
 
 # ---- 1. bounded memory: /dev/zero has no newline ----
-if [ -x /usr/bin/time ]; then
+if have_time hpcov-hardening-dev-zero; then
 	rss hpcov-promote-dev-zero 1 "/dev/zero:1: line longer than 16777216 bytes" \
 		"$BUILD/hpcov" --promote --from /dev/zero --dry-run
 	rss hpcov-weights-dev-zero 1 "/dev/zero:1: line longer than 16777216 bytes" \
 		"$BUILD/hpcov" --weights /dev/zero
-else
-	skip hpcov-hardening-dev-zero "no /usr/bin/time"
 fi
 run hpcov-weights-directory 1 "$BUILD/hpcov" --weights /
 err_has hpcov-weights-directory-message "/: Is a directory"

@@ -9,11 +9,9 @@ set -u
 hf_tmp
 
 # ---- 1. bounded memory: /dev/zero has no newline ----
-if [ -x /usr/bin/time ]; then
+if have_time mmucost-hardening-dev-zero; then
 	rss mmucost-from-dev-zero 1 "/dev/zero:1: line longer than 65536 bytes" \
 		"$BUILD/mmucost" --from /dev/zero
-else
-	skip mmucost-hardening-dev-zero "no /usr/bin/time"
 fi
 run mmucost-from-directory 1 "$BUILD/mmucost" --from /
 err_has mmucost-from-directory-message "/:1: Is a directory"
