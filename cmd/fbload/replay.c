@@ -483,8 +483,13 @@ static __slot_path bool slot_request(struct replay_lane *l, const struct fault_r
 			st->rejected++;
 			return true;
 		}
+		/*
+		 * A slot no record named is free: fbtrace -s names every slot
+		 * its traced processes use. Unless a process outside the trace
+		 * holds it, whose page the kernel would read.
+		 */
 		s = replay_slot_find(l->table, r->swap_type, off);
-		state = s ? s->state : REPLAY_SLOT_UNKNOWN;
+		state = s ? s->state : REPLAY_SLOT_FREE;
 	} else {
 		state = replay_slots_page_state(l->table, r->pid, v & FB_REPLAY_PAGE_MASK, &s);
 	}

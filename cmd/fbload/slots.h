@@ -14,8 +14,10 @@
  *
  * A page read ahead by a replay lane is CACHED too, but that is the
  * lane's buffer (replay.h), which evicts it: the table holds what the
- * trace says, the lane adds its own reads. A slot or page the table has
- * not seen is unknown, and replay keeps its model without slots for it.
+ * trace says, the lane adds its own reads. A slot the table has not seen
+ * is unknown here; a lane takes it as free (fbtrace -s names every slot
+ * its traced processes use). A page of a process without swapout records
+ * is unknown, and replay keeps its model without slots for it.
  */
 #ifndef HF_FBLOAD_SLOTS_H
 #define HF_FBLOAD_SLOTS_H
