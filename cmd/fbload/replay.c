@@ -465,8 +465,8 @@ static __slot_path bool slot_fault(struct replay_lane *l, const struct fault_rec
 
 /*
  * A request the table can judge, as fetchbpf_resolve() and
- * fetchbpf_read_ahead() do: false when it knows neither the slot nor the
- * page. A read page is buffered by its slot, so that a later request by
+ * fetchbpf_read_ahead() do: false for a page of a process without
+ * swapout records, which the model without slots judges. A read page is buffered by its slot, so that a later request by
  * page or by slot finds it.
  */
 static __slot_path bool slot_request(struct replay_lane *l, const struct fault_record *r,

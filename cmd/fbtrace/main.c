@@ -64,8 +64,8 @@ static const struct argp_option options[] = {
 	{ "all-faults", 'a', NULL, 0, "Trace minor faults too, not only major faults and swap-ins", 0 },
 	{ "slots", 's', NULL, 0, "Also record the life of the traced pages' swap slots (swapped "
 	  "out, out of the swap cache, freed) as slot records, so that fbload's replay knows "
-	  "which slot holds which page; with -p or -c, first the pages already swapped out. "
-	  "Needs the kernel's patch 0014", 0 },
+	  "which slot holds which page; unless a command is traced, first the pages already "
+	  "swapped out. Needs the kernel's patch 0014", 0 },
 	{ "output", 'o', "FILE", 0, "Write records to FILE instead of standard output (the "
 	  "way to keep a command's own output apart: without -o its standard output goes "
 	  "to standard error). FILE is replaced once the trace has started", 0 },
@@ -187,7 +187,7 @@ struct session {
 	uint64_t next_tick_ns;	/* of -i */
 	uint64_t next_cgroup_ns;
 	uint64_t slot_records;	/* written, one per slot */
-	bool snapshot_done;	/* of -s with -p or -c, and of what it found: */
+	bool snapshot_done;	/* of -s without a command, and of what it found: */
 	uint64_t snapshot_records, snapshot_untracked;
 	int32_t owner_pid;	/* of the last swap-out, and its comm: */
 	char owner_comm[FAULT_COMM_LEN];
@@ -785,7 +785,7 @@ static void flush_output(struct session *s)
 		output_failed(s, errno);
 }
 
-/* ---- -s with -p or -c: the pages swapped out before the trace ---- */
+/* ---- -s without a command: the pages swapped out before the trace ---- */
 
 static int on_snapshot_record(void *ctx, const struct fault_record *r)
 {
@@ -822,7 +822,9 @@ static void snapshot_targets(struct hf_pids *procs)
 static void snapshot(struct session *s)
 {
 	struct slotsnap ss = {
-		.slots_fd = bpf_map__fd(s->skel->maps.traced_slots),
+		/* the BPF side looks slots up only when it filters */
+		.slots_fd = args.pids.n || args.cgroup ?
+			    bpf_map__fd(s->skel->maps.traced_slots) : -1,
 		.pids_fd = args.cgroup ? bpf_map__fd(s->skel->maps.cgroup_pids) : -1,
 		.emit = on_snapshot_record,
 		.ctx = s,
