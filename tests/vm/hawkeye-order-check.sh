@@ -182,10 +182,11 @@ got=$(r wp | awk '$1 == "case" && $2 == "fork-child" { print $4, $5 }')
 check "vm-hawkeye-order: khugepaged_weight fork-child: the child starts at 1, the parent keeps 9 (got ${got:-nothing})" \
 	[ "$got" = "weight=1 weight2=9" ]
 
-# Item 11
+# Item 11. The window counts the full scans completed in it, but begins
+# and ends inside a pass: the flushes of one more pass may fall in it.
 read -r full passes regions all <<<"$(r tlb)"
-check "vm-hawkeye-order: at most 2 TLB flushes by khugepaged per pass over a 64-region mm measured 8 regions per scan call ($full in $passes full scans; full flushes by any task: $all; $regions regions measured)" \
-	ok '[ "${passes:-0}" -ge 2 ] && [ "${full:-999}" -le $((2 * passes)) ] && [ "${regions:-0}" -ge 60 ]'
+check "vm-hawkeye-order: at most 2 TLB flushes by khugepaged per pass over a 64-region mm measured 8 regions per scan call ($full in $passes full scans and the partial ones at the window's ends; full flushes by any task: $all; $regions regions measured)" \
+	ok '[ "${passes:-0}" -ge 2 ] && [ "${full:-999}" -le $((2 * (passes + 1))) ] && [ "${regions:-0}" -ge 60 ]'
 
 # Item 9
 read -r _ ufd upre uzer ualloc <<<"$(r uz | grep '^uring ')"
