@@ -171,4 +171,24 @@ static __always_inline void fb_prefetch_run(struct fb_prefetch *p, __u64 addr, _
 	fb__v;								\
 })
 
+/*
+ * State shared by every fault, one value of @vtype in an array map of one
+ * entry: FB_GLOBAL(struct my_state, my_state) declares the map my_state
+ * and my_state_get(), which returns the value (NULL only to the verifier).
+ */
+#define FB_GLOBAL(vtype, name)						\
+struct {								\
+	__uint(type, BPF_MAP_TYPE_ARRAY);				\
+	__uint(max_entries, 1);						\
+	__type(key, __u32);						\
+	__type(value, vtype);						\
+} name SEC(".maps");							\
+									\
+static __always_inline vtype *name##_get(void)				\
+{									\
+	__u32 fb__zero = 0;						\
+									\
+	return bpf_map_lookup_elem(&name, &fb__zero);			\
+}
+
 #endif /* HF_POLICY_H */

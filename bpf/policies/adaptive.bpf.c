@@ -100,12 +100,7 @@ struct {
 	__type(value, struct ad_seen);
 } ad_seen SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} ad_clock SEC(".maps");
+FB_GLOBAL(__u64, ad_clock);
 
 static __always_inline __u64 ad_seen_key(__s64 key, __u32 pid, bool slots)
 {
@@ -119,13 +114,6 @@ static __always_inline struct ad_seen *ad_seen_slot(__u64 k)
 	return bpf_map_lookup_elem(&ad_seen, &i);
 }
 
-static __always_inline __u64 *ad_now(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&ad_clock, &zero);
-}
-
 /* The swap slot, or the virtual page where the trace has no slot. */
 static __always_inline __s64 ad_key(const struct fb_fault *f)
 {
@@ -137,7 +125,7 @@ static __always_inline void ad_fault(const struct fb_fault *f)
 	struct ad_state *s = fb_state(&ad_states, f->pid, &ad_zero);
 	__s64 key = ad_key(f), d;
 
-	__u64 seen = ad_seen_key(key, f->pid, f->swap_offset >= 0), *now = ad_now();
+	__u64 seen = ad_seen_key(key, f->pid, f->swap_offset >= 0), *now = ad_clock_get();
 	struct ad_seen *e = ad_seen_slot(seen);
 
 	if (now) {
@@ -234,7 +222,7 @@ static __always_inline int ad_prefetch(struct fb_prefetch *p, const struct fb_fa
 	struct ad_run r = { .p = p, .skip = key, .pid = f->pid, .slots = f->swap_offset >= 0 };
 	__u32 w;
 
-	__u64 *now = ad_now();
+	__u64 *now = ad_clock_get();
 
 	if (!s || !now)
 		return FB_DONE;

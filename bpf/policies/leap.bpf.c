@@ -44,19 +44,7 @@ struct leap_state {
 	__u32 maj, count;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct leap_state);
-} leap_state SEC(".maps");
-
-static __always_inline struct leap_state *leap_get(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&leap_state, &zero);
-}
+FB_GLOBAL(struct leap_state, leap_state);
 
 /* The swap slot, or the virtual page where the trace has no slot. */
 static __always_inline __s64 leap_key(const struct fb_fault *f)
@@ -72,7 +60,7 @@ static __always_inline __u32 leap_prev(const struct leap_state *s, __u32 i)
 
 static __always_inline void leap_fault(const struct fb_fault *f)
 {
-	struct leap_state *s = leap_get();
+	struct leap_state *s = leap_state_get();
 	__s64 key = leap_key(f);
 
 	if (!s)
@@ -172,7 +160,7 @@ static int leap_run_step(__u32 i, struct leap_run *r)
 
 static __always_inline int leap_prefetch(struct fb_prefetch *p, const struct fb_fault *f)
 {
-	struct leap_state *s = leap_get();
+	struct leap_state *s = leap_state_get();
 	__s64 key = leap_key(f);
 	struct leap_run r = { .p = p, .skip = key, .slots = f->swap_offset >= 0 };
 	__u32 window;

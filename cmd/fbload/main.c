@@ -8,9 +8,10 @@
  * (built in or a user's .bpf.o: parameters, load, attach, pins, counters),
  * driver (records read, filtered and batched into one lane per policy),
  * replay (a lane: the simulated prefetch buffer and its counts), slots
- * (the swap slots a trace's slot records tell of), nativemap
- * (BPF maps in user space for the native engine) and report (its plain
- * and JSON reports).
+ * (the swap slots a trace's slot records tell of), oracle (the
+ * replay --oracle row: the best any policy could do), nativemap (BPF maps
+ * in user space for the native engine) and report (its plain and JSON
+ * reports).
  */
 #include <errno.h>
 #include <signal.h>

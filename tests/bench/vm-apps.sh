@@ -49,21 +49,11 @@ EOG
 vm_guest_setup >> "$ird/init"
 cat >> "$ird/init" <<'EOG'
 echo 3 > /proc/sys/vm/page-cluster
-# memory.high, not memory.max: under TCG the swap disk is so slow that
-# memory.max's reclaim gives up and the OOM killer ends the program;
-# memory.high throttles it instead (memory.max stays as a backstop).
-mkdir /sys/fs/cgroup/t && echo $MEMMAX > /sys/fs/cgroup/t/memory.high && echo 256M > /sys/fs/cgroup/t/memory.max
 S=/sys/kernel/mm/fetchbpf
 echo "HFA: info rotational $(cat /sys/block/vda/queue/rotational) page_cluster $(cat /proc/sys/vm/page-cluster) vma_ra $(cat /sys/kernel/mm/swap/vma_ra_enabled) memmax $MEMMAX"
-mkdir /tmp/tr
-cmd() {
-	case $1 in
-	sort) echo '/usr/bin/sort -S 40M --parallel=1 -o /dev/null /data/sort.in' ;;
-	perl) echo '/usr/bin/perl /data/hash.pl 32000' ;;
-	sqlite) echo '/usr/bin/sqlite3 :memory: < /data/db.sql' ;;
-	zstd) echo '/usr/bin/zstd -q -3 --long=27 -T1 -c /data/text.in > /dev/null' ;;
-	esac
-}
+EOG
+vm_app_setup >> "$ird/init"
+cat >> "$ird/init" <<'EOG'
 vms() { awk -v k=$1 '$1 == k { print $2 }' /proc/vmstat; }
 cgs() { awk -v k=$1 '$1 == k { print $2 }' /sys/fs/cgroup/t/memory.stat; }
 fbs() {	# POLICY COUNTER: the kernel's counter if POLICY is the one attached last

@@ -67,21 +67,11 @@ vm_guest_setup >> "$ird/init"
 cat >> "$ird/init" <<'EOG'
 echo 0 > /proc/sys/vm/page-cluster
 echo none > /sys/kernel/mm/fetchbpf/native_policy
-mkdir /sys/fs/cgroup/t && echo $MEMMAX > /sys/fs/cgroup/t/memory.high && echo 256M > /sys/fs/cgroup/t/memory.max
 rot=$(for d in $(awk 'NR > 1 { print $1 }' /proc/swaps); do
 	b=${d#/dev/}; printf ' %s=%s' "$d" "$(cat /sys/block/$b/queue/rotational)"; done)
-mkdir /tmp/tr
-cmd() {
-	case $1 in
-	sort) echo '/usr/bin/sort -S 40M --parallel=1 -o /dev/null /data/sort.in' ;;
-	perl) echo '/usr/bin/perl /data/hash.pl 32000' ;;
-	sqlite) echo '/usr/bin/sqlite3 :memory: < /data/db.sql' ;;
-	zstd) echo '/usr/bin/zstd -q -3 --long=27 -T1 -c /data/text.in > /dev/null' ;;
-	python) echo '/usr/bin/python3.11 -S /data/graph.py 50000' ;;
-	cc1) echo "$CC1 -quiet -fpreprocessed -nostdinc -O2 /data/record.i -o /dev/null && $CC1 -quiet -fpreprocessed -nostdinc -O2 /data/fbtest.i -o /dev/null" ;;
-	kv) echo '/usr/bin/sqlite3 :memory: < /data/kv.sql' ;;
-	esac
-}
+EOG
+vm_app_setup >> "$ird/init"
+cat >> "$ird/init" <<'EOG'
 for P in $PROGS; do
 	sync; echo 3 > /proc/sys/vm/drop_caches
 	{

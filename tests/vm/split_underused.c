@@ -34,12 +34,6 @@
 #ifndef MADV_SPLIT_UNDERUSED
 #define MADV_SPLIT_UNDERUSED 26
 #endif
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_process_madvise
-#define SYS_process_madvise 440
-#endif
 
 #define PAGE 4096UL
 #define HPAGE (2UL << 20)

@@ -266,3 +266,27 @@ mkswap /dev/vda >/dev/null && swapon /dev/vda
 echo +memory > /sys/fs/cgroup/cgroup.subtree_control
 EOG
 }
+
+# vm_app_setup: guest /init lines for the programs of vm-apps and
+# vm-corpus: the cgroup t they run in, and `cmd PROG`, PROG's command line
+# (cc1 reads $CC1). memory.high, not memory.max: under TCG the swap disk
+# is so slow that memory.max's reclaim gives up and the OOM killer ends
+# the program; memory.high throttles it instead (memory.max stays as a
+# backstop).
+vm_app_setup() {
+	cat <<'EOG'
+mkdir /sys/fs/cgroup/t && echo $MEMMAX > /sys/fs/cgroup/t/memory.high && echo 256M > /sys/fs/cgroup/t/memory.max
+mkdir /tmp/tr
+cmd() {
+	case $1 in
+	sort) echo '/usr/bin/sort -S 40M --parallel=1 -o /dev/null /data/sort.in' ;;
+	perl) echo '/usr/bin/perl /data/hash.pl 32000' ;;
+	sqlite) echo '/usr/bin/sqlite3 :memory: < /data/db.sql' ;;
+	zstd) echo '/usr/bin/zstd -q -3 --long=27 -T1 -c /data/text.in > /dev/null' ;;
+	python) echo '/usr/bin/python3.11 -S /data/graph.py 50000' ;;
+	cc1) echo "$CC1 -quiet -fpreprocessed -nostdinc -O2 /data/record.i -o /dev/null && $CC1 -quiet -fpreprocessed -nostdinc -O2 /data/fbtest.i -o /dev/null" ;;
+	kv) echo '/usr/bin/sqlite3 :memory: < /data/kv.sql' ;;
+	esac
+}
+EOG
+}

@@ -72,8 +72,8 @@ static int weight_of(pid_t pid)
 	return n > 0 ? atoi(buf) : -EIO;
 }
 
-/* Open @pid's weight with @flags and write 7 when writable: 0 or an errno */
-static int try_weight(pid_t pid, int flags)
+/* Open @pid's weight with @flags and write @text when writable: 0 or an errno */
+static int try_weight(pid_t pid, int flags, const char *text)
 {
 	char path[64];
 	int fd, err = 0;
@@ -82,7 +82,7 @@ static int try_weight(pid_t pid, int flags)
 	fd = open(path, flags);
 	if (fd < 0)
 		return errno;
-	if (flags != O_RDONLY && write(fd, "7\n", 2) != 2)
+	if (flags != O_RDONLY && write(fd, text, strlen(text)) != (ssize_t)strlen(text))
 		err = errno;
 	close(fd);
 	return err;
@@ -106,8 +106,8 @@ static int as_user(uid_t uid, unsigned int caps, int (*fn)(pid_t), pid_t arg)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 252;
 }
 
-static int write_it(pid_t pid) { return try_weight(pid, O_WRONLY); }
-static int read_it(pid_t pid) { return try_weight(pid, O_RDONLY); }
+static int write_it(pid_t pid) { return try_weight(pid, O_WRONLY, "7\n"); }
+static int read_it(pid_t pid) { return try_weight(pid, O_RDONLY, NULL); }
 
 static const char *errname(int e)
 {
@@ -221,17 +221,8 @@ int main(void)
 	}
 	close(fds[0]);
 	usleep(100000);
-	{
-		char path[64];
-		int fd;
-
-		snprintf(path, sizeof(path), "/proc/%d/khugepaged_weight", p);
-		fd = open(path, O_WRONLY);
-		if (fd < 0 || write(fd, "9\n", 2) != 2)
-			perror("weightperm: write 9");
-		if (fd >= 0)
-			close(fd);
-	}
+	if ((st = try_weight(p, O_WRONLY, "9\n")))
+		fprintf(stderr, "weightperm: write 9: %s\n", strerror(st));
 	printf("exec-before weight=%d\n", weight_of(p));
 	if (write(fds[1], "x", 1) != 1)
 		return 1;
@@ -267,17 +258,8 @@ int main(void)
 	}
 	close(fds[0]);
 	usleep(100000);
-	{
-		char path[64];
-		int fd;
-
-		snprintf(path, sizeof(path), "/proc/%d/khugepaged_weight", p);
-		fd = open(path, O_WRONLY);
-		if (fd < 0 || write(fd, "9\n", 2) != 2)
-			perror("weightperm: write 9");
-		if (fd >= 0)
-			close(fd);
-	}
+	if ((st = try_weight(p, O_WRONLY, "9\n")))
+		fprintf(stderr, "weightperm: write 9: %s\n", strerror(st));
 	if (write(fds[1], "x", 1) != 1)
 		return 1;
 	waitpid(p, &st, 0);

@@ -23,23 +23,11 @@ struct cl_state {
 	__u32 last_ra;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct cl_state);
-} cl_state SEC(".maps");
-
-static __always_inline struct cl_state *cl_get(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&cl_state, &zero);
-}
+FB_GLOBAL(struct cl_state, cl_state);
 
 static __always_inline void cl_fault(const struct fb_fault *f)
 {
-	struct cl_state *cl = cl_get();
+	struct cl_state *cl = cl_state_get();
 
 	if (cl && f->hit)
 		cl->hits++;
@@ -47,7 +35,7 @@ static __always_inline void cl_fault(const struct fb_fault *f)
 
 static int cl_step(__u32 i, struct fb_prefetch *p)
 {
-	struct cl_state *cl = cl_get();
+	struct cl_state *cl = cl_state_get();
 	__u64 o;
 
 	if (!cl)
@@ -62,7 +50,7 @@ static __always_inline int cl_prefetch(struct fb_prefetch *p, const struct fb_fa
 {
 	__u32 max_pages = 1U << (page_cluster > 5 ? 5 : page_cluster), hits, pages;
 	__u64 off = f->swap_offset, mask;
-	struct cl_state *cl = cl_get();
+	struct cl_state *cl = cl_state_get();
 
 	if (!cl || f->swap_offset < 0 || max_pages <= 1)
 		return FB_DONE;
