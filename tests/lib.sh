@@ -21,6 +21,9 @@ check() {
 	if "$@"; then pass "$name"; else fail "$name" "command failed: $*"; fi
 }
 
+# check NAME ok 'SHELL CONDITION': the condition as one string, evaluated.
+ok() { eval "$1"; }
+
 need_root() { [ "$(id -u)" -eq 0 ]; }
 # root_or_skip NAME WHY: root; otherwise SKIP NAME (WHY) and return 1.
 root_or_skip() {

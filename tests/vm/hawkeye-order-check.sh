@@ -133,7 +133,6 @@ if ! grep -q '^HFO-END' "$tmp/log"; then
 	tail -30 "$tmp/log" >&2; fail vm-hawkeye-order "the guest did not finish"; exit 0
 fi
 r() { sed -n "s/^HFO: $1 //p" "$tmp/log"; }
-ok() { eval "$1"; }
 
 # Bucket edges
 bad=

@@ -67,6 +67,19 @@ for mech in madvise debugfs; do
 	wait $sp $de 2>/dev/null
 done
 
+# --min-zero below the kernel's split_underused_min_zero (256 at
+# max_ptes_none 255): hpbloat says so, and the THPs between the floors
+# stay huge; with the threshold lowered to 16 they split.
+tw=$(start thr thpwriter 4 480)
+hpbloat --recover --min-zero 16 -j -p $tw > /tmp/thr.json 2> /tmp/thr.err
+say "thr rc $? huge $(huge $tw) min_zero $(cat /sys/kernel/mm/transparent_hugepage/split_underused_min_zero)"
+sed 's/^/HFB: thr err /' /tmp/thr.err
+echo 16 > /sys/kernel/mm/transparent_hugepage/split_underused_min_zero
+hpbloat --recover --min-zero 16 -j -p $tw > /tmp/thr.json 2> /tmp/thr.err
+say "thr16 rc $? huge $(huge $tw) warned $(grep -c split_underused_min_zero /tmp/thr.err)"
+echo 0 > /sys/kernel/mm/transparent_hugepage/split_underused_min_zero
+kill $tw
+
 # --watch in a memory cgroup: 112 MiB of THPs, about 108 MiB of it zero
 # subpages, under a 160 MiB limit: 28% available; recover from below 40%
 # up to 60%, which takes about half of the bloat.
@@ -137,6 +150,14 @@ for mech in madvise debugfs; do
 		fail "vm-hpbloat-$mech" "dense AnonHugePages $before -> $after kB; $dense"
 	fi
 done
+
+read -r _ rc _ huge _ thr <<<"$(get "thr")"
+warn=$(get "thr err" | grep -m1 split_underused_min_zero)
+check "vm-hpbloat-threshold: --min-zero 16 under the kernel's threshold $thr: warned, the 4 THPs (32 zero subpages each) stay huge (AnonHugePages $huge kB; ${warn:-no warning})" \
+	ok '[ "$rc" = 0 ] && [ "$thr" = 256 ] && [ "$huge" = 8192 ] && [ -n "$warn" ]'
+read -r _ rc _ huge _ warned <<<"$(get "thr16")"
+check "vm-hpbloat-threshold: with split_underused_min_zero 16 they split, no warning (AnonHugePages $huge kB)" \
+	ok '[ "$rc" = 0 ] && [ "$huge" = 0 ] && [ "$warned" = 0 ]'
 
 get "watch json" > "$tmp/watch.json"
 rc=$(get "watch rc")

@@ -27,7 +27,7 @@ done
 
 echo HFVM-BEGIN
 # fbtest turns the swap devices on (busybox swapon has no priorities).
-mkswap /dev/vda >/dev/null && mkswap /dev/vdb >/dev/null ||
+mkswap /dev/vda >/dev/null && mkswap /dev/vdb >/dev/null && mkswap /dev/vdc >/dev/null ||
 	echo "HFVM: FAIL: swap-setup: mkswap failed"
 case $mode in
 check) /fbtest check /bpf 2>&1 | sed 's/^/HFVM: /' ;;

@@ -22,6 +22,8 @@
 #    larger allocations) left by a phase cut short by a switch to address
 #    order, freed when its process is killed mid-scan: no sleeping
 #    function called under khugepaged_mm_lock;
+#  - the access map of 4096 regions is charged to the process's memory
+#    cgroup and reads the same 61 bytes at a time as whole;
 #  - writing a weight needs CAP_SYS_NICE; the guest's kernel log is clean
 #    (lockdep and DEBUG_VM are on in the test kernel).
 # Part of the vm tier: `make vm-khugepaged-check`. Needs KERNEL_DIR.
@@ -87,6 +89,26 @@ cat /proc/\$p/access_map > /tmp/am; show am /tmp/am
 hpcov -j -p \$p > /tmp/cov.json 2> /tmp/cov.err; echo "HFK: cov-rc \$?"
 show cov-json /tmp/cov.json; show cov-err /tmp/cov.err
 waitfor /tmp/cov '^huge' 8 90; show cov /tmp/cov; kill \$p
+
+# access_map is the process's memory, charged to its memory cgroup, and
+# shown a region at a time (issue 18 item 18): 4096 regions of one page,
+# 64 regions apart so that each has an access-map node of its own (576
+# bytes of slab); max_ptes_none 0 keeps khugepaged from collapsing them.
+mount -t cgroup2 cgroup2 /sys/fs/cgroup; echo +memory > /sys/fs/cgroup/cgroup.subtree_control
+mkdir /sys/fs/cgroup/am
+memstat() { awk -v k=\$1 '\$1 == k { print \$2 }' /sys/fs/cgroup/am/memory.stat; }
+echo 0 > \$K/max_ptes_none
+pause
+sh -c 'echo \$\$ > /sys/fs/cgroup/am/cgroup.procs && exec sparse_regions 4096 64' > /tmp/amr &
+waitfor /tmp/amr ready 1 60; p=\$(pidof_ts /tmp/amr)
+s0=\$(memstat slab); k0=\$(memstat kernel)
+echo 65536 > \$K/pages_to_scan; echo 10 > \$K/scan_sleep_millisecs
+i=0; while [ \$(wc -l < /proc/\$p/access_map) -lt 4096 ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i + 1)); done
+pause
+echo "HFK: am-memcg \$(wc -l < /proc/\$p/access_map) \$s0 \$(memstat slab) \$k0 \$(memstat kernel) \$((i / 10))"
+echo "HFK: am-read \$(md5sum < /proc/\$p/access_map | cut -c1-32) \$(dd if=/proc/\$p/access_map bs=61 2>/dev/null | md5sum | cut -c1-32) \$(dd if=/proc/\$p/access_map bs=61 2>/dev/null | wc -l) \$(head -c 100 /proc/\$p/access_map | wc -c)"
+kill \$p; wait \$p 2>/dev/null
+echo 511 > \$K/max_ptes_none; echo 512 > \$K/pages_to_scan; resume
 
 # Weights: 16 hot regions each, 30 and 10, then 10 and 10.
 for w in "30 10" "10 10"; do
@@ -169,7 +191,6 @@ if ! grep -q '^HFK-END' "$tmp/log"; then
 	tail -30 "$tmp/log" >&2; fail vm-khugepaged "the guest did not finish"; exit 0
 fi
 r() { sed -n "s/^HFK: $1 //p" "$tmp/log"; }
-ok() { eval "$1"; }
 
 # Collapse order: the "huge" lines in time order, their coverage (K).
 order() { r "$1" | awk '$1 == "huge"' | sort -k2,2n | awk '{ print $4 }' | tr '\n' ' '; }
@@ -210,6 +231,14 @@ src=$(r cov-json | jq -r '.source' 2>/dev/null)
 n=$(r cov-json | jq -r '(.candidates | length) + (.huge_regions | length)' 2>/dev/null)
 check "vm-khugepaged: hpcov reads the kernel's access_map (source ${src:-none}, $n of 8 regions, candidate or huge; $(r cov-err | head -1))" \
 	ok '[ "$(r cov-rc)" = 0 ] && [ "$src" = access_map ] && [ "${n:-0}" = 8 ]'
+
+# access_map's memory in the process's memory cgroup, a region at a time.
+read -r amlines s0 s1 k0 k1 amsec <<<"$(r am-memcg)"
+check "vm-khugepaged: access_map of 4096 regions charged to the process's memory cgroup: slab +$(( (${s1:-0} - ${s0:-0}) / 1024 )) KiB (at least 1536), kernel +$(( (${k1:-0} - ${k0:-0}) / 1024 )) KiB ($amlines lines after ${amsec}s)" \
+	ok '[ "${amlines:-0}" = 4096 ] && [ $(( ${s1:-0} - ${s0:-0} )) -ge 1572864 ]'
+read -r whole chunked chunklines head100 <<<"$(r am-read)"
+check "vm-khugepaged: access_map read 61 bytes at a time is the whole read ($chunklines lines), a 100-byte head reads 100" \
+	ok '[ -n "$whole" ] && [ "$whole" = "$chunked" ] && [ "$chunklines" = 4096 ] && [ "$head100" = 100 ]'
 
 # Weights: the first 16 huge pages, split between the two processes.
 split() {	# RUN: "A B" among the first 16 collapses, and the longest same-process streak

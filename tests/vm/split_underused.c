@@ -10,6 +10,10 @@
  *   race      a writer thread keeps writing to "zero" subpages while the
  *             THPs are split: every write survives
  *   probe     madvise(addr, 0, advice) is 0; an unknown advice is EINVAL
+ *   threshold split_underused_min_zero: max_ptes_none + 1 by default, a
+ *             THP with fewer zero subpages stays huge, a lower one splits
+ *   no-pingpong  the advice every 100 ms with khugepaged scanning every
+ *             100 ms: nothing split, nothing collapsed
  *
  * Prints "PASS: split-underused-NAME" / "FAIL: ...: why" lines; exits 0
  * when everything passed, 1 on a failure, 4 (kselftest's skip) when the
@@ -367,6 +371,153 @@ static void test_race(void)
 	free(rc);
 }
 
+#define THP_SYS "/sys/kernel/mm/transparent_hugepage/"
+
+static long read_long(const char *path)
+{
+	char buf[64] = "";
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 ? atol(buf) : -1;
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+static long vmstat(const char *key)
+{
+	char line[128];
+	size_t klen = strlen(key);
+	long v = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ' ')
+			v = atol(line + klen + 1);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* One THP with @written subpages written; NULL when it did not get one. */
+static char *one_thp(int written)
+{
+	char *a = map_huge(1);
+	long rss, huge;
+
+	if (!a)
+		return NULL;
+	fill(a, 0, written);
+	if (vma_kb(getpid(), a, &rss, &huge) || huge != 2048) {
+		munmap(a, HPAGE);
+		return NULL;
+	}
+	return a;
+}
+
+static long huge_kb(const char *a)
+{
+	long rss, huge;
+
+	return vma_kb(getpid(), a, &rss, &huge) ? -1 : huge;
+}
+
+/*
+ * The threshold (issue 18 item 14): split_underused_min_zero reads
+ * max_ptes_none + 1; a THP with max_ptes_none zero subpages or fewer stays
+ * huge, since khugepaged would collapse it again; writing a lower
+ * threshold splits it, writing 0 restores the default.
+ */
+static void test_threshold(void)
+{
+	long none = read_long(THP_SYS "khugepaged/max_ptes_none");
+	long dflt = read_long(THP_SYS "split_underused_min_zero");
+	int written = NSUB - (int)(none > 64 ? 64 : none);	/* zero: <= max_ptes_none */
+	char *a;
+
+	if (dflt != none + 1) {
+		fail("threshold-default", "split_underused_min_zero reads %ld, max_ptes_none %ld",
+		     dflt, none);
+		return;
+	}
+	pass("threshold-default");
+	a = one_thp(written);
+	if (!a) {
+		fail("threshold", "no THP");
+		return;
+	}
+	madvise(a, HPAGE, MADV_SPLIT_UNDERUSED);
+	if (huge_kb(a) != 2048 || verify(a, 0, written))
+		fail("threshold-below-stays-huge", "%d zero subpages at max_ptes_none %ld: "
+		     "AnonHugePages %ld kB (want 2048)", NSUB - written, none, huge_kb(a));
+	else
+		pass("threshold-below-stays-huge");
+	if (write_str(THP_SYS "split_underused_min_zero", "16"))
+		fail("threshold-set", "cannot write split_underused_min_zero: %s", strerror(errno));
+	madvise(a, HPAGE, MADV_SPLIT_UNDERUSED);
+	if (huge_kb(a) != 0 || verify(a, 0, written))
+		fail("threshold-set", "threshold 16, %d zero subpages: AnonHugePages %ld kB (want 0)",
+		     NSUB - written, huge_kb(a));
+	else
+		pass("threshold-set");
+	write_str(THP_SYS "split_underused_min_zero", "0");
+	if (read_long(THP_SYS "split_underused_min_zero") != dflt ||
+	    write_str(THP_SYS "split_underused_min_zero", "513") == 0)
+		fail("threshold-reset", "0 does not restore %ld, or 513 was accepted", dflt);
+	else
+		pass("threshold-reset");
+	munmap(a, HPAGE);
+}
+
+/*
+ * No split/collapse ping-pong: the advice repeated every 100 ms on a THP
+ * with a few zero subpages, while khugepaged scans every 100 ms, splits
+ * nothing and khugepaged collapses nothing (before the threshold, each
+ * advice split the THP and khugepaged collapsed it again).
+ */
+static void test_no_pingpong(void)
+{
+	const char *sleep_ms = THP_SYS "khugepaged/scan_sleep_millisecs";
+	long old_sleep = read_long(sleep_ms), split0, coll0, split, coll;
+	char *a = one_thp(NSUB - 8);
+	char buf[32];
+
+	if (!a) {
+		fail("no-pingpong", "no THP");
+		return;
+	}
+	write_str(sleep_ms, "100");
+	split0 = vmstat("thp_split_page");
+	coll0 = vmstat("thp_collapse_alloc");
+	for (int i = 0; i < 30; i++) {
+		madvise(a, HPAGE, MADV_SPLIT_UNDERUSED);
+		usleep(100000);
+	}
+	split = vmstat("thp_split_page") - split0;
+	coll = vmstat("thp_collapse_alloc") - coll0;
+	snprintf(buf, sizeof(buf), "%ld", old_sleep);
+	write_str(sleep_ms, buf);
+	printf("# no-pingpong: 30 advices in 3 s: thp_split_page +%ld, thp_collapse_alloc +%ld, "
+	       "AnonHugePages %ld kB\n", split, coll, huge_kb(a));
+	if (split || coll || huge_kb(a) != 2048 || verify(a, 0, NSUB - 8))
+		fail("no-pingpong", "thp_split_page +%ld, thp_collapse_alloc +%ld, AnonHugePages "
+		     "%ld kB (want +0, +0, 2048)", split, coll, huge_kb(a));
+	else
+		pass("no-pingpong");
+	munmap(a, HPAGE);
+}
+
 int main(void)
 {
 	char mode[64] = "";
@@ -384,5 +535,7 @@ int main(void)
 	test_self();
 	test_child();
 	test_race();
+	test_threshold();
+	test_no_pingpong();
 	return failures ? 1 : 0;
 }

@@ -70,9 +70,10 @@ vm_boot() {
 	local khz
 	khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
 	[ -n "$khz" ] && append="tsc_early_khz=$khz $append"
-	rm -f "$VM_BUILD/vda.img" "$VM_BUILD/vdb.img"
+	rm -f "$VM_BUILD/vda.img" "$VM_BUILD/vdb.img" "$VM_BUILD/vdc.img"
 	truncate -s 256M "$VM_BUILD/vda.img"
 	truncate -s 32M "$VM_BUILD/vdb.img"
+	truncate -s 16M "$VM_BUILD/vdc.img"
 	timeout --foreground -k 10 "$VM_TIMEOUT" qemu-system-x86_64 \
 		-accel tcg -smp "$VM_SMP" -m "$VM_MEM" -nodefaults -display none \
 		-no-reboot -serial "file:$VM_BUILD/$name.log" \
@@ -80,6 +81,7 @@ vm_boot() {
 		-append "console=ttyS0 loglevel=5 panic=-1 tsc=reliable $append" \
 		-drive "file=$VM_BUILD/vda.img,if=virtio,format=raw" \
 		-drive "file=$VM_BUILD/vdb.img,if=virtio,format=raw" \
+		-drive "file=$VM_BUILD/vdc.img,if=virtio,format=raw,throttling.iops-total=400" \
 		</dev/null >"$VM_BUILD/$name.qemu.log" 2>&1
 }
 
