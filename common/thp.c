@@ -42,6 +42,7 @@ void hf_thp_policy_read(struct hf_thp_policy *p)
 	p->has_shrinker = shrink >= 0;
 	p->shrink_underused = shrink == 1;
 	p->max_ptes_none = read_int("khugepaged/max_ptes_none", -1);
+	p->split_min_zero = read_int("split_underused_min_zero", -1);
 }
 
 bool hf_thp_shrinker_active(const struct hf_thp_policy *p)

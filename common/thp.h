@@ -18,6 +18,7 @@ struct hf_thp_policy {
 	bool has_shrinker;		/* shrink_underused exists */
 	bool shrink_underused;		/* ... and is 1 */
 	int max_ptes_none;		/* -1 when unreadable */
+	int split_min_zero;		/* split_underused_min_zero (patch 0010); -1: absent */
 };
 
 /* Read the policy from sysfs (rooted at $HAWKFETCH_SYSROOT). */

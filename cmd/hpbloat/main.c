@@ -66,7 +66,10 @@ static const char doc[] =
 	"--watch is the way to run HawkEye's recovery: like Linux while memory is "
 	"plentiful, it recovers only when memory available drops below --low (or memory "
 	"pressure rises), most bloated first, until it is back at --high; with --min-zero N "
-	"it recovers regions with N or more zero subpages then, whatever max_ptes_none.\n\n"
+	"it recovers regions with N or more zero subpages then, whatever max_ptes_none. "
+	"The patched kernel splits only huge pages with at least transparent_hugepage/"
+	"split_underused_min_zero zero subpages (max_ptes_none + 1 unless set); hpbloat "
+	"warns when that is above N.\n\n"
 	"Examples:\n"
 	"  hpbloat -p 4242                 bloat of one process\n"
 	"  hpbloat -A --top 10             the ten processes with the most bloat\n"
@@ -74,6 +77,7 @@ static const char doc[] =
 	"  hpbloat --recover -p 4242       give its bloat back\n"
 	"  hpbloat --recover -A --dry-run --budget 1G\n"
 	"  hpbloat --recover --watch -A    recover below 15% available, up to 30%\n"
+	"  echo 256 > /sys/kernel/mm/transparent_hugepage/split_underused_min_zero\n"
 	"  hpbloat --watch -A --min-zero 256   HawkEye's recovery at max_ptes_none 511";
 
 static void add_cgroup(const char *path, struct argp_state *state)
@@ -504,6 +508,16 @@ static void print_recover_plain(const struct hf_recover_run *run, const struct h
 		printf("%s.\n", hint);
 }
 
+/* Warn when the kernel's split threshold is above --min-zero. */
+static void threshold_hint(const struct hf_recover_env *env, const struct hf_thp_policy *pol,
+			   unsigned int min_zero)
+{
+	char hint[512];
+
+	if (hf_recover_threshold_hint(env, pol, min_zero, hint, sizeof(hint)))
+		hf_warn("%s", hint);
+}
+
 static int recover(struct hf_bloat_report *rep, struct hf_recover_env *env)
 {
 	unsigned int min_zero = hf_recover_args.min_zero ? hf_recover_args.min_zero :
@@ -511,6 +525,7 @@ static int recover(struct hf_bloat_report *rep, struct hf_recover_env *env)
 	struct hf_recover_run run;
 	int status = HF_EXIT_OK;
 
+	threshold_hint(env, &rep->policy, min_zero);
 	if (hf_recover_plan(&run, rep->proc, rep->nproc, min_zero, hf_recover_args.budget)) {
 		hf_err("out of memory");
 		return HF_EXIT_FAIL;
@@ -617,6 +632,7 @@ static int watch(const struct hf_thp_policy *pol, struct hf_recover_env *env)
 		o.pids = hf_targets.pids;
 	if (floor_hint(pol))
 		hf_warn("--watch: %s", floor_hint(pol));
+	threshold_hint(env, pol, o.min_zero);
 	if (hf_metrics_wanted()) {
 		if ((err = hf_bloat_scanner_init(&wm.scanner, pol, CHUNK))) {
 			hf_err("scan buffer: %s", strerror(-err));

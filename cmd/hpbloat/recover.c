@@ -53,9 +53,24 @@ bool hf_recover_floor_hint(const struct hf_thp_policy *policy, bool min_zero_giv
 		 "max_ptes_none: then huge pages with 256 or more zero subpages qualify, or choose "
 		 "with --min-zero N above it), or recover when memory runs low, as HawkEye does: "
 		 "hpbloat --recover --watch --min-zero N splits only while memory available is "
-		 "below --low (default 15%%), until --high (30%%)",
+		 "below --low (default 15%%), until --high (30%%), with N written to "
+		 "transparent_hugepage/split_underused_min_zero where the kernel has it",
 		 policy->max_ptes_none < 0 ? "unreadable (taken as 511, the kernel's default)" :
 		 "511 (the kernel's default)");
+	return true;
+}
+
+bool hf_recover_threshold_hint(const struct hf_recover_env *env,
+			       const struct hf_thp_policy *policy, unsigned int min_zero,
+			       char *buf, size_t len)
+{
+	if (env->mech != HF_RECOVER_MADVISE || policy->split_min_zero <= (int)min_zero)
+		return false;
+	snprintf(buf, len, "the kernel splits only huge pages with %d or more zero subpages "
+		 "(/sys/kernel/mm/transparent_hugepage/split_underused_min_zero, by default "
+		 "max_ptes_none + 1): those with %u to %d stay huge; echo %u there to split them "
+		 "too (khugepaged collapses them again when it next scans them)",
+		 policy->split_min_zero, min_zero, policy->split_min_zero - 1, min_zero);
 	return true;
 }
 

@@ -65,6 +65,15 @@ unsigned int hf_recover_default_min_zero(const struct hf_thp_policy *policy);
  */
 bool hf_recover_floor_hint(const struct hf_thp_policy *policy, bool min_zero_given,
 			   char *buf, size_t len);
+/*
+ * With MADV_SPLIT_UNDERUSED, the kernel splits only huge pages with
+ * transparent_hugepage/split_underused_min_zero zero subpages or more:
+ * when that is above @min_zero, a sentence saying so and how to lower it.
+ * false: no hint.
+ */
+bool hf_recover_threshold_hint(const struct hf_recover_env *env,
+			       const struct hf_thp_policy *policy, unsigned int min_zero,
+			       char *buf, size_t len);
 
 /* A 2 MiB region chosen for recovery. */
 struct hf_recover_region {
