@@ -21,6 +21,11 @@ check() {
 	if "$@"; then pass "$name"; else fail "$name" "command failed: $*"; fi
 }
 
+# check_eq NAME GOT WANT: PASS if GOT is WANT, else FAIL saying both.
+check_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', want '$3'"; fi
+}
+
 # check NAME ok 'SHELL CONDITION': the condition as one string, evaluated.
 ok() { eval "$1"; }
 

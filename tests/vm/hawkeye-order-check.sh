@@ -160,12 +160,10 @@ gaps() {	# RUN: the shortest time between two collapses, ms
 buckets() {	# RUN: each process's buckets as access_map shows them
 	for x in A B C; do printf '%s: %s; ' $x "$(r "$1-map $x" | sort -k2,2nr | awk '{ printf "%s ", $3 }')"; done
 }
-got=$(label fig2)
-check "vm-hawkeye-order: the paper's example, equal weights: A1 B1 C1 C2 B2 C3 C4 B3 B4 A2 C5 A3 (got ${got:-nothing}; buckets $(buckets fig2)shortest gap $(gaps fig2) ms)" \
-	[ "$got" = "A1 B1 C1 C2 B2 C3 C4 B3 B4 A2 C5 A3 " ]
-got=$(label fig2w)
-check "vm-hawkeye-order: C's weight 3 goes first in each bucket it shares: C1 C2 A1 B1 C3 C4 B2 B3 B4 C5 A2 A3 (got ${got:-nothing}; weights $(r 'fig2w weights'); shortest gap $(gaps fig2w) ms)" \
-	[ "$got" = "C1 C2 A1 B1 C3 C4 B2 B3 B4 C5 A2 A3 " ]
+check_eq "vm-hawkeye-order: the paper's example, equal weights: A1 B1 C1 C2 B2 C3 C4 B3 B4 A2 C5 A3 (buckets $(buckets fig2)shortest gap $(gaps fig2) ms)" \
+	"$(label fig2)" "A1 B1 C1 C2 B2 C3 C4 B3 B4 A2 C5 A3 "
+check_eq "vm-hawkeye-order: C's weight 3 goes first in each bucket it shares: C1 C2 A1 B1 C3 C4 B2 B3 B4 C5 A2 A3 (weights $(r 'fig2w weights'); shortest gap $(gaps fig2w) ms)" \
+	"$(label fig2w)" "C1 C2 A1 B1 C3 C4 B2 B3 B4 C5 A2 A3 "
 
 # Item 17
 wp() { r wp | awk -v c="$1" '$1 == "case" && $2 == c { print $3, $4 }'; }

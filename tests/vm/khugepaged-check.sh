@@ -195,14 +195,12 @@ r() { sed -n "s/^HFK: $1 //p" "$tmp/log"; }
 # Collapse order: the "huge" lines in time order, their coverage (K).
 order() { r "$1" | awk '$1 == "huge"' | sort -k2,2n | awk '{ print $4 }' | tr '\n' ' '; }
 want_addr=$(r addr | awk '$1 == "region"' | sort -k2,2 | awk '{ print $3 }' | tr '\n' ' ')
-got=$(order addr)
-check "vm-khugepaged: scan_order=address collapses the 8 regions in address order (got coverages $got)" \
-	[ "$got" = "$want_addr" ]
-got=$(order cov)
-check "vm-khugepaged: scan_order=coverage collapses them in descending coverage (got $got)" \
-	[ "$got" = "512 448 384 320 256 192 128 64 " ]
-check "vm-khugepaged: scan_order reads back" \
-	[ "$(r order | tr '\n' '|')" = "[address] coverage|address [coverage]|" ]
+check_eq "vm-khugepaged: scan_order=address collapses the 8 regions in address order (coverages $(order addr))" \
+	"$(order addr)" "$want_addr"
+check_eq "vm-khugepaged: scan_order=coverage collapses them in descending coverage ($(order cov))" \
+	"$(order cov)" "512 448 384 320 256 192 128 64 "
+check_eq "vm-khugepaged: scan_order reads back" \
+	"$(r order | tr '\n' '|')" "[address] coverage|address [coverage]|"
 
 # access_map against the workload's known coverage, and against hpcov's
 # idle-page-tracking measurement of the same workload (another process,
