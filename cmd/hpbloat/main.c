@@ -273,6 +273,9 @@ static struct json_object *policy_json(const struct hf_thp_policy *pol)
 	json_object_object_add(o, "shrink_underused", pol->has_shrinker ?
 			       json_object_new_boolean(pol->shrink_underused) : NULL);
 	json_object_object_add(o, "max_ptes_none", json_object_new_int(pol->max_ptes_none));
+	if (pol->split_min_zero >= 0)	/* patch 0010's floor of MADV_SPLIT_UNDERUSED */
+		json_object_object_add(o, "split_underused_min_zero",
+				       json_object_new_int(pol->split_min_zero));
 	json_object_object_add(o, "shrinker_active",
 			       json_object_new_boolean(hf_thp_shrinker_active(pol)));
 	return o;

@@ -71,6 +71,7 @@ done
 # max_ptes_none 255): hpbloat says so, and the THPs between the floors
 # stay huge; with the threshold lowered to 16 they split.
 tw=$(start thr thpwriter 4 480)
+say "thr-scan $(hpbloat -j -p $tw | tr -d '\n')"
 hpbloat --recover --min-zero 16 -j -p $tw > /tmp/thr.json 2> /tmp/thr.err
 say "thr rc $? huge $(huge $tw) min_zero $(cat /sys/kernel/mm/transparent_hugepage/split_underused_min_zero)"
 sed 's/^/HFB: thr err /' /tmp/thr.err
@@ -155,6 +156,8 @@ read -r _ rc _ huge _ thr <<<"$(get "thr")"
 warn=$(get "thr err" | grep -m1 split_underused_min_zero)
 check "vm-hpbloat-threshold: --min-zero 16 under the kernel's threshold $thr: warned, the 4 THPs (32 zero subpages each) stay huge (AnonHugePages $huge kB; ${warn:-no warning})" \
 	ok '[ "$rc" = 0 ] && [ "$thr" = 256 ] && [ "$huge" = 8192 ] && [ -n "$warn" ]'
+check_eq "vm-hpbloat-threshold: hpbloat -j reports the kernel's split_underused_min_zero" \
+	"$(get thr-scan | jq -r .thp.split_underused_min_zero 2>/dev/null)" 256
 read -r _ rc _ huge _ warned <<<"$(get "thr16")"
 check "vm-hpbloat-threshold: with split_underused_min_zero 16 they split, no warning (AnonHugePages $huge kB)" \
 	ok '[ "$rc" = 0 ] && [ "$huge" = 0 ] && [ "$warned" = 0 ]'
