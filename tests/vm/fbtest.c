@@ -1073,16 +1073,25 @@ static size_t region_verify_random(struct region *r)
 	return bad;
 }
 
-/* Tracepoint events in the trace buffer: total, with pid @pid, prefetch hits. */
-static void trace_count(int pid, long *all, long *owned, long *pref)
+/*
+ * Tracepoint events at addresses of @r in the trace buffer: total, with pid
+ * @pid, prefetch hits. Only @r's: reclaim of the test's cgroup swaps out
+ * some of fbtest's own pages too, which it may fault back meanwhile.
+ */
+static void trace_count(const struct region *r, int pid, long *all, long *owned,
+			long *pref)
 {
-	char line[512], want[32];
+	char line[512], want[32], *a;
 	FILE *f = fopen("/sys/kernel/tracing/trace", "r");
+	uintptr_t addr;
 
 	snprintf(want, sizeof(want), " pid=%d ", pid);
 	*all = *owned = *pref = 0;
 	while (f && fgets(line, sizeof(line), f)) {
-		if (!strstr(line, "fetchbpf_swapin_fault:"))
+		if (!strstr(line, "fetchbpf_swapin_fault:") || !(a = strstr(line, "address=")))
+			continue;
+		addr = strtoull(a + 8, NULL, 16);
+		if (addr < (uintptr_t)r->base || addr >= (uintptr_t)r->base + r->pages * PAGE)
 			continue;
 		(*all)++;
 		*owned += strstr(line, want) != NULL;
@@ -1131,7 +1140,7 @@ static void check_exact_faults(void)
 		bad = i == 2 ? region_verify_random(&r) : region_verify(&r, i ? 7 : 1);
 		policy_stats("leap", &s1);
 		write_str(ev, "0");
-		trace_count(getpid(), &all, &owned, &pref);
+		trace_count(&r, getpid(), &all, &owned, &pref);
 		printf("# %s: %zu swapped out, faults +%ld hits +%ld, %ld events (%ld ours, %ld prefetch hits)\n",
 		       test, swapped, s1.faults - s0.faults, s1.hits - s0.hits,
 		       all, owned, pref);
@@ -1219,18 +1228,22 @@ static void sig_handler(int signo)
 	sig.addr[sig.nforks++] = (uintptr_t)p;
 }
 
-/* Events of @pid at @addr (0: any address) in the trace buffer. */
-static long trace_events_at(pid_t pid, uintptr_t addr)
+/* Events of @pid at addresses in [@start, @start + @len) in the trace buffer. */
+static long trace_events_in(pid_t pid, uintptr_t start, size_t len)
 {
-	char line[512], want_pid[32], want_addr[48];
+	char line[512], want_pid[32], *a;
 	FILE *f = fopen("/sys/kernel/tracing/trace", "r");
+	uintptr_t addr;
 	long n = 0;
 
 	snprintf(want_pid, sizeof(want_pid), " pid=%d ", pid);
-	snprintf(want_addr, sizeof(want_addr), "address=0x%lx ", (unsigned long)addr);
-	while (f && fgets(line, sizeof(line), f))
-		n += strstr(line, "fetchbpf_swapin_fault:") && strstr(line, want_pid) &&
-		     (!addr || strstr(line, want_addr));
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strstr(line, "fetchbpf_swapin_fault:") || !strstr(line, want_pid) ||
+		    !(a = strstr(line, "address=")))
+			continue;
+		addr = strtoull(a + 8, NULL, 16);
+		n += addr >= start && addr - start < len;
+	}
 	if (f)
 		fclose(f);
 	return n;
@@ -1282,12 +1295,16 @@ static void check_retry_signal(const char *mode)
 	sig.page = NULL;
 	write_str(ev, "0");
 	signal(SIGALRM, SIG_DFL);
-	events = trace_events_at(getpid(), 0);
+	/* Ours in the regions: reclaim swapped some of fbtest's own pages too */
+	events = trace_events_in(getpid(), (uintptr_t)r.base, r.pages * PAGE);
+	if (sig.other.base)
+		events += trace_events_in(getpid(), (uintptr_t)sig.other.base,
+					  sig.other.pages * PAGE);
 	if (!strcmp(mode, "fork")) {
 		long missing = 0;
 
 		for (i = 0; i < sig.nforks; i++)
-			missing += trace_events_at(sig.child[i], sig.addr[i]) != 1;
+			missing += trace_events_in(sig.child[i], sig.addr[i], PAGE) != 1;
 		printf("# %s: %zu swapped out, %ld events of ours, %d signals on a swapped-out page, %d children forked in the handler, %ld without exactly one event\n",
 		       test, swapped, events, sig.interrupted, sig.nforks, missing);
 		if (bad || sig.child_bad)
@@ -1368,7 +1385,7 @@ static void check_remote_reader(void)
 	waitpid(child, &status, 0);
 	policy_stats("leap", &s1);
 	write_str(ev, "0");
-	trace_count(0, &all, &zero, &pref);
+	trace_count(&r, 0, &all, &zero, &pref);
 	printf("# remote reader: %zu swapped out, faults +%ld prefetched +%ld hits +%ld, %ld events (%ld with pid 0)\n",
 	       swapped, s1.faults - s0.faults, s1.prefetched - s0.prefetched,
 	       s1.hits - s0.hits, all, zero);

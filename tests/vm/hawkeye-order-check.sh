@@ -13,8 +13,7 @@
 #  - one TLB flush per pass over an mm (item 11): khugepaged flushes a
 #    process with 64 measured regions (tlbspin) at most twice per full scan
 #    (tlb:tlb_flush pages:-1 in khugepaged's context; the old series
-#    flushed once per scan call, 8 times per pass at pages_to_scan 512,
-#    where a scan call measures 8 regions of 64 pages each);
+#    flushed once per scan call, 8 times per pass at pages_to_scan 4096);
 #  - who may write khugepaged_weight (item 17, tests/vm/weightperm.c):
 #    CAP_SYS_NICE in the target's user namespace, whoever owns the target;
 #    reading needs ptrace access; the weight starts at 1 after exec and fork;
@@ -113,7 +112,7 @@ echo 0 > $P/enabled
 # does here flushes (tlbspin's regions are read-only, never collapsed).
 mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
 TR=/sys/kernel/tracing
-echo 512 > $K/pages_to_scan; echo 50 > $K/scan_sleep_millisecs
+echo 4096 > $K/pages_to_scan; echo 50 > $K/scan_sleep_millisecs
 tlbspin 64 > /tmp/spin & waitfor /tmp/spin ready 1 30; sp=$(pidof_ts /tmp/spin)
 sleep 3
 echo 1 > $TR/events/tlb/tlb_flush/enable; echo 4096 > $TR/buffer_size_kb; echo > $TR/trace
