@@ -76,19 +76,6 @@ static int read_str(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	int err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 struct pstats {
 	long faults, prefetched, hits, rejected;
 };
@@ -1231,22 +1218,11 @@ static void sig_handler(int signo)
 /* Events of @pid at addresses in [@start, @start + @len) in the trace buffer. */
 static long trace_events_in(pid_t pid, uintptr_t start, size_t len)
 {
-	char line[512], want_pid[32], *a;
-	FILE *f = fopen("/sys/kernel/tracing/trace", "r");
-	uintptr_t addr;
-	long n = 0;
+	struct region r = { .base = (char *)start, .pages = len / PAGE };
+	long all, owned, pref;
 
-	snprintf(want_pid, sizeof(want_pid), " pid=%d ", pid);
-	while (f && fgets(line, sizeof(line), f)) {
-		if (!strstr(line, "fetchbpf_swapin_fault:") || !strstr(line, want_pid) ||
-		    !(a = strstr(line, "address=")))
-			continue;
-		addr = strtoull(a + 8, NULL, 16);
-		n += addr >= start && addr - start < len;
-	}
-	if (f)
-		fclose(f);
-	return n;
+	trace_count(&r, pid, &all, &owned, &pref);
+	return owned;
 }
 
 static void check_retry_signal(const char *mode)

@@ -32,17 +32,6 @@
 #define PAGE 4096UL
 #define S "/sys/kernel/mm/prezero/"
 
-static int write_str(const char *path, const char *s)
-{
-	FILE *f = fopen(path, "w");
-	int err;
-
-	if (!f)
-		return -1;
-	err = fputs(s, f) < 0;
-	return fclose(f) || err ? -1 : 0;
-}
-
 /* nr_free_zeroed with every CPU's pending deltas folded in */
 static long zeroed_exact(void)
 {

@@ -34,6 +34,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include "guest.h"
 
 #ifndef MADV_SPLIT_UNDERUSED
 #define MADV_SPLIT_UNDERUSED 26
@@ -384,32 +385,6 @@ static long read_long(const char *path)
 	return n > 0 ? atol(buf) : -1;
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), ok;
-
-	if (fd < 0)
-		return -1;
-	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
-	close(fd);
-	return ok ? 0 : -1;
-}
-
-static long vmstat(const char *key)
-{
-	char line[128];
-	size_t klen = strlen(key);
-	long v = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen) && line[klen] == ' ')
-			v = atol(line + klen + 1);
-	if (f)
-		fclose(f);
-	return v;
-}
-
 /* One THP with @written subpages written; NULL when it did not get one. */
 static char *one_thp(int written)
 {
@@ -464,7 +439,7 @@ static void test_threshold(void)
 	else
 		pass("threshold-below-stays-huge");
 	if (write_str(THP_SYS "split_underused_min_zero", "16"))
-		fail("threshold-set", "cannot write split_underused_min_zero: %s", strerror(errno));
+		fail("threshold-set", "cannot write split_underused_min_zero");
 	madvise(a, HPAGE, MADV_SPLIT_UNDERUSED);
 	if (huge_kb(a) != 0 || verify(a, 0, written))
 		fail("threshold-set", "threshold 16, %d zero subpages: AnonHugePages %ld kB (want 0)",
