@@ -12,6 +12,16 @@
 #     being written; pages_to_scan 4096, a pass every second: the time
 #     until the 8 hot regions are all huge, and how many cold regions were
 #     collapsed by then, in each order.
+#  3. Saturation (issue 18 item 10): a hot 64 MiB inside 512 MiB: 32 hot
+#     regions (all 512 pages read every 10 ms) above 224 cold ones, every
+#     page of which is read once every 2 s; pages_to_scan 4096,
+#     scan_sleep_millisecs 100. In address order, in coverage order with
+#     the window of one pass (measure_millisecs 0: a pass of 32 wakes
+#     lasts long enough to find every cold page used, so hot and cold
+#     share bucket 10 and the lower addresses go first) and with a 100 ms
+#     window (the default): when the first region, the first hot region
+#     and the last hot region became huge, and how many cold regions had
+#     by then.
 # Prints a table; nothing is asserted (timings under TCG on a shared
 # machine). Needs KERNEL_DIR (mk/kernel.mk).
 . "$(dirname "$0")/../lib.sh"
@@ -64,11 +74,25 @@ for order in address coverage; do
 	echo "HFB: huge \$order \$(awk -v a=\$t0 -v b=\$t1 'BEGIN { print b - a }') \$(grep -c '^huge .* 512\$' /tmp/hot) \$(grep -c '^huge .* 0\$' /tmp/hot)"
 	pause; kill \$(sed -n 's/^ready //p' /tmp/hot); sleep 1
 done
+for conf in address:100 coverage:0 coverage:100; do
+	echo \${conf%:*} > \$K/scan_order; echo \${conf#*:} > \$K/measure_millisecs
+	pause; echo 4096 > \$K/pages_to_scan
+	touchset -k -w 2000 \$(seq 32 | sed 's/.*/512/') \$(seq 224 | sed 's/.*/0/') > /tmp/sat &
+	waitfor /tmp/sat ready 1 120
+	t0=\$(up); echo 100 > \$K/scan_sleep_millisecs
+	waitfor /tmp/sat '^huge .* 512\$' 32 400
+	last=\$(grep '^huge .* 512\$' /tmp/sat | tail -1 | cut -d' ' -f2)
+	echo "HFB: sat \$conf \$t0 \$(grep '^huge' /tmp/sat | head -1 | cut -d' ' -f2)" \\
+		"\$(grep '^huge .* 512\$' /tmp/sat | head -1 | cut -d' ' -f2) \${last:-0}" \\
+		"\$(grep -c '^huge .* 512\$' /tmp/sat)" \\
+		"\$(awk -v l=\${last:-0} '\$1 == "huge" && \$4 == 0 && \$2 <= l' /tmp/sat | wc -l)"
+	pause; kill \$(sed -n 's/^ready //p' /tmp/sat); sleep 1
+done
 echo HFB-END
 reboot -f
 EOG
 chmod +x "$ird/init"
-vm_run_init "$ird" 1800 768M
+vm_run_init "$ird" 2400 1024M
 sed -n 's/^HFB: //p' "$ird.log" > "$tmp/r"
 grep -q '^huge coverage' "$tmp/r" || { tail -20 "$ird.log" >&2; echo "the guest did not finish" >&2; exit 1; }
 hz=100	# USER_HZ: /proc/PID/stat's clock ticks
@@ -80,3 +104,7 @@ $1 == "huge" { printf "time to huge, %-8s %6.1f s for the 8 hot regions (%d huge
 		$2, $3, $4, $5; t[$2] = $3 }
 END { if (cost["address"]) printf "scan cost per GiB, coverage / address: %.2f\n", cost["coverage"] / cost["address"]
 	if (t["address"]) printf "time to huge, coverage / address: %.2f\n", t["coverage"] / t["address"] }' "$tmp/r"
+# sat CONF T0 FIRST_NS FIRST_HOT_NS LAST_HOT_NS HOT_HUGE COLD_BY_THEN
+awk '$1 == "sat" { split($2, c, ":"); name = c[1] (c[1] == "coverage" ? ", window " (c[2] ? c[2] " ms" : "one pass") : "")
+	printf "hot 64 MiB in 512 MiB, %-28s first huge %6.1f s, first hot %6.1f s, all hot %6.1f s (%d of 32), %3d of 224 cold huge by then\n",
+		name, $4 / 1e9 - $3, $5 ? $5 / 1e9 - $3 : -1, $6 ? $6 / 1e9 - $3 : -1, $7, $8 }' "$tmp/r"

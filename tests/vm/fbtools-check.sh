@@ -80,7 +80,7 @@ chmod +x "$ird/init"
 truncate -s 128M "$tmp/vda.img"
 timeout -k 10 1200 qemu-system-x86_64 -accel tcg -smp 2 -m 256M -nodefaults -display none \
 	-no-reboot -serial "file:$tmp/serial.log" -kernel "$KERNEL_DIR/bzImage" \
-	-initrd "$tmp/initrd.gz" -append "console=ttyS0 loglevel=4 panic=-1" \
+	-initrd "$tmp/initrd.gz" -append "console=ttyS0 loglevel=4 panic=-1 $VM_ACPI" \
 	-drive "file=$tmp/vda.img,if=virtio,format=raw" </dev/null >"$tmp/qemu.log" 2>&1
 tr -d '\r' < "$tmp/serial.log" | sed -n 's/^HFB: //p' > "$tmp/r"
 grep -q . "$tmp/r" && tr -d '\r' < "$tmp/serial.log" | grep -q HFB-END ||

@@ -10,10 +10,12 @@
 #    collapse per khugepaged wake, 200 ms apart; touchset -k polls every
 #    10 ms); with C's weight 3 and A's and B's 1, C goes first in each
 #    bucket it shares: C1 C2 A1 B1 C3 C4 B2 B3 B4 C5 A2 A3;
-#  - one TLB flush per pass over an mm (item 11): khugepaged flushes a
-#    process with 64 measured regions (tlbspin) at most twice per full scan
-#    (tlb:tlb_flush pages:-1 in khugepaged's context; the old series
-#    flushed once per scan call, 8 times per pass at pages_to_scan 4096);
+#  - one TLB flush per pass over an mm (item 11): with measure_millisecs
+#    0, khugepaged flushes a process with 64 measured regions (tlbspin) at
+#    most twice per full scan (tlb:tlb_flush pages:-1 in khugepaged's
+#    context; the old series flushed once per scan call, 8 times per pass
+#    at pages_to_scan 4096); with a 100 ms window, once per window, one per
+#    scan call (item 10);
 #  - who may write khugepaged_weight (item 17, tests/vm/weightperm.c):
 #    CAP_SYS_NICE in the target's user namespace, whoever owns the target;
 #    reading needs ptrace access; the weight starts at 1 after exec and fork;
@@ -114,12 +116,17 @@ mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
 TR=/sys/kernel/tracing
 echo 4096 > $K/pages_to_scan; echo 50 > $K/scan_sleep_millisecs
 tlbspin 64 > /tmp/spin & waitfor /tmp/spin ready 1 30; sp=$(pidof_ts /tmp/spin)
-sleep 3
-echo 1 > $TR/events/tlb/tlb_flush/enable; echo 4096 > $TR/buffer_size_kb; echo > $TR/trace
-f0=$(cat $K/full_scans); sleep 12; f1=$(cat $K/full_scans)
-echo 0 > $TR/events/tlb/tlb_flush/enable
-echo "HFO: tlb $(grep -c 'khugepaged-[0-9].*tlb_flush: pages:-1 ' $TR/trace) $((f1 - f0)) $(wc -l < /proc/$sp/access_map) $(grep -c 'tlb_flush: pages:-1 ' $TR/trace)"
-grep -m3 'tlb_flush:' $TR/trace | sed 's/^/HFO: tlb-sample /'
+# measure_millisecs 0: one flush per pass; 100: one per window, made as it
+# opens, a window per scan call of 8 regions
+for win in 0 100; do
+	echo $win > $K/measure_millisecs
+	sleep 3
+	echo 1 > $TR/events/tlb/tlb_flush/enable; echo 4096 > $TR/buffer_size_kb; echo > $TR/trace
+	f0=$(cat $K/full_scans); sleep 12; f1=$(cat $K/full_scans)
+	echo 0 > $TR/events/tlb/tlb_flush/enable
+	echo "HFO: tlb$win $(grep -c 'khugepaged-[0-9].*tlb_flush: pages:-1 ' $TR/trace) $((f1 - f0)) $(wc -l < /proc/$sp/access_map) $(grep -c 'tlb_flush: pages:-1 ' $TR/trace)"
+	grep -m3 'tlb_flush:' $TR/trace | sed "s/^/HFO: tlb$win-sample /"
+done
 kill $sp
 dmesg | sed 's/^/HFKLOG: /'
 echo HFO-END
@@ -181,9 +188,15 @@ check "vm-hawkeye-order: khugepaged_weight fork-child: the child starts at 1, th
 
 # Item 11. The window counts the full scans completed in it, but begins
 # and ends inside a pass: the flushes of one more pass may fall in it.
-read -r full passes regions all <<<"$(r tlb)"
-check "vm-hawkeye-order: at most 2 TLB flushes by khugepaged per pass over a 64-region mm measured 8 regions per scan call ($full in $passes full scans and the partial ones at the window's ends; full flushes by any task: $all; $regions regions measured)" \
+read -r full passes regions all <<<"$(r tlb0)"
+check "vm-hawkeye-order: measure_millisecs 0: at most 2 TLB flushes by khugepaged per pass over a 64-region mm measured 8 regions per scan call ($full in $passes full scans and the partial ones at the window's ends; full flushes by any task: $all; $regions regions measured)" \
 	ok '[ "${passes:-0}" -ge 2 ] && [ "${full:-999}" -le $((2 * (passes + 1))) ] && [ "${regions:-0}" -ge 60 ]'
+# With a window, a flush as each opens: a window a scan call of up to 8
+# regions (9 or more calls a pass, since the scan also charges the VMAs it
+# skips), against 64 if each region had its own.
+read -r full passes regions all <<<"$(r tlb100)"
+check "vm-hawkeye-order: measure_millisecs 100: at most 16 TLB flushes by khugepaged per pass over the 64-region mm, one per window of up to 8 regions ($full in $passes full scans; $regions regions measured)" \
+	ok '[ "${passes:-0}" -ge 2 ] && [ "${full:-999}" -le $((16 * (passes + 1))) ] && [ "${full:-0}" -ge "$passes" ] && [ "${regions:-0}" -ge 60 ]'
 
 # Item 9
 read -r _ ufd upre uzer ualloc <<<"$(r uz | grep '^uring ')"

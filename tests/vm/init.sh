@@ -29,8 +29,12 @@ echo HFVM-BEGIN
 # fbtest turns the swap devices on (busybox swapon has no priorities).
 mkswap /dev/vda >/dev/null && mkswap /dev/vdb >/dev/null && mkswap /dev/vdc >/dev/null ||
 	echo "HFVM: FAIL: swap-setup: mkswap failed"
+# zram, a synchronous swap device, for the mTHP swap-in check
+echo 64M > /sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null ||
+	echo "HFVM: FAIL: swap-setup: no zram0"
 case $mode in
 check) /fbtest check /bpf 2>&1 | sed 's/^/HFVM: /' ;;
+zram) /fbtest zram 2>&1 | sed 's/^/HFVM: /' ;;
 bench) /fbtest bench "$rounds" $confs 2>&1 | sed 's/^/HFVM: /' ;;
 esac
 rc=$?

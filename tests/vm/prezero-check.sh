@@ -10,15 +10,18 @@
 # Two more scenarios: a marked block split by order-0 allocations (one
 # boot: the pool counts whole pageblocks only, and is refilled), and a
 # hibernation to a disk with its resume (two boots: the image carries no
-# mark).
+# mark). One more boot, with ACPI, two NUMA nodes and a memory dimm to
+# plug: kprezerod per node on its node's CPUs, started and stopped with the
+# node's memory, and memory offlining racing with it.
 # Part of the vm tier: `make vm-prezero-check`. Needs KERNEL_DIR (mk/kernel.mk).
-# PREZERO_BOOTS picks the boots (default: main init_on_alloc split hibernate).
+# PREZERO_BOOTS picks the boots (default: main init_on_alloc split hotplug
+# hibernate).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/vm-lib.sh"
 cd "$(dirname "$0")/../.."
 B=${BUILD:-build}
 vm_guest_prereqs vm-prezero qemu-system-x86_64 busybox cpio || exit 0
-boots=" ${PREZERO_BOOTS:-main init_on_alloc split hibernate} "
+boots=" ${PREZERO_BOOTS:-main init_on_alloc split hotplug hibernate} "
 want() { [ -z "${boots##* $1 *}" ]; }
 # KEEP_LOGS=DIR keeps the guests' serial logs there.
 tmp=$(mktemp -d); trap '[ -n "${KEEP_LOGS:-}" ] && cp "$tmp"/*.log "$KEEP_LOGS"/; rm -rf "$tmp"' EXIT
@@ -55,15 +58,17 @@ check_zero() {	# LOG TAG NAME [hugetlb]: every round ran, no dirty byte, all reg
 		fail vm-prezero "$3: rounds $n, exit $rc, dirty bytes $dirty, huge $huge of $want"
 	fi
 }
-boot() {	# NAME APPEND
-	VM_SMP=2 vm_run_initrd "$tmp/initrd.gz" "$tmp/$1.log" 512M "$2"
-	if ! grep -q '^HFZ-END' "$tmp/$1.log"; then
-		tail -20 "$tmp/$1.log" >&2; fail vm-prezero "$1: the guest did not finish"; return 1
+boot() {	# NAME APPEND [MEM [QEMU_ARG...]]: MEM "" for one in the QEMU_ARGs
+	local name=$1 append=$2 mem=${3-512M}
+	shift $(($# < 3 ? $# : 3))
+	VM_SMP=${VM_SMP:-2} vm_run_initrd "$tmp/initrd.gz" "$tmp/$name.log" "$mem" "$append" "$@"
+	if ! grep -q '^HFZ-END' "$tmp/$name.log"; then
+		tail -20 "$tmp/$name.log" >&2; fail vm-prezero "$name: the guest did not finish"; return 1
 	fi
 	local splat
-	splat=$(sed 's/^HFK: //' "$tmp/$1.log" | vm_splats | head -3)
-	if [ -z "$splat" ]; then pass "vm-prezero: $1: kernel log (DEBUG_VM, lockdep) has no WARN, BUG or splat"
-	else fail vm-prezero "$1: kernel log: $splat"; sed 's/^HFK: //' "$tmp/$1.log" | vm_splats >&2; fi
+	splat=$(sed 's/^HFK: //' "$tmp/$name.log" | vm_splats | head -3)
+	if [ -z "$splat" ]; then pass "vm-prezero: $name: kernel log (DEBUG_VM, lockdep) has no WARN, BUG or splat"
+	else fail vm-prezero "$name: kernel log: $splat"; sed 's/^HFK: //' "$tmp/$name.log" | vm_splats >&2; fi
 }
 
 for mode in main init_on_alloc; do
@@ -117,6 +122,51 @@ if want split && boot split "hf.mode=split"; then
 		if [ "${pre:-0}" -ge 1 ] && [ "${dirty:-1}" = 0 ]; then pass "vm-prezero: $name: kprezerod refilled the pool"
 		else fail vm-prezero "$name (want 1 or more, and 0 dirty)"; fi
 	fi
+fi
+
+# Memory hotplug (0007, issue 18 item 19), with ACPI: qemu's SRAT gives two
+# nodes with a CPU (socket) each, node 1's only memory a pc-dimm plugged in offline
+# (memhp_default_state=offline). Each node's kprezerod runs on the node's
+# CPUs, as kswapd; node 1 gets a thread when the dimm comes online and
+# loses it when it goes; the dimm offlined right after it came online,
+# while node 1's thread zeroes it: every offline succeeds, and with
+# pre-zeroing on the thread gives blocks back as soon as they are isolated
+# (prezero_aborted), so that offlining waits for at most 64 page clears.
+hotplug_qemu=(-m 512M,slots=2,maxmem=1G -object memory-backend-ram,id=m0,size=512M
+	-numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1
+	-object memory-backend-ram,id=m1,size=256M -device pc-dimm,id=d1,memdev=m1,node=1)
+if want hotplug && VM_ACPI= VM_SMP=2,sockets=2 boot hotplug "hf.mode=hotplug memhp_default_state=offline" "" \
+	"${hotplug_qemu[@]}"; then
+	log=$tmp/hotplug.log
+	bound() {	# TAG NID WHAT: kprezerodNID's CPUs are node NID's
+		local tag nid cpus t allowed
+		read -r tag _ nid _ cpus _ t _ allowed < <(facts "$log" | awk -v t="$1" -v n="$2" '$1 == t && $3 == n')
+		local name="hotplug: $3: kprezerod$2 ${t:+(pid $t)} may run on CPUs ${allowed:-?}, node $2 has CPUs ${cpus:-?}"
+		if [ -n "$t" ] && [ "$t" != none ] && [ "$allowed" = "$cpus" ]; then pass "vm-prezero: $name"
+		else fail vm-prezero "$name"; fi
+	}
+	nothread() {	# TAG NID WHAT
+		local t
+		t=$(facts "$log" | awk -v t="$1" -v n="$2" '$1 == t && $3 == n { print $7 }')
+		if [ "$t" = none ]; then pass "vm-prezero: hotplug: $3: no kprezerod$2"
+		else fail vm-prezero "hotplug: $3: kprezerod$2 is ${t:-?}, want none"; fi
+	}
+	bound boot 0 "at boot"
+	nothread boot 1 "node 1 without memory at boot"
+	bound online 1 "the dimm online"
+	nothread offline 1 "the dimm offline again"
+	bound again 1 "the dimm online again"
+	cpus=$(facts "$log" | awk '$1 == "boot" { print $5 }' | sort -u | wc -l)
+	[ "$cpus" = 2 ] || fail vm-prezero "hotplug: the two nodes' CPU lists are not distinct ($cpus)"
+	for m in off on; do
+		read -r failed aborted cs < <(facts "$log" | awk -v m=$m '$1 == "cycle" && $2 == m { print $6, $8, $10 }')
+		name="hotplug: pre-zeroing $m: 10 offline/online rounds of the dimm in ${cs:-?}0 ms, ${failed:-?} failed, ${aborted:-?} pages' zeroing stopped by the isolation"
+		if [ "${failed:-1}" = 0 ] && { [ $m = off ] || [ "${aborted:-0}" -gt 0 ]; }; then pass "vm-prezero: $name"
+		else fail vm-prezero "$name (want 0 failed$([ $m = on ] && echo ', some stopped'))"; fi
+	done
+	read -r zeroed free < <(facts "$log" | awk '$1 == "zeroed" { print $2, $4 }')
+	if [ -n "$free" ] && [ "$zeroed" -le "$free" ]; then pass "vm-prezero: hotplug: nr_free_zeroed $zeroed <= nr_free_pages $free after the rounds"
+	else fail vm-prezero "hotplug: nr_free_zeroed ${zeroed:-?} > nr_free_pages ${free:-?}"; fi
 fi
 
 # Hibernation (0007): the snapshot drops the marks where it walks the free

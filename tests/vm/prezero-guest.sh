@@ -5,9 +5,10 @@
 # The host makes the verdicts; the guest only measures. hf.mode=main runs
 # every scenario, hf.mode=init_on_alloc (booted with init_on_alloc=1) the
 # zeroing checks only, hf.mode=split a marked block split by order-0
-# allocations, hf.mode=hibernate a hibernation and its resume (with
-# hf.mode=resumed on the resuming boot), hf.mode=bench the benchmark
-# (tests/bench/vm-prezero.sh).
+# allocations, hf.mode=hotplug kprezerod under memory hotplug (two NUMA
+# nodes, a pc-dimm plugged in offline), hf.mode=hibernate a hibernation and its
+# resume (with hf.mode=resumed on the resuming boot), hf.mode=bench the
+# benchmark (tests/bench/vm-prezero.sh).
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
@@ -131,6 +132,58 @@ if [ $mode = hibernate ]; then
 	snap hib1
 	run resumed -n 16 -r 2
 	swapoff /dev/vda
+fi
+if [ $mode = hotplug ]; then
+	# Two NUMA nodes with a CPU each; node 1's only memory is a pc-dimm
+	# that qemu plugs in offline. kprezerod per node with memory, bound to
+	# the node's CPUs; node 1's thread comes and goes with its memory; the
+	# dimm offlined while node 1's thread zeroes it, pre-zeroing off and on.
+	thread_of() {	# NID: the pid of kprezerodNID
+		for c in /proc/[0-9]*/comm; do
+			[ "$(cat "$c" 2> /dev/null)" = "kprezerod$1" ] && { d=${c%/comm}; echo "${d#/proc/}"; }
+		done
+	}
+	bind() {	# TAG NID: the node's CPUs, its thread, where the thread may run
+		t=$(thread_of "$2")
+		echo "HFZ: $1 node $2 cpus $(cat /sys/devices/system/node/node$2/cpulist)" \
+			"thread ${t:-none} allowed $(awk '/^Cpus_allowed_list/ { print $2 }' /proc/${t:-0}/status 2> /dev/null)"
+	}
+	bind boot 0; bind boot 1
+	dimm=$(grep -l offline /sys/devices/system/memory/memory[0-9]*/state)
+	echo "HFZ: dimm blocks $(echo $dimm | wc -w)"
+	# dimm STATE: all the dimm's blocks to STATE; fails if one does not go
+	dimm() {
+		for st in $dimm; do
+			timeout 30 sh -c "echo $1 > $st" || return 1
+		done
+	}
+	dimm online_movable && bind online 1
+	echo $(( $(awk '/^MemTotal/ { print $2 }' /proc/meminfo) )) > $S/target_kbytes
+	echo 1024 > $S/batch_blocks; echo 1 > $S/sleep_millisecs
+	uptime_cs() { awk '{ sub(/\./, "", $1); print $1 + 0 }' /proc/uptime; }
+	# cycle TAG: 10 rounds of offline and online (after which, if enabled,
+	# node 1's new thread starts zeroing the dimm's 256 MiB); how many
+	# failed, how long
+	cycle() {
+		f=0; ab=$(vmstat prezero_aborted); z0=$(vmstat prezero_zeroed); t0=$(uptime_cs)
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			dimm offline || f=$((f + 1))
+			dimm online_movable || f=$((f + 1))
+		done
+		echo "HFZ: cycle $1 rounds 10 failed $f aborted $(( $(vmstat prezero_aborted) - ab ))" \
+			"cs $(( $(uptime_cs) - t0 )) zeroed $(( $(vmstat prezero_zeroed) - z0 ))"
+	}
+	cycle off
+	# On node 1's CPU, the nice-19 thread zeroes only while the shell
+	# waits, so the offline right after the online finds it in a block.
+	taskset -p 2 $$ > /dev/null
+	echo 1 > $S/enabled
+	z=-1; while [ "$(vmstat prezero_zeroed)" != "$z" ]; do z=$(vmstat prezero_zeroed); sleep 0.5; done
+	cycle on
+	echo "HFZ: zeroed $(vmstat nr_free_zeroed) free $(vmstat nr_free_pages)"
+	echo 0 > $S/enabled
+	dimm offline && bind offline 1
+	dimm online_movable && bind again 1
 fi
 if [ $mode = resumed ]; then
 	echo "HFZ: resume failed: this is a fresh boot"

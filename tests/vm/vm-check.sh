@@ -1,5 +1,6 @@
 #!/bin/bash
-# Run the FetchBPF in-guest tests in qemu (TCG) on the cached kernel, then
+# Run the FetchBPF in-guest tests in qemu (TCG) on the cached kernel (the
+# zram mTHP race in a second boot, with two CPUs), then
 # HawkEye's promotion order (tests/vm/hawkeye-order-check.sh, one more boot).
 # Prints PASS/FAIL/SKIP lines (tests/lib.sh) and exits non-zero on failure.
 #   vm-check.sh             functional checks (make vm-check)
@@ -15,6 +16,10 @@ vm_prepare || exit 1
 vm_boot check "hf.mode=check" || true
 vm_report check
 rc=$?
+# Two threads racing for one mTHP's swap-in need two CPUs (two sockets:
+# without ACPI the guest finds a second CPU only in the MP table's list).
+VM_SMP=2,sockets=2 vm_boot zram "hf.mode=zram" || true
+vm_report zram || rc=1
 out=$(bash "$root/tests/vm/hawkeye-order-check.sh")
 echo "$out"
 grep -q '^FAIL: ' <<<"$out" && rc=1

@@ -5,6 +5,10 @@ VM_BUILD=${VM_BUILD:-$root/build/vm}
 VM_TIMEOUT=${VM_TIMEOUT:-1200}
 VM_MEM=${VM_MEM:-256M}
 VM_SMP=${VM_SMP:-2}
+# The test kernel has ACPI for the NUMA and memory-hotplug boot only
+# (VM_ACPI= for it): the others keep the boot they had without it, one CPU
+# and no NUMA.
+VM_ACPI=${VM_ACPI-acpi=off}
 
 # Build the guest programs, BPF objects and initramfs into $VM_BUILD.
 vm_prepare() {
@@ -34,7 +38,7 @@ vm_prepare() {
 			return 1
 		fi
 	done
-	if ! gcc -O2 -Wall -static -o "$VM_BUILD/initramfs/fbtest" "$vm/fbtest.c" \
+	if ! gcc -O2 -Wall -static -pthread -o "$VM_BUILD/initramfs/fbtest" "$vm/fbtest.c" \
 		-lbpf -lelf -lz 2>"$VM_BUILD/gcc.log"; then
 		cat "$VM_BUILD/gcc.log" >&2
 		fail vm-build "cannot link fbtest statically"
@@ -78,7 +82,7 @@ vm_boot() {
 		-accel tcg -smp "$VM_SMP" -m "$VM_MEM" -nodefaults -display none \
 		-no-reboot -serial "file:$VM_BUILD/$name.log" \
 		-kernel "$kernel" -initrd "$VM_BUILD/initramfs.cpio.gz" \
-		-append "console=ttyS0 loglevel=5 panic=-1 tsc=reliable $append" \
+		-append "console=ttyS0 loglevel=5 panic=-1 $VM_ACPI tsc=reliable $append" \
 		-drive "file=$VM_BUILD/vda.img,if=virtio,format=raw" \
 		-drive "file=$VM_BUILD/vdb.img,if=virtio,format=raw" \
 		-drive "file=$VM_BUILD/vdc.img,if=virtio,format=raw,throttling.iops-total=400" \
@@ -107,7 +111,7 @@ vm_run_init() {
 	(cd "$dir" && find . | cpio -o -H newc --quiet | gzip -1) > "$dir.initrd.gz"
 	timeout -k 10 "$secs" qemu-system-x86_64 -accel tcg -smp 2 -m "$mem" -nodefaults \
 		-display none -no-reboot -serial "file:$dir.serial" -kernel "$KERNEL_DIR/bzImage" \
-		-initrd "$dir.initrd.gz" -append "console=ttyS0 loglevel=4 panic=-1" "$@" \
+		-initrd "$dir.initrd.gz" -append "console=ttyS0 loglevel=4 panic=-1 $VM_ACPI" "$@" \
 		</dev/null >"$dir.qemu.log" 2>&1
 	tr -d '\r' < "$dir.serial" > "$dir.log"
 }
@@ -151,7 +155,7 @@ vm_report() {
 
 # vm_run_initrd INITRD LOG MEM APPEND [QEMU_ARG...]: boot the test kernel
 # on INITRD (no disks unless QEMU_ARGs add some), serial console to LOG
-# (carriage returns stripped).
+# (carriage returns stripped). MEM "": the QEMU_ARGs size the memory.
 vm_run_initrd() {
 	local initrd=$1 log=$2 mem=$3 append=$4 khz
 	shift 4
@@ -159,9 +163,9 @@ vm_run_initrd() {
 	khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
 	[ -n "$khz" ] && append="tsc_early_khz=$khz tsc=reliable $append"
 	timeout --foreground -k 10 "$VM_TIMEOUT" qemu-system-x86_64 \
-		-accel tcg -smp "$VM_SMP" -m "$mem" -nodefaults -display none \
+		-accel tcg -smp "$VM_SMP" ${mem:+-m "$mem"} -nodefaults -display none \
 		-no-reboot -serial "file:$log.raw" -kernel "$KERNEL_DIR/bzImage" \
-		-initrd "$initrd" -append "console=ttyS0 loglevel=4 panic=-1 $append" \
+		-initrd "$initrd" -append "console=ttyS0 loglevel=4 panic=-1 $VM_ACPI $append" \
 		"$@" </dev/null >"$log.qemu" 2>&1
 	tr -d '\r\000' < "$log.raw" > "$log" 2>/dev/null || : > "$log"
 }
@@ -243,7 +247,7 @@ EOG
 	start=$(date +%s)
 	timeout -k 10 3000 qemu-system-x86_64 -accel tcg -smp 2 -m 1024M -nodefaults -display none \
 		-no-reboot -serial "file:$out/serial.raw" -kernel "$KERNEL_DIR/bzImage" \
-		-initrd "$out/initrd.gz" -append "console=ttyS0 loglevel=4 panic=-1" \
+		-initrd "$out/initrd.gz" -append "console=ttyS0 loglevel=4 panic=-1 $VM_ACPI" \
 		-drive "file=$out/vda.img,if=virtio,format=raw" \
 		-drive "file=$out/vdb.img,if=virtio,format=raw" </dev/null >"$out/qemu.log" 2>&1
 	tr -d '\r' < "$out/serial.raw" > "$out/serial.log"

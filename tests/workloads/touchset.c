@@ -3,7 +3,7 @@
  * touchset: known access coverage per 2 MiB region, for hpcov's and
  * khugepaged's tests.
  *
- *   touchset [-a | -k | -r] K...
+ *   touchset [-a | -k | -r] [-w SWEEP_MS] K...
  *
  * Each K makes one 2 MiB-aligned region of base pages (one mapping, the
  * first K's region at the highest address), all 512 pages
@@ -17,6 +17,9 @@
  *              once as "huge NS ADDR K", NS its CLOCK_MONOTONIC time in ns
  *   -r         as -k, but read-only (mprotect) once populated, so that
  *              khugepaged scans the regions and never collapses them
+ *   -w MS      also sweep every page of every region once per MS, a slice
+ *              each 10 ms: memory used rarely but all of it, which a long
+ *              enough measuring window finds fully used
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -54,11 +57,21 @@ static unsigned long long now_ns(void)
 
 int main(int argc, char **argv)
 {
-	int mode = argc > 1 && (!strcmp(argv[1], "-a") || !strcmp(argv[1], "-k") ||
-				!strcmp(argv[1], "-r")) ? argv[1][1] : 0;
-	int readonly = mode == 'r';
-	int n = argc - 1 - !!mode;
-	char **arg = argv + 1 + !!mode;
+	int mode = 0, opt, readonly, n;
+	unsigned long sweep_ms = 0, swept = 0;
+	char **arg;
+
+	while ((opt = getopt(argc, argv, "akrw:")) != -1) {
+		if (opt == 'w')
+			sweep_ms = strtoul(optarg, NULL, 0);
+		else if (opt == '?')
+			return 2;
+		else
+			mode = opt;
+	}
+	readonly = mode == 'r';
+	n = argc - optind;
+	arg = argv + optind;
 	volatile char **region = calloc(n > 0 ? n : 1, sizeof(*region));
 	unsigned long *k = calloc(n > 0 ? n : 1, sizeof(*k));
 	char *huge = calloc(n > 0 ? n : 1, 1);
@@ -67,7 +80,7 @@ int main(int argc, char **argv)
 	char *base;
 
 	if (n < 1 || !region || !k || !huge) {
-		fprintf(stderr, "usage: touchset [-a | -k | -r] K...\n");
+		fprintf(stderr, "usage: touchset [-a | -k | -r] [-w SWEEP_MS] K...\n");
 		return 2;
 	}
 	if (readonly)
@@ -117,6 +130,11 @@ int main(int argc, char **argv)
 		for (int i = 0; i < n; i++)
 			for (unsigned long j = 0; j < k[i]; j++)
 				sum += region[i][j * PAGE];
+		/* 512 * 10 / sweep_ms pages of each region per 10 ms tick */
+		for (unsigned long end = swept + (sweep_ms ? 5120 / sweep_ms + 1 : 0);
+		     swept < end; swept++)
+			for (int i = 0; i < n; i++)
+				sum += region[i][swept % 512 * PAGE];
 		for (int i = 0; mode == 'k' && i < n; i++) {
 			if (huge[i] || !is_thp(pagemap, kpageflags, (uintptr_t)region[i]))
 				continue;
