@@ -191,7 +191,7 @@ static int read_access_map(struct hf_cov_target *t, bool quiet)
 		t->warned_empty = true;
 		hf_warn("pid %d: /proc/%d/access_map is empty: khugepaged has not measured it "
 			"yet (it registers processes with THP-eligible memory and lists a region "
-			"once it has measured it twice)", t->pid, t->pid);
+			"once it has measured it, twice with khugepaged/measure_millisecs 0)", t->pid, t->pid);
 	}
 	return 0;
 }
