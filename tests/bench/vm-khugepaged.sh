@@ -14,7 +14,8 @@
 #     collapsed by then, in each order.
 #  3. Saturation (issue 18 item 10): a hot 64 MiB inside 512 MiB: 32 hot
 #     regions (all 512 pages read every 10 ms) above 224 cold ones, every
-#     page of which is read once every 2 s; pages_to_scan 4096,
+#     page of which is read once every SWEEP_MS (default 500) ms, a slice
+#     per 10 ms tick (ticks are slower under TCG); pages_to_scan 4096,
 #     scan_sleep_millisecs 100. In address order, in coverage order with
 #     the window of one pass (measure_millisecs 0: a pass of 32 wakes
 #     lasts long enough to find every cold page used, so hot and cold
@@ -28,6 +29,7 @@
 . "$(dirname "$0")/../vm/vm-lib.sh"
 cd "$(dirname "$0")/../.."
 SECS=${BENCH_SECS:-20}
+SWEEP=${SWEEP_MS:-500}
 need_root || { echo "vm-khugepaged bench: needs root" >&2; exit 1; }
 [ -s "${KERNEL_DIR:-/nonexistent}/bzImage" ] || { echo "no test kernel (make kernel)" >&2; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -77,7 +79,7 @@ done
 for conf in address:100 coverage:0 coverage:100; do
 	echo \${conf%:*} > \$K/scan_order; echo \${conf#*:} > \$K/measure_millisecs
 	pause; echo 4096 > \$K/pages_to_scan
-	touchset -k -w 2000 \$(seq 32 | sed 's/.*/512/') \$(seq 224 | sed 's/.*/0/') > /tmp/sat &
+	touchset -k -w $SWEEP \$(seq 32 | sed 's/.*/512/') \$(seq 224 | sed 's/.*/0/') > /tmp/sat &
 	waitfor /tmp/sat ready 1 120
 	t0=\$(up); echo 100 > \$K/scan_sleep_millisecs
 	waitfor /tmp/sat '^huge .* 512\$' 32 400
