@@ -1387,10 +1387,6 @@ out:
 }
 
 /*
- * CAP_BPF and CAP_PERFMON load a struct_ops policy, but attaching it takes
- * CAP_SYS_ADMIN: a child that dropped it gets EPERM.
- */
-/*
  * A task faulting on another process's behalf reports only the reads it
  * starts: a page it finds in the swap cache was read for another fault.
  * KVM's async page fault is the case (issue 18 item 7): the vCPU's
@@ -1460,9 +1456,10 @@ out:
  * mTHP swap-in from zram (SWP_SYNCHRONOUS_IO, issue 18 item 6): a folio
  * of 16 pages swapped out whole comes back whole, without the swap cache.
  * Two threads touch different pages of it at once; the loser of
- * swapcache_prepare() waits and refaults. One event per swap-in read: the
- * old series reported the loser's miss too, and again at each of its
- * spins (its note held the folio's aligned entry, never the refault's).
+ * swapcache_prepare() waits and refaults. One event per swap-in read: v4
+ * reported the loser's miss too, and again at each of its spins (its note
+ * held the folio's aligned entry); v5 still reported it when the loser's
+ * lookup came after the winner had freed the entry.
  */
 #define MTHP_PAGES	16
 #define MTHP_FOLIOS	512
@@ -1524,7 +1521,7 @@ static void mthp_show_doubles(const struct region *r)
 	int count[MTHP_FOLIOS] = { 0 }, shown = 0;
 	uintptr_t addr;
 
-	for (int pass = 0; pass < 2 && f; pass++, rewind(f))
+	for (int round = 0; round < 2 && f; round++, rewind(f))
 		while (fgets(line, sizeof(line), f)) {
 			if (!strstr(line, "fetchbpf_swapin_fault:") || !(a = strstr(line, "address=")))
 				continue;
@@ -1533,7 +1530,7 @@ static void mthp_show_doubles(const struct region *r)
 				continue;
 			size_t i = (addr - (uintptr_t)r->base) / (MTHP_PAGES * PAGE);
 
-			if (!pass)
+			if (!round)
 				count[i]++;
 			else if (count[i] > 1 && shown++ < 8)
 				printf("# folio %zu: %s", i, strstr(line, "address="));
@@ -1616,6 +1613,10 @@ out:
 	swapoff("/dev/zram0");
 }
 
+/*
+ * CAP_BPF and CAP_PERFMON load a struct_ops policy, but attaching it takes
+ * CAP_SYS_ADMIN: a child that dropped it gets EPERM.
+ */
 static void check_attach_needs_sys_admin(void)
 {
 	int status;

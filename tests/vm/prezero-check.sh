@@ -125,9 +125,9 @@ if want split && boot split "hf.mode=split"; then
 fi
 
 # Memory hotplug (0007, issue 18 item 19), with ACPI: qemu's SRAT gives two
-# nodes with a CPU (socket) each, node 1's only memory a pc-dimm plugged in offline
-# (memhp_default_state=offline). Each node's kprezerod runs on the node's
-# CPUs, as kswapd; node 1 gets a thread when the dimm comes online and
+# nodes with a CPU (socket) each, node 1's only memory a pc-dimm plugged in
+# offline (memhp_default_state=offline). Each node's kprezerod runs on the
+# node's CPUs, as kswapd; node 1 gets a thread when the dimm comes online and
 # loses it when it goes; the dimm offlined right after it came online,
 # while node 1's thread zeroes it: every offline succeeds, and with
 # pre-zeroing on the thread gives blocks back as soon as they are isolated

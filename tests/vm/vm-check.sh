@@ -16,8 +16,9 @@ vm_prepare || exit 1
 vm_boot check "hf.mode=check" || true
 vm_report check
 rc=$?
-# Two threads racing for one mTHP's swap-in need two CPUs (two sockets:
-# without ACPI the guest finds a second CPU only in the MP table's list).
+# Two threads racing for one mTHP's swap-in need two CPUs: without ACPI
+# the guest reads SeaBIOS's MP table, which lists a second CPU only as a
+# second socket.
 VM_SMP=2,sockets=2 vm_boot zram "hf.mode=zram" || true
 vm_report zram || rc=1
 out=$(bash "$root/tests/vm/hawkeye-order-check.sh")
