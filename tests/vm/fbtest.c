@@ -1066,20 +1066,30 @@ static size_t region_verify_random(struct region *r)
  * @pid, prefetch hits. Only @r's: reclaim of the test's cgroup swaps out
  * some of fbtest's own pages too, which it may fault back meanwhile.
  */
+/* The page index in @r of a trace line's swap-in event, or -1. */
+static long region_event(const char *line, const struct region *r)
+{
+	const char *a;
+	uintptr_t addr;
+
+	if (!strstr(line, "fetchbpf_swapin_fault:") || !(a = strstr(line, "address=")))
+		return -1;
+	addr = strtoull(a + 8, NULL, 16);
+	if (addr < (uintptr_t)r->base || addr >= (uintptr_t)r->base + r->pages * PAGE)
+		return -1;
+	return (addr - (uintptr_t)r->base) / PAGE;
+}
+
 static void trace_count(const struct region *r, int pid, long *all, long *owned,
 			long *pref)
 {
-	char line[512], want[32], *a;
+	char line[512], want[32];
 	FILE *f = fopen("/sys/kernel/tracing/trace", "r");
-	uintptr_t addr;
 
 	snprintf(want, sizeof(want), " pid=%d ", pid);
 	*all = *owned = *pref = 0;
 	while (f && fgets(line, sizeof(line), f)) {
-		if (!strstr(line, "fetchbpf_swapin_fault:") || !(a = strstr(line, "address=")))
-			continue;
-		addr = strtoull(a + 8, NULL, 16);
-		if (addr < (uintptr_t)r->base || addr >= (uintptr_t)r->base + r->pages * PAGE)
+		if (region_event(line, r) < 0)
 			continue;
 		(*all)++;
 		*owned += strstr(line, want) != NULL;
@@ -1516,19 +1526,16 @@ static size_t mthp_large_folios(const struct region *r)
 /* Print the events of the folios of @r that have more than one. */
 static void mthp_show_doubles(const struct region *r)
 {
-	char line[512], *a;
+	char line[512];
 	FILE *f = fopen("/sys/kernel/tracing/trace", "r");
 	int count[MTHP_FOLIOS] = { 0 }, shown = 0;
-	uintptr_t addr;
+	long pg;
 
 	for (int round = 0; round < 2 && f; round++, rewind(f))
 		while (fgets(line, sizeof(line), f)) {
-			if (!strstr(line, "fetchbpf_swapin_fault:") || !(a = strstr(line, "address=")))
+			if ((pg = region_event(line, r)) < 0)
 				continue;
-			addr = strtoull(a + 8, NULL, 16);
-			if (addr < (uintptr_t)r->base || addr >= (uintptr_t)r->base + r->pages * PAGE)
-				continue;
-			size_t i = (addr - (uintptr_t)r->base) / (MTHP_PAGES * PAGE);
+			size_t i = pg / MTHP_PAGES;
 
 			if (!round)
 				count[i]++;
