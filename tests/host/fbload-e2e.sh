@@ -16,7 +16,8 @@ hf_swap_setup 256 32M || { skip fbload_e2e "cannot set up swap and a memory cgro
 	"$B/fbload" -j leap readahead stride > "$HF_TMP/report"
 rc=("${PIPESTATUS[@]}")
 if [ "${rc[0]}" -ne 0 ] || [ "${rc[1]}" -ne 0 ]; then
-	fail fbload_e2e "fbtrace exited ${rc[0]}, fbload ${rc[1]}: $(tail -n 3 "$HF_TMP/err")"
+	why=$(grep -m1 '^swapseq:' "$HF_TMP/err" || tail -n 3 "$HF_TMP/err")
+	fail fbload_e2e "fbtrace exited ${rc[0]}, fbload ${rc[1]}: $why"
 	exit 0
 fi
 pass "fbload_e2e: fbtrace -- swapseq | fbload leap readahead stride"

@@ -181,9 +181,15 @@ int main(int argc, char **argv)
 	for (unsigned long i = 0; i < pages; i++)
 		memset(region + i * PAGE, (int)(i * 31 + 1), PAGE);
 
-	for (tries = 0; tries < 20 && resident(region, pages); tries++) {
+	for (tries = 0; tries < 40 && resident(region, pages); tries++) {
 		madvise(region, pages * PAGE, MADV_PAGEOUT);
 		churn(churn_mib);
+		/*
+		 * A page stays resident in the swap cache until its write
+		 * completes, which on a loaded machine outlasts a few tries.
+		 */
+		if (tries >= 4)
+			usleep(100 * 1000);
 	}
 	if (resident(region, pages)) {
 		fprintf(stderr, "swapseq: %lu pages still resident after %d tries "
