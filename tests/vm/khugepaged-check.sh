@@ -57,7 +57,10 @@ echo madvise > \$T/enabled
 # A weight registers an idle process with khugepaged, so that its list is
 # never empty and a new process does not wake it: pause() below holds.
 # (Not /init: khugepaged would register every process it forks.)
-sleep 1000000 & echo 1 > /proc/\$!/khugepaged_weight
+sleep 1000000 & idle=\$!
+# after its exec, which would drop the registration with the old mm
+until [ "\$(cat /proc/\$idle/comm)" = sleep ]; do sleep 0.01; done
+echo 1 > /proc/\$idle/khugepaged_weight
 echo 512 > \$K/pages_to_scan; echo 100 > \$K/scan_sleep_millisecs
 # waitfor FILE PATTERN N SECONDS: until FILE has N lines matching PATTERN
 waitfor() {
