@@ -23,6 +23,11 @@ vm-khugepaged-check: all static
 vm-bench-khugepaged:
 	@KERNEL_DIR=$(KERNEL_DIR) bash tests/bench/vm-khugepaged.sh
 
+.PHONY: vm-bench-fork-promote
+# fork() latency while khugepaged promotes among 2000 idle registered mms.
+vm-bench-fork-promote:
+	@KERNEL_DIR=$(KERNEL_DIR) bash tests/bench/vm-fork-promote.sh
+
 .PHONY: vm-hpbloat-check
 # hpbloat --recover on the test kernel (MADV_SPLIT_UNDERUSED, debugfs) in qemu.
 vm-hpbloat-check: all static
