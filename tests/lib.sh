@@ -48,6 +48,11 @@ hf_close() {
 # (faults prefetched hits rejected, and its slot records) is off from the
 # kernel's counters: accuracy and coverage by more than 3 points,
 # prefetched and rejected by more than 3 % (and 3 pages); empty if none.
+# Rejected may also be off by 1 % of the kernel's requests: the trace has
+# no record of an unmap that leaves its page in the swap cache (the folio
+# locked by a read in flight when munmap tries to drop it), after which
+# the kernel refuses a request that the replay counts as cached; a run
+# of sqlite3 has been 5 of 1218 requests apart.
 hf_fidelity_off() {
 	local kf kp kh kr rf rp rh rr slots why=
 	read -r kf kp kh kr <<<"$1"
@@ -59,7 +64,8 @@ hf_fidelity_off() {
 	hf_close "$(hf_ratio "$kh" "$kf")" "$(hf_ratio "$rh" "$rf")" 0 0.03 ||
 		why="$why coverage:$(hf_ratio "$rh" "$rf")/$(hf_ratio "$kh" "$kf")"
 	hf_close "$kp" "$rp" 3 3 || why="$why prefetched:$rp/$kp"
-	hf_close "$kr" "$rr" 3 3 || why="$why rejected:$rr/$kr"
+	hf_close "$kr" "$rr" 3 "$(( (kp + kr) / 100 > 3 ? (kp + kr) / 100 : 3 ))" ||
+		why="$why rejected:$rr/$kr"
 	echo "${why# }"
 }
 

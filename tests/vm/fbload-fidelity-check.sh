@@ -9,7 +9,8 @@
 # its counts are set beside the kernel's own counters for that run
 # (/sys/kernel/mm/fetchbpf/stats).
 # Targets: accuracy and coverage within 3 points; prefetched and rejected
-# within 3 % (at least 3 pages: counts near 0 are all noise).
+# within 3 % (at least 3 pages: counts near 0 are all noise), rejected
+# also within 1 % of the requests (hf_fidelity_off in tests/lib.sh says why).
 # The same traces without their slot records (as fbtrace records them
 # without -s) replay as before: how far off that is gets reported, not
 # asserted (the README's fidelity table).
@@ -105,7 +106,7 @@ if [ -n "${FIDELITY_KEEP:-}" ]; then
 	mkdir -p "$FIDELITY_KEEP" &&
 		cp -r "$out/traces/tr" "$table" "$out/guest.txt" "$out/serial.log" "$FIDELITY_KEEP/"
 fi
-check "fbload-fidelity: replay with slot records agrees with the kernel's counters in $n of 15 runs (accuracy, coverage within 3 points; prefetched, rejected within 3 %)${bad:+; off:$bad}" \
+check "fbload-fidelity: replay with slot records agrees with the kernel's counters in $n of 15 runs (accuracy, coverage within 3 points; prefetched within 3 %; rejected within 3 % or 1 % of the requests)${bad:+; off:$bad}" \
 	[ "$n" = 15 -a -z "$bad" ]
 splat=$(grep -v '^HFA: ' "$out/serial.log" | vm_splats | head -3)
 if [ -z "$splat" ]; then pass "fbload-fidelity: guest kernel log has no WARN, BUG, Oops or lockdep splat"
