@@ -238,6 +238,10 @@ static int emit_metrics(const struct hf_prezero *pz)
 			  "Zeroed free memory whose mark was dropped unused since boot "
 			  "(prezero_dropped).");
 	hf_metrics_u64(m, c[HF_PZ_DROPPED] * HF_PAGE_SIZE, NULL);
+	hf_metrics_family(m, "hawkfetch_prezero_aborted_bytes_total", HF_COUNTER, "bytes",
+			  "Memory whose zeroing stopped because its block was being isolated "
+			  "(memory offlining, alloc_contig_range) since boot (prezero_aborted).");
+	hf_metrics_u64(m, c[HF_PZ_ABORTED] * HF_PAGE_SIZE, NULL);
 	hf_metrics_family(m, "hawkfetch_prezero_thp_faults_total", HF_COUNTER, NULL,
 			  "THP faults since boot: served a pre-zeroed page (result prezeroed, "
 			  "thp_fault_prezeroed) or zeroing it in the fault (zeroed, "
@@ -454,6 +458,7 @@ static void print_interval(const char *label, uint64_t end_ns, uint64_t ns,
 		json_object_object_add(o, "zeroed_pages_per_sec", hf_json_ratio(d[HF_PZ_ZEROED] / s));
 		hf_json_set_u64(o, "zeroed_direct_pages", d[HF_PZ_ZEROED_DIRECT]);
 		hf_json_set_u64(o, "dropped_pages", d[HF_PZ_DROPPED]);
+		hf_json_set_u64(o, "aborted_pages", d[HF_PZ_ABORTED]);
 		hf_json_set_u64(o, "thp_fault_prezeroed", d[HF_PZ_THP_PREZEROED]);
 		hf_json_set_u64(o, "thp_fault_zeroed", d[HF_PZ_THP_ZEROED]);
 		json_object_object_add(o, "thp_fault_hit_rate",

@@ -18,6 +18,7 @@ const char *const hf_prezero_counter_note[HF_PZ_NCOUNTERS] = {
 	[HF_PZ_ZEROED]		= "pages zeroed by the background thread",
 	[HF_PZ_ZEROED_DIRECT]	= "pages zeroed through zero_now_kbytes",
 	[HF_PZ_DROPPED]		= "zeroed pages whose mark was dropped unused",
+	[HF_PZ_ABORTED]		= "pages whose zeroing stopped (block offlined or isolated)",
 	[HF_PZ_THP_PREZEROED]	= "THP faults served an already zeroed page",
 	[HF_PZ_THP_ZEROED]	= "THP faults that had to zero the page",
 };
@@ -28,6 +29,7 @@ const char *const hf_prezero_counter_key[HF_PZ_NCOUNTERS] = {
 	[HF_PZ_ZEROED]		= "prezero_zeroed_pages",
 	[HF_PZ_ZEROED_DIRECT]	= "prezero_zeroed_direct_pages",
 	[HF_PZ_DROPPED]		= "prezero_dropped_pages",
+	[HF_PZ_ABORTED]		= "prezero_aborted_pages",
 	[HF_PZ_THP_PREZEROED]	= "thp_fault_prezeroed",
 	[HF_PZ_THP_ZEROED]	= "thp_fault_zeroed",
 };

@@ -27,6 +27,7 @@ const char *const hf_prezero_counter_name[HF_PZ_NCOUNTERS] = {
 	[HF_PZ_ZEROED]		= "prezero_zeroed",
 	[HF_PZ_ZEROED_DIRECT]	= "prezero_zeroed_direct",
 	[HF_PZ_DROPPED]		= "prezero_dropped",
+	[HF_PZ_ABORTED]		= "prezero_aborted",
 	[HF_PZ_THP_PREZEROED]	= "thp_fault_prezeroed",
 	[HF_PZ_THP_ZEROED]	= "thp_fault_zeroed",
 };

@@ -41,6 +41,7 @@ enum hf_prezero_counter {
 	HF_PZ_ZEROED,			/* zeroed by the background thread */
 	HF_PZ_ZEROED_DIRECT,		/* zeroed through zero_now_kbytes */
 	HF_PZ_DROPPED,			/* marks dropped unused */
+	HF_PZ_ABORTED,			/* pages of zeroings an isolation stopped */
 	HF_PZ_THP_PREZEROED,		/* PMD THP faults served a zeroed page */
 	HF_PZ_THP_ZEROED,		/* PMD THP faults that zeroed */
 	HF_PZ_NCOUNTERS,

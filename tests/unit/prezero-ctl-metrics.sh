@@ -42,6 +42,7 @@ want=$(jq -r '(.nodes[] | "hawkfetch_prezero_pool_bytes{node=\"\(.node)\"} \(.ze
 	"hawkfetch_prezero_zeroed_bytes_total \(.counters.prezero_zeroed_pages * 4096)",
 	"hawkfetch_prezero_zeroed_direct_bytes_total \(.counters.prezero_zeroed_direct_pages * 4096)",
 	"hawkfetch_prezero_dropped_bytes_total \(.counters.prezero_dropped_pages * 4096)",
+	"hawkfetch_prezero_aborted_bytes_total \(.counters.prezero_aborted_pages * 4096)",
 	"hawkfetch_prezero_thp_faults_total{result=\"prezeroed\"} \(.counters.thp_fault_prezeroed)",
 	"hawkfetch_prezero_thp_faults_total{result=\"zeroed\"} \(.counters.thp_fault_zeroed)"' \
 	"$tmp/pz.json" 2>&1 | sort)

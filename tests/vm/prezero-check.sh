@@ -164,6 +164,10 @@ if want hotplug && VM_ACPI= VM_SMP=2,sockets=2 boot hotplug "hf.mode=hotplug mem
 		if [ "${failed:-1}" = 0 ] && { [ $m = off ] || [ "${aborted:-0}" -gt 0 ]; }; then pass "vm-prezero: $name"
 		else fail vm-prezero "$name (want 0 failed$([ $m = on ] && echo ', some stopped'))"; fi
 	done
+	read -r ctl vm < <(facts "$log" | awk '$1 == "ctl-aborted" { print $2, $4 }')
+	name="hotplug: prezero-ctl -j shows the stopped zeroings: prezero_aborted_pages ${ctl:-none}, /proc/vmstat ${vm:-?}"
+	if [ -n "$ctl" ] && [ "$ctl" = "$vm" ] && [ "$ctl" -gt 0 ]; then pass "vm-prezero: $name"
+	else fail vm-prezero "$name"; fi
 	read -r zeroed free < <(facts "$log" | awk '$1 == "zeroed" { print $2, $4 }')
 	if [ -n "$free" ] && [ "$zeroed" -le "$free" ]; then pass "vm-prezero: hotplug: nr_free_zeroed $zeroed <= nr_free_pages $free after the rounds"
 	else fail vm-prezero "hotplug: nr_free_zeroed ${zeroed:-?} > nr_free_pages ${free:-?}"; fi

@@ -67,7 +67,7 @@ fi
 for f in enabled disabled_by target_kbytes batch_blocks sleep_millisecs nontemporal zero_now_kbytes; do
 	[ -e "$PZ/$f" ] || fail interface "$PZ/$f is missing"
 done
-for c in nr_free_zeroed prezero_zeroed prezero_zeroed_direct prezero_dropped \
+for c in nr_free_zeroed prezero_zeroed prezero_zeroed_direct prezero_dropped prezero_aborted \
 	thp_fault_prezeroed thp_fault_zeroed thp_fault_alloc; do
 	grep -q "^$c " /proc/vmstat || fail interface "/proc/vmstat has no $c line"
 done
@@ -107,7 +107,7 @@ if run "status-json" 0 -j; then
 	has "status-json-target" "$T/status.json" "\"target_kib\":$(knob target_kbytes)"
 	has "status-json-batch" "$T/status.json" "\"batch_blocks\":$(knob batch_blocks),"
 	has "status-json-sleep" "$T/status.json" "\"sleep_ms\":$(knob sleep_millisecs),"
-	has "status-json-counters" "$T/status.json" '"counters":{"nr_free_zeroed_pages":[0-9]*,"prezero_zeroed_pages":[0-9]*,"prezero_zeroed_direct_pages":[0-9]*,"prezero_dropped_pages":[0-9]*,"thp_fault_prezeroed":[0-9]*,"thp_fault_zeroed":[0-9]*}'
+	has "status-json-counters" "$T/status.json" '"counters":{"nr_free_zeroed_pages":[0-9]*,"prezero_zeroed_pages":[0-9]*,"prezero_zeroed_direct_pages":[0-9]*,"prezero_dropped_pages":[0-9]*,"prezero_aborted_pages":[0-9]*,"thp_fault_prezeroed":[0-9]*,"thp_fault_zeroed":[0-9]*}'
 	grep -q '"thp_fault_hit_rate":null}$' "$T/status.json" ||
 		grep -q '"thp_fault_hit_rate":[0-9][0-9.e-]*}$' "$T/status.json" &&
 		pass "status-json-hit-rate" || fail "status-json-hit-rate" "$(cat "$T/status.json")"

@@ -181,6 +181,8 @@ if [ $mode = hotplug ]; then
 	z=-1; while [ "$(vmstat prezero_zeroed)" != "$z" ]; do z=$(vmstat prezero_zeroed); sleep 0.5; done
 	cycle on
 	echo "HFZ: zeroed $(vmstat nr_free_zeroed) free $(vmstat nr_free_pages)"
+	echo "HFZ: ctl-aborted $(prezero-ctl -j | grep -o '"prezero_aborted_pages":[0-9]*' | cut -d: -f2)" \
+		"vmstat $(vmstat prezero_aborted)"
 	echo 0 > $S/enabled
 	dimm offline && bind offline 1
 	dimm online_movable && bind again 1
