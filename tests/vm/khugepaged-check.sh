@@ -260,7 +260,7 @@ read -r whole chunked chunklines head100 <<<"$(r am-read)"
 check "vm-khugepaged: access_map read 61 bytes at a time is the whole read ($chunklines lines), a 100-byte head reads 100" \
 	ok '[ -n "$whole" ] && [ "$whole" = "$chunked" ] && [ "$chunklines" = 4096 ] && [ "$head100" = 100 ]'
 
-# Item 10: the order of the first 8 collapses, hot (512) or cold (0).
+# Item 10: the first 32 collapses, hot (512) or cold (0).
 hot_first() {	# RUN: how many of the first 32 regions to become huge were hot, and cold
 	r "$1" | awk '$1 == "huge"' | sort -k2,2n | head -32 |
 		awk '{ n[$4 == 512 ? "hot" : "cold"]++ } END { printf "%d hot, %d cold", n["hot"], n["cold"] }'
