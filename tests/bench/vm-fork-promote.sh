@@ -37,10 +37,9 @@ T=/sys/kernel/mm/transparent_hugepage; K=\$T/khugepaged
 echo madvise > \$T/enabled
 echo 600000 > \$K/scan_sleep_millisecs; echo 4096 > \$K/pages_to_scan
 i=0
-while [ \$i -lt $IDLE ]; do	# each registered after its exec, which drops it
-	sleep 1000000 & idle=\$!; i=\$((i + 1))
-	until [ "\$(cat /proc/\$idle/comm)" = sleep ]; do sleep 0.01; done
-	echo 1 > /proc/\$idle/khugepaged_weight
+while [ \$i -lt $IDLE ]; do
+$(vm_guest_idle_registered)
+	i=\$((i + 1))
 done
 touchset -r \$(seq 128 | sed 's/.*/64/') > /tmp/ro &
 while ! grep -q ready /tmp/ro; do sleep 0.1; done

@@ -48,10 +48,7 @@ echo madvise > \$T/enabled
 # A weight registers an idle process with khugepaged, so that its list is
 # never empty and a new process does not wake it: pause() below holds.
 # (Not /init: khugepaged would register every process it forks.)
-sleep 1000000 & idle=\$!
-# after its exec, which would drop the registration with the old mm
-until [ "\$(cat /proc/\$idle/comm)" = sleep ]; do sleep 0.01; done
-echo 1 > /proc/\$idle/khugepaged_weight
+$(vm_guest_idle_registered)
 for d in /proc/[0-9]*; do [ "\$(cat \$d/comm)" = khugepaged ] && kh=\${d#/proc/}; done
 cpu() { awk '{ print \$14 + \$15 }' /proc/\$kh/stat; }	# clock ticks
 up() { cut -d' ' -f1 /proc/uptime; }

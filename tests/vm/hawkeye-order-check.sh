@@ -39,7 +39,7 @@ if ! vm_static_bins "$ird" tests/workloads/touchset.c tests/vm/weightperm.c test
 	exit 0
 fi
 cp "$(command -v busybox)" "$ird/bin/busybox"
-cat > "$ird/init" <<'EOG'
+{ cat <<'EOG'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -47,12 +47,11 @@ mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs 
 mount -t tmpfs tmpfs /tmp
 T=/sys/kernel/mm/transparent_hugepage; K=$T/khugepaged
 echo madvise > $T/enabled
-# An idle registered process keeps khugepaged's list from emptying (see
-# khugepaged-check.sh), so that pause() below holds.
-sleep 1000000 & idle=$!
-# after its exec, which would drop the registration with the old mm
-until [ "$(cat /proc/$idle/comm)" = sleep ]; do sleep 0.01; done
-echo 1 > /proc/$idle/khugepaged_weight
+# An idle registered process keeps khugepaged's list from emptying, so
+# that pause() below holds.
+EOG
+vm_guest_idle_registered
+cat <<'EOG'
 echo coverage > $K/scan_order
 echo 512 > $K/pages_to_scan; echo 200 > $K/scan_sleep_millisecs
 waitfor() {	# FILE PATTERN N SECONDS
@@ -136,6 +135,7 @@ dmesg | sed 's/^/HFKLOG: /'
 echo HFO-END
 reboot -f
 EOG
+} > "$ird/init"
 chmod +x "$ird/init"
 vm_run_init "$ird" 900 512M
 cp "$ird.log" "$tmp/log"

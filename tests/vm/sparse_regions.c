@@ -13,24 +13,14 @@
  * then advises MADV_HUGEPAGE: N candidates for khugepaged's coverage order
  * at the cost of 8 KiB each (as long as khugepaged cannot allocate huge
  * pages: the test fails its allocations).
- * Prints "ready PID", then sleeps until killed; SIGUSR1 reads each
- * region's page again, so that khugepaged finds every region referenced.
+ * Prints "ready PID", then sleeps until killed.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/mman.h>
 
 #define HPAGE (2UL << 20)
-
-static volatile sig_atomic_t retouch;
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-	retouch = 1;
-}
 
 int main(int argc, char **argv)
 {
@@ -61,13 +51,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i += stride)
 		if (madvise(p + i * HPAGE, HPAGE, MADV_HUGEPAGE))
 			perror("madvise");
-	signal(SIGUSR1, on_usr1);
 	printf("ready %d\n", getpid());
 	fflush(stdout);
-	for (;;) {
+	for (;;)
 		pause();
-		for (i = 0; retouch && i < n; i += stride)
-			(void)*(volatile char *)(p + i * HPAGE);
-		retouch = 0;
-	}
 }

@@ -259,6 +259,19 @@ EOG
 	mkdir -p "$out/traces" && tar -xf "$out/vdb.img" -C "$out/traces" && rm -f "$out/vdb.img"
 }
 
+# vm_guest_idle_registered: guest /init lines that start an idle process
+# and register it with khugepaged (a weight), so that khugepaged's list
+# never empties and a process registered later does not wake it (a paused
+# khugepaged stays paused). The weight is written once the process has
+# exec'd: an exec drops the registration of the mm it replaces.
+vm_guest_idle_registered() {
+	cat <<'EOG'
+sleep 1000000 & idle=$!
+until [ "$(cat /proc/$idle/comm)" = sleep ]; do sleep 0.01; done
+echo 1 > /proc/$idle/khugepaged_weight
+EOG
+}
+
 # vm_guest_setup: the first lines of a guest /init after its shebang:
 # busybox's applets, the usual mounts, swap on vda, the memory controller.
 vm_guest_setup() {
